@@ -1,0 +1,285 @@
+//! Which runtime this thread is on: the bottom layer of the runtime.
+//!
+//! One thread-local, `CONTEXT`, answers the questions a resource or a task
+//! asks without knowing which runtime it runs on:
+//!
+//! - **current handle**: the runtime made current by `Runtime::enter`,
+//!   `block_on` or a worker thread. `spawn`, `Sleep::new`, `TcpStream::connect`
+//!   find their runtime (spawner, time driver, reactor) here, through
+//!   [`with_current`] and [`with_driver`], never by importing `runtime`.
+//! - **scheduler context**: set while a scheduler loop runs on this thread, so
+//!   a wake from inside the loop can push to the local queue instead of the
+//!   shared one.
+//! - **entered runtime**: whether this thread is already driving a runtime, so
+//!   that a nested `block_on` panics with a clear message instead of
+//!   deadlocking.
+//! - **current task id** and **coop budget** of the task being polled.
+//!
+//! # Rules
+//!
+//! 1. Every setter returns a guard that restores the previous value on drop;
+//!    guards are dropped in reverse order (they are scoped).
+//! 2. The scheduler context pointer is only valid while the scheduler's
+//!    `set_scheduler` call is on the stack; it is never handed out beyond the
+//!    closure given to [`with_scheduler`].
+//! 3. During thread-local destruction every accessor degrades gracefully:
+//!    "no runtime" rather than a panic.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::runtime::driver;
+use crate::runtime::scheduler;
+use crate::task::coop::Budget;
+use crate::task::Id;
+
+struct Context {
+    /// Rule 1: a stack in the form of (value, depth) restored by guards.
+    current: RefCell<Option<scheduler::Handle>>,
+    /// Rule 2.
+    scheduler: Cell<*const scheduler::Context>,
+    runtime: Cell<EnterRuntime>,
+    current_task_id: Cell<Option<Id>>,
+    budget: Cell<Budget>,
+}
+
+thread_local! {
+    static CONTEXT: Context = const {
+        Context {
+            current: RefCell::new(None),
+            scheduler: Cell::new(std::ptr::null()),
+            runtime: Cell::new(EnterRuntime::NotEntered),
+            current_task_id: Cell::new(None),
+            budget: Cell::new(Budget::unconstrained()),
+        }
+    };
+}
+
+/// Whether this thread is driving a runtime (inside `block_on` or a worker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EnterRuntime {
+    /// Driving a runtime; `allow_block_in_place` is true on multi-thread workers.
+    Entered { allow_block_in_place: bool },
+    NotEntered,
+}
+
+/// Error returned by `Handle::try_current` when no runtime is current.
+pub struct TryCurrentError {
+    kind: TryCurrentErrorKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TryCurrentErrorKind {
+    NoContext,
+    ThreadLocalDestroyed,
+}
+
+impl TryCurrentError {
+    /// True if no runtime was current on this thread.
+    pub fn is_missing_context(&self) -> bool {
+        self.kind == TryCurrentErrorKind::NoContext
+    }
+
+    /// True if the thread-local holding the runtime was already destroyed
+    /// (the call came from a thread-local destructor).
+    pub fn is_thread_local_destroyed(&self) -> bool {
+        self.kind == TryCurrentErrorKind::ThreadLocalDestroyed
+    }
+}
+
+impl fmt::Debug for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TryCurrentError")
+            .field("kind", &self.kind)
+            .finish()
+    }
+}
+
+impl fmt::Display for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            TryCurrentErrorKind::NoContext => f.write_str(
+                "there is no evloop runtime on this thread: this must be called from a task, \
+                 from inside `block_on`, or after `Runtime::enter`",
+            ),
+            TryCurrentErrorKind::ThreadLocalDestroyed => f.write_str(
+                "the evloop runtime context was already destroyed (called from a \
+                 thread-local destructor)",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TryCurrentError {}
+
+/// Runs `f` with the current runtime's handle.
+pub(crate) fn with_current<R>(
+    f: impl FnOnce(&scheduler::Handle) -> R,
+) -> Result<R, TryCurrentError> {
+    match CONTEXT.try_with(|ctx| ctx.current.borrow().as_ref().map(f)) {
+        Ok(Some(r)) => Ok(r),
+        Ok(None) => Err(TryCurrentError {
+            kind: TryCurrentErrorKind::NoContext,
+        }),
+        Err(_) => Err(TryCurrentError {
+            kind: TryCurrentErrorKind::ThreadLocalDestroyed,
+        }),
+    }
+}
+
+/// Runs `f` with the current runtime's driver handle (time, I/O, clock);
+/// `None` outside a runtime.
+pub(crate) fn with_driver<R>(f: impl FnOnce(&driver::Handle) -> R) -> Option<R> {
+    with_current(|h| f(h.driver())).ok()
+}
+
+/// Makes `handle` the current runtime until the guard drops.
+pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
+    let prev = CONTEXT.with(|ctx| ctx.current.replace(Some(handle.clone())));
+    SetCurrentGuard {
+        prev,
+        _not_send: PhantomData,
+    }
+}
+
+/// Restores the previously current runtime (rule 1).
+pub(crate) struct SetCurrentGuard {
+    prev: Option<scheduler::Handle>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for SetCurrentGuard {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        // Rule 3: ignore a destroyed thread-local.
+        let _ = CONTEXT.try_with(|ctx| {
+            let replaced = ctx.current.replace(prev);
+            drop(replaced);
+        });
+    }
+}
+
+impl fmt::Debug for SetCurrentGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetCurrentGuard").finish_non_exhaustive()
+    }
+}
+
+/// Marks this thread as driving a runtime; panics if it already is.
+#[track_caller]
+pub(crate) fn enter_runtime(allow_block_in_place: bool) -> EnterRuntimeGuard {
+    match try_enter_runtime(allow_block_in_place) {
+        Some(guard) => guard,
+        None => panic!(
+            "cannot start a runtime from within a runtime: `block_on` was called on a thread \
+             that is already driving asynchronous tasks. Use `.await` instead, or move the \
+             blocking call to `task::spawn_blocking`"
+        ),
+    }
+}
+
+/// Like [`enter_runtime`], but returns `None` instead of panicking.
+pub(crate) fn try_enter_runtime(allow_block_in_place: bool) -> Option<EnterRuntimeGuard> {
+    CONTEXT.with(|ctx| {
+        if ctx.runtime.get() != EnterRuntime::NotEntered {
+            return None;
+        }
+        ctx.runtime
+            .set(EnterRuntime::Entered { allow_block_in_place });
+        Some(EnterRuntimeGuard {
+            _not_send: PhantomData,
+        })
+    })
+}
+
+/// Whether this thread is driving a runtime.
+pub(crate) fn runtime_entered() -> EnterRuntime {
+    CONTEXT
+        .try_with(|ctx| ctx.runtime.get())
+        .unwrap_or(EnterRuntime::NotEntered)
+}
+
+/// Temporarily marks the thread as not driving a runtime (used while a worker
+/// blocks in place, or to run a blocking section), restoring on drop.
+pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(EnterRuntime);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let _ = CONTEXT.try_with(|ctx| ctx.runtime.set(self.0));
+        }
+    }
+    let was = CONTEXT.with(|ctx| ctx.runtime.replace(EnterRuntime::NotEntered));
+    let _reset = Reset(was);
+    f()
+}
+
+pub(crate) struct EnterRuntimeGuard {
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for EnterRuntimeGuard {
+    fn drop(&mut self) {
+        let _ = CONTEXT.try_with(|ctx| ctx.runtime.set(EnterRuntime::NotEntered));
+    }
+}
+
+impl fmt::Debug for EnterRuntimeGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterRuntimeGuard").finish()
+    }
+}
+
+/// Runs `f` with `cx` installed as this thread's scheduler context (rule 2).
+pub(crate) fn set_scheduler<R>(cx: &scheduler::Context, f: impl FnOnce() -> R) -> R {
+    struct Reset(*const scheduler::Context);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let _ = CONTEXT.try_with(|ctx| ctx.scheduler.set(self.0));
+        }
+    }
+    let prev = CONTEXT.with(|ctx| ctx.scheduler.replace(cx as *const _));
+    let _reset = Reset(prev);
+    f()
+}
+
+/// Runs `f` with the scheduler context of the loop running on this thread, if any.
+pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R) -> R {
+    let ptr = CONTEXT
+        .try_with(|ctx| ctx.scheduler.get())
+        .unwrap_or(std::ptr::null());
+    // SAFETY: rule 2 — a non-null pointer was installed by `set_scheduler`,
+    // whose frame is still on this thread's stack, so the referent is alive;
+    // the reference does not escape `f`.
+    let cx = unsafe { ptr.as_ref() };
+    f(cx)
+}
+
+/// Sets the id of the task being polled until the guard drops.
+pub(crate) fn set_current_task_id(id: Option<Id>) -> TaskIdGuard {
+    let prev = CONTEXT
+        .try_with(|ctx| ctx.current_task_id.replace(id))
+        .unwrap_or(None);
+    TaskIdGuard { prev }
+}
+
+pub(crate) struct TaskIdGuard {
+    prev: Option<Id>,
+}
+
+impl Drop for TaskIdGuard {
+    fn drop(&mut self) {
+        let _ = CONTEXT.try_with(|ctx| ctx.current_task_id.set(self.prev));
+    }
+}
+
+/// The id of the task being polled on this thread.
+pub(crate) fn current_task_id() -> Option<Id> {
+    CONTEXT
+        .try_with(|ctx| ctx.current_task_id.get())
+        .unwrap_or(None)
+}
+
+pub(crate) fn budget<R>(f: impl FnOnce(&Cell<Budget>) -> R) -> Option<R> {
+    CONTEXT.try_with(|ctx| f(&ctx.budget)).ok()
+}

@@ -1,0 +1,55 @@
+//! evloop: an async runtime for Rust.
+//!
+//! An `async fn` returns a future that does nothing until something polls it.
+//! evloop is that something: it turns futures into *tasks*, keeps the ready
+//! ones in a run queue, polls them one at a time, and when no task is ready it
+//! parks the thread on the operating system (epoll) until a socket becomes
+//! ready or a timer expires. Whatever the task was waiting on then calls its
+//! `Waker`, which puts the task back in the queue — the continuation of the
+//! `.await`.
+//!
+//! Two flavours of runtime share the task cell, the timers and the reactor:
+//!
+//! - **current_thread**: one thread, one queue, one loop (the JavaScript/Node
+//!   model);
+//! - **multi_thread**: worker threads with local queues and work stealing (the
+//!   Go model).
+//!
+//! The public API follows tokio's module paths and names, so that moving a
+//! program over is mostly a change of imports.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! #[evloop::main(flavor = "current_thread")]
+//! async fn main() {
+//!     let handle = evloop::spawn(async {
+//!         evloop::time::sleep(Duration::from_millis(10)).await;
+//!         6 * 7
+//!     });
+//!     assert_eq!(handle.await.unwrap(), 42);
+//! }
+//! ```
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+#![warn(missing_debug_implementations, rust_2018_idioms)]
+
+pub(crate) mod loom;
+
+pub(crate) mod context;
+
+pub mod runtime;
+pub mod sync;
+pub mod task;
+pub mod time;
+pub(crate) mod io;
+
+mod util;
+
+pub use evloop_macros::{main, test};
+
+
+#[doc(hidden)]
+pub mod __private {
+    //! Items used by the macros; not part of the public API.
+
+}

@@ -1,0 +1,156 @@
+//! The driver stack: what a scheduler parks on when no task is ready.
+//!
+//! ```text
+//!   scheduler ──park(limit)──▶ time driver ──park_io(timeout)──▶ I/O stack
+//!                              (timer wheel)                      ├─ reactor (epoll via mio), if enable_io
+//!                                                                 └─ ParkThread (condvar),   otherwise
+//! ```
+//!
+//! The time driver computes how long the thread may sleep (the next timer
+//! deadline, capped by the scheduler's `limit`), asks the I/O stack to block for
+//! that long, and afterwards fires every timer whose deadline has passed. The
+//! time driver does not own the I/O stack: it is handed a closure that parks
+//! it, so `time` and `io` stay independent of each other and of this module.
+//!
+//! Other threads wake a parked driver through [`Handle::unpark`]: the reactor's
+//! `mio::Waker` when I/O is enabled, the condvar otherwise.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::runtime::park::{ParkThread, UnparkThread};
+use crate::time;
+
+/// Owned by the thread that parks (a `Core` of some scheduler).
+#[derive(Debug)]
+pub(crate) struct Driver {
+    time: Option<time::Driver>,
+    io: IoStack,
+}
+
+/// Shared by everything that registers with or wakes the driver.
+#[derive(Debug)]
+pub(crate) struct Handle {
+    /// `None` unless `enable_io()` was called.
+    pub(crate) io: Option<crate::io::Handle>,
+    /// `None` unless `enable_time()` was called.
+    pub(crate) time: Option<time::Handle>,
+    /// The runtime's clock: real, or paused for tests.
+    pub(crate) clock: time::Clock,
+    unpark: IoUnpark,
+}
+
+#[derive(Debug)]
+enum IoStack {
+    Enabled(crate::io::Driver),
+    Disabled(ParkThread),
+}
+
+#[derive(Debug, Clone)]
+enum IoUnpark {
+    Enabled(crate::io::Handle),
+    Disabled(UnparkThread),
+}
+
+/// What the builder asked for.
+#[derive(Debug, Clone)]
+pub(crate) struct Cfg {
+    pub(crate) enable_io: bool,
+    pub(crate) enable_time: bool,
+    pub(crate) enable_pause_time: bool,
+    pub(crate) start_paused: bool,
+    pub(crate) nevents: usize,
+}
+
+impl Driver {
+    pub(crate) fn new(cfg: &Cfg) -> io::Result<(Driver, Handle)> {
+        let (io_stack, io_handle, unpark) = if cfg.enable_io {
+            let (driver, handle) = crate::io::Driver::new(cfg.nevents)?;
+            let unpark = IoUnpark::Enabled(handle.clone());
+            (IoStack::Enabled(driver), Some(handle), unpark)
+        } else {
+            let park = ParkThread::new();
+            let unpark = IoUnpark::Disabled(park.unpark());
+            (IoStack::Disabled(park), None, unpark)
+        };
+
+        let clock = time::Clock::new(cfg.enable_pause_time, cfg.start_paused);
+
+        let (time_driver, time_handle) = if cfg.enable_time {
+            let waker = unpark.clone();
+            let (driver, handle) =
+                time::Driver::new(clock.clone(), Arc::new(move || waker.unpark()));
+            (Some(driver), Some(handle))
+        } else {
+            (None, None)
+        };
+
+        Ok((
+            Driver {
+                time: time_driver,
+                io: io_stack,
+            },
+            Handle {
+                io: io_handle,
+                time: time_handle,
+                clock,
+                unpark,
+            },
+        ))
+    }
+
+    /// Blocks until woken, until I/O or a timer event, or until `limit`
+    /// passes (`None`: no limit; `Some(ZERO)`: poll without blocking).
+    pub(crate) fn park(&mut self, handle: &Handle, limit: Option<Duration>) {
+        let io = &mut self.io;
+        match &mut self.time {
+            Some(time) => {
+                let th = handle.time.as_ref().expect("time driver without handle");
+                time.park(th, limit, &mut |timeout| io.park(handle, timeout));
+            }
+            None => io.park(handle, limit),
+        }
+    }
+
+    /// Fires every timer with a shutdown error and deregisters every I/O source.
+    pub(crate) fn shutdown(&mut self, handle: &Handle) {
+        if let Some(time) = &mut self.time {
+            time.shutdown(handle.time.as_ref().expect("time driver without handle"));
+        }
+        if let IoStack::Enabled(io) = &mut self.io {
+            io.shutdown(handle.io.as_ref().expect("io driver without handle"));
+        }
+    }
+}
+
+impl IoStack {
+    fn park(&mut self, handle: &Handle, timeout: Option<Duration>) {
+        match self {
+            IoStack::Enabled(io) => {
+                io.park(handle.io.as_ref().expect("io driver without handle"), timeout)
+            }
+            IoStack::Disabled(park) => match timeout {
+                Some(d) => park.park_timeout(d),
+                None => park.park(),
+            },
+        }
+    }
+}
+
+impl Handle {
+    /// Wakes the thread parked on this driver (or makes its next park return
+    /// at once). Safe to call from any thread, at any time.
+    pub(crate) fn unpark(&self) {
+        self.unpark.unpark();
+    }
+}
+
+impl IoUnpark {
+    fn unpark(&self) {
+        match self {
+            IoUnpark::Enabled(io) => io.unpark(),
+            IoUnpark::Disabled(park) => park.unpark(),
+        }
+    }
+}

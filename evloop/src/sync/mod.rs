@@ -1,0 +1,1 @@
+//! Channels and synchronization primitives for tasks.

@@ -1,0 +1,187 @@
+//! Cooperative scheduling budget.
+//!
+//! A task that is always ready (a socket that always has data, a channel that
+//! is never empty) would never return `Pending` and would starve every other
+//! task, the timers and the reactor on its thread. To prevent that, each poll
+//! of a task gets a budget of [`INITIAL`] units. Every resource operation
+//! (`recv`, `read`, a timer check, a `JoinHandle` poll) spends one unit via
+//! [`poll_proceed`]; when the budget is spent, the resource returns `Pending`
+//! once after waking the task, so the task goes to the back of the queue.
+//!
+//! # Rules
+//!
+//! 1. The scheduler sets the budget with [`budget`] around each task poll;
+//!    outside a task the budget is unconstrained.
+//! 2. A resource that spent a unit but then returns `Pending` anyway gives the
+//!    unit back ([`RestoreOnPending`]), so waiting never costs budget.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use crate::context;
+
+/// Units of work a task may do in one poll before it is forced to yield.
+pub(crate) const INITIAL: u8 = 128;
+
+/// The budget of the task being polled: `None` is unconstrained.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget(Option<u8>);
+
+impl Budget {
+    pub(crate) const fn initial() -> Budget {
+        Budget(Some(INITIAL))
+    }
+
+    pub(crate) const fn unconstrained() -> Budget {
+        Budget(None)
+    }
+
+    fn has_remaining(self) -> bool {
+        self.0.map_or(true, |n| n > 0)
+    }
+}
+
+/// Runs `f` (a task poll) with a fresh budget (rule 1).
+#[inline]
+pub(crate) fn budget<R>(f: impl FnOnce() -> R) -> R {
+    with_budget(Budget::initial(), f)
+}
+
+/// Runs `f` with no budget limit.
+pub(crate) fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    with_budget(Budget::unconstrained(), f)
+}
+
+fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
+    struct Reset(Option<Budget>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            if let Some(prev) = self.0 {
+                context::budget(|cell| cell.set(prev));
+            }
+        }
+    }
+    let prev = context::budget(|cell| cell.replace(budget));
+    let _reset = Reset(prev);
+    f()
+}
+
+/// True if the current task still has budget left.
+pub(crate) fn has_budget_remaining() -> bool {
+    context::budget(|cell| cell.get().has_remaining()).unwrap_or(true)
+}
+
+/// Spends one unit of budget, or wakes the task and returns `Pending` if the
+/// budget is exhausted. Keep the returned guard until the operation is known
+/// to have made progress, then call `made_progress` on it (rule 2).
+#[inline]
+pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+    context::budget(|cell| {
+        let mut budget = cell.get();
+        match budget.0 {
+            None => Poll::Ready(RestoreOnPending(Cell::new(budget))),
+            Some(0) => {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Some(ref mut n) => {
+                let prev = Budget(Some(*n));
+                *n -= 1;
+                cell.set(budget);
+                Poll::Ready(RestoreOnPending(Cell::new(prev)))
+            }
+        }
+    })
+    .unwrap_or(Poll::Ready(RestoreOnPending(Cell::new(
+        Budget::unconstrained(),
+    ))))
+}
+
+/// Gives the spent unit back on drop unless `made_progress` was called.
+#[derive(Debug)]
+pub(crate) struct RestoreOnPending(Cell<Budget>);
+
+impl RestoreOnPending {
+    pub(crate) fn made_progress(&self) {
+        self.0.set(Budget::unconstrained());
+    }
+}
+
+impl Drop for RestoreOnPending {
+    fn drop(&mut self) {
+        let budget = self.0.get();
+        if budget.0.is_some() {
+            context::budget(|cell| cell.set(budget));
+        }
+    }
+}
+
+/// Spends one unit of the current task's budget, yielding to the scheduler if
+/// it is exhausted. Use it in loops that make progress without touching any
+/// evloop resource, so they stay fair to other tasks.
+///
+/// ```
+/// # #[evloop::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mut sum = 0u64;
+/// for i in 0..10_000u64 {
+///     sum += i;
+///     evloop::task::consume_budget().await;
+/// }
+/// assert_eq!(sum, 49_995_000);
+/// # }
+/// ```
+pub async fn consume_budget() {
+    let mut status = Poll::Pending;
+    std::future::poll_fn(move |cx| {
+        if status.is_ready() {
+            return status;
+        }
+        status = poll_proceed(cx).map(|restore| restore.made_progress());
+        status
+    })
+    .await
+}
+
+/// Opts a future out of the cooperative budget: it is never forced to yield.
+///
+/// Use with care: a future that is always ready and unconstrained starves its
+/// worker thread.
+pub fn unconstrained<F: Future>(inner: F) -> Unconstrained<F> {
+    Unconstrained { inner }
+}
+
+pin_project_lite::pin_project! {
+    /// Future returned by [`unconstrained`].
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Unconstrained<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F: Future> Future for Unconstrained<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let inner = self.project().inner;
+        with_unconstrained(|| inner.poll(cx))
+    }
+}
+
+/// Polls `f` only if the budget allows, for use inside `poll` functions.
+#[allow(dead_code)]
+pub(crate) fn poll_budgeted<T>(
+    cx: &mut Context<'_>,
+    f: impl FnOnce(&mut Context<'_>) -> Poll<T>,
+) -> Poll<T> {
+    let restore = ready!(poll_proceed(cx));
+    let res = f(cx);
+    if res.is_ready() {
+        restore.made_progress();
+    }
+    res
+}
