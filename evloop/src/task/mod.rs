@@ -42,6 +42,9 @@ mod state;
 mod waker;
 mod yield_now;
 
+#[cfg(all(test, loom))]
+mod loom_tests;
+
 pub use abort::AbortHandle;
 pub use coop::{consume_budget, unconstrained, Unconstrained};
 pub use error::JoinError;
