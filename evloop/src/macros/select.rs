@@ -4,7 +4,11 @@
 //! # Expansion
 //!
 //! `__select_impl!` first normalises the branches, one per step, taking a
-//! `(name index)` slot for each from `__slots!`:
+//! `(name index)` slot for each from `__slots!`. A handler in braces is
+//! matched as a brace group (not a `block` fragment, which would commit to
+//! parsing a block on any forwarded fragment and fail on, say, a literal
+//! passed down from another macro); any other handler is an expression
+//! followed by a comma or by the end.
 //!
 //! ```text
 //! (slot index (pattern) (future) (precondition) { handler })
@@ -149,15 +153,15 @@ macro_rules! __select_impl {
 
     // `pattern = future, if precondition => handler`, handler a block.
     ([ ($slot:ident $index:tt) $($slots:tt)* ] @parse { biased = $biased:tt; branches = [$($done:tt)*]; }
-        $pattern:pat = $future:expr, if $cond:expr => $handler:block, $($rest:tt)*) => {
+        $pattern:pat = $future:expr, if $cond:expr => { $($handler:tt)* }, $($rest:tt)*) => {
         $crate::__select_impl!([ $($slots)* ] @parse { biased = $biased; branches = [
-            $($done)* ($slot $index ($pattern) ($future) ($cond) { $handler })
+            $($done)* ($slot $index ($pattern) ($future) ($cond) { $($handler)* })
         ]; } $($rest)*)
     };
     ([ ($slot:ident $index:tt) $($slots:tt)* ] @parse { biased = $biased:tt; branches = [$($done:tt)*]; }
-        $pattern:pat = $future:expr, if $cond:expr => $handler:block $($rest:tt)*) => {
+        $pattern:pat = $future:expr, if $cond:expr => { $($handler:tt)* } $($rest:tt)*) => {
         $crate::__select_impl!([ $($slots)* ] @parse { biased = $biased; branches = [
-            $($done)* ($slot $index ($pattern) ($future) ($cond) { $handler })
+            $($done)* ($slot $index ($pattern) ($future) ($cond) { $($handler)* })
         ]; } $($rest)*)
     };
     // ... handler an expression.
@@ -176,15 +180,15 @@ macro_rules! __select_impl {
 
     // `pattern = future => handler`, handler a block.
     ([ ($slot:ident $index:tt) $($slots:tt)* ] @parse { biased = $biased:tt; branches = [$($done:tt)*]; }
-        $pattern:pat = $future:expr => $handler:block, $($rest:tt)*) => {
+        $pattern:pat = $future:expr => { $($handler:tt)* }, $($rest:tt)*) => {
         $crate::__select_impl!([ $($slots)* ] @parse { biased = $biased; branches = [
-            $($done)* ($slot $index ($pattern) ($future) (true) { $handler })
+            $($done)* ($slot $index ($pattern) ($future) (true) { $($handler)* })
         ]; } $($rest)*)
     };
     ([ ($slot:ident $index:tt) $($slots:tt)* ] @parse { biased = $biased:tt; branches = [$($done:tt)*]; }
-        $pattern:pat = $future:expr => $handler:block $($rest:tt)*) => {
+        $pattern:pat = $future:expr => { $($handler:tt)* } $($rest:tt)*) => {
         $crate::__select_impl!([ $($slots)* ] @parse { biased = $biased; branches = [
-            $($done)* ($slot $index ($pattern) ($future) (true) { $handler })
+            $($done)* ($slot $index ($pattern) ($future) (true) { $($handler)* })
         ]; } $($rest)*)
     };
     // ... handler an expression.
@@ -259,11 +263,11 @@ macro_rules! __select_impl {
                                 // records the match, and fails.
                                 let mut __matched = false;
                                 match __value {
-                                    #[allow(unused_variables)]
+                                    #[allow(unused_variables, unused_mut)]
                                     $pattern if {
                                         __matched = true;
                                         false
-                                    } => {}
+                                    } => ::core::unreachable!("the guard is false"),
                                     _ => {}
                                 }
                                 if __matched {
