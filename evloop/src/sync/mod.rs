@@ -1,1 +1,17 @@
 //! Channels and synchronization primitives for tasks.
+//!
+//! Everything here is runtime-agnostic: it needs only a `Waker`, so it works
+//! under any executor (and from plain threads through the `blocking_*`
+//! methods).
+//!
+//! - [`oneshot`]: a single value from one task to another.
+
+pub mod oneshot;
+
+mod block_on;
+
+#[cfg(all(test, not(loom)))]
+mod test_util;
+
+#[cfg(all(test, loom))]
+mod loom_util;
