@@ -8,7 +8,19 @@
 
 pub mod oneshot;
 
+mod mutex;
+mod rwlock;
+mod semaphore;
+
+pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
+pub use rwlock::{RwLock, RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard};
+pub use semaphore::{
+    AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
+};
+
+mod batch_semaphore;
 mod block_on;
+mod waiters;
 
 #[cfg(all(test, not(loom)))]
 mod test_util;
