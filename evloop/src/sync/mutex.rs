@@ -15,8 +15,8 @@ use std::ops::{Deref, DerefMut};
 use crate::loom::cell::UnsafeCell;
 // The `*_owned` methods take `self: Arc<Self>`, which must be std's `Arc`
 // (the type users hold); no atomic protocol of ours lives in it.
-use std::sync::Arc;
 use crate::sync::batch_semaphore as ll;
+use std::sync::Arc;
 
 /// An asynchronous mutual-exclusion lock.
 ///

@@ -8,8 +8,8 @@ use std::fmt;
 
 // The `*_owned` methods take `self: Arc<Self>`, which must be std's `Arc`
 // (the type users hold); no atomic protocol of ours lives in it.
-use std::sync::Arc;
 use crate::sync::batch_semaphore as ll;
+use std::sync::Arc;
 
 /// A counting semaphore: a pool of permits that tasks acquire and release.
 ///
