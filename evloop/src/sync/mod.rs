@@ -6,6 +6,7 @@
 //!
 //! - [`oneshot`]: a single value from one task to another.
 
+pub mod mpsc;
 pub mod oneshot;
 
 mod barrier;
@@ -24,6 +25,7 @@ pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
 
+mod atomic_waker;
 mod batch_semaphore;
 mod block_on;
 mod waiters;
