@@ -38,6 +38,7 @@ pub(crate) mod loom;
 pub(crate) mod context;
 
 pub mod io;
+pub mod net;
 pub mod runtime;
 pub mod sync;
 pub mod task;

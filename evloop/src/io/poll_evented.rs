@@ -17,6 +17,7 @@ use std::task::{Context, Poll};
 
 use mio::event::Source;
 
+use crate::io::driver::Handle;
 use crate::io::registration::Registration;
 use crate::io::scheduled_io::Direction;
 use crate::io::{Interest, ReadBuf};
@@ -32,8 +33,16 @@ impl<E: Source> PollEvented<E> {
         PollEvented::new_with_interest(io, Interest::READABLE | Interest::WRITABLE)
     }
 
-    pub(crate) fn new_with_interest(mut io: E, interest: Interest) -> io::Result<PollEvented<E>> {
-        let registration = Registration::new(&mut io, interest)?;
+    pub(crate) fn new_with_interest(io: E, interest: Interest) -> io::Result<PollEvented<E>> {
+        PollEvented::new_with_handle(io, interest, Handle::current()?)
+    }
+
+    pub(crate) fn new_with_handle(
+        mut io: E,
+        interest: Interest,
+        handle: Handle,
+    ) -> io::Result<PollEvented<E>> {
+        let registration = Registration::new_with_handle(&mut io, interest, handle)?;
         Ok(PollEvented {
             io: Some(io),
             registration,

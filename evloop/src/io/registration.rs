@@ -48,9 +48,9 @@ impl Registration {
         })
     }
 
-    /// Registers `io` with the current runtime's reactor.
-    pub(crate) fn new(io: &mut impl Source, interest: Interest) -> io::Result<Registration> {
-        Registration::new_with_handle(io, interest, Handle::current()?)
+    /// The reactor this registration belongs to.
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
     }
 
     /// Rule 1: removes `io` from the reactor's interest list.

@@ -143,6 +143,7 @@ impl ScheduledIo {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn generation(&self) -> u32 {
         generation_of(self.readiness.load(Acquire))
     }
@@ -200,6 +201,7 @@ impl ScheduledIo {
         self.wake(Ready::ALL);
     }
 
+    #[cfg(test)]
     pub(crate) fn is_shutdown(&self) -> bool {
         self.readiness.load(Acquire) & SHUTDOWN != 0
     }
