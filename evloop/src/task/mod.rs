@@ -44,6 +44,9 @@ mod state;
 mod waker;
 mod yield_now;
 
+#[cfg(all(test, loom))]
+mod loom_tests;
+
 pub use abort::AbortHandle;
 pub use blocking::spawn_blocking;
 pub use coop::{consume_budget, unconstrained, Unconstrained};

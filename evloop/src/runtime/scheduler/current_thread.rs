@@ -451,9 +451,6 @@ impl<'a> CoreGuard<'a> {
                     };
                     let (c, ()) = cx.enter(core, || task.run());
                     core = c;
-                    if handle.shared.woken.load(Ordering::Acquire) {
-                        break;
-                    }
                 }
                 if !parked {
                     // Loop step 3: serve timers and I/O between batches.
