@@ -35,6 +35,7 @@ pub(crate) mod loom;
 
 pub(crate) mod context;
 
+pub mod fs;
 pub(crate) mod io;
 pub mod runtime;
 pub mod sync;
