@@ -33,10 +33,14 @@
 
 pub(crate) mod loom;
 
+#[macro_use]
+mod macros;
+
 pub(crate) mod context;
 
 pub mod fs;
-pub(crate) mod io;
+pub mod io;
+pub mod net;
 pub mod runtime;
 pub mod sync;
 pub mod task;
@@ -50,5 +54,11 @@ pub use task::spawn;
 #[doc(hidden)]
 pub mod __private {
     //! Items used by the macros; not part of the public API.
+    pub use crate::macros::maybe_done::{MaybeDone, TryMaybeDone};
+    pub use crate::macros::select_output::SelectOutput;
     pub use crate::runtime::Builder;
+    pub use crate::util::rand::thread_rng_n;
+    pub use core::future::{poll_fn, Future, IntoFuture};
+    pub use core::pin::pin;
+    pub use core::task::Poll;
 }
