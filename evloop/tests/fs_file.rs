@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use evloop::fs::{self, File, OpenOptions};
+use evloop::io::{AsyncReadExt, AsyncWriteExt};
 use evloop::runtime::{Builder, Runtime};
 use tempdir::TempDir;
 

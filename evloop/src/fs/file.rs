@@ -5,12 +5,14 @@ use std::fs::File as StdFile;
 use std::future::poll_fn;
 use std::io::{self, SeekFrom};
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use crate::fs::blocking::asyncify;
 use crate::fs::file_state::Inner;
 use crate::fs::{Metadata, OpenOptions, Permissions};
+use crate::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 use crate::loom::sync::Mutex;
 
 /// An open file. The async counterpart of [`std::fs::File`].
@@ -27,15 +29,17 @@ use crate::loom::sync::Mutex;
 ///   [`sync_all`](Self::sync_all) to know it reached the disk. A file
 ///   dropped with a write in flight still completes that write.
 ///
-/// The methods `read`, `write`, `write_all`, `read_to_end`, `flush` and
-/// `seek` are inherent for now; they are what the `AsyncRead`,
-/// `AsyncWrite` and `AsyncSeek` implementations will be built on.
+/// `File` implements [`AsyncRead`], [`AsyncWrite`] and [`AsyncSeek`]; use
+/// [`AsyncReadExt`](crate::io::AsyncReadExt) and
+/// [`AsyncWriteExt`](crate::io::AsyncWriteExt) for `read`, `write_all`,
+/// `flush` and friends, and [`File::seek`] to move the position.
 ///
 /// ```
 /// # fn main() -> std::io::Result<()> {
 /// # let rt = evloop::runtime::Runtime::new()?;
 /// # rt.block_on(async {
 /// use evloop::fs::File;
+/// use evloop::io::{AsyncReadExt, AsyncWriteExt};
 ///
 /// let path = std::env::temp_dir().join(format!("evloop-file-doc-{}", std::process::id()));
 /// let mut file = File::create(&path).await?;
@@ -234,80 +238,6 @@ impl File {
         Ok(File::from_std(clone))
     }
 
-    /// Reads up to `buf.len()` bytes; `Ok(0)` at the end of the file (or for
-    /// an empty `buf`).
-    ///
-    /// Cancel-safe: bytes read from the OS after the future was dropped
-    /// stay in the file's buffer and are returned by the next read.
-    ///
-    /// # Errors
-    ///
-    /// Those of the OS read.
-    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_read(cx, buf)).await
-    }
-
-    /// Reads to the end of the file, appending to `buf`; returns the number
-    /// of bytes read.
-    ///
-    /// Not cancel-safe: bytes appended so far stay in `buf`, but the count
-    /// is lost.
-    ///
-    /// # Errors
-    ///
-    /// Those of the OS read; `buf` keeps what was read before the error.
-    pub async fn read_to_end(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        let start = buf.len();
-        let mut chunk = vec![0u8; 64 * 1024];
-        loop {
-            match self.read(&mut chunk).await? {
-                0 => return Ok(buf.len() - start),
-                n => buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-    }
-
-    /// Takes up to 2 MiB of `buf` for writing and returns how many bytes it
-    /// took; the OS write happens in the background (see the type docs).
-    ///
-    /// Cancel-safe: if it returns, the bytes it reports are taken; if it is
-    /// dropped, none were.
-    ///
-    /// # Errors
-    ///
-    /// The error of an earlier write-behind.
-    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_write(cx, buf)).await
-    }
-
-    /// Writes all of `buf` (in the background for the last part; see the
-    /// type docs).
-    ///
-    /// Not cancel-safe: dropped midway, a prefix of `buf` may be written.
-    ///
-    /// # Errors
-    ///
-    /// The error of a write-behind; `WriteZero` cannot happen for files.
-    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            let n = self.write(buf).await?;
-            buf = &buf[n..];
-        }
-        Ok(())
-    }
-
-    /// Waits until every write so far has reached the OS; reports a
-    /// write-behind error. (Not `fsync`: see [`sync_all`](Self::sync_all).)
-    ///
-    /// Cancel-safe.
-    ///
-    /// # Errors
-    ///
-    /// The error of a write-behind.
-    pub async fn flush(&mut self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_flush(cx)).await
-    }
-
     /// Moves the position, after pending operations; returns the new
     /// position from the start of the file. `SeekFrom::Current` is relative
     /// to what the caller has read, not to the read-ahead.
@@ -320,45 +250,64 @@ impl File {
     /// Those of the OS seek (for example a negative position).
     pub async fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         poll_fn(|cx| self.inner.lock().poll_idle(cx)).await?;
-        self.start_seek(pos)?;
-        poll_fn(|cx| self.poll_complete(cx)).await
-    }
-
-    /// `AsyncRead::poll_read` without `ReadBuf`.
-    pub(crate) fn poll_read(
-        &mut self,
-        cx: &mut Context<'_>,
-        dst: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.inner.lock().poll_read(&self.std, cx, dst)
-    }
-
-    /// `AsyncWrite::poll_write`.
-    pub(crate) fn poll_write(
-        &mut self,
-        cx: &mut Context<'_>,
-        src: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.inner.lock().poll_write(&self.std, cx, src)
-    }
-
-    /// `AsyncWrite::poll_flush` (and `poll_shutdown`).
-    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.inner.lock().poll_flush(cx)
-    }
-
-    /// `AsyncSeek::start_seek`.
-    pub(crate) fn start_seek(&mut self, pos: SeekFrom) -> io::Result<()> {
-        self.inner.lock().start_seek(&self.std, pos)
-    }
-
-    /// `AsyncSeek::poll_complete`.
-    pub(crate) fn poll_complete(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        self.inner.lock().poll_complete(cx)
+        self.inner.lock().start_seek(&self.std, pos)?;
+        poll_fn(|cx| self.inner.lock().poll_complete(cx)).await
     }
 
     async fn flush_shared(&self) -> io::Result<()> {
         poll_fn(|cx| self.inner.lock().poll_flush(cx)).await
+    }
+}
+
+/// Reads go through the file's buffer; see the type docs. Only the waker
+/// of the last poll is woken.
+impl AsyncRead for File {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let me = self.get_mut();
+        let dst = buf.initialize_unfilled();
+        let n = ready!(me.inner.lock().poll_read(&me.std, cx, dst))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Writes are write-behind; `poll_flush` waits for them and reports their
+/// errors. `poll_shutdown` is `poll_flush`: a file has no write side to
+/// close.
+impl AsyncWrite for File {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        src: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let me = self.get_mut();
+        me.inner.lock().poll_write(&me.std, cx, src)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.lock().poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.lock().poll_flush(cx)
+    }
+}
+
+/// `start_seek` fails while another operation is in flight; call
+/// `poll_complete` first (it drives that operation to its end).
+/// `SeekFrom::Current` is relative to what the caller has read.
+impl AsyncSeek for File {
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        let me = self.get_mut();
+        me.inner.lock().start_seek(&me.std, position)
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        self.inner.lock().poll_complete(cx)
     }
 }
 

@@ -15,6 +15,7 @@ use crate::fs::File;
 /// # let rt = evloop::runtime::Runtime::new()?;
 /// # rt.block_on(async {
 /// use evloop::fs::OpenOptions;
+/// use evloop::io::AsyncWriteExt;
 ///
 /// let path = std::env::temp_dir().join(format!("evloop-open-doc-{}", std::process::id()));
 /// let mut file = OpenOptions::new().create(true).append(true).open(&path).await?;
