@@ -60,7 +60,9 @@ thread_local! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum EnterRuntime {
     /// Driving a runtime; `allow_block_in_place` is true on multi-thread workers.
-    Entered { allow_block_in_place: bool },
+    Entered {
+        allow_block_in_place: bool,
+    },
     NotEntered,
 }
 
@@ -185,8 +187,9 @@ pub(crate) fn try_enter_runtime(allow_block_in_place: bool) -> Option<EnterRunti
         if ctx.runtime.get() != EnterRuntime::NotEntered {
             return None;
         }
-        ctx.runtime
-            .set(EnterRuntime::Entered { allow_block_in_place });
+        ctx.runtime.set(EnterRuntime::Entered {
+            allow_block_in_place,
+        });
         Some(EnterRuntimeGuard {
             _not_send: PhantomData,
         })

@@ -37,19 +37,17 @@ pub(crate) mod loom;
 
 pub(crate) mod context;
 
+pub(crate) mod io;
 pub mod runtime;
 pub mod sync;
 pub mod task;
 pub mod time;
-pub(crate) mod io;
 
 mod util;
 
 pub use evloop_macros::{main, test};
 
-
 #[doc(hidden)]
 pub mod __private {
     //! Items used by the macros; not part of the public API.
-
 }

@@ -127,9 +127,10 @@ impl Driver {
 impl IoStack {
     fn park(&mut self, handle: &Handle, timeout: Option<Duration>) {
         match self {
-            IoStack::Enabled(io) => {
-                io.park(handle.io.as_ref().expect("io driver without handle"), timeout)
-            }
+            IoStack::Enabled(io) => io.park(
+                handle.io.as_ref().expect("io driver without handle"),
+                timeout,
+            ),
             IoStack::Disabled(park) => match timeout {
                 Some(d) => park.park_timeout(d),
                 None => park.park(),

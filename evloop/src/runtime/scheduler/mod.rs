@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::runtime::driver;
 
 pub(crate) mod current_thread;
+pub(crate) mod multi_thread;
 
 #[derive(Debug, Clone)]
 pub(crate) enum Handle {
