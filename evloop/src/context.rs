@@ -132,6 +132,7 @@ pub(crate) fn with_current<R>(
 
 /// Runs `f` with the current runtime's driver handle (time, I/O, clock);
 /// `None` outside a runtime.
+#[allow(dead_code)] // used by the drivers' resources
 pub(crate) fn with_driver<R>(f: impl FnOnce(&driver::Handle) -> R) -> Option<R> {
     with_current(|h| f(h.driver())).ok()
 }
@@ -197,6 +198,7 @@ pub(crate) fn try_enter_runtime(allow_block_in_place: bool) -> Option<EnterRunti
 }
 
 /// Whether this thread is driving a runtime.
+#[allow(dead_code)] // used by blocking primitives
 pub(crate) fn runtime_entered() -> EnterRuntime {
     CONTEXT
         .try_with(|ctx| ctx.runtime.get())
@@ -205,6 +207,7 @@ pub(crate) fn runtime_entered() -> EnterRuntime {
 
 /// Temporarily marks the thread as not driving a runtime (used while a worker
 /// blocks in place, or to run a blocking section), restoring on drop.
+#[allow(dead_code)] // used by block_in_place
 pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
     struct Reset(EnterRuntime);
     impl Drop for Reset {

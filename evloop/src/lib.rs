@@ -46,8 +46,10 @@ pub mod time;
 mod util;
 
 pub use evloop_macros::{main, test};
+pub use task::spawn;
 
 #[doc(hidden)]
 pub mod __private {
     //! Items used by the macros; not part of the public API.
+    pub use crate::runtime::Builder;
 }

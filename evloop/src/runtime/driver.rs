@@ -37,6 +37,7 @@ pub(crate) struct Handle {
     /// `None` unless `enable_time()` was called.
     pub(crate) time: Option<time::Handle>,
     /// The runtime's clock: real, or paused for tests.
+    #[allow(dead_code)] // read by the time resources
     pub(crate) clock: time::Clock,
     unpark: IoUnpark,
 }
