@@ -31,14 +31,14 @@ impl Runtime {
         Runtime { handle }
     }
 
-    /// A runtime with every driver enabled (the multi-thread flavour once
-    /// available; today the current-thread one).
+    /// A multi-thread runtime with every driver enabled and one worker
+    /// thread per CPU core.
     ///
     /// # Errors
     ///
     /// As [`Builder::build`](crate::runtime::Builder::build).
     pub fn new() -> std::io::Result<Runtime> {
-        crate::runtime::Builder::new_current_thread()
+        crate::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
     }
@@ -76,26 +76,38 @@ impl Runtime {
         self.handle.enter()
     }
 
-    /// Shuts the runtime down, waiting at most `duration` for blocking work
-    /// to finish. Tasks are cancelled as on drop.
-    pub fn shutdown_timeout(self, duration: Duration) {
-        let _ = duration;
-        drop(self);
+    /// Shuts the runtime down, waiting at most `duration` for its worker
+    /// threads to stop (a task stuck in a long poll delays its worker). Tasks
+    /// are cancelled as on drop; on the multi-thread runtime they are dropped
+    /// on the worker threads, possibly after this returns.
+    pub fn shutdown_timeout(mut self, duration: Duration) {
+        self.shutdown(Some(duration));
     }
 
-    /// Shuts the runtime down without waiting for blocking work.
+    /// Shuts the runtime down without waiting for its worker threads.
     pub fn shutdown_background(self) {
         self.shutdown_timeout(Duration::ZERO)
+    }
+
+    fn shutdown(&mut self, timeout: Option<Duration>) {
+        match &self.handle.inner {
+            scheduler::Handle::CurrentThread(h) => {
+                crate::runtime::scheduler::current_thread::Handle::shutdown(h, &self.handle.inner)
+            }
+            scheduler::Handle::MultiThread(h) => {
+                // Only the first call waits (`shutdown_timeout` then drop);
+                // a worker dropping its own runtime cannot wait for itself.
+                if h.shutdown() && !h.is_current_worker() {
+                    h.wait_for_workers(timeout);
+                }
+            }
+        }
     }
 }
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        match &self.handle.inner {
-            scheduler::Handle::CurrentThread(h) => {
-                crate::runtime::scheduler::current_thread::Handle::shutdown(h, &self.handle.inner)
-            }
-        }
+        self.shutdown(None);
     }
 }
 

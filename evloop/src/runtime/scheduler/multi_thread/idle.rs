@@ -105,14 +105,12 @@ impl Idle {
         }
     }
 
-    pub(crate) fn num_workers(&self) -> usize {
-        self.num_workers
-    }
-
+    #[cfg(test)]
     pub(crate) fn num_searching(&self) -> usize {
         searching(self.state.load(SeqCst))
     }
 
+    #[cfg(test)]
     pub(crate) fn num_unparked(&self) -> usize {
         unparked(self.state.load(SeqCst))
     }

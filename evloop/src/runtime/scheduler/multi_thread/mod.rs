@@ -30,7 +30,12 @@
 //! inject queue, visited every few ticks); one queue per worker without
 //! stealing (a worker with a long backlog keeps it while the others sleep).
 
+mod handle;
 pub(crate) mod idle;
 pub(crate) mod inject;
 pub(crate) mod park;
 pub(crate) mod queue;
+mod worker;
+
+pub(crate) use handle::{Config, Handle};
+pub(crate) use worker::Context;

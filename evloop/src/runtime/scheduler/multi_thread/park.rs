@@ -157,6 +157,12 @@ impl<D: ParkDriver> Parker<D> {
         self.park_inner(handle, Some(Duration::ZERO))
     }
 
+    /// Shuts the shared driver down (at runtime shutdown, by the last
+    /// worker to stop).
+    pub(crate) fn shutdown_driver(&mut self, handle: &D::Handle) {
+        self.shared.shutdown(handle);
+    }
+
     fn park_inner(&mut self, handle: &D::Handle, timeout: Option<Duration>) {
         let inner = &*self.inner;
         // Step 1.

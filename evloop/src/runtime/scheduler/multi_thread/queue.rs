@@ -58,7 +58,9 @@
 //! 1. Load `head` (Acquire). If `steal != real`, another thief is active: give
 //!    up (rule 5).
 //! 2. Load `tail` (Acquire: the slots below it are initialised and visible).
-//!    `n = ceil((tail - real) / 2)`. If `n == 0`, go to step 6.
+//!    `n = ceil((tail - real) / 2)`. If `n == 0`, go to step 6. If
+//!    `tail - real > CAPACITY`, `head` went stale while `tail` was read:
+//!    retry from step 1.
 //! 3. CAS `head` from `(real, real)` to `(real, real + n)`: the thief now
 //!    owns slots `[real, real + n)` (rule 2). On failure, retry from step 1.
 //! 4. Move the items into the thief's own ring (whose owner it is).
@@ -365,11 +367,6 @@ impl<T: Pointer> Local<T> {
     pub(crate) fn take_lifo(&mut self) -> Option<T> {
         self.inner.take_lifo()
     }
-
-    /// A new thief end for this queue.
-    pub(crate) fn stealer(&self) -> Steal<T> {
-        Steal(self.inner.clone())
-    }
 }
 
 impl<T: Pointer> Steal<T> {
@@ -414,7 +411,12 @@ impl<T: Pointer> Steal<T> {
                 return Stolen::Busy;
             }
             let len = src.tail.load(Acquire).wrapping_sub(real);
-            debug_assert!(len as usize <= CAPACITY);
+            if len as usize > CAPACITY {
+                // `head` went stale while we read `tail` (the owner popped
+                // and pushed meanwhile); the CAS would fail anyway.
+                head = src.head.load(Acquire);
+                continue;
+            }
             let n = len - len / 2;
             if n == 0 {
                 return Stolen::Empty;
