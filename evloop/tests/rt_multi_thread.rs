@@ -225,7 +225,7 @@ fn spawns_from_four_outside_threads() {
         })
         .collect();
     let total: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
-    assert_eq!(total, (0..4_000u64).sum());
+    assert_eq!(total, (0..4_000u64).sum::<u64>());
 }
 
 #[test]

@@ -25,6 +25,14 @@
 //! workers, and a wake unparks a sleeper only when nobody is searching
 //! already, so a burst of wakes does not stampede every sleeper awake.
 //!
+//! # Files
+//!
+//! - `worker.rs`: the worker loop (find a task, run it, steal, park) and
+//!   the per-worker `Core`;
+//! - `handle.rs`: the shared state, `spawn`, where a woken task goes, shutdown;
+//! - `queue.rs`, `inject.rs`, `idle.rs`, `park.rs`: the concurrency building
+//!   blocks, generic over the item so each has its own loom models.
+//!
 //! Rejected: one shared queue for all workers (simple and fair, but every push
 //! and pop contends on the same lock or cache line; it is kept only as the
 //! inject queue, visited every few ticks); one queue per worker without
