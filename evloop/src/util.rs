@@ -1,1 +1,0 @@
-//! Small internal helpers.
