@@ -17,8 +17,8 @@ use crate::time::Instant;
 /// `Err(Elapsed)` once `duration` has passed. The future is polled before the
 /// timer is checked, so a future that is ready at once always wins, even with
 /// a zero duration; the timer is only armed if the first poll returns
-/// `Pending`. If the future exhausts the task's cooperative budget, the timer
-/// is still checked, so a busy future cannot outrun its timeout.
+/// `Pending`. The timer check is not charged to the task's cooperative
+/// budget, so a future that exhausts it cannot outrun its timeout.
 ///
 /// Cancel-safe if `future` is: dropping the `Timeout` drops the future and
 /// unregisters the timer.
@@ -103,18 +103,15 @@ impl<T: Future> Future for Timeout<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let me = self.project();
-        let had_budget = coop::has_budget_remaining();
         if let Poll::Ready(v) = me.value.poll(cx) {
             return Poll::Ready(Ok(v));
         }
-        // If the inner future spent the last of the budget, check the timer
-        // anyway: otherwise a future that keeps the task busy could never
-        // time out.
-        let delay = if had_budget && !coop::has_budget_remaining() {
-            coop::with_unconstrained(|| me.delay.poll(cx))
-        } else {
-            me.delay.poll(cx)
-        };
+        // The timer check is not charged to the task's budget: if the inner
+        // future spent the last unit, a charged check would return Pending
+        // and a future that keeps the task busy could never time out. The
+        // inner future's own resource operations still pay, so the task
+        // still yields.
+        let delay = coop::with_unconstrained(|| me.delay.poll(cx));
         delay.map(|()| Err(Elapsed::new()))
     }
 }

@@ -30,6 +30,7 @@ impl Wheel {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn elapsed(&self) -> u64 {
         self.elapsed
     }
