@@ -142,11 +142,8 @@ impl Driver {
         let mut wakers = WakeList::new();
         let mut locked = inner.locked.lock();
         locked.is_shutdown = true;
-        loop {
-            // SAFETY: lock held.
-            let Some(entry) = (unsafe { locked.wheel.pop_any() }) else {
-                break;
-            };
+        // SAFETY: lock held.
+        while let Some(entry) = unsafe { locked.wheel.pop_any() } {
             // SAFETY: it was linked, so alive (entry rule 5); lock held.
             wakers.push(unsafe { entry.as_ref() }.fire(true));
             if wakers.is_full() {
@@ -270,20 +267,15 @@ impl Inner {
         let mut wakers = WakeList::new();
         let mut locked = self.locked.lock();
         locked.parked_until = None;
-        loop {
-            // SAFETY: lock held.
-            match unsafe { locked.wheel.poll(now) } {
-                Some(entry) => {
-                    fired += 1;
-                    // SAFETY: it was linked, so alive (entry rule 5); lock held.
-                    wakers.push(unsafe { entry.as_ref() }.fire(false));
-                    if wakers.is_full() {
-                        drop(locked);
-                        wakers.wake_all();
-                        locked = self.locked.lock();
-                    }
-                }
-                None => break,
+        // SAFETY: lock held.
+        while let Some(entry) = unsafe { locked.wheel.poll(now) } {
+            fired += 1;
+            // SAFETY: it was linked, so alive (entry rule 5); lock held.
+            wakers.push(unsafe { entry.as_ref() }.fire(false));
+            if wakers.is_full() {
+                drop(locked);
+                wakers.wake_all();
+                locked = self.locked.lock();
             }
         }
         drop(locked);
