@@ -243,14 +243,16 @@ impl Handle {
 impl Inner {
     fn deadline_to_tick(&self, deadline: StdInstant) -> u64 {
         let since = deadline.saturating_duration_since(self.start);
-        // Round up: never fire early.
-        let ms = since.as_nanos().div_ceil(1_000_000);
-        u64::try_from(ms).unwrap_or(u64::MAX)
+        // Round up: never fire early. (u64 arithmetic: a u128 division
+        // would be the most expensive step of arming a timer.)
+        let sub_ms = u64::from(since.subsec_nanos()).div_ceil(1_000_000);
+        since.as_secs().saturating_mul(1000).saturating_add(sub_ms)
     }
 
     fn now_tick(&self) -> u64 {
         let since = self.clock.now().saturating_duration_since(self.start);
-        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        let sub_ms = u64::from(since.subsec_nanos()) / 1_000_000;
+        since.as_secs().saturating_mul(1000).saturating_add(sub_ms)
     }
 
     fn tick_to_instant(&self, tick: u64) -> StdInstant {
