@@ -19,10 +19,12 @@
 //! program over is mostly a change of imports.
 //!
 //! ```
+//! use std::time::Duration;
+//!
 //! #[evloop::main(flavor = "current_thread")]
 //! async fn main() {
 //!     let handle = evloop::spawn(async {
-//!         evloop::task::yield_now().await;
+//!         evloop::time::sleep(Duration::from_millis(10)).await;
 //!         6 * 7
 //!     });
 //!     assert_eq!(handle.await.unwrap(), 42);

@@ -107,3 +107,26 @@ fn paused_runtime_with_nothing_to_do_still_completes_io_free_work() {
         assert_eq!(start.elapsed(), Duration::from_secs(5));
     });
 }
+
+/// Paused time does not jump while blocking work runs: a long timeout
+/// around a short blocking closure does not elapse.
+#[test]
+fn blocking_work_holds_auto_advance() {
+    let rt = evloop::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let out = rt.block_on(async {
+        let work = evloop::task::spawn_blocking(|| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            7
+        });
+        evloop::time::timeout(std::time::Duration::from_secs(3600), work).await
+    });
+    assert_eq!(
+        out.expect("paused time jumped while blocking work ran")
+            .unwrap(),
+        7
+    );
+}

@@ -161,13 +161,11 @@ impl Clock {
     }
 
     /// Blocking work started: paused time must not jump ahead under it.
-    #[allow(dead_code)] // called by the blocking pool
     pub(crate) fn inhibit_auto_advance(&self) {
         self.inner.inhibit.fetch_add(1, AcqRel);
     }
 
     /// Blocking work finished (pairs with [`Clock::inhibit_auto_advance`]).
-    #[allow(dead_code)] // called by the blocking pool
     pub(crate) fn allow_auto_advance(&self) {
         let prev = self.inner.inhibit.fetch_sub(1, AcqRel);
         debug_assert!(prev > 0, "unbalanced allow_auto_advance");

@@ -52,18 +52,15 @@ impl Schedule for BlockingSchedule {
 /// because `BlockingSchedule::new` runs once per task and `release` once per
 /// task.
 fn hold_clock(handle: &scheduler::Handle, hold: bool) {
-    // CLOCK HOOK: when `time::Clock` offers `inhibit_auto_advance` and
-    // `allow_auto_advance`, call them here, and unpark the driver after
-    // `allow` so that a loop parked on a paused clock re-evaluates whether
-    // it may now advance:
-    //     let clock = &handle.driver().clock;
-    //     if hold {
-    //         clock.inhibit_auto_advance();
-    //     } else {
-    //         clock.allow_auto_advance();
-    //         handle.driver().unpark();
-    //     }
-    let _ = (handle, hold);
+    let clock = &handle.driver().clock;
+    if hold {
+        clock.inhibit_auto_advance();
+    } else {
+        clock.allow_auto_advance();
+        // A loop parked on a paused clock re-evaluates whether it may
+        // advance now.
+        handle.driver().unpark();
+    }
 }
 
 impl fmt::Debug for BlockingSchedule {
