@@ -60,7 +60,9 @@ thread_local! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum EnterRuntime {
     /// Driving a runtime; `allow_block_in_place` is true on multi-thread workers.
-    Entered { allow_block_in_place: bool },
+    Entered {
+        allow_block_in_place: bool,
+    },
     NotEntered,
 }
 
@@ -130,6 +132,7 @@ pub(crate) fn with_current<R>(
 
 /// Runs `f` with the current runtime's driver handle (time, I/O, clock);
 /// `None` outside a runtime.
+#[allow(dead_code)] // used by the drivers' resources
 pub(crate) fn with_driver<R>(f: impl FnOnce(&driver::Handle) -> R) -> Option<R> {
     with_current(|h| f(h.driver())).ok()
 }
@@ -185,8 +188,9 @@ pub(crate) fn try_enter_runtime(allow_block_in_place: bool) -> Option<EnterRunti
         if ctx.runtime.get() != EnterRuntime::NotEntered {
             return None;
         }
-        ctx.runtime
-            .set(EnterRuntime::Entered { allow_block_in_place });
+        ctx.runtime.set(EnterRuntime::Entered {
+            allow_block_in_place,
+        });
         Some(EnterRuntimeGuard {
             _not_send: PhantomData,
         })
@@ -194,6 +198,7 @@ pub(crate) fn try_enter_runtime(allow_block_in_place: bool) -> Option<EnterRunti
 }
 
 /// Whether this thread is driving a runtime.
+#[allow(dead_code)] // used by blocking primitives
 pub(crate) fn runtime_entered() -> EnterRuntime {
     CONTEXT
         .try_with(|ctx| ctx.runtime.get())
@@ -202,6 +207,7 @@ pub(crate) fn runtime_entered() -> EnterRuntime {
 
 /// Temporarily marks the thread as not driving a runtime (used while a worker
 /// blocks in place, or to run a blocking section), restoring on drop.
+#[allow(dead_code)] // used by block_in_place
 pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
     struct Reset(EnterRuntime);
     impl Drop for Reset {

@@ -19,12 +19,10 @@
 //! program over is mostly a change of imports.
 //!
 //! ```
-//! use std::time::Duration;
-//!
 //! #[evloop::main(flavor = "current_thread")]
 //! async fn main() {
 //!     let handle = evloop::spawn(async {
-//!         evloop::time::sleep(Duration::from_millis(10)).await;
+//!         evloop::task::yield_now().await;
 //!         6 * 7
 //!     });
 //!     assert_eq!(handle.await.unwrap(), 42);
@@ -37,19 +35,19 @@ pub(crate) mod loom;
 
 pub(crate) mod context;
 
+pub(crate) mod io;
 pub mod runtime;
 pub mod sync;
 pub mod task;
 pub mod time;
-pub(crate) mod io;
 
 mod util;
 
 pub use evloop_macros::{main, test};
-
+pub use task::spawn;
 
 #[doc(hidden)]
 pub mod __private {
     //! Items used by the macros; not part of the public API.
-
+    pub use crate::runtime::Builder;
 }

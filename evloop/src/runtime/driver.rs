@@ -37,6 +37,7 @@ pub(crate) struct Handle {
     /// `None` unless `enable_time()` was called.
     pub(crate) time: Option<time::Handle>,
     /// The runtime's clock: real, or paused for tests.
+    #[allow(dead_code)] // read by the time resources
     pub(crate) clock: time::Clock,
     unpark: IoUnpark,
 }
@@ -127,9 +128,10 @@ impl Driver {
 impl IoStack {
     fn park(&mut self, handle: &Handle, timeout: Option<Duration>) {
         match self {
-            IoStack::Enabled(io) => {
-                io.park(handle.io.as_ref().expect("io driver without handle"), timeout)
-            }
+            IoStack::Enabled(io) => io.park(
+                handle.io.as_ref().expect("io driver without handle"),
+                timeout,
+            ),
             IoStack::Disabled(park) => match timeout {
                 Some(d) => park.park_timeout(d),
                 None => park.park(),

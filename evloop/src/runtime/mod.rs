@@ -1,7 +1,21 @@
 //! The runtime: builder, handle, schedulers and drivers.
+//!
+//! - `builder.rs`: [`Builder`], the only way to configure a runtime;
+//! - `runtime.rs`: [`Runtime`], which owns the scheduler and shuts it down on drop;
+//! - `handle.rs`: [`Handle`], a cheap reference usable from any thread;
+//! - `scheduler/`: the current-thread loop (and the multi-thread scheduler);
+//! - `driver.rs`: the stack of drivers a scheduler parks on;
+//! - `park.rs`: parking a thread on a condvar.
 
+mod builder;
 pub(crate) mod driver;
+mod handle;
 pub(crate) mod park;
+#[allow(clippy::module_inception)]
+mod runtime;
 pub(crate) mod scheduler;
 
 pub use crate::context::TryCurrentError;
+pub use builder::Builder;
+pub use handle::{EnterGuard, Handle};
+pub use runtime::Runtime;

@@ -37,10 +37,6 @@ impl Budget {
     pub(crate) const fn unconstrained() -> Budget {
         Budget(None)
     }
-
-    fn has_remaining(self) -> bool {
-        self.0.map_or(true, |n| n > 0)
-    }
 }
 
 /// Runs `f` (a task poll) with a fresh budget (rule 1).
@@ -66,11 +62,6 @@ fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
     let prev = context::budget(|cell| cell.replace(budget));
     let _reset = Reset(prev);
     f()
-}
-
-/// True if the current task still has budget left.
-pub(crate) fn has_budget_remaining() -> bool {
-    context::budget(|cell| cell.get().has_remaining()).unwrap_or(true)
 }
 
 /// Spends one unit of budget, or wakes the task and returns `Pending` if the

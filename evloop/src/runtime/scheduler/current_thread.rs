@@ -1,10 +1,503 @@
-//! The single-threaded event loop.
+//! The single-threaded event loop: one thread, one queue, one loop.
+//!
+//! This is the loop of the classic explanation of async/await: the thread
+//! that calls `block_on` polls one task at a time (the "call stack"), takes
+//! the next one from the run queue (the "task queue"), and when the queue is
+//! empty it parks in the driver — `epoll_wait` with a timeout equal to the
+//! next timer deadline — until I/O, a timer or another thread wakes it. Wakes
+//! put the task back in the queue (the "continuation").
+//!
+//! # Glossary
+//!
+//! - `Handle` (`Arc`, shared): the inject queue for wakes and spawns from
+//!   other threads, the owned-task list, the driver handle, the core slot.
+//! - `Core` (owned by the thread running the loop): the local run queue and
+//!   the driver. Exactly one thread holds it at a time.
+//! - `Context`: installed in the thread-local scheduler context while the loop
+//!   runs; holds the core while a task is polled, so a wake from inside the
+//!   loop pushes straight onto the local queue.
+//!
+//! # The loop (one `tick` per task)
+//!
+//! 1. If the `block_on` future was woken, poll it; return if it is ready.
+//! 2. Run up to `event_interval` tasks: every `global_queue_interval` ticks
+//!    take from the inject queue first (so remote wakes never starve),
+//!    otherwise local queue first. Tasks run in FIFO order.
+//! 3. No task: park in the driver until woken (no spinning, no CPU used).
+//!    After `event_interval` tasks: poll the driver without blocking, so
+//!    timers and I/O are served between batches; then go to 1.
+//!
+//! # Rules
+//!
+//! 1. The core is in exactly one place: the `Handle`'s core slot, a
+//!    `CoreGuard` on the stack of the thread running the loop, or the
+//!    `Context`'s `RefCell` while a task or the driver runs.
+//! 2. A wake pushes to the local queue only when it happens on the thread
+//!    running this scheduler's loop *and* the core is in the `Context`;
+//!    otherwise it goes to the inject queue and unparks the driver.
+//! 3. Wakes are never lost: the unpark is sticky, so a wake that races with
+//!    the decision to park makes the park return at once.
+//! 4. Shutdown closes the owned list first (no new task can join), cancels
+//!    every task on the shutting-down thread with this runtime current, then
+//!    drains both queues and shuts the driver down.
 
-use crate::runtime::driver;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::time::Duration;
 
-#[derive(Debug)]
-pub(crate) struct Handle {
-    pub(crate) driver: driver::Handle,
+use crate::context;
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::loom::sync::Mutex;
+use crate::runtime::driver::{self, Driver};
+use crate::runtime::park::{ParkThread, UnparkThread};
+use crate::runtime::scheduler;
+use crate::task::list::OwnedTasks;
+use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
+
+/// Tuning knobs set by the builder.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) event_interval: u32,
+    pub(crate) global_queue_interval: u32,
 }
 
-pub(crate) struct Context {}
+/// Shared state of the scheduler.
+pub(crate) struct Handle {
+    shared: Shared,
+    pub(crate) driver: driver::Handle,
+    config: Config,
+}
+
+struct Shared {
+    inject: Inject,
+    owned: OwnedTasks<Arc<Handle>>,
+    /// Rule 1: the core when no thread is running the loop.
+    core: Mutex<Option<Box<Core>>>,
+    /// Threads in `block_on` waiting for the core to come back.
+    core_waiters: Mutex<Vec<UnparkThread>>,
+    /// The `block_on` future was woken and must be polled.
+    woken: AtomicBool,
+}
+
+/// The queue for tasks scheduled from outside the loop.
+struct Inject {
+    queue: Mutex<InjectQueue>,
+    len: AtomicUsize,
+}
+
+struct InjectQueue {
+    tasks: VecDeque<Notified<Arc<Handle>>>,
+    closed: bool,
+}
+
+/// Owned by the thread running the loop (rule 1).
+struct Core {
+    tasks: VecDeque<Notified<Arc<Handle>>>,
+    tick: u32,
+    driver: Option<Driver>,
+}
+
+/// The thread-local scheduler context while the loop runs.
+pub(crate) struct Context {
+    handle: Arc<Handle>,
+    core: RefCell<Option<Box<Core>>>,
+}
+
+/// Initial capacity of the local run queue.
+const INITIAL_CAPACITY: usize = 64;
+
+impl Handle {
+    pub(crate) fn new(
+        driver: Driver,
+        driver_handle: driver::Handle,
+        config: Config,
+    ) -> Arc<Handle> {
+        let core = Box::new(Core {
+            tasks: VecDeque::with_capacity(INITIAL_CAPACITY),
+            tick: 0,
+            driver: Some(driver),
+        });
+        Arc::new(Handle {
+            shared: Shared {
+                inject: Inject {
+                    queue: Mutex::new(InjectQueue {
+                        tasks: VecDeque::new(),
+                        closed: false,
+                    }),
+                    len: AtomicUsize::new(0),
+                },
+                owned: OwnedTasks::new(),
+                core: Mutex::new(Some(core)),
+                core_waiters: Mutex::new(Vec::new()),
+                woken: AtomicBool::new(false),
+            },
+            driver: driver_handle,
+            config,
+        })
+    }
+
+    pub(crate) fn spawn<F>(
+        me: &Arc<Handle>,
+        future: F,
+        id: Id,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = me.shared.owned.bind(future, me.clone(), id, spawned_at);
+        if let Some(notified) = notified {
+            me.schedule(notified);
+        }
+        join
+    }
+
+    /// Number of tasks alive on this runtime.
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.shared.owned.len()
+    }
+
+    fn take_core(&self) -> Option<Box<Core>> {
+        self.shared.core.lock().take()
+    }
+
+    fn return_core(&self, core: Box<Core>) {
+        *self.shared.core.lock() = Some(core);
+        let waiters = std::mem::take(&mut *self.shared.core_waiters.lock());
+        for waiter in waiters {
+            waiter.unpark();
+        }
+    }
+
+    fn reset_woken(&self) -> bool {
+        self.shared.woken.swap(false, Ordering::AcqRel)
+    }
+
+    /// Runs `future` to completion on this thread, driving the loop.
+    pub(crate) fn block_on<F: Future>(
+        me: &Arc<Handle>,
+        handle: &scheduler::Handle,
+        future: F,
+    ) -> F::Output {
+        let _rt = context::enter_runtime(false);
+        let _current = context::set_current(handle);
+        let mut future = std::pin::pin!(future);
+
+        // Wait for the core if another thread is running the loop; poll the
+        // future meanwhile with a waker that unparks this thread.
+        let mut park: Option<(ParkThread, Waker)> = None;
+        loop {
+            if let Some(core) = me.take_core() {
+                return CoreGuard::new(me, core).block_on(future);
+            }
+            let (parker, waker) = park.get_or_insert_with(|| {
+                let parker = ParkThread::new();
+                let waker = Waker::from(Arc::new(ThreadWaker(parker.unpark())));
+                (parker, waker)
+            });
+            me.shared.core_waiters.lock().push(parker.unpark());
+            // Re-check after registering, so a core returned in between is
+            // not missed (its return unparks us, making the park below
+            // return at once).
+            if let Some(core) = me.take_core() {
+                return CoreGuard::new(me, core).block_on(future);
+            }
+            let mut cx = TaskContext::from_waker(waker);
+            if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+                return v;
+            }
+            parker.park();
+        }
+    }
+
+    /// Rule 4. Called by the runtime's drop, on the dropping thread.
+    pub(crate) fn shutdown(me: &Arc<Handle>, handle: &scheduler::Handle) {
+        let core = match me.take_core() {
+            Some(core) => core,
+            // The core is lost only if a `block_on` panicked without
+            // returning it, which `CoreGuard` prevents; or another thread is
+            // inside `Handle::block_on` right now: it shuts nothing down,
+            // so wait for it.
+            None => match wait_for_core(me) {
+                Some(core) => core,
+                None => return,
+            },
+        };
+        let _current = context::set_current(handle);
+        let guard = CoreGuard::new(me, core);
+        guard.enter(|mut core, cx| {
+            let handle = &cx.handle;
+            handle.shared.owned.close_and_shutdown_all();
+            while let Some(task) = core.tasks.pop_front() {
+                drop(task);
+            }
+            for task in handle.shared.inject.close() {
+                drop(task);
+            }
+            // Destructors of cancelled futures may have woken others.
+            while let Some(task) = core.tasks.pop_front() {
+                drop(task);
+            }
+            debug_assert!(handle.shared.owned.is_empty());
+            if let Some(driver) = core.driver.as_mut() {
+                driver.shutdown(&handle.driver);
+            }
+            (core, ())
+        });
+    }
+}
+
+fn wait_for_core(me: &Arc<Handle>) -> Option<Box<Core>> {
+    if std::thread::panicking() {
+        return None;
+    }
+    let mut parker = ParkThread::new();
+    loop {
+        me.shared.core_waiters.lock().push(parker.unpark());
+        if let Some(core) = me.take_core() {
+            return Some(core);
+        }
+        parker.park();
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.shared.owned.remove(task)
+    }
+
+    fn schedule(&self, task: Notified<Self>) {
+        context::with_scheduler(|cx| {
+            // Rule 2.
+            if let Some(scheduler::Context::CurrentThread(cx)) = cx {
+                if Arc::ptr_eq(self, &cx.handle) {
+                    if let Some(core) = cx.core.borrow_mut().as_mut() {
+                        core.tasks.push_back(task);
+                        return;
+                    }
+                }
+            }
+            if let Some(task) = self.shared.inject.push(task) {
+                // The runtime has shut down: the task is already cancelled
+                // (rule 4); dropping the `Notified` releases its ref.
+                drop(task);
+                return;
+            }
+            self.driver.unpark();
+        })
+    }
+}
+
+impl Inject {
+    /// Returns the task back if the queue is closed.
+    fn push(&self, task: Notified<Arc<Handle>>) -> Option<Notified<Arc<Handle>>> {
+        let mut q = self.queue.lock();
+        if q.closed {
+            return Some(task);
+        }
+        q.tasks.push_back(task);
+        self.len.store(q.tasks.len(), Ordering::Release);
+        None
+    }
+
+    fn pop(&self) -> Option<Notified<Arc<Handle>>> {
+        if self.len.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let mut q = self.queue.lock();
+        let task = q.tasks.pop_front();
+        self.len.store(q.tasks.len(), Ordering::Release);
+        task
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len.load(Ordering::Acquire) == 0
+    }
+
+    fn close(&self) -> VecDeque<Notified<Arc<Handle>>> {
+        let mut q = self.queue.lock();
+        q.closed = true;
+        self.len.store(0, Ordering::Release);
+        std::mem::take(&mut q.tasks)
+    }
+}
+
+impl Core {
+    fn next_task(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
+        if self.tick % handle.config.global_queue_interval == 0 {
+            handle
+                .shared
+                .inject
+                .pop()
+                .or_else(|| self.tasks.pop_front())
+        } else {
+            self.tasks
+                .pop_front()
+                .or_else(|| handle.shared.inject.pop())
+        }
+    }
+}
+
+impl Context {
+    /// Puts the core in the context while `f` runs (rule 1).
+    fn enter<R>(&self, core: Box<Core>, f: impl FnOnce() -> R) -> (Box<Core>, R) {
+        *self.core.borrow_mut() = Some(core);
+        let ret = f();
+        let core = self
+            .core
+            .borrow_mut()
+            .take()
+            .expect("scheduler core missing after running a task");
+        (core, ret)
+    }
+
+    /// Parks in the driver until woken; `limit` bounds the wait.
+    fn park(&self, mut core: Box<Core>, limit: Option<Duration>) -> Box<Core> {
+        let mut driver = core.driver.take().expect("driver missing");
+        let handle = &self.handle;
+        let should_block = limit != Some(Duration::ZERO)
+            && core.tasks.is_empty()
+            && handle.shared.inject.is_empty()
+            && !handle.shared.woken.load(Ordering::Acquire);
+        let limit = if should_block {
+            limit
+        } else {
+            Some(Duration::ZERO)
+        };
+        let (mut core, ()) = self.enter(core, || driver.park(&handle.driver, limit));
+        core.driver = Some(driver);
+        core
+    }
+}
+
+/// Holds the core for the thread running the loop; returns it to the
+/// handle on drop, also when `block_on`'s future panics (rule 1).
+struct CoreGuard<'a> {
+    context: scheduler::Context,
+    handle: &'a Arc<Handle>,
+}
+
+impl<'a> CoreGuard<'a> {
+    fn new(handle: &'a Arc<Handle>, core: Box<Core>) -> CoreGuard<'a> {
+        CoreGuard {
+            context: scheduler::Context::CurrentThread(Context {
+                handle: handle.clone(),
+                core: RefCell::new(Some(core)),
+            }),
+            handle,
+        }
+    }
+
+    fn cx(&self) -> &Context {
+        match &self.context {
+            scheduler::Context::CurrentThread(cx) => cx,
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        }
+    }
+
+    /// Takes the core out of the context and runs `f` with this scheduler
+    /// installed as the thread's scheduler context.
+    fn enter<R>(&self, f: impl FnOnce(Box<Core>, &Context) -> (Box<Core>, R)) -> R {
+        let cx = self.cx();
+        let core = cx.core.borrow_mut().take().expect("scheduler core missing");
+        let (core, ret) = context::set_scheduler(&self.context, || f(core, cx));
+        *cx.core.borrow_mut() = Some(core);
+        ret
+    }
+
+    fn block_on<F: Future>(self, mut future: Pin<&mut F>) -> F::Output {
+        let waker = Waker::from(Arc::new(BlockOnWaker {
+            handle: self.handle.clone(),
+        }));
+        let mut task_cx = TaskContext::from_waker(&waker);
+        self.handle.shared.woken.store(true, Ordering::Release);
+
+        self.enter(|mut core, cx| {
+            let handle = &cx.handle;
+            loop {
+                // Loop step 1.
+                if handle.reset_woken() {
+                    let (c, res) = cx.enter(core, || {
+                        crate::task::coop::budget(|| future.as_mut().poll(&mut task_cx))
+                    });
+                    core = c;
+                    if let Poll::Ready(v) = res {
+                        return (core, v);
+                    }
+                }
+
+                // Loop step 2.
+                let mut parked = false;
+                for _ in 0..handle.config.event_interval {
+                    core.tick = core.tick.wrapping_add(1);
+                    let Some(task) = core.next_task(handle) else {
+                        // Loop step 3: nothing to run.
+                        core = cx.park(core, None);
+                        parked = true;
+                        break;
+                    };
+                    let (c, ()) = cx.enter(core, || task.run());
+                    core = c;
+                }
+                if !parked {
+                    // Loop step 3: serve timers and I/O between batches.
+                    core = cx.park(core, Some(Duration::ZERO));
+                }
+            }
+        })
+    }
+}
+
+impl Drop for CoreGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(core) = self.cx().core.borrow_mut().take() {
+            self.handle.return_core(core);
+        }
+    }
+}
+
+/// Waker of the `block_on` future: flags it and unparks the driver.
+struct BlockOnWaker {
+    handle: Arc<Handle>,
+}
+
+impl Wake for BlockOnWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.handle.shared.woken.store(true, Ordering::Release);
+        self.handle.driver.unpark();
+    }
+}
+
+/// Waker for a thread parked outside the loop.
+struct ThreadWaker(UnparkThread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("current_thread::Handle")
+            .field("alive_tasks", &self.shared.owned.len())
+            .field("injected", &self.shared.inject.len.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}

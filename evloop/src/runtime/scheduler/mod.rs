@@ -1,8 +1,15 @@
-//! The two schedulers behind one handle.
+//! The schedulers behind one handle.
+//!
+//! `Handle` is what the thread-local context stores and what `spawn` uses;
+//! `Context` is the per-thread state of a running scheduler loop, installed
+//! with `context::set_scheduler` so wakes can find their local queue.
 
+use std::future::Future;
+use std::panic::Location;
 use std::sync::Arc;
 
 use crate::runtime::driver;
+use crate::task::{Id, JoinHandle};
 
 pub(crate) mod current_thread;
 
@@ -16,9 +23,37 @@ pub(crate) enum Context {
 }
 
 impl Handle {
+    #[allow(dead_code)] // read by the time and I/O resources
     pub(crate) fn driver(&self) -> &driver::Handle {
         match self {
             Handle::CurrentThread(h) => &h.driver,
+        }
+    }
+
+    pub(crate) fn spawn<F>(
+        &self,
+        future: F,
+        id: Id,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self {
+            Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id, spawned_at),
+        }
+    }
+
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match self {
+            Handle::CurrentThread(h) => current_thread::Handle::block_on(h, self, future),
+        }
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        match self {
+            Handle::CurrentThread(h) => h.num_alive_tasks(),
         }
     }
 }

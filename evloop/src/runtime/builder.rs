@@ -1,0 +1,197 @@
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::runtime::driver::{self, Driver};
+use crate::runtime::scheduler::{self, current_thread};
+use crate::runtime::{Handle, Runtime};
+
+/// Configures and builds a [`Runtime`].
+///
+/// ```
+/// use evloop::runtime::Builder;
+///
+/// let rt = Builder::new_current_thread().enable_all().build().unwrap();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
+pub struct Builder {
+    kind: Kind,
+    enable_io: bool,
+    enable_time: bool,
+    start_paused: bool,
+    thread_name: ThreadNameFn,
+    thread_stack_size: Option<usize>,
+    event_interval: u32,
+    global_queue_interval: Option<u32>,
+    nevents: usize,
+}
+
+type ThreadNameFn = Arc<dyn Fn() -> String + Send + Sync + 'static>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    CurrentThread,
+}
+
+impl Builder {
+    /// A builder for the single-threaded runtime: every task runs on the
+    /// thread that calls `block_on`.
+    pub fn new_current_thread() -> Builder {
+        Builder::new(Kind::CurrentThread, 61)
+    }
+
+    fn new(kind: Kind, event_interval: u32) -> Builder {
+        Builder {
+            kind,
+            enable_io: false,
+            enable_time: false,
+            start_paused: false,
+            thread_name: Arc::new(|| "evloop-runtime-worker".into()),
+            thread_stack_size: None,
+            event_interval,
+            global_queue_interval: None,
+            nevents: 1024,
+        }
+    }
+
+    /// Enables both the I/O and the time drivers.
+    pub fn enable_all(&mut self) -> &mut Self {
+        self.enable_io().enable_time()
+    }
+
+    /// Enables the I/O driver (the reactor the runtime parks on).
+    pub fn enable_io(&mut self) -> &mut Self {
+        self.enable_io = true;
+        self
+    }
+
+    /// Enables the time driver (`sleep`, `timeout`, `interval`).
+    pub fn enable_time(&mut self) -> &mut Self {
+        self.enable_time = true;
+        self
+    }
+
+    /// Starts the runtime with its clock paused (see `time::pause`); only
+    /// for the current-thread runtime. Implies nothing else: the time driver
+    /// must be enabled too.
+    pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
+        self.start_paused = start_paused;
+        self
+    }
+
+    /// Name of threads the runtime starts (workers and blocking threads).
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
+        let name = name.into();
+        self.thread_name = Arc::new(move || name.clone());
+        self
+    }
+
+    /// A function that names each thread the runtime starts.
+    pub fn thread_name_fn<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() -> String + Send + Sync + 'static,
+    {
+        self.thread_name = Arc::new(f);
+        self
+    }
+
+    /// Stack size of threads the runtime starts.
+    pub fn thread_stack_size(&mut self, size: usize) -> &mut Self {
+        self.thread_stack_size = Some(size);
+        self
+    }
+
+    /// How many tasks run between two polls of the driver for I/O and timer
+    /// events (default 61).
+    ///
+    /// # Panics
+    ///
+    /// Panics if `interval` is 0.
+    #[track_caller]
+    pub fn event_interval(&mut self, interval: u32) -> &mut Self {
+        assert!(interval > 0, "event_interval must be greater than 0");
+        self.event_interval = interval;
+        self
+    }
+
+    /// How many tasks run between two checks of the queue of tasks woken
+    /// from other threads (default 31).
+    ///
+    /// # Panics
+    ///
+    /// Panics if `interval` is 0.
+    #[track_caller]
+    pub fn global_queue_interval(&mut self, interval: u32) -> &mut Self {
+        assert!(interval > 0, "global_queue_interval must be greater than 0");
+        self.global_queue_interval = Some(interval);
+        self
+    }
+
+    /// Builds the runtime.
+    ///
+    /// # Errors
+    ///
+    /// Fails if the reactor cannot be created (for example the process is
+    /// out of file descriptors).
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        match self.kind {
+            Kind::CurrentThread => self.build_current_thread(),
+        }
+    }
+
+    fn driver_cfg(&self) -> driver::Cfg {
+        driver::Cfg {
+            enable_io: self.enable_io,
+            enable_time: self.enable_time,
+            enable_pause_time: self.kind == Kind::CurrentThread,
+            start_paused: self.start_paused,
+            nevents: self.nevents,
+        }
+    }
+
+    fn build_current_thread(&mut self) -> io::Result<Runtime> {
+        let (driver, driver_handle) = Driver::new(&self.driver_cfg())?;
+        let config = current_thread::Config {
+            event_interval: self.event_interval,
+            global_queue_interval: self.global_queue_interval.unwrap_or(31),
+        };
+        let handle = current_thread::Handle::new(driver, driver_handle, config);
+        let handle = Handle {
+            inner: scheduler::Handle::CurrentThread(handle),
+        };
+        Ok(Runtime::from_parts(handle))
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("kind", &self.kind)
+            .field("enable_io", &self.enable_io)
+            .field("enable_time", &self.enable_time)
+            .field("start_paused", &self.start_paused)
+            .field("thread_name", &(self.thread_name)())
+            .field("thread_stack_size", &self.thread_stack_size)
+            .field("event_interval", &self.event_interval)
+            .field("global_queue_interval", &self.global_queue_interval)
+            .finish()
+    }
+}
+
+impl Builder {
+    #[allow(dead_code)]
+    pub(crate) fn thread_name_fn_ref(&self) -> ThreadNameFn {
+        self.thread_name.clone()
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn stack_size(&self) -> Option<usize> {
+        self.thread_stack_size
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn keep_alive_default() -> Duration {
+        Duration::from_secs(10)
+    }
+}

@@ -1,0 +1,104 @@
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::Location;
+
+use crate::context::{self, SetCurrentGuard, TryCurrentError};
+use crate::runtime::scheduler;
+use crate::task::{Id, JoinHandle};
+
+/// A cheap, cloneable reference to a runtime: spawn on it, block on it, or
+/// make it current, from any thread.
+///
+/// ```
+/// let rt = evloop::runtime::Runtime::new().unwrap();
+/// let handle = rt.handle().clone();
+/// let out = std::thread::spawn(move || handle.block_on(async { 40 + 2 }))
+///     .join()
+///     .unwrap();
+/// assert_eq!(out, 42);
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: scheduler::Handle,
+}
+
+/// Keeps a runtime current on this thread; see [`Handle::enter`].
+#[must_use = "the runtime is current only while the guard lives"]
+pub struct EnterGuard<'a> {
+    _guard: SetCurrentGuard,
+    _p: PhantomData<&'a Handle>,
+}
+
+impl Handle {
+    /// The handle of the current runtime.
+    ///
+    /// # Panics
+    ///
+    /// Panics outside a runtime; see [`try_current`](Self::try_current).
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Ok(handle) => handle,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The handle of the current runtime, or an error outside one.
+    pub fn try_current() -> Result<Handle, TryCurrentError> {
+        context::with_current(|inner| Handle {
+            inner: inner.clone(),
+        })
+    }
+
+    /// Makes this runtime current on this thread until the guard drops.
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard {
+            _guard: context::set_current(&self.inner),
+            _p: PhantomData,
+        }
+    }
+
+    /// Spawns a task on this runtime.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.spawn(future, Id::next(), Location::caller())
+    }
+
+    /// Runs `future` to completion on this thread. On the current-thread
+    /// runtime this drives the loop exactly like `Runtime::block_on`
+    /// (only one thread drives it at a time; others wait, polling their own
+    /// future meanwhile).
+    ///
+    /// # Panics
+    ///
+    /// Panics if called from a thread already driving a runtime.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.inner.block_on(future)
+    }
+
+    /// Number of tasks alive on the runtime (spawned, not yet completed or
+    /// cancelled).
+    pub fn num_alive_tasks(&self) -> usize {
+        self.inner.num_alive_tasks()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}

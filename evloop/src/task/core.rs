@@ -1,0 +1,242 @@
+//! The task cell: one allocation holding everything about a task.
+//!
+//! ```text
+//!  ┌──────────── Header (32 bytes, non-generic) ─────────────┐
+//!  │ state: AtomicUsize   lifecycle bits + ref count          │
+//!  │ queue_next           intrusive link for run queues       │
+//!  │ vtable               poll / schedule / dealloc / ...     │
+//!  │ id                   task::Id                            │
+//!  ├──────────── Core<T, S> (generic) ───────────────────────┤
+//!  │ scheduler: S         where wakes send the task           │
+//!  │ stage                Running(T) | Finished(output) | Consumed │
+//!  ├──────────── Trailer (non-generic, found via vtable offset) ┤
+//!  │ owned: prev/next     membership of the runtime's task list │
+//!  │ waker                the JoinHandle's waker              │
+//!  │ spawned_at           caller location of `spawn`          │
+//!  └──────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! A `Waker`, a `Notified`, a `JoinHandle` are all pointers to the header. The
+//! header comes first (`#[repr(C)]`), so a header pointer is a cell pointer.
+//! Code that is not generic over the future reaches the trailer through the
+//! offset stored in the vtable.
+//!
+//! Access rules for each field are in `state.rs` (stage, waker) and
+//! `list.rs` (owned pointers).
+
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+use crate::loom::cell::UnsafeCell;
+use crate::task::error::JoinError;
+use crate::task::raw::Vtable;
+use crate::task::state::State;
+use crate::task::Id;
+
+#[repr(C)]
+pub(crate) struct Cell<T: Future, S> {
+    pub(crate) header: Header,
+    pub(crate) core: Core<T, S>,
+    pub(crate) trailer: Trailer,
+}
+
+#[repr(C)]
+pub(crate) struct Header {
+    pub(crate) state: State,
+    /// Link for intrusive queues. Only the queue that holds the task's
+    /// `Notified` touches it.
+    pub(crate) queue_next: UnsafeCell<Option<NonNull<Header>>>,
+    pub(crate) vtable: &'static Vtable,
+    pub(crate) id: Id,
+}
+
+// SAFETY: the header's non-atomic fields are guarded by the rules of
+// `state.rs` (stage lock) and of the queue that owns `queue_next`.
+unsafe impl Send for Header {}
+// SAFETY: as above.
+unsafe impl Sync for Header {}
+
+pub(crate) struct Core<T: Future, S> {
+    pub(crate) scheduler: S,
+    pub(crate) stage: UnsafeCell<Stage<T>>,
+}
+
+pub(crate) enum Stage<T: Future> {
+    Running(T),
+    Finished(Result<T::Output, JoinError>),
+    Consumed,
+}
+
+pub(crate) struct Trailer {
+    /// Owned-list links (see `list.rs`).
+    pub(crate) owned: Pointers,
+    /// The `JoinHandle`'s waker (state rule 3).
+    pub(crate) waker: UnsafeCell<Option<Waker>>,
+    #[allow(dead_code)] // read by task dumps and traces
+    pub(crate) spawned_at: &'static Location<'static>,
+}
+
+/// Links of an intrusive doubly linked list.
+pub(crate) struct Pointers {
+    pub(crate) prev: UnsafeCell<Option<NonNull<Header>>>,
+    pub(crate) next: UnsafeCell<Option<NonNull<Header>>>,
+}
+
+impl<T: Future, S: 'static> Cell<T, S> {
+    pub(crate) fn new(
+        future: T,
+        scheduler: S,
+        id: Id,
+        vtable: &'static Vtable,
+        spawned_at: &'static Location<'static>,
+    ) -> Box<Cell<T, S>> {
+        Box::new(Cell {
+            header: Header {
+                state: State::new(),
+                queue_next: UnsafeCell::new(None),
+                vtable,
+                id,
+            },
+            core: Core {
+                scheduler,
+                stage: UnsafeCell::new(Stage::Running(future)),
+            },
+            trailer: Trailer {
+                owned: Pointers {
+                    prev: UnsafeCell::new(None),
+                    next: UnsafeCell::new(None),
+                },
+                waker: UnsafeCell::new(None),
+                spawned_at,
+            },
+        })
+    }
+}
+
+impl<T: Future, S> Core<T, S> {
+    /// Polls the future.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the stage lock (state rule 1), and the stage is
+    /// `Running`.
+    pub(crate) unsafe fn poll(&self, cx: &mut Context<'_>) -> Poll<T::Output> {
+        self.stage.with_mut(|ptr| {
+            // SAFETY: rule 1 — the caller has exclusive access to the stage;
+            // the cell is heap allocated and never moved, so the future is
+            // pinned.
+            let stage = unsafe { &mut *ptr };
+            let Stage::Running(future) = stage else {
+                unreachable!("polled a task whose future is gone");
+            };
+            // SAFETY: see above — the future never moves until dropped in place.
+            let future = unsafe { Pin::new_unchecked(future) };
+            future.poll(cx)
+        })
+    }
+
+    /// Replaces the stage, dropping what was there (the future or an output).
+    ///
+    /// # Safety
+    ///
+    /// The caller has exclusive access to the stage (state rules 1 and 2).
+    pub(crate) unsafe fn set_stage(&self, stage: Stage<T>) {
+        // SAFETY: exclusive access per the caller's contract.
+        self.stage.with_mut(|ptr| unsafe { *ptr = stage });
+    }
+
+    /// Takes the output out of a finished stage.
+    ///
+    /// # Safety
+    ///
+    /// The caller has exclusive access to the stage (state rule 2) and the
+    /// stage is `Finished`.
+    pub(crate) unsafe fn take_output(&self) -> Result<T::Output, JoinError> {
+        self.stage.with_mut(|ptr| {
+            // SAFETY: exclusive access per the caller's contract.
+            match std::mem::replace(unsafe { &mut *ptr }, Stage::Consumed) {
+                Stage::Finished(output) => output,
+                _ => panic!("JoinHandle polled after completion"),
+            }
+        })
+    }
+}
+
+impl Header {
+    /// The trailer of the cell this header starts.
+    ///
+    /// # Safety
+    ///
+    /// `me` points to a live task cell.
+    pub(crate) unsafe fn get_trailer(me: NonNull<Header>) -> NonNull<Trailer> {
+        // SAFETY: the vtable stores the trailer's offset inside this cell's
+        // concrete type; the cell is live per the caller's contract.
+        unsafe {
+            let offset = me.as_ref().vtable.trailer_offset;
+            me.cast::<u8>().add(offset).cast::<Trailer>()
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `me` points to a live task cell.
+    pub(crate) unsafe fn get_owned_pointers(me: NonNull<Header>) -> NonNull<Pointers> {
+        // SAFETY: caller's contract; `owned` is a field of the trailer.
+        unsafe {
+            let trailer = Header::get_trailer(me);
+            NonNull::new_unchecked(std::ptr::addr_of_mut!((*trailer.as_ptr()).owned))
+        }
+    }
+}
+
+impl Trailer {
+    /// # Safety
+    ///
+    /// The caller may write the waker slot (state rule 3).
+    pub(crate) unsafe fn set_waker(&self, waker: Option<Waker>) {
+        // SAFETY: caller's contract.
+        self.waker.with_mut(|ptr| unsafe { *ptr = waker });
+    }
+
+    /// # Safety
+    ///
+    /// The caller may read the waker slot (state rule 3).
+    pub(crate) unsafe fn will_wake(&self, waker: &Waker) -> bool {
+        // SAFETY: caller's contract.
+        self.waker.with(|ptr| unsafe {
+            (*ptr)
+                .as_ref()
+                .expect("join waker slot is empty")
+                .will_wake(waker)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// The task side owns the slot (state rule 3, after `COMPLETE`).
+    pub(crate) unsafe fn wake_join(&self) {
+        // SAFETY: caller's contract.
+        self.waker.with(|ptr| unsafe {
+            match &*ptr {
+                Some(waker) => waker.wake_by_ref(),
+                None => panic!("join waker slot is empty"),
+            }
+        })
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_is_no_larger_than_four_words() {
+        assert_eq!(
+            std::mem::size_of::<Header>(),
+            4 * std::mem::size_of::<usize>()
+        );
+    }
+}

@@ -1,0 +1,287 @@
+//! What happens to a task: poll, complete, cancel, read the output, free.
+//!
+//! Every function here follows the rules of `state.rs`; comments cite them.
+
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+use crate::context;
+use crate::task::coop;
+use crate::task::core::{Cell, Core, Header, Stage, Trailer};
+use crate::task::error::JoinError;
+use crate::task::state::{Snapshot, TransitionToIdle, TransitionToRunning};
+use crate::task::waker::waker_ref;
+use crate::task::{Id, Notified, Schedule, Task};
+
+pub(crate) struct Harness<T: Future, S: 'static> {
+    cell: NonNull<Cell<T, S>>,
+}
+
+enum PollFuture {
+    Complete,
+    Notified,
+    Done,
+    Dealloc,
+}
+
+impl<T: Future, S: Schedule> Harness<T, S> {
+    /// # Safety
+    ///
+    /// `ptr` is the header of a live `Cell<T, S>`.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> Harness<T, S> {
+        Harness { cell: ptr.cast() }
+    }
+
+    fn header_ptr(&self) -> NonNull<Header> {
+        self.cell.cast()
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: the cell is alive while the harness is used (`from_raw`).
+        unsafe { &self.cell.as_ref().header }
+    }
+
+    fn core(&self) -> &Core<T, S> {
+        // SAFETY: as in `header`.
+        unsafe { &self.cell.as_ref().core }
+    }
+
+    fn trailer(&self) -> &Trailer {
+        // SAFETY: as in `header`.
+        unsafe { &self.cell.as_ref().trailer }
+    }
+
+    fn id(&self) -> Id {
+        self.header().id
+    }
+
+    /// Hands the caller's ref to the scheduler as a `Notified`.
+    pub(crate) fn schedule(self) {
+        // SAFETY: the caller owns a ref, which the `Notified` takes over.
+        let notified = unsafe { Notified::from_raw(self.header_ptr()) };
+        self.core().scheduler.schedule(notified);
+    }
+
+    /// Polls the future once, consuming the `Notified` ref of the caller.
+    pub(crate) fn poll(self) {
+        match self.poll_inner() {
+            PollFuture::Notified => {
+                // Woken during the poll: our ref becomes the new
+                // `Notified`'s (state rule 4). `yield_now` puts it behind
+                // the other ready tasks.
+                // SAFETY: we own the ref (see above).
+                let notified = unsafe { Notified::from_raw(self.header_ptr()) };
+                self.core().scheduler.yield_now(notified);
+            }
+            PollFuture::Complete => self.complete(),
+            PollFuture::Dealloc => self.dealloc(),
+            PollFuture::Done => {}
+        }
+    }
+
+    fn poll_inner(&self) -> PollFuture {
+        match self.header().state.transition_to_running() {
+            TransitionToRunning::Success => {
+                let header = self.header_ptr();
+                let waker = waker_ref(&header);
+                let mut cx = Context::from_waker(&waker);
+                if poll_future(self.core(), self.id(), &mut cx).is_ready() {
+                    return PollFuture::Complete;
+                }
+                match self.header().state.transition_to_idle() {
+                    TransitionToIdle::Ok => PollFuture::Done,
+                    TransitionToIdle::OkNotified => PollFuture::Notified,
+                    TransitionToIdle::OkDealloc => PollFuture::Dealloc,
+                    TransitionToIdle::Cancelled => {
+                        // We still hold the stage lock (rule 1).
+                        cancel_task(self.core(), self.id());
+                        PollFuture::Complete
+                    }
+                }
+            }
+            TransitionToRunning::Cancelled => {
+                cancel_task(self.core(), self.id());
+                PollFuture::Complete
+            }
+            TransitionToRunning::Failed => PollFuture::Done,
+            TransitionToRunning::Dealloc => PollFuture::Dealloc,
+        }
+    }
+
+    /// Runtime shutdown: cancels the future if no one else is polling it;
+    /// consumes the caller's ref.
+    pub(crate) fn shutdown(self) {
+        if !self.header().state.transition_to_shutdown() {
+            // Running elsewhere (it will see CANCELLED) or already complete.
+            self.drop_reference();
+            return;
+        }
+        cancel_task(self.core(), self.id());
+        self.complete();
+    }
+
+    /// After the stage holds the output: publish completion, notify the
+    /// JoinHandle, leave the owned list, drop refs.
+    fn complete(self) {
+        let snapshot = self.header().state.transition_to_complete();
+        // A panic in an output's destructor or a join waker must not
+        // unwind into the scheduler.
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            if !snapshot.is_join_interested() {
+                // Rule 2: no JoinHandle, the output is ours to drop.
+                let _id = context::set_current_task_id(Some(self.id()));
+                // SAFETY: rule 2 — nobody else can read the stage now.
+                unsafe { self.core().set_stage(Stage::Consumed) };
+            } else if snapshot.is_join_waker_set() {
+                // SAFETY: rule 3 — after COMPLETE with JOIN_WAKER set the
+                // task side may read the slot.
+                unsafe { self.trailer().wake_join() };
+                let after = self.header().state.unset_waker_after_complete();
+                if !after.is_join_interested() {
+                    // SAFETY: rule 3 — JOIN_WAKER is unset and the JoinHandle
+                    // is gone, so the slot is no one else's.
+                    unsafe { self.trailer().set_waker(None) };
+                }
+            }
+        }));
+
+        // Leave the owned list; the list's ref comes back to us.
+        let me = std::mem::ManuallyDrop::new(
+            // SAFETY: a borrowed view of our own ref, never dropped.
+            unsafe { Task::<S>::from_raw(self.header_ptr()) },
+        );
+        let released = self.core().scheduler.release(&me);
+        let count = match released {
+            Some(task) => {
+                std::mem::forget(task);
+                2
+            }
+            None => 1,
+        };
+        if self.header().state.transition_to_terminal(count) {
+            self.dealloc();
+        }
+    }
+
+    pub(crate) fn try_read_output(
+        self,
+        dst: &mut Poll<crate::task::Result<T::Output>>,
+        waker: &Waker,
+    ) {
+        if can_read_output(self.header(), self.trailer(), waker) {
+            // SAFETY: rule 2 — complete with JOIN_INTEREST set, and we are
+            // the JoinHandle.
+            *dst = Poll::Ready(unsafe { self.core().take_output() });
+        }
+    }
+
+    pub(crate) fn drop_join_handle_slow(self) {
+        let snapshot = self.header().state.drop_join_handle();
+        if snapshot.is_complete() {
+            // Rule 2: JOIN_INTEREST was set at completion, so the output is
+            // ours; drop it without unwinding into the caller's drop.
+            let _ = catch_unwind(AssertUnwindSafe(|| {
+                let _id = context::set_current_task_id(Some(self.id()));
+                // SAFETY: rule 2.
+                unsafe { self.core().set_stage(Stage::Consumed) };
+            }));
+        }
+        if !snapshot.is_join_waker_set() {
+            // SAFETY: rule 3 — JOIN_WAKER is unset, the slot is ours.
+            unsafe { self.trailer().set_waker(None) };
+        }
+        self.drop_reference();
+    }
+
+    fn drop_reference(self) {
+        if self.header().state.ref_dec() {
+            self.dealloc();
+        }
+    }
+
+    pub(crate) fn dealloc(self) {
+        // SAFETY: the ref count is zero (rule 5): no one else can reach the
+        // cell; it was allocated as a `Box<Cell<T, S>>`.
+        drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
+    }
+}
+
+/// Polls with panics caught; stores the output when ready.
+fn poll_future<T: Future, S>(core: &Core<T, S>, id: Id, cx: &mut Context<'_>) -> Poll<()> {
+    let _id = context::set_current_task_id(Some(id));
+    let res = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: the caller holds the stage lock and the stage is Running.
+        coop::budget(|| unsafe { core.poll(cx) })
+    }));
+    let output = match res {
+        Ok(Poll::Pending) => return Poll::Pending,
+        Ok(Poll::Ready(output)) => Ok(output),
+        Err(panic) => Err(JoinError::panic(id, panic)),
+    };
+    // Drop the future first: its destructor may panic too.
+    let output = match drop_future(core) {
+        Ok(()) => output,
+        Err(panic) => Err(JoinError::panic(id, panic)),
+    };
+    // SAFETY: stage lock held (rule 1).
+    unsafe { core.set_stage(Stage::Finished(output)) };
+    Poll::Ready(())
+}
+
+/// Drops the future (stage lock held) and stores the cancellation error.
+fn cancel_task<T: Future, S>(core: &Core<T, S>, id: Id) {
+    let _id = context::set_current_task_id(Some(id));
+    let err = match drop_future(core) {
+        Ok(()) => JoinError::cancelled(id),
+        Err(panic) => JoinError::panic(id, panic),
+    };
+    // SAFETY: stage lock held (rule 1).
+    unsafe { core.set_stage(Stage::Finished(Err(err))) };
+}
+
+fn drop_future<T: Future, S>(core: &Core<T, S>) -> std::thread::Result<()> {
+    catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: the callers hold the stage lock (rule 1).
+        unsafe { core.set_stage(Stage::Consumed) }
+    }))
+}
+
+fn can_read_output(header: &Header, trailer: &Trailer, waker: &Waker) -> bool {
+    let snapshot = header.state.load();
+    debug_assert!(snapshot.is_join_interested());
+    if snapshot.is_complete() {
+        return true;
+    }
+    let res = if snapshot.is_join_waker_set() {
+        // SAFETY: rule 3 — while JOIN_WAKER is set the JoinHandle may read.
+        if unsafe { trailer.will_wake(waker) } {
+            return false;
+        }
+        header
+            .state
+            .unset_join_waker()
+            .and_then(|_| set_join_waker(header, trailer, waker.clone()))
+    } else {
+        set_join_waker(header, trailer, waker.clone())
+    };
+    match res {
+        Ok(_) => false,
+        Err(snapshot) => {
+            assert!(snapshot.is_complete());
+            true
+        }
+    }
+}
+
+fn set_join_waker(header: &Header, trailer: &Trailer, waker: Waker) -> Result<Snapshot, Snapshot> {
+    // SAFETY: rule 3 — JOIN_WAKER is unset here, the slot is the JoinHandle's.
+    unsafe { trailer.set_waker(Some(waker)) };
+    let res = header.state.set_join_waker();
+    if res.is_err() {
+        // SAFETY: still unset, still ours.
+        unsafe { trailer.set_waker(None) };
+    }
+    res
+}

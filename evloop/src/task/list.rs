@@ -1,0 +1,250 @@
+//! The owned-task list: every live task of a runtime (or `LocalSet`), so
+//! that shutdown can cancel and free all of them.
+//!
+//! An intrusive doubly linked list through each task's trailer (`owned`
+//! pointers), so adding and removing a task costs no allocation.
+//!
+//! # Rules
+//!
+//! 1. A task's `owned` pointers are read and written only under this
+//!    list's lock.
+//! 2. The list holds one ref of every task in it (a `Task<S>` forgotten on
+//!    insertion, recreated on removal).
+//! 3. Once closed, the list accepts no task: `bind` cancels it at once.
+
+use std::future::Future;
+use std::panic::Location;
+use std::ptr::NonNull;
+
+use crate::loom::sync::atomic::{AtomicUsize, Ordering};
+use crate::loom::sync::Mutex;
+use crate::task::core::Header;
+use crate::task::{new_task, Id, JoinHandle, Notified, Schedule, Task};
+
+pub(crate) struct OwnedTasks<S: 'static> {
+    inner: Mutex<List>,
+    len: AtomicUsize,
+    _p: std::marker::PhantomData<S>,
+}
+
+struct List {
+    head: Option<NonNull<Header>>,
+    tail: Option<NonNull<Header>>,
+    closed: bool,
+}
+
+// SAFETY: the raw pointers are only dereferenced under the mutex (rule 1),
+// and each names a task the list holds a ref to (rule 2).
+unsafe impl Send for List {}
+
+impl<S: Schedule> OwnedTasks<S> {
+    pub(crate) fn new() -> OwnedTasks<S> {
+        OwnedTasks {
+            inner: Mutex::new(List {
+                head: None,
+                tail: None,
+                closed: false,
+            }),
+            len: AtomicUsize::new(0),
+            _p: std::marker::PhantomData,
+        }
+    }
+
+    /// Creates a task owned by this list. Returns its `JoinHandle` and, unless
+    /// the list is closed, the `Notified` to schedule.
+    pub(crate) fn bind<T>(
+        &self,
+        future: T,
+        scheduler: S,
+        id: Id,
+        spawned_at: &'static Location<'static>,
+    ) -> (JoinHandle<T::Output>, Option<Notified<S>>)
+    where
+        T: Future + 'static,
+    {
+        let (task, notified, join) = new_task(future, scheduler, id, spawned_at);
+        let notified = self.bind_inner(task, notified);
+        (join, notified)
+    }
+
+    fn bind_inner(&self, task: Task<S>, notified: Notified<S>) -> Option<Notified<S>> {
+        let mut list = self.inner.lock();
+        if list.closed {
+            // Rule 3.
+            drop(list);
+            drop(notified);
+            task.shutdown();
+            return None;
+        }
+        let ptr = task.into_raw();
+        // SAFETY: rule 1 (lock held); the task is new, so in no list.
+        unsafe { list.push_front(ptr) };
+        self.len.fetch_add(1, Ordering::Relaxed);
+        Some(notified)
+    }
+
+    /// Removes `task`; returns the list's ref, or `None` if it is not here.
+    pub(crate) fn remove(&self, task: &Task<S>) -> Option<Task<S>> {
+        let ptr = task.header_ptr();
+        let mut list = self.inner.lock();
+        // SAFETY: rule 1; `task` is alive (the caller holds a ref).
+        let removed = unsafe { list.remove(ptr) };
+        drop(list);
+        if removed {
+            self.len.fetch_sub(1, Ordering::Relaxed);
+            // SAFETY: rule 2 — the list's ref comes back.
+            Some(unsafe { Task::from_raw(ptr) })
+        } else {
+            None
+        }
+    }
+
+    /// Closes the list and shuts every task down. Tasks spawned while this
+    /// runs are cancelled by `bind` (rule 3).
+    pub(crate) fn close_and_shutdown_all(&self) {
+        self.inner.lock().closed = true;
+        loop {
+            let mut list = self.inner.lock();
+            // SAFETY: rule 1.
+            let Some(ptr) = (unsafe { list.pop_back() }) else {
+                break;
+            };
+            drop(list);
+            self.len.fetch_sub(1, Ordering::Relaxed);
+            // SAFETY: rule 2 — the list's ref, handed to `shutdown`.
+            unsafe { Task::<S>::from_raw(ptr) }.shutdown();
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Calls `f` on every task in the list, under the lock (for dumps).
+    #[allow(dead_code)]
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&Task<S>)) {
+        let list = self.inner.lock();
+        let mut cur = list.head;
+        while let Some(ptr) = cur {
+            // SAFETY: rule 2 keeps the task alive; rule 1 (lock held) makes
+            // the pointers readable. The borrowed `Task` is never dropped.
+            let task = std::mem::ManuallyDrop::new(unsafe { Task::<S>::from_raw(ptr) });
+            f(&task);
+            // SAFETY: as above.
+            cur = unsafe { next(ptr) };
+        }
+    }
+}
+
+impl<S: 'static> Drop for OwnedTasks<S> {
+    fn drop(&mut self) {
+        debug_assert!(
+            self.inner.lock().head.is_none() || std::thread::panicking(),
+            "owned task list dropped while tasks are alive"
+        );
+    }
+}
+
+/// # Safety
+///
+/// Rule 1 (lock held) and `ptr` is a live task in the list.
+unsafe fn next(ptr: NonNull<Header>) -> Option<NonNull<Header>> {
+    // SAFETY: caller's contract.
+    unsafe { Header::get_owned_pointers(ptr).as_ref().next.with(|p| *p) }
+}
+
+/// # Safety
+///
+/// As [`next`].
+unsafe fn prev(ptr: NonNull<Header>) -> Option<NonNull<Header>> {
+    // SAFETY: caller's contract.
+    unsafe { Header::get_owned_pointers(ptr).as_ref().prev.with(|p| *p) }
+}
+
+/// # Safety
+///
+/// As [`next`].
+unsafe fn set_next(ptr: NonNull<Header>, val: Option<NonNull<Header>>) {
+    // SAFETY: caller's contract.
+    unsafe {
+        Header::get_owned_pointers(ptr)
+            .as_ref()
+            .next
+            .with_mut(|p| *p = val)
+    }
+}
+
+/// # Safety
+///
+/// As [`next`].
+unsafe fn set_prev(ptr: NonNull<Header>, val: Option<NonNull<Header>>) {
+    // SAFETY: caller's contract.
+    unsafe {
+        Header::get_owned_pointers(ptr)
+            .as_ref()
+            .prev
+            .with_mut(|p| *p = val)
+    }
+}
+
+impl List {
+    /// # Safety
+    ///
+    /// Rule 1; `ptr` is live and in no list.
+    unsafe fn push_front(&mut self, ptr: NonNull<Header>) {
+        // SAFETY: caller's contract; `head` is a live task of this list.
+        unsafe {
+            set_prev(ptr, None);
+            set_next(ptr, self.head);
+            match self.head {
+                Some(head) => set_prev(head, Some(ptr)),
+                None => self.tail = Some(ptr),
+            }
+        }
+        self.head = Some(ptr);
+    }
+
+    /// # Safety
+    ///
+    /// Rule 1.
+    unsafe fn pop_back(&mut self) -> Option<NonNull<Header>> {
+        let tail = self.tail?;
+        // SAFETY: `tail` is in this list.
+        unsafe { self.remove(tail) };
+        Some(tail)
+    }
+
+    /// Unlinks `ptr` if it is in this list.
+    ///
+    /// # Safety
+    ///
+    /// Rule 1; `ptr` is live and in this list or in none.
+    unsafe fn remove(&mut self, ptr: NonNull<Header>) -> bool {
+        // SAFETY: caller's contract; neighbours are live tasks of this list.
+        unsafe {
+            let p = prev(ptr);
+            let n = next(ptr);
+            match p {
+                Some(p) => set_next(p, n),
+                None => {
+                    if self.head != Some(ptr) {
+                        // Not in the list (already removed).
+                        return false;
+                    }
+                    self.head = n;
+                }
+            }
+            match n {
+                Some(n) => set_prev(n, p),
+                None => self.tail = p,
+            }
+            set_prev(ptr, None);
+            set_next(ptr, None);
+        }
+        true
+    }
+}

@@ -1,0 +1,212 @@
+//! Type-erased task pointer and the vtable that restores the types.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::Location;
+use std::ptr::NonNull;
+use std::task::Waker;
+
+use crate::task::core::{Cell, Header};
+use crate::task::harness::Harness;
+use crate::task::state::{State, TransitionToNotifiedByRef, TransitionToNotifiedByVal};
+use crate::task::{Id, Schedule};
+
+/// The functions that need the future's and scheduler's types.
+pub(crate) struct Vtable {
+    /// Polls the task; consumes the caller's `Notified` ref.
+    pub(crate) poll: unsafe fn(NonNull<Header>),
+    /// Hands a `Notified` (its ref owned by the caller) to the scheduler.
+    pub(crate) schedule: unsafe fn(NonNull<Header>),
+    /// Frees the cell.
+    pub(crate) dealloc: unsafe fn(NonNull<Header>),
+    /// Reads the output into `*mut Poll<Result<T, JoinError>>` if complete,
+    /// else registers the waker.
+    pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// `JoinHandle::drop` when the fast path fails.
+    pub(crate) drop_join_handle_slow: unsafe fn(NonNull<Header>),
+    /// Runtime shutdown; consumes the caller's ref.
+    pub(crate) shutdown: unsafe fn(NonNull<Header>),
+    /// Offset of the trailer in the concrete cell.
+    pub(crate) trailer_offset: usize,
+}
+
+struct VtableOf<T, S>(PhantomData<(T, S)>);
+
+impl<T: Future, S: Schedule> VtableOf<T, S> {
+    const VTABLE: Vtable = Vtable {
+        poll: poll::<T, S>,
+        schedule: schedule::<T, S>,
+        dealloc: dealloc::<T, S>,
+        try_read_output: try_read_output::<T, S>,
+        drop_join_handle_slow: drop_join_handle_slow::<T, S>,
+        shutdown: shutdown::<T, S>,
+        trailer_offset: std::mem::offset_of!(Cell<T, S>, trailer),
+    };
+}
+
+/// A type-erased pointer to a task cell. Copying it does not touch the ref
+/// count: the owners of refs are `Task`, `Notified`, `JoinHandle`,
+/// `AbortHandle` and `Waker`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawTask {
+    ptr: NonNull<Header>,
+}
+
+// SAFETY: the cell's shared fields are atomics or guarded by the state rules.
+unsafe impl Send for RawTask {}
+// SAFETY: as above.
+unsafe impl Sync for RawTask {}
+
+impl RawTask {
+    pub(crate) fn new<T: Future, S: Schedule>(
+        future: T,
+        scheduler: S,
+        id: Id,
+        spawned_at: &'static Location<'static>,
+    ) -> RawTask {
+        let cell = Cell::new(future, scheduler, id, &VtableOf::<T, S>::VTABLE, spawned_at);
+        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        RawTask { ptr }
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` points to the header of a live task cell.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> RawTask {
+        RawTask { ptr }
+    }
+
+    pub(crate) fn header_ptr(self) -> NonNull<Header> {
+        self.ptr
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: a `RawTask` only exists while some ref keeps the cell alive.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    pub(crate) fn state(&self) -> &State {
+        &self.header().state
+    }
+
+    pub(crate) fn id(&self) -> Id {
+        self.header().id
+    }
+
+    #[allow(dead_code)] // read by task dumps and traces
+    pub(crate) fn spawned_at(&self) -> &'static Location<'static> {
+        // SAFETY: the cell is alive (see `header`); `spawned_at` is never written after creation.
+        unsafe { Header::get_trailer(self.ptr).as_ref().spawned_at }
+    }
+
+    /// Polls the task, consuming a `Notified` ref.
+    pub(crate) fn poll(self) {
+        // SAFETY: the vtable matches the cell; the caller passes its ref on.
+        unsafe { (self.header().vtable.poll)(self.ptr) }
+    }
+
+    /// Schedules the task, consuming a `Notified` ref.
+    pub(crate) fn schedule(self) {
+        // SAFETY: as in `poll`.
+        unsafe { (self.header().vtable.schedule)(self.ptr) }
+    }
+
+    pub(crate) fn dealloc(self) {
+        // SAFETY: called once, when the ref count reached zero (state rule 5).
+        unsafe { (self.header().vtable.dealloc)(self.ptr) }
+    }
+
+    /// # Safety
+    ///
+    /// `dst` points to a `Poll<Result<T::Output, JoinError>>` of the task's type.
+    pub(crate) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
+        // SAFETY: caller's contract on `dst`; the vtable matches the cell.
+        unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) }
+    }
+
+    pub(crate) fn drop_join_handle_slow(self) {
+        // SAFETY: the vtable matches the cell; called once by the JoinHandle.
+        unsafe { (self.header().vtable.drop_join_handle_slow)(self.ptr) }
+    }
+
+    /// Cancels the task for runtime shutdown, consuming a ref.
+    pub(crate) fn shutdown(self) {
+        // SAFETY: the vtable matches the cell.
+        unsafe { (self.header().vtable.shutdown)(self.ptr) }
+    }
+
+    pub(crate) fn ref_inc(self) {
+        self.state().ref_inc();
+    }
+
+    pub(crate) fn drop_reference(self) {
+        if self.state().ref_dec() {
+            self.dealloc();
+        }
+    }
+
+    /// Wakes the task, consuming a waker's ref.
+    pub(crate) fn wake_by_val(self) {
+        match self.state().transition_to_notified_by_val() {
+            TransitionToNotifiedByVal::Submit => self.schedule(),
+            TransitionToNotifiedByVal::Dealloc => self.dealloc(),
+            TransitionToNotifiedByVal::DoNothing => {}
+        }
+    }
+
+    /// Wakes the task without consuming a ref.
+    pub(crate) fn wake_by_ref(self) {
+        match self.state().transition_to_notified_by_ref() {
+            TransitionToNotifiedByRef::Submit => self.schedule(),
+            TransitionToNotifiedByRef::DoNothing => {}
+        }
+    }
+
+    /// `abort` from any thread.
+    pub(crate) fn remote_abort(self) {
+        if self.state().transition_to_notified_and_cancel() {
+            // A ref was taken for the new `Notified`; the scheduler polls it,
+            // sees CANCELLED and drops the future on its own thread.
+            self.schedule();
+        }
+    }
+}
+
+unsafe fn poll<T: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the vtable was built for `Cell<T, S>`.
+    unsafe { Harness::<T, S>::from_raw(ptr).poll() }
+}
+
+unsafe fn schedule<T: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the vtable was built for `Cell<T, S>`; the caller's ref
+    // becomes the `Notified`'s.
+    unsafe { Harness::<T, S>::from_raw(ptr).schedule() }
+}
+
+unsafe fn dealloc<T: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the vtable was built for `Cell<T, S>`; this is the last ref.
+    unsafe { Harness::<T, S>::from_raw(ptr).dealloc() }
+}
+
+unsafe fn try_read_output<T: Future, S: Schedule>(
+    ptr: NonNull<Header>,
+    dst: *mut (),
+    waker: &Waker,
+) {
+    // SAFETY: the vtable was built for `Cell<T, S>`; `dst`'s type is the
+    // caller's contract (`RawTask::try_read_output`).
+    unsafe {
+        let out = &mut *(dst as *mut std::task::Poll<crate::task::Result<T::Output>>);
+        Harness::<T, S>::from_raw(ptr).try_read_output(out, waker);
+    }
+}
+
+unsafe fn drop_join_handle_slow<T: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the vtable was built for `Cell<T, S>`.
+    unsafe { Harness::<T, S>::from_raw(ptr).drop_join_handle_slow() }
+}
+
+unsafe fn shutdown<T: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the vtable was built for `Cell<T, S>`.
+    unsafe { Harness::<T, S>::from_raw(ptr).shutdown() }
+}

@@ -1,0 +1,35 @@
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Yields to the scheduler: the task goes to the back of the run queue and
+/// other ready tasks run before it continues.
+///
+/// ```
+/// # #[evloop::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let other = evloop::spawn(async { 1 });
+/// evloop::task::yield_now().await; // `other` runs here
+/// assert!(other.is_finished());
+/// # }
+/// ```
+pub async fn yield_now() {
+    YieldNow { yielded: false }.await
+}
+
+struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
