@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::cli::Options;
 use crate::harness::{Cell, Col, Results, Status};
 use crate::stats;
-use crate::workloads::{Flavor, RuntimeKind, Unit, Workload, BYTES_PER_CHAIN};
+use crate::workloads::{self, Flavor, RuntimeKind, Unit, Workload, BYTES_PER_CHAIN};
 
 const EVLOOP: Col = Col::Rust(RuntimeKind::Evloop);
 const NOT_YET: &str = "n/a (not yet supported)";
@@ -214,6 +214,18 @@ pub(crate) fn render(opts: &Options, results: &Results, machine: &Machine) -> St
              program with 0 chains) ÷ chains."
         );
     }
+    let unsupported = results
+        .cells
+        .values()
+        .any(|c| c.status == Status::Unsupported);
+    if unsupported {
+        let _ = writeln!(
+            out,
+            "- evloop {NOT_YET}: this build does not use {} (the evloop-* features of \
+             evloop-bench, switched on as the API lands).",
+            workloads::evloop_missing().join(", ")
+        );
+    }
     for note in &results.notes {
         let _ = writeln!(out, "- {note}");
     }
@@ -328,6 +340,7 @@ mod tests {
         // (2000 − 1000) kB × 1024 ÷ 1000 chains.
         assert!(text.contains("| 1024 B |"), "{text}");
         assert!(text.contains("- node peer skipped: test"));
+        assert!(text.contains(&format!("- evloop {NOT_YET}: this build does not use")));
         assert!(text.contains("2 cores"));
     }
 }

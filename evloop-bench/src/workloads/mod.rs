@@ -42,3 +42,25 @@ pub(crate) fn run(
         RuntimeKind::Evloop => None,
     }
 }
+
+/// The parts of evloop's API this build does not use yet (their `evloop-*`
+/// feature is off), for the note under the table.
+pub(crate) fn evloop_missing() -> Vec<&'static str> {
+    [
+        (cfg!(feature = "evloop-rt"), "runtime/spawn (evloop-rt)"),
+        (
+            cfg!(feature = "evloop-mt"),
+            "multi_thread runtime (evloop-mt)",
+        ),
+        (cfg!(feature = "evloop-mpsc"), "sync::mpsc (evloop-mpsc)"),
+        (
+            cfg!(feature = "evloop-time"),
+            "time::{sleep, timeout} (evloop-time)",
+        ),
+        (cfg!(feature = "evloop-net"), "net + io (evloop-net)"),
+    ]
+    .into_iter()
+    .filter(|(on, _)| !on)
+    .map(|(_, what)| what)
+    .collect()
+}

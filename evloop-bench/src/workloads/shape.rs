@@ -328,6 +328,11 @@ macro_rules! shape_time {
 /// Socket workloads.
 macro_rules! shape_net {
     ($rt:ident) => {
+        /// `127.0.0.1:0`, as a `SocketAddr` (accepted by every `bind`).
+        fn loopback() -> ::std::net::SocketAddr {
+            ::std::net::SocketAddr::from(([127, 0, 0, 1], 0))
+        }
+
         /// Echoes everything it reads until the peer closes.
         async fn echo_conn(mut stream: $rt::net::TcpStream) {
             use $rt::io::{AsyncReadExt, AsyncWriteExt};
@@ -348,7 +353,7 @@ macro_rules! shape_net {
             let (total, elapsed) = common::timed(|| {
                 in_root(&rt, async move {
                     use $rt::io::{AsyncReadExt, AsyncWriteExt};
-                    let listener = $rt::net::TcpListener::bind("127.0.0.1:0")
+                    let listener = $rt::net::TcpListener::bind(loopback())
                         .await
                         .expect("tcp_echo: bind");
                     let addr = listener.local_addr().expect("local_addr");
@@ -430,7 +435,7 @@ macro_rules! shape_net {
                     return;
                 };
                 rt.block_on(async move {
-                    let listener = $rt::net::TcpListener::bind("127.0.0.1:0")
+                    let listener = $rt::net::TcpListener::bind(loopback())
                         .await
                         .expect("http_hello: bind");
                     let port = listener.local_addr().expect("local_addr").port();
