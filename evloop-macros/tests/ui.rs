@@ -1,4 +1,5 @@
-//! Compile-fail tests: each `tests/ui/*.rs` must fail with the error in the
+//! Compile-fail tests for `#[evloop::main]`, `#[evloop::test]`, `select!` and
+//! `join!`: each `tests/ui/*.rs` must fail with the error in the
 //! `.stderr` file beside it. Regenerate with `TRYBUILD=overwrite` after an
 //! intended change of message, and read the diff.
 

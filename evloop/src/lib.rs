@@ -33,6 +33,9 @@
 
 pub(crate) mod loom;
 
+#[macro_use]
+mod macros;
+
 pub(crate) mod context;
 
 pub(crate) mod io;
@@ -49,5 +52,11 @@ pub use task::spawn;
 #[doc(hidden)]
 pub mod __private {
     //! Items used by the macros; not part of the public API.
+    pub use crate::macros::maybe_done::{MaybeDone, TryMaybeDone};
+    pub use crate::macros::select_output::SelectOutput;
     pub use crate::runtime::Builder;
+    pub use crate::util::rand::thread_rng_n;
+    pub use core::future::{poll_fn, Future, IntoFuture};
+    pub use core::pin::pin;
+    pub use core::task::Poll;
 }
