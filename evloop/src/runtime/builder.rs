@@ -3,6 +3,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::runtime::blocking;
 use crate::runtime::driver::{self, Driver};
 use crate::runtime::scheduler::{self, current_thread};
 use crate::runtime::{Handle, Runtime};
@@ -25,6 +26,8 @@ pub struct Builder {
     event_interval: u32,
     global_queue_interval: Option<u32>,
     nevents: usize,
+    max_blocking_threads: usize,
+    keep_alive: Option<Duration>,
 }
 
 type ThreadNameFn = Arc<dyn Fn() -> String + Send + Sync + 'static>;
@@ -52,6 +55,8 @@ impl Builder {
             event_interval,
             global_queue_interval: None,
             nevents: 1024,
+            max_blocking_threads: 512,
+            keep_alive: None,
         }
     }
 
@@ -128,6 +133,38 @@ impl Builder {
         self
     }
 
+    /// The most threads the blocking pool runs at once (default 512).
+    ///
+    /// `spawn_blocking` closures beyond this many wait in a queue for a
+    /// thread to become free. Threads start only when there is work for
+    /// them, so a high limit costs nothing until it is used.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `val` is 0.
+    ///
+    /// ```
+    /// let rt = evloop::runtime::Builder::new_current_thread()
+    ///     .max_blocking_threads(2)
+    ///     .build()
+    ///     .unwrap();
+    /// let out = rt.block_on(rt.spawn_blocking(|| 6 * 7)).unwrap();
+    /// assert_eq!(out, 42);
+    /// ```
+    #[track_caller]
+    pub fn max_blocking_threads(&mut self, val: usize) -> &mut Self {
+        assert!(val > 0, "max_blocking_threads must be greater than 0");
+        self.max_blocking_threads = val;
+        self
+    }
+
+    /// How long a blocking-pool thread with nothing to do waits for more
+    /// work before it exits (default 10 s).
+    pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Self {
+        self.keep_alive = Some(duration);
+        self
+    }
+
     /// Builds the runtime.
     ///
     /// # Errors
@@ -156,7 +193,8 @@ impl Builder {
             event_interval: self.event_interval,
             global_queue_interval: self.global_queue_interval.unwrap_or(31),
         };
-        let handle = current_thread::Handle::new(driver, driver_handle, config);
+        let handle =
+            current_thread::Handle::new(driver, driver_handle, self.blocking_spawner(), config);
         let handle = Handle {
             inner: scheduler::Handle::CurrentThread(handle),
         };
@@ -175,11 +213,23 @@ impl fmt::Debug for Builder {
             .field("thread_stack_size", &self.thread_stack_size)
             .field("event_interval", &self.event_interval)
             .field("global_queue_interval", &self.global_queue_interval)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("thread_keep_alive", &self.keep_alive)
             .finish()
     }
 }
 
 impl Builder {
+    /// The blocking pool this builder configures.
+    fn blocking_spawner(&self) -> blocking::Spawner {
+        blocking::Spawner::new(blocking::Config {
+            thread_name: self.thread_name_fn_ref(),
+            stack_size: self.stack_size(),
+            thread_cap: self.max_blocking_threads,
+            keep_alive: self.keep_alive.unwrap_or_else(Builder::keep_alive_default),
+        })
+    }
+
     #[allow(dead_code)]
     pub(crate) fn thread_name_fn_ref(&self) -> ThreadNameFn {
         self.thread_name.clone()

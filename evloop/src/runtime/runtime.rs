@@ -12,7 +12,9 @@ use crate::task::JoinHandle;
 /// `#[evloop::main]` do it. Dropping the runtime cancels every task it still
 /// owns (their destructors run on the dropping thread, with this runtime
 /// current), fires every timer with a shutdown error and closes every I/O
-/// resource it registered.
+/// resource it registered. Then it cancels `spawn_blocking` closures that
+/// have not started and waits, without a limit, for those that have (see
+/// [`shutdown_timeout`](Self::shutdown_timeout) to bound the wait).
 ///
 /// ```
 /// let rt = evloop::runtime::Builder::new_current_thread()
@@ -65,6 +67,17 @@ impl Runtime {
         self.handle.spawn(future)
     }
 
+    /// Runs `func` on this runtime's blocking pool; see
+    /// [`task::spawn_blocking`](crate::task::spawn_blocking).
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(func)
+    }
+
     /// A handle to this runtime.
     pub fn handle(&self) -> &Handle {
         &self.handle
@@ -77,13 +90,33 @@ impl Runtime {
     }
 
     /// Shuts the runtime down, waiting at most `duration` for blocking work
-    /// to finish. Tasks are cancelled as on drop.
+    /// to finish. Tasks are cancelled as on drop, and so are
+    /// `spawn_blocking` closures that have not started yet.
+    ///
+    /// A closure still running when `duration` has passed is left to finish
+    /// on its thread, which exits afterwards; its result is dropped (the
+    /// tasks that could await it were cancelled). Dropping the runtime
+    /// instead waits for such closures without a limit.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let rt = evloop::runtime::Runtime::new().unwrap();
+    /// rt.spawn_blocking(|| std::thread::sleep(Duration::from_millis(500)));
+    /// let start = Instant::now();
+    /// rt.shutdown_timeout(Duration::from_millis(10));
+    /// assert!(start.elapsed() < Duration::from_millis(500));
+    /// ```
     pub fn shutdown_timeout(self, duration: Duration) {
-        let _ = duration;
+        self.handle
+            .inner
+            .blocking_spawner()
+            .shutdown(Some(duration));
         drop(self);
     }
 
-    /// Shuts the runtime down without waiting for blocking work.
+    /// Shuts the runtime down without waiting for blocking work; see
+    /// [`shutdown_timeout`](Self::shutdown_timeout).
     pub fn shutdown_background(self) {
         self.shutdown_timeout(Duration::ZERO)
     }
@@ -96,6 +129,9 @@ impl Drop for Runtime {
                 crate::runtime::scheduler::current_thread::Handle::shutdown(h, &self.handle.inner)
             }
         }
+        // Waits for running blocking closures (a no-op after
+        // `shutdown_timeout`, which already shut the pool down).
+        self.handle.inner.blocking_spawner().shutdown(None);
     }
 }
 

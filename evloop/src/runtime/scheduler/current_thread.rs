@@ -54,6 +54,7 @@ use std::time::Duration;
 use crate::context;
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
+use crate::runtime::blocking;
 use crate::runtime::driver::{self, Driver};
 use crate::runtime::park::{ParkThread, UnparkThread};
 use crate::runtime::scheduler;
@@ -71,6 +72,8 @@ pub(crate) struct Config {
 pub(crate) struct Handle {
     shared: Shared,
     pub(crate) driver: driver::Handle,
+    /// The runtime's blocking pool (shut down by `Runtime`'s drop).
+    pub(crate) blocking_spawner: blocking::Spawner,
     config: Config,
 }
 
@@ -116,6 +119,7 @@ impl Handle {
     pub(crate) fn new(
         driver: Driver,
         driver_handle: driver::Handle,
+        blocking_spawner: blocking::Spawner,
         config: Config,
     ) -> Arc<Handle> {
         let core = Box::new(Core {
@@ -138,6 +142,7 @@ impl Handle {
                 woken: AtomicBool::new(false),
             },
             driver: driver_handle,
+            blocking_spawner,
             config,
         })
     }

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::panic::Location;
 use std::sync::Arc;
 
+use crate::runtime::blocking;
 use crate::runtime::driver;
 use crate::task::{Id, JoinHandle};
 
@@ -49,6 +50,27 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => current_thread::Handle::block_on(h, self, future),
         }
+    }
+
+    /// The blocking pool of this runtime.
+    pub(crate) fn blocking_spawner(&self) -> &blocking::Spawner {
+        match self {
+            Handle::CurrentThread(h) => &h.blocking_spawner,
+        }
+    }
+
+    /// Runs `func` on the blocking pool.
+    pub(crate) fn spawn_blocking<F, R>(
+        &self,
+        func: F,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking_spawner()
+            .spawn_blocking(self, func, spawned_at)
     }
 
     pub(crate) fn num_alive_tasks(&self) -> usize {
