@@ -26,21 +26,25 @@ use crate::task::JoinHandle;
 /// ```
 pub struct Runtime {
     handle: Handle,
+    is_shutdown: bool,
 }
 
 impl Runtime {
     pub(crate) fn from_parts(handle: Handle) -> Runtime {
-        Runtime { handle }
+        Runtime {
+            handle,
+            is_shutdown: false,
+        }
     }
 
-    /// A runtime with every driver enabled (the multi-thread flavour once
-    /// available; today the current-thread one).
+    /// A multi-thread runtime with every driver enabled and one worker
+    /// thread per CPU core.
     ///
     /// # Errors
     ///
     /// As [`Builder::build`](crate::runtime::Builder::build).
     pub fn new() -> std::io::Result<Runtime> {
-        crate::runtime::Builder::new_current_thread()
+        crate::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
     }
@@ -89,13 +93,16 @@ impl Runtime {
         self.handle.enter()
     }
 
-    /// Shuts the runtime down, waiting at most `duration` for blocking work
-    /// to finish. Tasks are cancelled as on drop, and so are
-    /// `spawn_blocking` closures that have not started yet.
+    /// Shuts the runtime down, waiting at most `duration` for its threads.
     ///
-    /// A closure still running when `duration` has passed is left to finish
-    /// on its thread, which exits afterwards; its result is dropped (the
-    /// tasks that could await it were cancelled). Dropping the runtime
+    /// Tasks are cancelled as on drop (on the multi-thread runtime they are
+    /// dropped on the worker threads, possibly after this returns; a task
+    /// stuck in a long poll delays its worker), and so are `spawn_blocking`
+    /// closures that have not started yet.
+    ///
+    /// A blocking closure still running when `duration` has passed is left to
+    /// finish on its thread, which exits afterwards; its result is dropped
+    /// (the tasks that could await it were cancelled). Dropping the runtime
     /// instead waits for such closures without a limit.
     ///
     /// ```
@@ -107,31 +114,41 @@ impl Runtime {
     /// rt.shutdown_timeout(Duration::from_millis(10));
     /// assert!(start.elapsed() < Duration::from_millis(500));
     /// ```
-    pub fn shutdown_timeout(self, duration: Duration) {
-        self.handle
-            .inner
-            .blocking_spawner()
-            .shutdown(Some(duration));
-        drop(self);
+    pub fn shutdown_timeout(mut self, duration: Duration) {
+        self.shutdown(Some(duration));
     }
 
-    /// Shuts the runtime down without waiting for blocking work; see
-    /// [`shutdown_timeout`](Self::shutdown_timeout).
+    /// Shuts the runtime down without waiting for its worker threads or
+    /// blocking work; see [`shutdown_timeout`](Self::shutdown_timeout).
     pub fn shutdown_background(self) {
         self.shutdown_timeout(Duration::ZERO)
+    }
+
+    /// Cancels every task, stops the workers, then shuts the blocking pool
+    /// down; only the first call does anything.
+    fn shutdown(&mut self, timeout: Option<Duration>) {
+        if std::mem::replace(&mut self.is_shutdown, true) {
+            return;
+        }
+        match &self.handle.inner {
+            scheduler::Handle::CurrentThread(h) => {
+                crate::runtime::scheduler::current_thread::Handle::shutdown(h, &self.handle.inner)
+            }
+            scheduler::Handle::MultiThread(h) => {
+                // Only the first call waits (`shutdown_timeout` then drop);
+                // a worker dropping its own runtime cannot wait for itself.
+                if h.shutdown() && !h.is_current_worker() {
+                    h.wait_for_workers(timeout);
+                }
+            }
+        }
+        self.handle.inner.blocking_spawner().shutdown(timeout);
     }
 }
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        match &self.handle.inner {
-            scheduler::Handle::CurrentThread(h) => {
-                crate::runtime::scheduler::current_thread::Handle::shutdown(h, &self.handle.inner)
-            }
-        }
-        // Waits for running blocking closures (a no-op after
-        // `shutdown_timeout`, which already shut the pool down).
-        self.handle.inner.blocking_spawner().shutdown(None);
+        self.shutdown(None);
     }
 }
 

@@ -13,14 +13,17 @@ use crate::runtime::driver;
 use crate::task::{Id, JoinHandle};
 
 pub(crate) mod current_thread;
+pub(crate) mod multi_thread;
 
 #[derive(Debug, Clone)]
 pub(crate) enum Handle {
     CurrentThread(Arc<current_thread::Handle>),
+    MultiThread(Arc<multi_thread::Handle>),
 }
 
 pub(crate) enum Context {
     CurrentThread(current_thread::Context),
+    MultiThread(multi_thread::Context),
 }
 
 impl Handle {
@@ -28,6 +31,7 @@ impl Handle {
     pub(crate) fn driver(&self) -> &driver::Handle {
         match self {
             Handle::CurrentThread(h) => &h.driver,
+            Handle::MultiThread(h) => &h.driver,
         }
     }
 
@@ -43,12 +47,14 @@ impl Handle {
     {
         match self {
             Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id, spawned_at),
+            Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id, spawned_at),
         }
     }
 
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self {
             Handle::CurrentThread(h) => current_thread::Handle::block_on(h, self, future),
+            Handle::MultiThread(_) => multi_thread::Handle::block_on(self, future),
         }
     }
 
@@ -56,6 +62,7 @@ impl Handle {
     pub(crate) fn blocking_spawner(&self) -> &blocking::Spawner {
         match self {
             Handle::CurrentThread(h) => &h.blocking_spawner,
+            Handle::MultiThread(h) => &h.blocking_spawner,
         }
     }
 
@@ -76,6 +83,7 @@ impl Handle {
     pub(crate) fn num_alive_tasks(&self) -> usize {
         match self {
             Handle::CurrentThread(h) => h.num_alive_tasks(),
+            Handle::MultiThread(h) => h.num_alive_tasks(),
         }
     }
 }
