@@ -96,7 +96,6 @@ async fn futures_poll_once<F: std::future::Future + Unpin>(mut f: F) -> bool {
     .await
 }
 
-use std::future::Future;
 
 #[test]
 fn reset_moves_the_deadline_both_ways() {
