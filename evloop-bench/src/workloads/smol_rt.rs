@@ -1,0 +1,18 @@
+//! The workloads on smol, through the tokio-shaped shim.
+
+use super::common::{self, Flavor, Outcome, Sizes, Workload, WORKERS};
+use super::http;
+use super::smol_shim;
+
+fn build(flavor: Flavor) -> Option<smol_shim::runtime::Runtime> {
+    Some(match flavor {
+        Flavor::MultiThread => smol_shim::runtime::Runtime::multi_thread(WORKERS),
+        Flavor::CurrentThread => smol_shim::runtime::Runtime::current_thread(),
+    })
+}
+
+shape_core!(smol_shim);
+shape_mpsc!(smol_shim);
+shape_time!(smol_shim);
+shape_net!(smol_shim);
+dispatch_all!();
