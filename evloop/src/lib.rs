@@ -42,6 +42,7 @@ pub mod runtime;
 pub mod sync;
 pub mod task;
 pub mod time;
+pub mod trace;
 
 mod util;
 

@@ -4,8 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::runtime::driver::{self, Driver};
+use crate::runtime::metrics::Hooks;
 use crate::runtime::scheduler::{self, current_thread};
 use crate::runtime::{Handle, Runtime};
+use crate::trace::recorder::Recorder;
+use crate::trace::stall::StallDetector;
+use crate::trace::TraceConfig;
 
 /// Configures and builds a [`Runtime`].
 ///
@@ -25,6 +29,15 @@ pub struct Builder {
     event_interval: u32,
     global_queue_interval: Option<u32>,
     nevents: usize,
+    observe: Observe,
+}
+
+/// Observability settings (trace, stall detection, histograms).
+#[derive(Debug, Clone, Default)]
+struct Observe {
+    trace: Option<TraceConfig>,
+    stall_threshold: Option<Duration>,
+    histograms: bool,
 }
 
 type ThreadNameFn = Arc<dyn Fn() -> String + Send + Sync + 'static>;
@@ -52,7 +65,60 @@ impl Builder {
             event_interval,
             global_queue_interval: None,
             nevents: 1024,
+            observe: Observe::default(),
         }
+    }
+
+    /// Records the loop's events (spawns, polls, wakes, parks) for a
+    /// timeline; see [`crate::trace`]. Without this call, setting the
+    /// environment variable `EVLOOP_TRACE=path` turns recording on too.
+    ///
+    /// ```
+    /// use evloop::trace::TraceConfig;
+    ///
+    /// let rt = evloop::runtime::Builder::new_current_thread()
+    ///     .trace(TraceConfig::new())
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async { evloop::spawn(async {}).await.unwrap() });
+    /// let trace = rt.trace_snapshot().unwrap();
+    /// assert!(trace.count(evloop::trace::EventKind::PollStart) >= 1);
+    /// ```
+    pub fn trace(&mut self, config: TraceConfig) -> &mut Self {
+        self.observe.trace = Some(config);
+        self
+    }
+
+    /// Reports polls that take longer than `threshold` through the
+    /// `tracing` crate (target `evloop::stall`, level WARN): once while the
+    /// poll is still running — a watchdog thread samples every worker every
+    /// `threshold / 2` — and once when it returns. Each report names the
+    /// task's id, name and spawn site.
+    pub fn stall_threshold(&mut self, threshold: Duration) -> &mut Self {
+        self.observe.stall_threshold = Some(threshold);
+        self
+    }
+
+    /// Fills the poll-time and schedule-latency histograms of
+    /// [`RuntimeMetrics`](crate::runtime::RuntimeMetrics) (two clock reads
+    /// per poll, so off by default).
+    pub fn enable_metrics_poll_time_histogram(&mut self) -> &mut Self {
+        self.observe.histograms = true;
+        self
+    }
+
+    fn hooks(&self, workers: usize) -> Arc<Hooks> {
+        let trace = self
+            .observe
+            .trace
+            .clone()
+            .or_else(TraceConfig::from_env)
+            .map(|config| Arc::new(Recorder::new(&config)));
+        let stall = self
+            .observe
+            .stall_threshold
+            .map(|d| StallDetector::new(d, workers));
+        Arc::new(Hooks::new(workers, trace, stall, self.observe.histograms))
     }
 
     /// Enables both the I/O and the time drivers.
@@ -155,8 +221,13 @@ impl Builder {
         let config = current_thread::Config {
             event_interval: self.event_interval,
             global_queue_interval: self.global_queue_interval.unwrap_or(31),
+            hooks: self.hooks(1),
         };
+        let stall = config.hooks.stall.clone();
         let handle = current_thread::Handle::new(driver, driver_handle, config);
+        if let Some(stall) = stall {
+            stall.start_watchdog(describe_task(Arc::downgrade(&handle)))?;
+        }
         let handle = Handle {
             inner: scheduler::Handle::CurrentThread(handle),
         };
@@ -175,6 +246,7 @@ impl fmt::Debug for Builder {
             .field("thread_stack_size", &self.thread_stack_size)
             .field("event_interval", &self.event_interval)
             .field("global_queue_interval", &self.global_queue_interval)
+            .field("observe", &self.observe)
             .finish()
     }
 }
@@ -194,4 +266,18 @@ impl Builder {
     pub(crate) fn keep_alive_default() -> Duration {
         Duration::from_secs(10)
     }
+}
+
+/// For the stall watchdog: a live task's name and spawn site, by id.
+fn describe_task(handle: std::sync::Weak<current_thread::Handle>) -> crate::trace::stall::Describe {
+    Box::new(move |id| {
+        let handle = handle.upgrade()?;
+        let mut found = None;
+        handle.for_each_task(&mut |raw| {
+            if raw.id().as_u64() == id {
+                found = Some((raw.name().map(str::to_owned), raw.spawned_at()));
+            }
+        });
+        found
+    })
 }

@@ -65,6 +65,12 @@ impl Runtime {
         self.handle.spawn(future)
     }
 
+    /// What the trace recorder holds so far; `None` if recording is off.
+    /// See [`crate::trace`].
+    pub fn trace_snapshot(&self) -> Option<crate::trace::TraceSnapshot> {
+        self.handle.trace_snapshot()
+    }
+
     /// A handle to this runtime.
     pub fn handle(&self) -> &Handle {
         &self.handle
@@ -96,6 +102,8 @@ impl Drop for Runtime {
                 crate::runtime::scheduler::current_thread::Handle::shutdown(h, &self.handle.inner)
             }
         }
+        // Stop the stall watchdog; write the trace file if one was asked for.
+        self.handle.inner.hooks().finish();
     }
 }
 

@@ -24,9 +24,11 @@
 //! - `refs.rs`: `Task`, `Notified`, and the `Schedule` trait schedulers implement;
 //! - `list.rs`: the owned-task list shutdown walks;
 //! - `join.rs`, `abort.rs`, `error.rs`, `id.rs`: the public handles;
-//! - `local.rs`: `LocalSet` and `spawn_local` for `!Send` futures.
+//! - `local.rs`: `LocalSet` and `spawn_local` for `!Send` futures;
+//! - `builder.rs`: `task::Builder`, to name a task before spawning it.
 
 mod abort;
+mod builder;
 pub(crate) mod coop;
 mod core;
 mod error;
@@ -46,6 +48,7 @@ mod yield_now;
 mod loom_tests;
 
 pub use abort::AbortHandle;
+pub use builder::Builder;
 pub use coop::{consume_budget, unconstrained, Unconstrained};
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
@@ -54,7 +57,11 @@ pub use local::{spawn_local, LocalEnterGuard, LocalSet};
 pub use spawn::spawn;
 pub use yield_now::yield_now;
 
-pub(crate) use refs::{new_task, Notified, Schedule, Task};
+pub(crate) use harness::PollOutcome;
+pub(crate) use raw::RawTask;
+pub(crate) use refs::{new_task, Notified, RawTaskRef, Schedule, Task};
+pub(crate) use spawn::SpawnMeta;
+pub(crate) use state::Snapshot;
 
 /// The output of a task as its `JoinHandle` returns it.
 pub(crate) type Result<T> = std::result::Result<T, JoinError>;

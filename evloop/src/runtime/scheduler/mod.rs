@@ -5,11 +5,11 @@
 //! with `context::set_scheduler` so wakes can find their local queue.
 
 use std::future::Future;
-use std::panic::Location;
 use std::sync::Arc;
 
 use crate::runtime::driver;
-use crate::task::{Id, JoinHandle};
+use crate::runtime::metrics::Hooks;
+use crate::task::{Id, JoinHandle, RawTask, SpawnMeta};
 
 pub(crate) mod current_thread;
 
@@ -30,18 +30,18 @@ impl Handle {
         }
     }
 
-    pub(crate) fn spawn<F>(
+    pub(crate) fn spawn<'m, F>(
         &self,
         future: F,
         id: Id,
-        spawned_at: &'static Location<'static>,
+        meta: impl Into<SpawnMeta<'m>>,
     ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         match self {
-            Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id, spawned_at),
+            Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id, meta.into()),
         }
     }
 
@@ -54,6 +54,32 @@ impl Handle {
     pub(crate) fn num_alive_tasks(&self) -> usize {
         match self {
             Handle::CurrentThread(h) => h.num_alive_tasks(),
+        }
+    }
+
+    // ---- observability (metrics, dumps, traces) ----
+
+    pub(crate) fn hooks(&self) -> &Hooks {
+        match self {
+            Handle::CurrentThread(h) => h.hooks(),
+        }
+    }
+
+    pub(crate) fn spawned_tasks_count(&self) -> u64 {
+        match self {
+            Handle::CurrentThread(h) => h.spawned_tasks_count(),
+        }
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        match self {
+            Handle::CurrentThread(h) => h.global_queue_depth(),
+        }
+    }
+
+    pub(crate) fn for_each_task(&self, f: &mut dyn FnMut(RawTask)) {
+        match self {
+            Handle::CurrentThread(h) => h.for_each_task(f),
         }
     }
 }
