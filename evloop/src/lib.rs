@@ -19,12 +19,10 @@
 //! program over is mostly a change of imports.
 //!
 //! ```
-//! use std::time::Duration;
-//!
 //! #[evloop::main(flavor = "current_thread")]
 //! async fn main() {
 //!     let handle = evloop::spawn(async {
-//!         evloop::time::sleep(Duration::from_millis(10)).await;
+//!         evloop::task::yield_now().await;
 //!         6 * 7
 //!     });
 //!     assert_eq!(handle.await.unwrap(), 42);
@@ -35,9 +33,13 @@
 
 pub(crate) mod loom;
 
+#[macro_use]
+mod macros;
+
 pub(crate) mod context;
 
-pub(crate) mod io;
+pub mod io;
+pub mod net;
 pub mod runtime;
 pub mod sync;
 pub mod task;
@@ -52,5 +54,11 @@ pub use task::spawn;
 #[doc(hidden)]
 pub mod __private {
     //! Items used by the macros; not part of the public API.
+    pub use crate::macros::maybe_done::{MaybeDone, TryMaybeDone};
+    pub use crate::macros::select_output::SelectOutput;
     pub use crate::runtime::Builder;
+    pub use crate::util::rand::thread_rng_n;
+    pub use core::future::{poll_fn, Future, IntoFuture};
+    pub use core::pin::pin;
+    pub use core::task::Poll;
 }

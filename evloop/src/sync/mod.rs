@@ -1,1 +1,37 @@
 //! Channels and synchronization primitives for tasks.
+//!
+//! Everything here is runtime-agnostic: it needs only a `Waker`, so it works
+//! under any executor (and from plain threads through the `blocking_*`
+//! methods).
+//!
+//! - [`oneshot`]: a single value from one task to another.
+
+pub mod mpsc;
+pub mod oneshot;
+
+mod barrier;
+mod mutex;
+mod notify;
+mod once_cell;
+mod rwlock;
+mod semaphore;
+
+pub use barrier::{Barrier, BarrierWaitResult};
+pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
+pub use notify::{Notified, Notify};
+pub use once_cell::{OnceCell, SetError};
+pub use rwlock::{RwLock, RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard};
+pub use semaphore::{
+    AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
+};
+
+mod atomic_waker;
+mod batch_semaphore;
+mod block_on;
+mod waiters;
+
+#[cfg(all(test, not(loom)))]
+mod test_util;
+
+#[cfg(all(test, loom))]
+mod loom_util;
