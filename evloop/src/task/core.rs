@@ -81,7 +81,8 @@ pub(crate) struct Trailer {
     /// Where `spawn` was called; never written after creation.
     pub(crate) spawned_at: &'static Location<'static>,
     /// The name given with `task::Builder::name`; never written after creation.
-    pub(crate) name: Option<Box<str>>,
+    /// Boxed twice so an unnamed task pays one word, not two.
+    pub(crate) name: Option<Box<TaskName>>,
     /// When the task was last polled, in `trace::clock` nanoseconds (0:
     /// never). Written by the poller, read by dumps, both `Relaxed`: it is
     /// a statistic, no other memory depends on it.
@@ -92,6 +93,9 @@ pub(crate) struct Trailer {
     /// for the same reason.
     pub(crate) woken_at: AtomicU64,
 }
+
+/// A task's name, behind one thin pointer in the trailer.
+pub(crate) struct TaskName(pub(crate) Box<str>);
 
 /// Links of an intrusive doubly linked list.
 pub(crate) struct Pointers {
@@ -125,7 +129,7 @@ impl<T: Future, S: 'static> Cell<T, S> {
                 },
                 waker: UnsafeCell::new(None),
                 spawned_at: meta.spawned_at,
-                name: meta.name.map(Box::from),
+                name: meta.name.map(|n| Box::new(TaskName(n.into()))),
                 last_poll: AtomicU64::new(0),
                 woken_at: AtomicU64::new(0),
             },
@@ -263,8 +267,10 @@ mod tests {
         type Empty = std::future::Ready<()>;
         let cell = std::mem::size_of::<Cell<Empty, Arc<S>>>();
         let stage = std::mem::size_of::<Stage<Empty>>();
-        assert_eq!(std::mem::size_of::<Trailer>(), 40);
-        assert_eq!(cell - stage, 32 + 8 + 40);
+        // 40 bytes of links, join waker and spawn site, plus 24 for
+        // observability: name pointer, last-poll and last-wake stamps.
+        assert_eq!(std::mem::size_of::<Trailer>(), 64);
+        assert_eq!(cell - stage, 32 + 8 + 64);
     }
 
     #[test]

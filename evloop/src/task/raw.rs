@@ -107,7 +107,7 @@ impl RawTask {
 
     /// The name given with `task::Builder::name`.
     pub(crate) fn name(&self) -> Option<&str> {
-        self.trailer().name.as_deref()
+        self.trailer().name.as_deref().map(|n| &*n.0)
     }
 
     /// A read-only copy of the state word (for dumps).
