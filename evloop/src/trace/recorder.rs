@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::ThreadId;
 
-use crate::loom::sync::atomic::{AtomicU64, Ordering};
+use crate::loom::sync::atomic::Ordering;
 use crate::loom::sync::Mutex;
 use crate::task::PollOutcome;
 use crate::trace::clock;
@@ -78,7 +78,10 @@ thread_local! {
     static LOCAL: RefCell<Option<Local>> = const { RefCell::new(None) };
 }
 
-static NEXT_RECORDER: AtomicU64 = AtomicU64::new(1);
+/// Recorder ids tell rings of different runtimes apart in `LOCAL`. A plain
+/// std atomic: a process-wide counter that takes part in no protocol a loom
+/// model checks (and loom's atomics cannot live in a `static`).
+static NEXT_RECORDER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Recorder {
     pub(crate) fn new(config: &TraceConfig) -> Recorder {

@@ -47,7 +47,7 @@ impl Ring {
         }
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn capacity(&self) -> usize {
         self.slots.len()
     }
@@ -67,7 +67,7 @@ impl Ring {
     }
 
     /// Events ever pushed.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn pushed(&self) -> u64 {
         self.head.load(Ordering::Acquire)
     }
