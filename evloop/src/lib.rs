@@ -47,6 +47,7 @@ pub mod runtime;
 pub mod sync;
 pub mod task;
 pub mod time;
+pub mod trace;
 
 mod util;
 

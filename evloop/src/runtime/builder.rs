@@ -5,8 +5,12 @@ use std::time::Duration;
 
 use crate::runtime::blocking;
 use crate::runtime::driver::{self, Driver};
+use crate::runtime::metrics::Hooks;
 use crate::runtime::scheduler::{self, current_thread, multi_thread};
 use crate::runtime::{Handle, Runtime};
+use crate::trace::recorder::Recorder;
+use crate::trace::stall::StallDetector;
+use crate::trace::TraceConfig;
 
 /// Configures and builds a [`Runtime`].
 ///
@@ -31,6 +35,15 @@ pub struct Builder {
     worker_threads: Option<usize>,
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
+    observe: Observe,
+}
+
+/// Observability settings (trace, stall detection, histograms).
+#[derive(Debug, Clone, Default)]
+struct Observe {
+    trace: Option<TraceConfig>,
+    stall_threshold: Option<Duration>,
+    histograms: bool,
 }
 
 type Callback = Arc<dyn Fn() + Send + Sync + 'static>;
@@ -88,6 +101,7 @@ impl Builder {
             worker_threads: None,
             on_thread_start: None,
             on_thread_stop: None,
+            observe: Observe::default(),
         }
     }
 
@@ -121,6 +135,58 @@ impl Builder {
     {
         self.on_thread_stop = Some(Arc::new(f));
         self
+    }
+
+    /// Records the loop's events (spawns, polls, wakes, parks) for a
+    /// timeline; see [`crate::trace`]. Without this call, setting the
+    /// environment variable `EVLOOP_TRACE=path` turns recording on too.
+    ///
+    /// ```
+    /// use evloop::trace::TraceConfig;
+    ///
+    /// let rt = evloop::runtime::Builder::new_current_thread()
+    ///     .trace(TraceConfig::new())
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async { evloop::spawn(async {}).await.unwrap() });
+    /// let trace = rt.trace_snapshot().unwrap();
+    /// assert!(trace.count(evloop::trace::EventKind::PollStart) >= 1);
+    /// ```
+    pub fn trace(&mut self, config: TraceConfig) -> &mut Self {
+        self.observe.trace = Some(config);
+        self
+    }
+
+    /// Reports polls that take longer than `threshold` through the
+    /// `tracing` crate (target `evloop::stall`, level WARN): once while the
+    /// poll is still running — a watchdog thread samples every worker every
+    /// `threshold / 2` — and once when it returns. Each report names the
+    /// task's id, name and spawn site.
+    pub fn stall_threshold(&mut self, threshold: Duration) -> &mut Self {
+        self.observe.stall_threshold = Some(threshold);
+        self
+    }
+
+    /// Fills the poll-time and schedule-latency histograms of
+    /// [`RuntimeMetrics`](crate::runtime::RuntimeMetrics) (two clock reads
+    /// per poll, so off by default).
+    pub fn enable_metrics_poll_time_histogram(&mut self) -> &mut Self {
+        self.observe.histograms = true;
+        self
+    }
+
+    fn hooks(&self, workers: usize) -> Arc<Hooks> {
+        let trace = self
+            .observe
+            .trace
+            .clone()
+            .or_else(TraceConfig::from_env)
+            .map(|config| Arc::new(Recorder::new(&config)));
+        let stall = self
+            .observe
+            .stall_threshold
+            .map(|d| StallDetector::new(d, workers));
+        Arc::new(Hooks::new(workers, trace, stall, self.observe.histograms))
     }
 
     /// Enables both the I/O and the time drivers.
@@ -256,9 +322,14 @@ impl Builder {
         let config = current_thread::Config {
             event_interval: self.event_interval,
             global_queue_interval: self.global_queue_interval.unwrap_or(31),
+            hooks: self.hooks(1),
         };
+        let stall = config.hooks.stall.clone();
         let handle =
             current_thread::Handle::new(driver, driver_handle, self.blocking_spawner(), config);
+        if let Some(stall) = stall {
+            stall.start_watchdog(describe_task(Arc::downgrade(&handle)))?;
+        }
         let handle = Handle {
             inner: scheduler::Handle::CurrentThread(handle),
         };
@@ -279,7 +350,9 @@ impl Builder {
             thread_stack_size: self.thread_stack_size,
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
+            hooks: self.hooks(num_workers),
         };
+        let stall = config.hooks.stall.clone();
         let handle = multi_thread::Handle::new(
             num_workers,
             driver,
@@ -287,6 +360,9 @@ impl Builder {
             self.blocking_spawner(),
             config,
         )?;
+        if let Some(stall) = stall {
+            stall.start_watchdog(describe_task(Arc::downgrade(&handle)))?;
+        }
         let handle = Handle {
             inner: scheduler::Handle::MultiThread(handle),
         };
@@ -308,6 +384,7 @@ impl fmt::Debug for Builder {
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("thread_keep_alive", &self.keep_alive)
             .field("worker_threads", &self.worker_threads)
+            .field("observe", &self.observe)
             .finish_non_exhaustive()
     }
 }
@@ -336,5 +413,36 @@ impl Builder {
     #[allow(dead_code)]
     pub(crate) fn keep_alive_default() -> Duration {
         Duration::from_secs(10)
+    }
+}
+
+/// For the stall watchdog: a live task's name and spawn site, by id.
+fn describe_task<H: WalkTasks>(handle: std::sync::Weak<H>) -> crate::trace::stall::Describe {
+    Box::new(move |id| {
+        let handle = handle.upgrade()?;
+        let mut found = None;
+        handle.walk_tasks(&mut |raw| {
+            if raw.id().as_u64() == id {
+                found = Some((raw.name().map(str::to_owned), raw.spawned_at()));
+            }
+        });
+        found
+    })
+}
+
+/// The two schedulers' handles, as the stall watchdog walks them.
+trait WalkTasks: Send + Sync + 'static {
+    fn walk_tasks(&self, f: &mut dyn FnMut(crate::task::RawTask));
+}
+
+impl WalkTasks for current_thread::Handle {
+    fn walk_tasks(&self, f: &mut dyn FnMut(crate::task::RawTask)) {
+        self.for_each_task(f)
+    }
+}
+
+impl WalkTasks for multi_thread::Handle {
+    fn walk_tasks(&self, f: &mut dyn FnMut(crate::task::RawTask)) {
+        self.for_each_task(f)
     }
 }

@@ -5,7 +5,9 @@ use std::panic::Location;
 
 use crate::context::{self, SetCurrentGuard, TryCurrentError};
 use crate::runtime::scheduler;
+use crate::runtime::{Dump, RuntimeMetrics};
 use crate::task::{Id, JoinHandle};
+use crate::trace::TraceSnapshot;
 
 /// A cheap, cloneable reference to a runtime: spawn on it, block on it, or
 /// make it current, from any thread.
@@ -97,6 +99,23 @@ impl Handle {
     /// cancelled).
     pub fn num_alive_tasks(&self) -> usize {
         self.inner.num_alive_tasks()
+    }
+
+    /// The runtime's counters and histograms.
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics::new(self.inner.clone())
+    }
+
+    /// Every live task: id, name, spawn site, state, time since its last
+    /// poll. `Display` prints it as a readable list. See [`Dump`].
+    pub fn dump(&self) -> Dump {
+        Dump::collect(|f| self.inner.for_each_task(f))
+    }
+
+    /// What the trace recorder holds so far; `None` if recording is off
+    /// (see [`Builder::trace`](crate::runtime::Builder::trace)).
+    pub fn trace_snapshot(&self) -> Option<TraceSnapshot> {
+        self.inner.hooks().trace_snapshot()
     }
 }
 

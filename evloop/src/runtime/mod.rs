@@ -6,12 +6,16 @@
 //! - `scheduler/`: the current-thread loop (and the multi-thread scheduler);
 //! - `blocking/`: the thread pool behind `spawn_blocking`;
 //! - `driver.rs`: the stack of drivers a scheduler parks on;
-//! - `park.rs`: parking a thread on a condvar.
+//! - `park.rs`: parking a thread on a condvar;
+//! - `metrics/`: [`RuntimeMetrics`] and the hooks schedulers call;
+//! - `dump.rs`: [`Dump`], every live task as data and text.
 
 pub(crate) mod blocking;
 mod builder;
 pub(crate) mod driver;
+pub mod dump;
 mod handle;
+pub(crate) mod metrics;
 pub(crate) mod park;
 #[allow(clippy::module_inception)]
 mod runtime;
@@ -19,5 +23,7 @@ pub(crate) mod scheduler;
 
 pub use crate::context::TryCurrentError;
 pub use builder::Builder;
+pub use dump::{Dump, TaskDump, TaskState};
 pub use handle::{EnterGuard, Handle};
+pub use metrics::{Histogram, RuntimeMetrics};
 pub use runtime::Runtime;

@@ -82,6 +82,12 @@ impl Runtime {
         self.handle.spawn_blocking(func)
     }
 
+    /// What the trace recorder holds so far; `None` if recording is off.
+    /// See [`crate::trace`].
+    pub fn trace_snapshot(&self) -> Option<crate::trace::TraceSnapshot> {
+        self.handle.trace_snapshot()
+    }
+
     /// A handle to this runtime.
     pub fn handle(&self) -> &Handle {
         &self.handle
@@ -143,6 +149,8 @@ impl Runtime {
             }
         }
         self.handle.inner.blocking_spawner().shutdown(timeout);
+        // Stop the stall watchdog; write the trace file if one was asked for.
+        self.handle.inner.hooks().finish();
     }
 }
 

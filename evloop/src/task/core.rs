@@ -13,6 +13,8 @@
 //!  │ owned: prev/next     membership of the runtime's task list │
 //!  │ waker                the JoinHandle's waker              │
 //!  │ spawned_at           caller location of `spawn`          │
+//!  │ name                 `task::Builder::name`, if any       │
+//!  │ last_poll, woken_at  timestamps for dumps and metrics    │
 //!  └──────────────────────────────────────────────────────────┘
 //! ```
 //!
@@ -31,10 +33,11 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
 use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::AtomicU64;
 use crate::task::error::JoinError;
 use crate::task::raw::Vtable;
 use crate::task::state::State;
-use crate::task::Id;
+use crate::task::{Id, SpawnMeta};
 
 #[repr(C)]
 pub(crate) struct Cell<T: Future, S> {
@@ -75,9 +78,24 @@ pub(crate) struct Trailer {
     pub(crate) owned: Pointers,
     /// The `JoinHandle`'s waker (state rule 3).
     pub(crate) waker: UnsafeCell<Option<Waker>>,
-    #[allow(dead_code)] // read by task dumps and traces
+    /// Where `spawn` was called; never written after creation.
     pub(crate) spawned_at: &'static Location<'static>,
+    /// The name given with `task::Builder::name`; never written after creation.
+    /// Boxed twice so an unnamed task pays one word, not two.
+    pub(crate) name: Option<Box<TaskName>>,
+    /// When the task was last polled, in `trace::clock` nanoseconds (0:
+    /// never). Written by the poller, read by dumps, both `Relaxed`: it is
+    /// a statistic, no other memory depends on it.
+    pub(crate) last_poll: AtomicU64,
+    /// When the task was last put in a run queue, in `trace::clock`
+    /// nanoseconds (0: not recorded). Written by the waking thread only
+    /// while schedule-latency timing is on, read by the poller; `Relaxed`
+    /// for the same reason.
+    pub(crate) woken_at: AtomicU64,
 }
+
+/// A task's name, behind one thin pointer in the trailer.
+pub(crate) struct TaskName(pub(crate) Box<str>);
 
 /// Links of an intrusive doubly linked list.
 pub(crate) struct Pointers {
@@ -91,7 +109,7 @@ impl<T: Future, S: 'static> Cell<T, S> {
         scheduler: S,
         id: Id,
         vtable: &'static Vtable,
-        spawned_at: &'static Location<'static>,
+        meta: SpawnMeta<'_>,
     ) -> Box<Cell<T, S>> {
         Box::new(Cell {
             header: Header {
@@ -110,7 +128,10 @@ impl<T: Future, S: 'static> Cell<T, S> {
                     next: UnsafeCell::new(None),
                 },
                 waker: UnsafeCell::new(None),
-                spawned_at,
+                spawned_at: meta.spawned_at,
+                name: meta.name.map(|n| Box::new(TaskName(n.into()))),
+                last_poll: AtomicU64::new(0),
+                woken_at: AtomicU64::new(0),
             },
         })
     }
@@ -246,8 +267,10 @@ mod tests {
         type Empty = std::future::Ready<()>;
         let cell = std::mem::size_of::<Cell<Empty, Arc<S>>>();
         let stage = std::mem::size_of::<Stage<Empty>>();
-        assert_eq!(std::mem::size_of::<Trailer>(), 40);
-        assert_eq!(cell - stage, 32 + 8 + 40);
+        // 40 bytes of links, join waker and spawn site, plus 24 for
+        // observability: name pointer, last-poll and last-wake stamps.
+        assert_eq!(std::mem::size_of::<Trailer>(), 64);
+        assert_eq!(cell - stage, 32 + 8 + 64);
     }
 
     #[test]

@@ -20,10 +20,30 @@ pub(crate) struct Harness<T: Future, S: 'static> {
 }
 
 enum PollFuture {
-    Complete,
+    Complete(PollOutcome),
     Notified,
     Done,
     Dealloc,
+}
+
+/// What one `poll` of a task came to; returned to the scheduler so that
+/// traces and metrics can tell the end of a poll apart without touching the
+/// task again (it may be freed by then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum PollOutcome {
+    /// The future returned `Pending` and waits for a wake.
+    Pending = 0,
+    /// Woken during its own poll (for example `yield_now`): queued again.
+    Rescheduled = 1,
+    /// The future returned `Ready`.
+    Complete = 2,
+    /// The future panicked; the panic is in the `JoinError`.
+    Panicked = 3,
+    /// The task was aborted: its future was dropped instead of polled.
+    Cancelled = 4,
+    /// Nothing ran: the task was already running elsewhere or complete.
+    Skipped = 5,
 }
 
 impl<T: Future, S: Schedule> Harness<T, S> {
@@ -65,7 +85,7 @@ impl<T: Future, S: Schedule> Harness<T, S> {
     }
 
     /// Polls the future once, consuming the `Notified` ref of the caller.
-    pub(crate) fn poll(self) {
+    pub(crate) fn poll(self) -> PollOutcome {
         match self.poll_inner() {
             PollFuture::Notified => {
                 // Woken during the poll: our ref becomes the new
@@ -74,10 +94,17 @@ impl<T: Future, S: Schedule> Harness<T, S> {
                 // SAFETY: we own the ref (see above).
                 let notified = unsafe { Notified::from_raw(self.header_ptr()) };
                 self.core().scheduler.yield_now(notified);
+                PollOutcome::Rescheduled
             }
-            PollFuture::Complete => self.complete(),
-            PollFuture::Dealloc => self.dealloc(),
-            PollFuture::Done => {}
+            PollFuture::Complete(outcome) => {
+                self.complete();
+                outcome
+            }
+            PollFuture::Dealloc => {
+                self.dealloc();
+                PollOutcome::Skipped
+            }
+            PollFuture::Done => PollOutcome::Pending,
         }
     }
 
@@ -87,8 +114,8 @@ impl<T: Future, S: Schedule> Harness<T, S> {
                 let header = self.header_ptr();
                 let waker = waker_ref(&header);
                 let mut cx = Context::from_waker(&waker);
-                if poll_future(self.core(), self.id(), &mut cx).is_ready() {
-                    return PollFuture::Complete;
+                if let Poll::Ready(outcome) = poll_future(self.core(), self.id(), &mut cx) {
+                    return PollFuture::Complete(outcome);
                 }
                 match self.header().state.transition_to_idle() {
                     TransitionToIdle::Ok => PollFuture::Done,
@@ -97,14 +124,15 @@ impl<T: Future, S: Schedule> Harness<T, S> {
                     TransitionToIdle::Cancelled => {
                         // We still hold the stage lock (rule 1).
                         cancel_task(self.core(), self.id());
-                        PollFuture::Complete
+                        PollFuture::Complete(PollOutcome::Cancelled)
                     }
                 }
             }
             TransitionToRunning::Cancelled => {
                 cancel_task(self.core(), self.id());
-                PollFuture::Complete
+                PollFuture::Complete(PollOutcome::Cancelled)
             }
+            // Not ours to poll: only our ref went away.
             TransitionToRunning::Failed => PollFuture::Done,
             TransitionToRunning::Dealloc => PollFuture::Dealloc,
         }
@@ -209,7 +237,7 @@ impl<T: Future, S: Schedule> Harness<T, S> {
 }
 
 /// Polls with panics caught; stores the output when ready.
-fn poll_future<T: Future, S>(core: &Core<T, S>, id: Id, cx: &mut Context<'_>) -> Poll<()> {
+fn poll_future<T: Future, S>(core: &Core<T, S>, id: Id, cx: &mut Context<'_>) -> Poll<PollOutcome> {
     let _id = context::set_current_task_id(Some(id));
     let res = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the caller holds the stage lock and the stage is Running.
@@ -225,9 +253,13 @@ fn poll_future<T: Future, S>(core: &Core<T, S>, id: Id, cx: &mut Context<'_>) ->
         Ok(()) => output,
         Err(panic) => Err(JoinError::panic(id, panic)),
     };
+    let outcome = match output {
+        Ok(_) => PollOutcome::Complete,
+        Err(_) => PollOutcome::Panicked,
+    };
     // SAFETY: stage lock held (rule 1).
     unsafe { core.set_stage(Stage::Finished(output)) };
-    Poll::Ready(())
+    Poll::Ready(outcome)
 }
 
 /// Drops the future (stage lock held) and stores the cancellation error.

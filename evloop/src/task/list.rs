@@ -13,17 +13,19 @@
 //! 3. Once closed, the list accepts no task: `bind` cancels it at once.
 
 use std::future::Future;
-use std::panic::Location;
 use std::ptr::NonNull;
 
-use crate::loom::sync::atomic::{AtomicUsize, Ordering};
+use crate::loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
 use crate::task::core::Header;
-use crate::task::{new_task, Id, JoinHandle, Notified, Schedule, Task};
+use crate::task::{new_task, Id, JoinHandle, Notified, Schedule, SpawnMeta, Task};
 
 pub(crate) struct OwnedTasks<S: 'static> {
     inner: Mutex<List>,
     len: AtomicUsize,
+    /// Tasks ever bound; written only under the lock, so a `Relaxed`
+    /// load + store is enough (no read-modify-write on the spawn path).
+    spawned: AtomicU64,
     _p: std::marker::PhantomData<S>,
 }
 
@@ -46,23 +48,24 @@ impl<S: Schedule> OwnedTasks<S> {
                 closed: false,
             }),
             len: AtomicUsize::new(0),
+            spawned: AtomicU64::new(0),
             _p: std::marker::PhantomData,
         }
     }
 
     /// Creates a task owned by this list. Returns its `JoinHandle` and, unless
     /// the list is closed, the `Notified` to schedule.
-    pub(crate) fn bind<T>(
+    pub(crate) fn bind<'m, T>(
         &self,
         future: T,
         scheduler: S,
         id: Id,
-        spawned_at: &'static Location<'static>,
+        meta: impl Into<SpawnMeta<'m>>,
     ) -> (JoinHandle<T::Output>, Option<Notified<S>>)
     where
         T: Future + 'static,
     {
-        let (task, notified, join) = new_task(future, scheduler, id, spawned_at);
+        let (task, notified, join) = new_task(future, scheduler, id, meta.into());
         let notified = self.bind_inner(task, notified);
         (join, notified)
     }
@@ -80,6 +83,8 @@ impl<S: Schedule> OwnedTasks<S> {
         // SAFETY: rule 1 (lock held); the task is new, so in no list.
         unsafe { list.push_front(ptr) };
         self.len.fetch_add(1, Ordering::Relaxed);
+        let spawned = self.spawned.load(Ordering::Relaxed);
+        self.spawned.store(spawned + 1, Ordering::Relaxed);
         Some(notified)
     }
 
@@ -120,12 +125,17 @@ impl<S: Schedule> OwnedTasks<S> {
         self.len.load(Ordering::Relaxed)
     }
 
+    /// Tasks ever bound to this list (for metrics).
+    pub(crate) fn spawned_count(&self) -> u64 {
+        self.spawned.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Calls `f` on every task in the list, under the lock (for dumps).
-    #[allow(dead_code)]
+    /// `f` must not spawn on or complete a task of this list.
     pub(crate) fn for_each(&self, mut f: impl FnMut(&Task<S>)) {
         let list = self.inner.lock();
         let mut cur = list.head;

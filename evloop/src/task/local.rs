@@ -30,7 +30,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::loom::sync::Mutex;
 use crate::task::list::OwnedTasks;
-use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
+use crate::task::{Id, JoinHandle, Notified, Schedule, SpawnMeta, Task};
 
 /// Tasks polled per poll of the set before it yields to its runtime.
 const MAX_TASKS_PER_TICK: usize = 61;
@@ -79,14 +79,23 @@ where
     F::Output: 'static,
 {
     let location = Location::caller();
-    let shared = CURRENT.with(|c| c.borrow().clone());
-    match shared {
-        Some(shared) => shared.spawn(future, location),
+    match try_spawn_local(future, location.into()) {
+        Some(join) => join,
         None => panic!(
             "`spawn_local` called at {location} outside of a `LocalSet`: run the code inside \
              `LocalSet::run_until` or `LocalSet::block_on`"
         ),
     }
+}
+
+/// Spawns on the current `LocalSet`; `None` outside one.
+pub(crate) fn try_spawn_local<F>(future: F, meta: SpawnMeta<'_>) -> Option<JoinHandle<F::Output>>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let shared = CURRENT.with(|c| c.borrow().clone())?;
+    Some(shared.spawn(future, meta))
 }
 
 impl LocalSet {
@@ -109,7 +118,7 @@ impl LocalSet {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.shared.spawn(future, Location::caller())
+        self.shared.spawn(future, Location::caller().into())
     }
 
     /// Runs `future` on `rt`, driving this set's tasks while it runs.
@@ -150,7 +159,9 @@ impl LocalSet {
             };
             match task {
                 // Rule 1: polled here, on the owning thread.
-                Some(task) => task.run(),
+                Some(task) => {
+                    let _ = task.run();
+                }
                 None => return false,
             }
         }
@@ -224,16 +235,12 @@ impl Drop for LocalSet {
 }
 
 impl Shared {
-    fn spawn<F>(
-        self: &Arc<Self>,
-        future: F,
-        location: &'static Location<'static>,
-    ) -> JoinHandle<F::Output>
+    fn spawn<F>(self: &Arc<Self>, future: F, meta: SpawnMeta<'_>) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        let (join, notified) = self.owned.bind(future, self.clone(), Id::next(), location);
+        let (join, notified) = self.owned.bind(future, self.clone(), Id::next(), meta);
         if let Some(notified) = notified {
             self.schedule(notified);
         }

@@ -56,7 +56,9 @@ impl SchedRef {
         loop {
             let task = self.0.queue.lock().pop_front();
             match task {
-                Some(task) => task.run(),
+                Some(task) => {
+                    let _ = task.run();
+                }
                 None => return,
             }
         }

@@ -27,8 +27,11 @@
 //! - `local.rs`: `LocalSet` and `spawn_local` for `!Send` futures;
 //! - `blocking.rs`: `spawn_blocking` (the pool itself is in `runtime/blocking/`).
 
+//! - `builder.rs`: `task::Builder`, to name a task before spawning it.
+
 mod abort;
 mod blocking;
+mod builder;
 pub(crate) mod coop;
 mod core;
 mod error;
@@ -49,6 +52,7 @@ mod loom_tests;
 
 pub use abort::AbortHandle;
 pub use blocking::spawn_blocking;
+pub use builder::Builder;
 pub use coop::{consume_budget, unconstrained, Unconstrained};
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
@@ -57,7 +61,11 @@ pub use local::{spawn_local, LocalEnterGuard, LocalSet};
 pub use spawn::spawn;
 pub use yield_now::yield_now;
 
-pub(crate) use refs::{new_task, Notified, Schedule, Task};
+pub(crate) use harness::PollOutcome;
+pub(crate) use raw::RawTask;
+pub(crate) use refs::{new_task, Notified, RawTaskRef, Schedule, Task};
+pub(crate) use spawn::SpawnMeta;
+pub(crate) use state::Snapshot;
 
 /// The output of a task as its `JoinHandle` returns it.
 pub(crate) type Result<T> = std::result::Result<T, JoinError>;

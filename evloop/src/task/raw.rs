@@ -6,15 +6,17 @@ use std::panic::Location;
 use std::ptr::NonNull;
 use std::task::Waker;
 
+use crate::loom::sync::atomic::Ordering::Relaxed;
 use crate::task::core::{Cell, Header};
 use crate::task::harness::Harness;
+use crate::task::state::Snapshot;
 use crate::task::state::{State, TransitionToNotifiedByRef, TransitionToNotifiedByVal};
-use crate::task::{Id, Schedule};
+use crate::task::{Id, PollOutcome, Schedule, SpawnMeta};
 
 /// The functions that need the future's and scheduler's types.
 pub(crate) struct Vtable {
     /// Polls the task; consumes the caller's `Notified` ref.
-    pub(crate) poll: unsafe fn(NonNull<Header>),
+    pub(crate) poll: unsafe fn(NonNull<Header>) -> PollOutcome,
     /// Hands a `Notified` (its ref owned by the caller) to the scheduler.
     pub(crate) schedule: unsafe fn(NonNull<Header>),
     /// Frees the cell.
@@ -62,9 +64,9 @@ impl RawTask {
         future: T,
         scheduler: S,
         id: Id,
-        spawned_at: &'static Location<'static>,
+        meta: SpawnMeta<'_>,
     ) -> RawTask {
-        let cell = Cell::new(future, scheduler, id, &VtableOf::<T, S>::VTABLE, spawned_at);
+        let cell = Cell::new(future, scheduler, id, &VtableOf::<T, S>::VTABLE, meta);
         let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
         RawTask { ptr }
     }
@@ -93,14 +95,48 @@ impl RawTask {
         self.header().id
     }
 
-    #[allow(dead_code)] // read by task dumps and traces
+    fn trailer(&self) -> &crate::task::core::Trailer {
+        // SAFETY: the cell is alive (see `header`); the trailer's fields
+        // read through this are immutable or atomic.
+        unsafe { Header::get_trailer(self.ptr).as_ref() }
+    }
+
     pub(crate) fn spawned_at(&self) -> &'static Location<'static> {
-        // SAFETY: the cell is alive (see `header`); `spawned_at` is never written after creation.
-        unsafe { Header::get_trailer(self.ptr).as_ref().spawned_at }
+        self.trailer().spawned_at
+    }
+
+    /// The name given with `task::Builder::name`.
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.trailer().name.as_deref().map(|n| &*n.0)
+    }
+
+    /// A read-only copy of the state word (for dumps).
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        self.state().load()
+    }
+
+    /// When the task was last polled (`trace::clock` ns; 0: never).
+    pub(crate) fn last_poll(&self) -> u64 {
+        self.trailer().last_poll.load(Relaxed)
+    }
+
+    /// Stamps the start of a poll. Called by the poller only.
+    pub(crate) fn set_last_poll(&self, now: u64) {
+        self.trailer().last_poll.store(now, Relaxed);
+    }
+
+    /// When the task was put in a run queue (`trace::clock` ns; 0: unknown).
+    pub(crate) fn woken_at(&self) -> u64 {
+        self.trailer().woken_at.load(Relaxed)
+    }
+
+    /// Stamps the moment the task is queued (schedule-latency timing).
+    pub(crate) fn set_woken_at(&self, now: u64) {
+        self.trailer().woken_at.store(now, Relaxed);
     }
 
     /// Polls the task, consuming a `Notified` ref.
-    pub(crate) fn poll(self) {
+    pub(crate) fn poll(self) -> PollOutcome {
         // SAFETY: the vtable matches the cell; the caller passes its ref on.
         unsafe { (self.header().vtable.poll)(self.ptr) }
     }
@@ -172,7 +208,7 @@ impl RawTask {
     }
 }
 
-unsafe fn poll<T: Future, S: Schedule>(ptr: NonNull<Header>) {
+unsafe fn poll<T: Future, S: Schedule>(ptr: NonNull<Header>) -> PollOutcome {
     // SAFETY: the vtable was built for `Cell<T, S>`.
     unsafe { Harness::<T, S>::from_raw(ptr).poll() }
 }

@@ -13,7 +13,7 @@ use std::ptr::NonNull;
 
 use crate::task::core::Header;
 use crate::task::raw::RawTask;
-use crate::task::{Id, JoinHandle};
+use crate::task::{Id, JoinHandle, PollOutcome, SpawnMeta};
 
 /// The scheduler side of a task.
 pub(crate) trait Schedule: Sync + Sized + 'static {
@@ -70,12 +70,11 @@ impl<S: 'static> Task<S> {
         self.raw.id()
     }
 
-    #[allow(dead_code)] // used by task dumps
     pub(crate) fn raw(&self) -> RawTask {
         self.raw
     }
 
-    #[allow(dead_code)] // used by task dumps
+    #[allow(dead_code)] // for schedulers' diagnostics
     pub(crate) fn spawned_at(&self) -> &'static Location<'static> {
         self.raw.spawned_at()
     }
@@ -119,11 +118,16 @@ impl<S: 'static> Notified<S> {
         self.0.header_ptr()
     }
 
-    /// Polls the task once.
-    pub(crate) fn run(self) {
+    /// The task behind this `Notified` (for stamps taken before a poll).
+    pub(crate) fn raw(&self) -> RawTask {
+        self.0.raw
+    }
+
+    /// Polls the task once; says what the poll came to.
+    pub(crate) fn run(self) -> PollOutcome {
         let raw = self.0.raw;
         std::mem::forget(self);
-        raw.poll();
+        raw.poll()
     }
 }
 
@@ -151,13 +155,13 @@ pub(crate) fn new_task<T, S>(
     future: T,
     scheduler: S,
     id: Id,
-    spawned_at: &'static Location<'static>,
+    meta: SpawnMeta<'_>,
 ) -> (Task<S>, Notified<S>, JoinHandle<T::Output>)
 where
     T: Future + 'static,
     S: Schedule,
 {
-    let raw = RawTask::new::<T, S>(future, scheduler, id, spawned_at);
+    let raw = RawTask::new::<T, S>(future, scheduler, id, meta);
     let ptr = raw.header_ptr();
     // SAFETY: the new cell's state holds exactly these three refs.
     unsafe {
@@ -166,5 +170,26 @@ where
             Notified::from_raw(ptr),
             JoinHandle::new(raw),
         )
+    }
+}
+
+/// An owned ref to a task, for observers that must read the cell (name,
+/// spawn site) after the scheduler may have dropped its own refs.
+pub(crate) struct RawTaskRef(RawTask);
+
+impl RawTaskRef {
+    pub(crate) fn new(raw: RawTask) -> RawTaskRef {
+        raw.ref_inc();
+        RawTaskRef(raw)
+    }
+
+    pub(crate) fn raw(&self) -> RawTask {
+        self.0
+    }
+}
+
+impl Drop for RawTaskRef {
+    fn drop(&mut self) {
+        self.0.drop_reference();
     }
 }

@@ -44,9 +44,38 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let id = Id::next();
-    match context::with_current(|handle| handle.spawn(future, id, location)) {
+    match try_spawn(future, location.into()) {
         Ok(join) => join,
         Err(e) => panic!("`spawn` called at {location}: {e}"),
+    }
+}
+
+/// Spawns on the current runtime, or says why there is none.
+pub(crate) fn try_spawn<F>(
+    future: F,
+    meta: SpawnMeta<'_>,
+) -> Result<JoinHandle<F::Output>, context::TryCurrentError>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let id = Id::next();
+    context::with_current(|handle| handle.spawn(future, id, meta))
+}
+
+/// What a task is told about itself when it is created: where it was
+/// spawned and, optionally, its name (`task::Builder::name`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SpawnMeta<'a> {
+    pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) name: Option<&'a str>,
+}
+
+impl From<&'static Location<'static>> for SpawnMeta<'_> {
+    fn from(spawned_at: &'static Location<'static>) -> Self {
+        SpawnMeta {
+            spawned_at,
+            name: None,
+        }
     }
 }

@@ -142,7 +142,7 @@ impl Spawner {
             BlockingTask::new(func),
             BlockingSchedule::new(rt),
             Id::next(),
-            spawned_at,
+            spawned_at.into(),
         );
         // No owned list: the pool's queue holds the task (see
         // `BlockingSchedule`).

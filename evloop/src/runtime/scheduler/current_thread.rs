@@ -53,7 +53,6 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
-use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll, Wake, Waker};
@@ -64,16 +63,19 @@ use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
 use crate::runtime::blocking;
 use crate::runtime::driver::{self, Driver};
+use crate::runtime::metrics::Hooks;
 use crate::runtime::park::{ParkThread, UnparkThread};
 use crate::runtime::scheduler;
 use crate::task::list::OwnedTasks;
-use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
+use crate::task::{Id, JoinHandle, Notified, RawTask, Schedule, SpawnMeta, Task};
 
 /// Tuning knobs set by the builder.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) event_interval: u32,
     pub(crate) global_queue_interval: u32,
+    /// Metrics, trace and stall hooks (worker 0 is this loop).
+    pub(crate) hooks: Arc<Hooks>,
 }
 
 /// Shared state of the scheduler.
@@ -163,13 +165,14 @@ impl Handle {
         me: &Arc<Handle>,
         future: F,
         id: Id,
-        spawned_at: &'static Location<'static>,
+        meta: SpawnMeta<'_>,
     ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (join, notified) = me.shared.owned.bind(future, me.clone(), id, spawned_at);
+        me.config.hooks.spawn(id, &meta);
+        let (join, notified) = me.shared.owned.bind(future, me.clone(), id, meta);
         if let Some(notified) = notified {
             me.schedule(notified);
         }
@@ -179,6 +182,23 @@ impl Handle {
     /// Number of tasks alive on this runtime.
     pub(crate) fn num_alive_tasks(&self) -> usize {
         self.shared.owned.len()
+    }
+
+    pub(crate) fn hooks(&self) -> &Hooks {
+        &self.config.hooks
+    }
+
+    pub(crate) fn spawned_tasks_count(&self) -> u64 {
+        self.shared.owned.spawned_count()
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.shared.inject.len.load(Ordering::Relaxed)
+    }
+
+    /// Calls `f` on every live task (under the owned list's lock).
+    pub(crate) fn for_each_task(&self, f: &mut dyn FnMut(RawTask)) {
+        self.shared.owned.for_each(|task| f(task.raw()));
     }
 
     fn take_core(&self) -> Option<Box<Core>> {
@@ -251,6 +271,12 @@ impl Handle {
         let guard = CoreGuard::new(me, core);
         guard.enter(|mut core, cx| {
             let handle = &cx.handle;
+            if handle.config.hooks.trace.is_some() {
+                handle
+                    .shared
+                    .owned
+                    .for_each(|t| handle.config.hooks.shutdown_task(t.id()));
+            }
             handle.shared.owned.close_and_shutdown_all();
             while let Some(task) = core.tasks.pop_front() {
                 drop(task);
@@ -296,11 +322,14 @@ impl Schedule for Arc<Handle> {
             if let Some(scheduler::Context::CurrentThread(cx)) = cx {
                 if Arc::ptr_eq(self, &cx.handle) {
                     if let Some(core) = cx.core.borrow_mut().as_mut() {
+                        self.config.hooks.wake(&task, core.tasks.len() + 1);
                         core.tasks.push_back(task);
                         return;
                     }
                 }
             }
+            let depth = self.shared.inject.len.load(Ordering::Relaxed) + 1;
+            self.config.hooks.wake(&task, depth);
             if let Some(task) = self.shared.inject.push(task) {
                 // The runtime has shut down: the task is already cancelled
                 // (rule 4); dropping the `Notified` releases its ref.
@@ -389,7 +418,13 @@ impl Context {
             Some(Duration::ZERO)
         };
         core.last_park = core.tick;
+        if should_block {
+            handle.config.hooks.park(0, 0);
+        }
         let (mut core, ()) = self.enter(core, || driver.park(&handle.driver, limit));
+        if should_block {
+            handle.config.hooks.unpark(0);
+        }
         core.driver = Some(driver);
         core
     }
@@ -444,9 +479,11 @@ impl<'a> CoreGuard<'a> {
                 // Loop step 1.
                 if handle.reset_woken() {
                     core.tick = core.tick.wrapping_add(1);
+                    handle.config.hooks.block_on_start();
                     let (c, res) = cx.enter(core, || {
                         crate::task::coop::budget(|| future.as_mut().poll(&mut task_cx))
                     });
+                    handle.config.hooks.block_on_end(0, res.is_ready());
                     core = c;
                     if let Poll::Ready(v) = res {
                         return (core, v);
@@ -455,6 +492,7 @@ impl<'a> CoreGuard<'a> {
 
                 // Loop step 2.
                 let mut parked = false;
+                handle.config.hooks.batch_start(0);
                 for _ in 0..handle.config.event_interval {
                     core.tick = core.tick.wrapping_add(1);
                     let Some(task) = core.next_task(handle) else {
@@ -470,7 +508,9 @@ impl<'a> CoreGuard<'a> {
                         parked = true;
                         break;
                     };
-                    let (c, ()) = cx.enter(core, || task.run());
+                    let stamp = handle.config.hooks.poll_start(0, &task, core.tasks.len());
+                    let (c, outcome) = cx.enter(core, || task.run());
+                    handle.config.hooks.poll_end(0, stamp, outcome);
                     core = c;
                 }
                 if !parked {

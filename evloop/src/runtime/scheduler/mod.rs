@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use crate::runtime::blocking;
 use crate::runtime::driver;
-use crate::task::{Id, JoinHandle};
+use crate::runtime::metrics::Hooks;
+use crate::task::{Id, JoinHandle, RawTask, SpawnMeta};
 
 pub(crate) mod current_thread;
 pub(crate) mod multi_thread;
@@ -35,19 +36,19 @@ impl Handle {
         }
     }
 
-    pub(crate) fn spawn<F>(
+    pub(crate) fn spawn<'m, F>(
         &self,
         future: F,
         id: Id,
-        spawned_at: &'static Location<'static>,
+        meta: impl Into<SpawnMeta<'m>>,
     ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         match self {
-            Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id, spawned_at),
-            Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id, spawned_at),
+            Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id, meta.into()),
+            Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id, meta.into()),
         }
     }
 
@@ -84,6 +85,36 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => h.num_alive_tasks(),
             Handle::MultiThread(h) => h.num_alive_tasks(),
+        }
+    }
+
+    // ---- observability (metrics, dumps, traces) ----
+
+    pub(crate) fn hooks(&self) -> &Hooks {
+        match self {
+            Handle::CurrentThread(h) => h.hooks(),
+            Handle::MultiThread(h) => h.hooks(),
+        }
+    }
+
+    pub(crate) fn spawned_tasks_count(&self) -> u64 {
+        match self {
+            Handle::CurrentThread(h) => h.spawned_tasks_count(),
+            Handle::MultiThread(h) => h.spawned_tasks_count(),
+        }
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        match self {
+            Handle::CurrentThread(h) => h.global_queue_depth(),
+            Handle::MultiThread(h) => h.global_queue_depth(),
+        }
+    }
+
+    pub(crate) fn for_each_task(&self, f: &mut dyn FnMut(RawTask)) {
+        match self {
+            Handle::CurrentThread(h) => h.for_each_task(f),
+            Handle::MultiThread(h) => h.for_each_task(f),
         }
     }
 }

@@ -20,7 +20,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::panic::Location;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
@@ -29,10 +28,11 @@ use crate::context;
 use crate::loom::sync::{Condvar, Mutex};
 use crate::runtime::blocking;
 use crate::runtime::driver;
+use crate::runtime::metrics::Hooks;
 use crate::runtime::park::{ParkThread, UnparkThread};
 use crate::runtime::scheduler;
 use crate::task::list::OwnedTasks;
-use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
+use crate::task::{Id, JoinHandle, Notified, RawTask, Schedule, SpawnMeta, Task};
 
 use super::idle::Idle;
 use super::inject::Inject;
@@ -49,6 +49,8 @@ pub(crate) struct Config {
     pub(crate) thread_stack_size: Option<usize>,
     pub(crate) on_thread_start: Option<Arc<dyn Fn() + Send + Sync>>,
     pub(crate) on_thread_stop: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Metrics, trace and stall hooks (one slot per worker).
+    pub(crate) hooks: Arc<Hooks>,
 }
 
 pub(crate) struct Handle {
@@ -117,13 +119,14 @@ impl Handle {
         me: &Arc<Handle>,
         future: F,
         id: Id,
-        spawned_at: &'static Location<'static>,
+        meta: SpawnMeta<'_>,
     ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (join, notified) = me.shared.owned.bind(future, me.clone(), id, spawned_at);
+        me.shared.config.hooks.spawn(id, &meta);
+        let (join, notified) = me.shared.owned.bind(future, me.clone(), id, meta);
         if let Some(notified) = notified {
             me.schedule_task(notified, Push::Back);
         }
@@ -138,8 +141,29 @@ impl Handle {
         self.shared.remotes.len()
     }
 
+    pub(crate) fn hooks(&self) -> &Hooks {
+        &self.shared.config.hooks
+    }
+
+    pub(crate) fn spawned_tasks_count(&self) -> u64 {
+        self.shared.owned.spawned_count()
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.shared.inject.len()
+    }
+
+    /// Calls `f` on every live task (under the owned list's lock).
+    pub(crate) fn for_each_task(&self, f: &mut dyn FnMut(RawTask)) {
+        self.shared.owned.for_each(|task| f(task.raw()));
+    }
+
     /// Rule 1 and 2.
     fn schedule_task(self: &Arc<Self>, task: Notified<Arc<Handle>>, how: Push) {
+        self.shared
+            .config
+            .hooks
+            .wake(&task, self.shared.inject.len());
         let task = context::with_scheduler(|cx| match cx {
             Some(scheduler::Context::MultiThread(cx)) => cx.schedule_local(self, task, how),
             _ => Some(task),

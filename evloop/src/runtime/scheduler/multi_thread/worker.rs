@@ -174,8 +174,12 @@ impl Context {
         let mut task = task;
         let mut lifo_polls = 0;
         loop {
+            let hooks = &self.handle.shared.config.hooks;
+            let (index, depth) = (core.index, core.run_queue.len());
             *self.core.borrow_mut() = Some(core);
-            task.run();
+            let stamp = hooks.poll_start(index, &task, depth);
+            let outcome = task.run();
+            hooks.poll_end(index, stamp, outcome);
             core = self.take_core();
             let Some(next) = core.run_queue.take_lifo() else {
                 return core;
@@ -204,6 +208,7 @@ impl Context {
         park.park_timeout_zero(&self.handle.driver);
         core = self.take_core();
         core.park = Some(park);
+        self.handle.shared.config.hooks.batch_start(core.index);
         core.is_shutdown = self.handle.is_shutdown();
         core
     }
@@ -223,10 +228,14 @@ impl Context {
         }
         loop {
             let mut park = core.park.take().expect("parker missing");
+            let index = core.index;
+            handle.shared.config.hooks.park(index, 0);
             *self.core.borrow_mut() = Some(core);
             park.park(&handle.driver);
             core = self.take_core();
             core.park = Some(park);
+            handle.shared.config.hooks.unpark(index);
+            handle.shared.config.hooks.batch_start(index);
             core.is_shutdown = handle.is_shutdown();
             if core.is_shutdown || !core.run_queue.is_empty() {
                 self.unpark_self(&mut core);

@@ -1,0 +1,67 @@
+//! Per-worker counters: plain cells with one writer each.
+//!
+//! # Rules
+//!
+//! 1. Only the thread currently running worker `i` (holding its core)
+//!    writes `workers[i]`; the hand-off of the core (a mutex) orders one
+//!    writer's stores before the next one's. So an increment is a `Relaxed`
+//!    load and store — no read-modify-write on the hot path.
+//! 2. Readers (`RuntimeMetrics`, any thread) load `Relaxed`: each value is
+//!    a statistic, consistent on its own, not with the others.
+
+use crate::loom::sync::atomic::{AtomicU64, Ordering};
+use crate::runtime::metrics::histogram::AtomicHistogram;
+
+pub(crate) struct WorkerMetrics {
+    pub(crate) polls: Counter,
+    pub(crate) parks: Counter,
+    pub(crate) steals: Counter,
+    /// Nanoseconds spent outside the driver, closed at each park.
+    pub(crate) busy_ns: Counter,
+    /// Start of the current busy stretch (`trace::clock` ns; 0: idle).
+    pub(crate) busy_since: Counter,
+    /// Tasks in the local queue at the last poll start or park.
+    pub(crate) local_queue_depth: Counter,
+    /// A coarse clock: `trace::clock` ns at the last batch start or unpark;
+    /// stamped into each polled task's `last_poll`.
+    pub(crate) coarse_now: Counter,
+    pub(crate) poll_time: AtomicHistogram,
+    pub(crate) schedule_latency: AtomicHistogram,
+}
+
+/// A `u64` with one writer (rule 1).
+pub(crate) struct Counter(AtomicU64);
+
+impl Counter {
+    fn new() -> Counter {
+        Counter(AtomicU64::new(0))
+    }
+
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set(&self, v: u64) {
+        self.0.store(v, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add(&self, n: u64) {
+        self.set(self.get().wrapping_add(n));
+    }
+}
+
+impl WorkerMetrics {
+    pub(crate) fn new() -> WorkerMetrics {
+        WorkerMetrics {
+            polls: Counter::new(),
+            parks: Counter::new(),
+            steals: Counter::new(),
+            busy_ns: Counter::new(),
+            busy_since: Counter::new(),
+            local_queue_depth: Counter::new(),
+            coarse_now: Counter::new(),
+            poll_time: AtomicHistogram::new(),
+            schedule_latency: AtomicHistogram::new(),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Chrome trace-event JSON ("JSON Object Format"), which Perfetto and
+//! `chrome://tracing` open: one thread per lane, a complete event (`X`) per
+//! poll and per parked span, instants (`i`) for spawns, wakes, timers and
+//! I/O, and a counter (`C`) for the run-queue depth.
+
+use std::fmt::Write;
+
+use crate::trace::event::EventKind;
+use crate::trace::snapshot::{json_str, waker_label, TraceSnapshot};
+
+fn us(ns: u64) -> String {
+    format!("{}.{:03}", ns / 1000, ns % 1000)
+}
+
+pub(crate) fn render(trace: &TraceSnapshot) -> String {
+    let mut out = String::with_capacity(128 + trace.events().len() * 120);
+    out.push_str("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
+    let mut first = true;
+    let mut sep = |out: &mut String| {
+        if !first {
+            out.push_str(",\n");
+        }
+        first = false;
+    };
+    sep(&mut out);
+    out.push_str(r#"{"ph":"M","pid":1,"name":"process_name","args":{"name":"evloop runtime"}}"#);
+    for (i, lane) in trace.lanes().iter().enumerate() {
+        sep(&mut out);
+        let _ = write!(
+            out,
+            r#"{{"ph":"M","pid":1,"tid":{i},"name":"thread_name","args":{{"name":"#
+        );
+        json_str(&mut out, lane.name());
+        out.push_str("}}");
+    }
+    let label = |task: u64| match trace.task_name(task) {
+        Some(name) => format!("{name} (task {task})"),
+        None if task == 0 => "block_on".to_string(),
+        None => format!("task {task}"),
+    };
+    for span in trace.spans() {
+        sep(&mut out);
+        let _ = write!(
+            out,
+            r#"{{"ph":"X","pid":1,"tid":{},"ts":{},"dur":{},"cat":"poll","name":"#,
+            span.lane,
+            us(span.start),
+            us(span.end - span.start)
+        );
+        json_str(&mut out, &label(span.task));
+        let result = span.result.map(|r| r.as_str()).unwrap_or("?");
+        let _ = write!(
+            out,
+            r#","args":{{"task":{},"result":"{result}"}}}}"#,
+            span.task
+        );
+    }
+    let mut parked_since: Vec<Option<u64>> = vec![None; trace.lanes().len()];
+    let sites = trace.spawn_sites();
+    for e in trace.events() {
+        let lane = e.lane();
+        let t = us(e.time_ns());
+        match e.kind() {
+            EventKind::Park => parked_since[lane] = Some(e.time_ns()),
+            EventKind::Unpark => {
+                if let Some(since) = parked_since[lane].take() {
+                    sep(&mut out);
+                    let _ = write!(
+                        out,
+                        r#"{{"ph":"X","pid":1,"tid":{lane},"ts":{},"dur":{},"cat":"park","name":"parked"}}"#,
+                        us(since),
+                        us(e.time_ns() - since)
+                    );
+                }
+            }
+            EventKind::Spawn => {
+                sep(&mut out);
+                let site = e
+                    .spawn_site()
+                    .and_then(|i| sites.get(i))
+                    .map(|l| l.to_string())
+                    .unwrap_or_default();
+                let _ = write!(
+                    out,
+                    r#"{{"ph":"i","s":"t","pid":1,"tid":{lane},"ts":{t},"cat":"spawn","name":"spawn","args":{{"task":{},"parent":{},"site":"#,
+                    e.task().unwrap_or(0),
+                    e.parent().unwrap_or(0)
+                );
+                json_str(&mut out, &site);
+                out.push_str("}}");
+            }
+            EventKind::Wake => {
+                sep(&mut out);
+                let by = waker_label(e.waker().expect("wake event"));
+                let _ = write!(
+                    out,
+                    r#"{{"ph":"i","s":"t","pid":1,"tid":{lane},"ts":{t},"cat":"wake","name":"wake","args":{{"task":{},"by":"{by}","by_task":{}}}}}"#,
+                    e.task().unwrap_or(0),
+                    e.waker_task().unwrap_or(0)
+                );
+            }
+            EventKind::TimerFired | EventKind::IoReady | EventKind::Cancel => {
+                sep(&mut out);
+                let _ = write!(
+                    out,
+                    r#"{{"ph":"i","s":"t","pid":1,"tid":{lane},"ts":{t},"cat":"{0}","name":"{0}","args":{{"task":{1},"count":{2}}}}}"#,
+                    e.kind().as_str(),
+                    e.task().unwrap_or(0),
+                    e.count().unwrap_or(0)
+                );
+            }
+            EventKind::PollStart | EventKind::PollEnd => {}
+        }
+        if let Some(depth) = e.queue_depth() {
+            sep(&mut out);
+            let _ = write!(
+                out,
+                r#"{{"ph":"C","pid":1,"tid":{lane},"ts":{t},"name":"run queue","args":{{"depth":{depth}}}}}"#
+            );
+        }
+    }
+    out.push_str("\n]}\n");
+    out
+}

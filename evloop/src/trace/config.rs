@@ -1,0 +1,70 @@
+//! `TraceConfig`: how the recorder is set up.
+
+use std::path::PathBuf;
+
+/// Default number of events kept per thread (32 bytes each: 2 MiB).
+pub const DEFAULT_RING_CAPACITY: usize = 1 << 16;
+
+/// Turns the event recorder on; pass it to
+/// [`Builder::trace`](crate::runtime::Builder::trace).
+///
+/// Each thread that runs the loop (or wakes its tasks) records into its own
+/// ring of `ring_capacity` events; when a ring is full the oldest events are
+/// overwritten and counted in [`TraceSnapshot::dropped`](crate::trace::TraceSnapshot::dropped).
+///
+/// ```
+/// use evloop::trace::TraceConfig;
+///
+/// let rt = evloop::runtime::Builder::new_current_thread()
+///     .trace(TraceConfig::new().ring_capacity(1024))
+///     .build()
+///     .unwrap();
+/// rt.block_on(async { evloop::spawn(async {}).await.unwrap() });
+/// let trace = rt.trace_snapshot().unwrap();
+/// assert_eq!(trace.tasks().len(), 1);
+/// ```
+#[derive(Debug, Clone)]
+pub struct TraceConfig {
+    pub(crate) ring_capacity: usize,
+    pub(crate) output: Option<PathBuf>,
+}
+
+impl TraceConfig {
+    /// Recording on, default ring size, no output file.
+    pub fn new() -> TraceConfig {
+        TraceConfig {
+            ring_capacity: DEFAULT_RING_CAPACITY,
+            output: None,
+        }
+    }
+
+    /// Events kept per thread (rounded up to a power of two).
+    pub fn ring_capacity(mut self, events: usize) -> TraceConfig {
+        self.ring_capacity = events;
+        self
+    }
+
+    /// Writes the trace to `path` when the runtime is dropped: a timeline
+    /// page if it ends in `.html`, Chrome trace-event JSON (for Perfetto or
+    /// `chrome://tracing`) otherwise.
+    pub fn output(mut self, path: impl Into<PathBuf>) -> TraceConfig {
+        self.output = Some(path.into());
+        self
+    }
+
+    /// The configuration asked for by the `EVLOOP_TRACE=path` environment
+    /// variable, if it is set and not empty.
+    pub fn from_env() -> Option<TraceConfig> {
+        let path = std::env::var_os("EVLOOP_TRACE")?;
+        if path.is_empty() {
+            return None;
+        }
+        Some(TraceConfig::new().output(path))
+    }
+}
+
+impl Default for TraceConfig {
+    fn default() -> TraceConfig {
+        TraceConfig::new()
+    }
+}

@@ -1,0 +1,68 @@
+//! See the loop: an event recorder, a timeline page, Chrome trace export,
+//! and stall detection.
+//!
+//! Turn recording on with [`Builder::trace`](crate::runtime::Builder::trace)
+//! or, without recompiling, with the environment variable
+//! `EVLOOP_TRACE=path`: the file is written when the runtime is dropped —
+//! a timeline page if `path` ends in `.html` (open it in a browser: a lane
+//! per worker showing which task it polls when, the run-queue depth, timers,
+//! I/O, parked spans; click a poll for its task's whole life), Chrome
+//! trace-event JSON otherwise (open it in Perfetto).
+//! [`Runtime::trace_snapshot`](crate::runtime::Runtime::trace_snapshot)
+//! returns the events to a program.
+//!
+//! # Cost
+//!
+//! Off (the default), each hook is one predictable branch on a field of the
+//! scheduler (`Option<Arc<Recorder>>` is `None`). On, an event is a
+//! timestamp and five stores into the recording thread's own ring (no lock,
+//! no read-modify-write); a spawn also interns its site under a lock.
+//!
+//! # Hook points
+//!
+//! A scheduler calls `runtime::metrics::Hooks` (which forwards here) at
+//! these moments, each in exactly one place per flavour; the
+//! current-thread scheduler is the reference, a new scheduler adds the same
+//! one-line calls:
+//!
+//! | moment | call | where (current_thread) |
+//! |---|---|---|
+//! | spawn | `hooks.spawn(id, meta)` | `Handle::spawn`, before scheduling the first `Notified` |
+//! | wake | `hooks.wake(notified, queue_depth)` | `Schedule::schedule`, after the push (local or inject) |
+//! | poll start | `hooks.poll_start(worker, &notified, queue_depth)` | loop step 2, before `Notified::run` |
+//! | poll end | `hooks.poll_end(worker, stamp, outcome)` | right after `Notified::run`, with the returned `PollOutcome` |
+//! | `block_on` poll | `hooks.block_on_start()` / `block_on_end(ready)` | loop step 1 |
+//! | park / unpark | `hooks.park(worker, depth)` / `hooks.unpark(worker)` | `Context::park`, only when it may block |
+//! | batch start | `hooks.batch_start(worker)` | loop step 2, once per batch (refreshes the coarse clock) |
+//! | cancel at shutdown | `hooks.shutdown_task(id)` | `Handle::shutdown`, for every task still owned |
+//! | timers fired | `hooks.timers_firing(n)` … `hooks.timers_done()` | time driver, around firing expired entries |
+//! | I/O ready | `hooks.io_ready(n)` | reactor, after `epoll_wait` returned `n` events |
+//!
+//! Wakes are attributed on the waking thread: during a task's poll to that
+//! task, during the `block_on` poll to `block_on`, while parked to the
+//! driver (timer between `timers_firing` and `timers_done`, I/O otherwise),
+//! and anywhere else to an outside thread.
+//!
+//! # Files
+//!
+//! - `event.rs`: the 32-byte event and its kinds;
+//! - `ring.rs`: the single-producer ring each thread records into;
+//! - `recorder.rs`: rings per thread, spawn sites, names, the hook bodies;
+//! - `snapshot.rs`: [`TraceSnapshot`], what a program gets back;
+//! - `html.rs` + `timeline.html`: the timeline page; `chrome.rs`: Chrome JSON;
+//! - `stall.rs`: the stall watchdog; `clock.rs`: the shared time base;
+//! - `config.rs`: [`TraceConfig`].
+
+mod chrome;
+pub(crate) mod clock;
+mod config;
+mod event;
+mod html;
+pub(crate) mod recorder;
+mod ring;
+mod snapshot;
+pub(crate) mod stall;
+
+pub use config::{TraceConfig, DEFAULT_RING_CAPACITY};
+pub use event::{Event, EventKind, PollResult, WakerKind};
+pub use snapshot::{Lane, TaskTrace, TraceSnapshot};

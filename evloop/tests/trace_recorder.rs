@@ -1,0 +1,175 @@
+//! The event recorder: what it records, ring overflow, EVLOOP_TRACE.
+
+use evloop::runtime::Builder;
+use evloop::trace::{EventKind, PollResult, TraceConfig, WakerKind};
+
+mod support;
+
+#[test]
+fn off_by_default() {
+    let rt = support::rt();
+    rt.block_on(async { evloop::spawn(async {}).await.unwrap() });
+    assert!(rt.trace_snapshot().is_none());
+}
+
+#[test]
+fn records_spawn_poll_wake_with_parent_and_site() {
+    let rt = Builder::new_current_thread()
+        .trace(TraceConfig::new())
+        .build()
+        .unwrap();
+    let (parent_id, child_id) = rt.block_on(async {
+        let parent = evloop::task::Builder::new()
+            .name("parent")
+            .spawn(async {
+                let child = evloop::spawn(async {
+                    evloop::task::yield_now().await;
+                    evloop::task::id()
+                });
+                let child_id = child.await.unwrap();
+                (evloop::task::id(), child_id)
+            })
+            .unwrap();
+        parent.await.unwrap()
+    });
+    let line = line!() - 10; // the `evloop::spawn` inside the parent
+    let trace = rt.trace_snapshot().unwrap();
+    let (p, c) = (parent_id.as_u64(), child_id.as_u64());
+
+    let tasks = trace.tasks();
+    let parent = tasks.iter().find(|t| t.id == p).unwrap();
+    let child = tasks.iter().find(|t| t.id == c).unwrap();
+    assert_eq!(parent.name.as_deref(), Some("parent"));
+    assert_eq!(trace.task_name(p), Some("parent"));
+    assert_eq!(child.parent, Some(p));
+    assert_eq!(parent.parent, None);
+    let site = child.spawned_at.unwrap();
+    assert!(site.file().ends_with("trace_recorder.rs"), "{site}");
+    assert_eq!(site.line(), line);
+    // The child yields once: two polls, the first rescheduled by itself.
+    assert_eq!(child.polls, 2);
+    assert_eq!(child.end, Some(PollResult::Complete));
+    let child_events: Vec<_> = trace
+        .events()
+        .iter()
+        .filter(|e| e.task() == Some(c))
+        .collect();
+    let kinds: Vec<_> = child_events.iter().map(|e| e.kind()).collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::Spawn,
+            EventKind::Wake,
+            EventKind::PollStart,
+            EventKind::Wake,
+            EventKind::PollEnd,
+            EventKind::PollStart,
+            EventKind::PollEnd
+        ]
+    );
+    // First wake: by the spawning task; second: by itself (yield_now).
+    assert_eq!(child_events[1].waker(), Some(WakerKind::Task));
+    assert_eq!(child_events[1].waker_task(), Some(p));
+    assert_eq!(child_events[3].waker_task(), Some(c));
+    assert_eq!(child_events[4].poll_result(), Some(PollResult::Rescheduled));
+    // The parent was woken by the child's completion (its JoinHandle).
+    let parent_wakes: Vec<_> = trace
+        .events()
+        .iter()
+        .filter(|e| e.task() == Some(p) && e.kind() == EventKind::Wake)
+        .collect();
+    assert_eq!(parent_wakes[0].waker(), Some(WakerKind::BlockOn));
+    assert_eq!(parent_wakes[1].waker_task(), Some(c));
+    // Timestamps are ordered.
+    assert!(trace
+        .events()
+        .windows(2)
+        .all(|w| w[0].time() <= w[1].time()));
+    assert_eq!(trace.dropped(), 0);
+    assert_eq!(trace.lanes().len(), 1);
+}
+
+#[test]
+fn wake_from_another_thread_is_outside() {
+    let rt = Builder::new_current_thread()
+        .trace(TraceConfig::new())
+        .build()
+        .unwrap();
+    let gate = support::Gate::new();
+    let g = gate.clone();
+    let id = rt.block_on(async move {
+        let h = evloop::spawn(async move { g.wait().await });
+        let id = h.id();
+        evloop::task::yield_now().await;
+        std::thread::spawn(move || gate.open()).join().unwrap();
+        h.await.unwrap();
+        id
+    });
+    let trace = rt.trace_snapshot().unwrap();
+    let outside = trace
+        .events()
+        .iter()
+        .find(|e| e.task() == Some(id.as_u64()) && e.waker() == Some(WakerKind::Outside))
+        .expect("a wake from the other thread");
+    assert_ne!(
+        outside.lane(),
+        0,
+        "recorded on the waking thread's own lane"
+    );
+    assert_eq!(trace.lanes().len(), 2);
+}
+
+#[test]
+fn full_ring_drops_oldest_and_counts() {
+    let rt = Builder::new_current_thread()
+        .trace(TraceConfig::new().ring_capacity(64))
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for _ in 0..100 {
+            evloop::spawn(async {}).await.unwrap();
+        }
+    });
+    let trace = rt.trace_snapshot().unwrap();
+    // Each task: spawn, wake, poll start, poll end (+ block_on polls and wakes).
+    let held = trace.events().len() as u64;
+    assert!(held <= 64, "held {held}");
+    assert!(held >= 60, "held {held}");
+    assert!(trace.dropped() >= 400 - 64, "dropped {}", trace.dropped());
+    assert_eq!(trace.lanes()[0].dropped(), trace.dropped());
+    // What is left is the newest: the last task's completion is there.
+    assert_eq!(
+        trace
+            .events()
+            .iter()
+            .rev()
+            .find(|e| e.kind() == EventKind::PollEnd && e.task().is_some())
+            .unwrap()
+            .poll_result(),
+        Some(PollResult::Complete)
+    );
+}
+
+#[test]
+fn shutdown_records_cancel_and_writes_output() {
+    let dir = std::env::temp_dir().join(format!("evloop-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("out.json");
+    let rt = Builder::new_current_thread()
+        .trace(TraceConfig::new().output(&json))
+        .build()
+        .unwrap();
+    let h = rt.spawn(std::future::pending::<()>());
+    rt.block_on(evloop::task::yield_now());
+    let id = h.id().as_u64();
+    drop(h);
+    drop(rt);
+    let text = std::fs::read_to_string(&json).unwrap();
+    assert!(text.starts_with("{\"displayTimeUnit\""));
+    assert!(text.contains(&format!(
+        "\"cat\":\"cancel\",\"name\":\"cancel\",\"args\":{{\"task\":{id}"
+    )));
+    assert!(text.contains("\"ph\":\"X\""));
+    assert!(text.contains("\"name\":\"run queue\""));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
