@@ -42,8 +42,7 @@ impl chan::Semaphore for Bounded {
 /// If `buffer` is 0 or above `Semaphore::MAX_PERMITS`.
 ///
 /// ```
-/// # #[evloop::main(flavor = "current_thread")]
-/// # async fn main() {
+/// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let (tx, mut rx) = evloop::sync::mpsc::channel(16);
 /// evloop::spawn(async move {
 ///     for i in 0..3 {
@@ -55,7 +54,7 @@ impl chan::Semaphore for Bounded {
 ///     got.push(i);
 /// }
 /// assert_eq!(got, [0, 1, 2]);
-/// # }
+/// # });
 /// ```
 pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
     assert!(buffer > 0, "mpsc bounded channel requires buffer > 0");
