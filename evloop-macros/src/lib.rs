@@ -1,12 +1,87 @@
-//! `#[evloop::main]` and `#[evloop::test]`.
+//! `#[evloop::main]` and `#[evloop::test]`: run an `async fn` on an evloop
+//! runtime.
+//!
+//! Both attributes turn an `async fn` into a plain `fn` that builds a runtime
+//! and blocks on the function's body. Use them through the `evloop` crate,
+//! which re-exports them.
+//!
+//! `args` parses and validates the attribute's arguments; `entry` checks the
+//! function and writes the expansion.
+
+mod args;
+mod entry;
+
 use proc_macro::TokenStream;
 
+use crate::args::Kind;
+
+/// Runs an `async fn` on a new evloop runtime: usually `main`.
+///
+/// The function becomes a plain `fn` with the same name, visibility,
+/// attributes and return type. Its body runs inside `block_on` on a runtime
+/// built with `enable_all()`, so `async fn main() -> Result<(), E>` works,
+/// with `?` in the body:
+///
+/// ```
+/// #[evloop::main(flavor = "current_thread")]
+/// async fn main() -> Result<(), std::num::ParseIntError> {
+///     let n: u32 = "21".parse()?;
+///     let doubled = evloop::spawn(async move { n * 2 }).await.unwrap();
+///     assert_eq!(doubled, 42);
+///     Ok(())
+/// }
+/// ```
+///
+/// expands to
+///
+/// ```text
+/// fn main() -> Result<(), std::num::ParseIntError> {
+///     evloop::runtime::Builder::new_current_thread()
+///         .enable_all()
+///         .build()
+///         .expect("Failed building the Runtime")
+///         .block_on(async { /* body */ })
+/// }
+/// ```
+///
+/// # Arguments
+///
+/// - `flavor = "multi_thread"` (the default) or `"current_thread"`;
+/// - `worker_threads = N`: number of workers, at least 1; `multi_thread` only;
+/// - `start_paused = true | false`: start with time paused; `current_thread`
+///   only;
+/// - `crate = "path"`: where to find evloop, for crates that re-export it
+///   (default `::evloop`).
+///
+/// A function that is not `async`, that takes arguments, an unknown or
+/// repeated argument, or a combination the flavour does not support is a
+/// compile error pointing at the offending token.
 #[proc_macro_attribute]
-pub fn main(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(Kind::Main, args.into(), item.into()).into()
 }
 
+/// Runs an `async fn` as a test, on its own evloop runtime.
+///
+/// Adds `#[test]` and otherwise expands like [`macro@main`], with the
+/// `current_thread` flavour by default: one runtime per test, every task on
+/// the test's thread. Other attributes (`#[should_panic]`, `#[ignore]`) and
+/// a `Result` return type work as on any test.
+///
+/// ```no_run
+/// #[evloop::test]
+/// async fn spawned_tasks_complete() {
+///     let handle = evloop::spawn(async { 1 + 1 });
+///     assert_eq!(handle.await.unwrap(), 2);
+/// }
+///
+/// #[evloop::test(start_paused = true)]
+/// async fn with_paused_time() {}
+/// ```
+///
+/// Takes the same arguments as [`macro@main`]. Writing `#[test]` as well is an
+/// error: it would run the test twice.
 #[proc_macro_attribute]
-pub fn test(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(Kind::Test, args.into(), item.into()).into()
 }

@@ -19,12 +19,10 @@
 //! program over is mostly a change of imports.
 //!
 //! ```
-//! use std::time::Duration;
-//!
 //! #[evloop::main(flavor = "current_thread")]
 //! async fn main() {
 //!     let handle = evloop::spawn(async {
-//!         evloop::time::sleep(Duration::from_millis(10)).await;
+//!         evloop::task::yield_now().await;
 //!         6 * 7
 //!     });
 //!     assert_eq!(handle.await.unwrap(), 42);
@@ -34,6 +32,9 @@
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
 pub(crate) mod loom;
+
+#[macro_use]
+mod macros;
 
 pub(crate) mod context;
 
@@ -51,5 +52,11 @@ pub use task::spawn;
 #[doc(hidden)]
 pub mod __private {
     //! Items used by the macros; not part of the public API.
+    pub use crate::macros::maybe_done::{MaybeDone, TryMaybeDone};
+    pub use crate::macros::select_output::SelectOutput;
     pub use crate::runtime::Builder;
+    pub use crate::util::rand::thread_rng_n;
+    pub use core::future::{poll_fn, Future, IntoFuture};
+    pub use core::pin::pin;
+    pub use core::task::Poll;
 }

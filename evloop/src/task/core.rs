@@ -232,6 +232,24 @@ impl Trailer {
 mod tests {
     use super::*;
 
+    /// The fixed part of a task documented in docs/architecture.md.
+    #[test]
+    fn fixed_size_of_a_task() {
+        use std::sync::Arc;
+        struct S;
+        impl crate::task::Schedule for Arc<S> {
+            fn release(&self, _: &crate::task::Task<Self>) -> Option<crate::task::Task<Self>> {
+                None
+            }
+            fn schedule(&self, _: crate::task::Notified<Self>) {}
+        }
+        type Empty = std::future::Ready<()>;
+        let cell = std::mem::size_of::<Cell<Empty, Arc<S>>>();
+        let stage = std::mem::size_of::<Stage<Empty>>();
+        assert_eq!(std::mem::size_of::<Trailer>(), 40);
+        assert_eq!(cell - stage, 32 + 8 + 40);
+    }
+
     #[test]
     fn header_is_no_larger_than_four_words() {
         assert_eq!(

@@ -1,4 +1,5 @@
-//! Small internal helpers.
+//! `SyncWrapper`: a `Send` value made `Sync` by giving shared references no
+//! access to it.
 
 use std::any::Any;
 

@@ -1,0 +1,7 @@
+#[path = "support/fake_rt.rs"]
+mod fake_rt;
+
+#[evloop_macros::main(crate = "crate::fake_rt")]
+struct NotAFunction;
+
+fn main() {}

@@ -1,0 +1,5 @@
+#[path = "support/fake_rt.rs"]
+mod fake_rt;
+
+#[evloop_macros::main(crate = "crate::fake_rt")]
+fn main() {}

@@ -1,0 +1,6 @@
+//! Small internal helpers.
+
+pub(crate) mod rand;
+mod sync_wrapper;
+
+pub(crate) use sync_wrapper::SyncWrapper;
