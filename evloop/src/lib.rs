@@ -38,7 +38,8 @@ mod macros;
 
 pub(crate) mod context;
 
-pub(crate) mod io;
+pub mod io;
+pub mod net;
 pub mod runtime;
 pub mod sync;
 pub mod task;

@@ -1,49 +1,373 @@
-//! The reactor: one `mio::Poll` that the runtime parks on.
+//! The reactor: one `mio::Poll` (epoll, edge-triggered) that the runtime
+//! parks on, and the slab of registrations its events are delivered to.
+//!
+//! # Glossary
+//!
+//! - *registration*: one OS resource (socket, pipe) registered with mio under
+//!   a token; owned by a [`Registration`](super::registration::Registration).
+//! - *slot*: the index of a registration in the slab; reused after release.
+//! - *generation*: a counter bumped for every new registration; packed into
+//!   the token next to the slot index and stored in the registration's state
+//!   word, so that an event for a closed resource whose fd number and slot
+//!   were reused is recognized and dropped.
+//!
+//! # Token layout
+//!
+//! ```text
+//!  usize::BITS-1   (reserved, 0)       INDEX_BITS        0
+//! +---------------+--------------------+-----------------+
+//! |       0       | generation (masked)|   slab index    |
+//! +---------------+--------------------+-----------------+
+//! ```
+//!
+//! The top bit is always clear, so no registration token equals
+//! [`WAKE_TOKEN`] (`usize::MAX`), the token of the `mio::Waker`.
+//!
+//! # Rules
+//!
+//! 1. The slab, the registry and the shutdown flag live behind one mutex
+//!    (`Shared::inner`). Registering, releasing and shutting down take it;
+//!    event dispatch takes it once per batch of events, only to look up slots.
+//! 2. Readiness is set and wakers are called *after* the lock is released:
+//!    a waker may drop a resource, which releases its slot (takes the lock).
+//! 3. A slot is released only by its `Registration`'s drop, after the
+//!    resource was deregistered from mio, and only if it still holds that
+//!    registration's state (compared by pointer).
+//! 4. After shutdown no registration succeeds; the registry (a duplicate of
+//!    the epoll fd) is closed at once; every registration is marked shut
+//!    down and woken, and its operations fail with "the I/O driver has shut
+//!    down".
+//!
+//! # Event delivery protocol
+//!
+//! Reactor (the thread that owns [`Driver`], inside `park`):
+//! 1. `epoll_wait` through `mio::Poll::poll`.
+//! 2. Lock; for each event, look up the slot of its token and clone the
+//!    `Arc<ScheduledIo>` it holds, with the token's generation; unlock.
+//! 3. For each: `ScheduledIo::set_readiness(generation, ready)` — a
+//!    generation mismatch (the slot was reused between 1 and 2) drops the
+//!    event — which wakes the waiting tasks.
+//!
+//! Everything past step 1 is plain data, so the delivery logic is tested
+//! below with made-up events and no file descriptors.
 
 use std::fmt;
 use std::io;
-use std::sync::Arc;
 use std::time::Duration;
 
-const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
+use mio::event::Source;
+use mio::Token;
 
+use crate::io::scheduled_io::ScheduledIo;
+use crate::io::{Interest, Ready};
+use crate::loom::sync::{Arc, Mutex};
+
+/// Token of the `mio::Waker` that `Handle::unpark` triggers.
+const WAKE_TOKEN: Token = Token(usize::MAX);
+
+/// Bits of a token holding the slab index.
+const INDEX_BITS: u32 = 24;
+const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
+/// Bits of a token holding the generation (the top bit stays clear).
+const GEN_BITS: u32 = {
+    let available = usize::BITS - INDEX_BITS - 1;
+    if available < 32 {
+        available
+    } else {
+        32
+    }
+};
+const GEN_MASK: u32 = if GEN_BITS == 32 {
+    u32::MAX
+} else {
+    (1 << GEN_BITS) - 1
+};
+
+fn pack(index: usize, generation: u32) -> Token {
+    Token(((generation as usize) << INDEX_BITS) | index)
+}
+
+fn unpack(token: Token) -> (usize, u32) {
+    (
+        token.0 & INDEX_MASK,
+        ((token.0 >> INDEX_BITS) as u32) & GEN_MASK,
+    )
+}
+
+/// The error every operation on a resource returns once its reactor is gone.
+pub(crate) fn shutdown_error() -> io::Error {
+    io::Error::new(io::ErrorKind::Other, "the I/O driver has shut down")
+}
+
+/// Owned by the thread that parks.
 pub(crate) struct Driver {
     poll: mio::Poll,
     events: mio::Events,
+    /// Reused buffer for step 2 of the delivery protocol.
+    pending: Vec<(Arc<ScheduledIo>, u32, Ready)>,
 }
 
+/// Registers resources and wakes the parked reactor; cheap to clone.
 #[derive(Clone)]
 pub(crate) struct Handle {
-    waker: Arc<mio::Waker>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    waker: mio::Waker,
+    /// Rule 1.
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    /// `None` after shutdown (rule 4) or in tests without an OS backend.
+    registry: Option<mio::Registry>,
+    is_shutdown: bool,
+    slab: Slab,
+    next_generation: u32,
+}
+
+/// Slots of `Arc<ScheduledIo>` with a free list.
+#[derive(Default)]
+struct Slab {
+    entries: Vec<Option<Arc<ScheduledIo>>>,
+    free: Vec<usize>,
+    len: usize,
+}
+
+impl Slab {
+    fn vacant(&mut self) -> io::Result<usize> {
+        if let Some(index) = self.free.pop() {
+            return Ok(index);
+        }
+        if self.entries.len() > INDEX_MASK {
+            return Err(io::Error::new(
+                io::ErrorKind::Other,
+                "the I/O driver has reached its maximum number of registered resources",
+            ));
+        }
+        self.entries.push(None);
+        Ok(self.entries.len() - 1)
+    }
+
+    fn fill(&mut self, index: usize, io: Arc<ScheduledIo>) {
+        debug_assert!(self.entries[index].is_none());
+        self.entries[index] = Some(io);
+        self.len += 1;
+    }
+
+    /// Returns an unused slot from `vacant` to the free list.
+    fn unvacant(&mut self, index: usize) {
+        self.free.push(index);
+    }
+
+    fn get(&self, index: usize) -> Option<&Arc<ScheduledIo>> {
+        self.entries.get(index).and_then(Option::as_ref)
+    }
+
+    /// Rule 3: frees `index` only if it still holds `io`.
+    fn remove(&mut self, index: usize, io: &Arc<ScheduledIo>) -> bool {
+        match self.entries.get_mut(index) {
+            Some(slot) if slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, io)) => {
+                *slot = None;
+                self.free.push(index);
+                self.len -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn drain(&mut self) -> Vec<Arc<ScheduledIo>> {
+        self.free.clear();
+        self.len = 0;
+        self.entries.drain(..).flatten().collect()
+    }
+}
+
+impl Inner {
+    fn new(registry: Option<mio::Registry>) -> Inner {
+        Inner {
+            registry,
+            is_shutdown: false,
+            slab: Slab::default(),
+            next_generation: 0,
+        }
+    }
+
+    /// Allocates a slot and a fresh state for a new registration, calling
+    /// `register` with its token; undone if `register` fails.
+    fn insert(
+        &mut self,
+        register: impl FnOnce(Option<&mio::Registry>, Token) -> io::Result<()>,
+    ) -> io::Result<(Arc<ScheduledIo>, Token)> {
+        if self.is_shutdown {
+            return Err(shutdown_error());
+        }
+        let index = self.slab.vacant()?;
+        let generation = self.next_generation;
+        self.next_generation = self.next_generation.wrapping_add(1) & GEN_MASK;
+        let token = pack(index, generation);
+        if let Err(e) = register(self.registry.as_ref(), token) {
+            self.slab.unvacant(index);
+            return Err(e);
+        }
+        let io = Arc::new(ScheduledIo::new(generation));
+        self.slab.fill(index, io.clone());
+        Ok((io, token))
+    }
 }
 
 impl Driver {
     pub(crate) fn new(nevents: usize) -> io::Result<(Driver, Handle)> {
         let poll = mio::Poll::new()?;
-        let waker = Arc::new(mio::Waker::new(poll.registry(), WAKE_TOKEN)?);
-        Ok((
-            Driver {
-                poll,
-                events: mio::Events::with_capacity(nevents),
-            },
-            Handle { waker },
-        ))
+        let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
+        let registry = poll.registry().try_clone()?;
+        let handle = Handle {
+            shared: Arc::new(Shared {
+                waker,
+                inner: Mutex::new(Inner::new(Some(registry))),
+            }),
+        };
+        let driver = Driver {
+            poll,
+            events: mio::Events::with_capacity(nevents.max(1)),
+            pending: Vec::new(),
+        };
+        Ok((driver, handle))
     }
 
-    pub(crate) fn park(&mut self, _handle: &Handle, timeout: Option<Duration>) {
+    /// Waits for events (at most `timeout`) and delivers them.
+    pub(crate) fn park(&mut self, handle: &Handle, timeout: Option<Duration>) {
+        if handle.shared.inner.lock().is_shutdown {
+            return;
+        }
+        // Delivery step 1.
         match self.poll.poll(&mut self.events, timeout) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => panic!("unexpected error when polling the I/O driver: {e:?}"),
         }
+        let events = self
+            .events
+            .iter()
+            .map(|event| (event.token(), Ready::from_mio(event)));
+        handle.dispatch(events, &mut self.pending);
     }
 
-    pub(crate) fn shutdown(&mut self, _handle: &Handle) {}
+    /// Rule 4.
+    pub(crate) fn shutdown(&mut self, handle: &Handle) {
+        handle.shutdown();
+    }
 }
 
 impl Handle {
+    /// Current runtime's reactor, or an error naming the fix.
+    pub(crate) fn current() -> io::Result<Handle> {
+        match crate::context::with_driver(|d| d.io.clone()) {
+            Some(Some(handle)) => Ok(handle),
+            Some(None) => Err(io::Error::new(
+                io::ErrorKind::Other,
+                "the current evloop runtime has I/O disabled: call `enable_io()` (or \
+                 `enable_all()`) on the runtime `Builder`",
+            )),
+            None => Err(io::Error::new(
+                io::ErrorKind::Other,
+                "there is no reactor running: this must be called from within an evloop \
+                 runtime (inside `block_on`, a spawned task, or after `Runtime::enter`)",
+            )),
+        }
+    }
+
+    /// Like [`Handle::current`], but panics with the error's message.
+    #[track_caller]
+    pub(crate) fn current_or_panic() -> Handle {
+        match Handle::current() {
+            Ok(handle) => handle,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Wakes the thread parked in [`Driver::park`].
     pub(crate) fn unpark(&self) {
-        self.waker.wake().expect("failed to wake the I/O driver");
+        self.shared
+            .waker
+            .wake()
+            .expect("failed to wake the I/O driver");
+    }
+
+    /// Registers `source` for `interest`; returns its state and token.
+    pub(crate) fn add_source(
+        &self,
+        source: &mut impl Source,
+        interest: Interest,
+    ) -> io::Result<(Arc<ScheduledIo>, Token)> {
+        self.shared
+            .inner
+            .lock()
+            .insert(|registry, token| match registry {
+                Some(registry) => registry.register(source, token, interest.to_mio()),
+                None => Err(shutdown_error()),
+            })
+    }
+
+    /// Deregisters `source` from mio (its slot stays until `release`).
+    pub(crate) fn deregister_source(&self, source: &mut impl Source) -> io::Result<()> {
+        let inner = self.shared.inner.lock();
+        match &inner.registry {
+            Some(registry) => registry.deregister(source),
+            None => Ok(()),
+        }
+    }
+
+    /// Rule 3: frees the slot of a dropped registration.
+    pub(crate) fn release(&self, token: Token, io: &Arc<ScheduledIo>) {
+        let (index, _) = unpack(token);
+        self.shared.inner.lock().slab.remove(index, io);
+    }
+
+    /// Delivery steps 2-3.
+    fn dispatch(
+        &self,
+        events: impl Iterator<Item = (Token, Ready)>,
+        pending: &mut Vec<(Arc<ScheduledIo>, u32, Ready)>,
+    ) {
+        {
+            let inner = self.shared.inner.lock();
+            for (token, ready) in events {
+                if token == WAKE_TOKEN {
+                    continue;
+                }
+                let (index, generation) = unpack(token);
+                if let Some(io) = inner.slab.get(index) {
+                    pending.push((io.clone(), generation, ready));
+                }
+            }
+        }
+        // Rule 2.
+        for (io, generation, ready) in pending.drain(..) {
+            io.set_readiness(generation, ready);
+        }
+    }
+
+    fn shutdown(&self) {
+        let ios = {
+            let mut inner = self.shared.inner.lock();
+            if inner.is_shutdown {
+                return;
+            }
+            inner.is_shutdown = true;
+            inner.registry = None;
+            inner.slab.drain()
+        };
+        for io in ios {
+            io.shutdown();
+        }
+    }
+
+    #[cfg(test)]
+    fn registered(&self) -> usize {
+        self.shared.inner.lock().slab.len
     }
 }
 
@@ -55,6 +379,131 @@ impl fmt::Debug for Driver {
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("io::Handle").finish_non_exhaustive()
+        let inner = self.shared.inner.lock();
+        f.debug_struct("io::Handle")
+            .field("registered", &inner.slab.len)
+            .field("is_shutdown", &inner.is_shutdown)
+            .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::io::Interest;
+    use std::io::{Read, Write};
+
+    #[test]
+    fn token_round_trip_never_hits_wake_token() {
+        for (index, generation) in [(0, 0), (INDEX_MASK, GEN_MASK), (5, 77)] {
+            let token = pack(index, generation);
+            assert_ne!(token, WAKE_TOKEN);
+            assert_eq!(unpack(token), (index, generation));
+        }
+    }
+
+    /// Slot reuse without file descriptors: an event carrying the old
+    /// generation of a reused slot must not reach the new owner.
+    #[test]
+    fn stale_event_for_reused_slot_is_dropped() {
+        let mut inner = Inner::new(None);
+        let (old, old_token) = inner.insert(|_, _| Ok(())).unwrap();
+        assert!(inner.slab.remove(unpack(old_token).0, &old));
+        let (new, new_token) = inner.insert(|_, _| Ok(())).unwrap();
+        assert_eq!(unpack(old_token).0, unpack(new_token).0, "slot reused");
+        assert_ne!(old_token, new_token);
+
+        let slot = inner.slab.get(unpack(old_token).0).unwrap().clone();
+        assert!(!slot.set_readiness(unpack(old_token).1, Ready::READABLE));
+        assert!(new.ready_event(Interest::READABLE).ready.is_empty());
+        assert!(slot.set_readiness(unpack(new_token).1, Ready::READABLE));
+        assert!(new.ready_event(Interest::READABLE).ready.is_readable());
+    }
+
+    #[test]
+    fn failed_register_frees_the_slot_and_remove_checks_identity() {
+        let mut inner = Inner::new(None);
+        let err = inner
+            .insert(|_, _| Err(io::Error::from(io::ErrorKind::InvalidInput)))
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        let (a, ta) = inner.insert(|_, _| Ok(())).unwrap();
+        assert_eq!(unpack(ta).0, 0);
+        let other = Arc::new(ScheduledIo::new(99));
+        assert!(!inner.slab.remove(0, &other));
+        assert!(inner.slab.remove(0, &a));
+        assert!(!inner.slab.remove(0, &a));
+        inner.is_shutdown = true;
+        assert!(inner.insert(|_, _| Ok(())).is_err());
+    }
+
+    /// The same storm with real fds: events are read from epoll, then the
+    /// resource is closed and a new one (same fd number, same slot) is
+    /// registered before the events are delivered.
+    #[test]
+    fn register_close_reopen_storm_delivers_no_stale_event() {
+        use std::os::fd::AsRawFd;
+        let (mut driver, handle) = Driver::new(64).unwrap();
+        let mut reused_fd = 0;
+        for round in 0..200 {
+            let (mut a, mut b) = mio::net::UnixStream::pair().unwrap();
+            let fd = a.as_raw_fd();
+            let (io_a, _token_a) = handle.add_source(&mut a, Interest::READABLE).unwrap();
+            b.write_all(b"x").unwrap();
+            driver
+                .poll
+                .poll(&mut driver.events, Some(Duration::from_secs(5)))
+                .unwrap();
+            assert!(driver.events.iter().count() >= 1, "round {round}");
+
+            // Close `a` before its event is delivered, reuse fd and slot.
+            handle.deregister_source(&mut a).unwrap();
+            let (old_index, _) = unpack(_token_a);
+            handle.release(_token_a, &io_a);
+            drop(a);
+            drop(b);
+            let (mut c, d) = mio::net::UnixStream::pair().unwrap();
+            let (io_c, token_c) = handle.add_source(&mut c, Interest::READABLE).unwrap();
+            assert_eq!(unpack(token_c).0, old_index);
+            // Usually the same fd number, unless a parallel test took it.
+            reused_fd += usize::from(c.as_raw_fd() == fd);
+
+            let events: Vec<_> = driver
+                .events
+                .iter()
+                .map(|e| (e.token(), Ready::from_mio(e)))
+                .collect();
+            handle.dispatch(events.into_iter(), &mut driver.pending);
+            assert!(
+                io_c.ready_event(Interest::READABLE).ready.is_empty(),
+                "stale event delivered to the new owner in round {round}"
+            );
+            // And the new owner still gets its own events.
+            let mut c_read = &c;
+            let mut buf = [0u8; 1];
+            assert_eq!(
+                c_read.read(&mut buf).unwrap_err().kind(),
+                io::ErrorKind::WouldBlock
+            );
+            handle.deregister_source(&mut c).unwrap();
+            handle.release(token_c, &io_c);
+            drop(d);
+        }
+        assert_eq!(handle.registered(), 0);
+        assert!(reused_fd > 0, "the storm never reused an fd number");
+    }
+
+    #[test]
+    fn shutdown_marks_and_refuses() {
+        let (mut driver, handle) = Driver::new(8).unwrap();
+        let (mut a, _b) = mio::net::UnixStream::pair().unwrap();
+        let (io, _) = handle.add_source(&mut a, Interest::READABLE).unwrap();
+        driver.shutdown(&handle);
+        assert!(io.is_shutdown());
+        let (mut c, _d) = mio::net::UnixStream::pair().unwrap();
+        let err = handle.add_source(&mut c, Interest::READABLE).unwrap_err();
+        assert_eq!(err.to_string(), "the I/O driver has shut down");
+        // Parking after shutdown returns at once.
+        driver.park(&handle, None);
     }
 }

@@ -1,5 +1,50 @@
-//! Asynchronous I/O: the reactor and the I/O traits.
+//! Asynchronous I/O: the reactor, the I/O traits and their utilities.
+//!
+//! - The traits [`AsyncRead`], [`AsyncWrite`], [`AsyncBufRead`] and
+//!   [`AsyncSeek`] are the non-blocking counterparts of `std::io`'s; the
+//!   extension traits [`AsyncReadExt`], [`AsyncWriteExt`] and
+//!   [`AsyncBufReadExt`] add `read`, `write_all`, `read_line` and friends as
+//!   futures.
+//! - [`BufReader`], [`BufWriter`], [`copy`], [`split`], [`duplex`] and
+//!   friends combine them.
+//! - The *reactor* (crate-internal: `driver`, `registration`, `scheduled_io`)
+//!   waits on epoll for the sockets of [`crate::net`] and wakes the tasks
+//!   that wait on them. See `driver.rs` for its rules.
+//!
+//! # Cancel safety
+//!
+//! A future is *cancel-safe* if dropping it before it completes loses no
+//! data: `read`, `write`, `flush`, `shutdown`, `Lines::next_line`,
+//! `readable()`/`writable()`/`ready()` are; `read_exact`, `write_all`,
+//! `read_line`, `read_to_string`, `copy*` and the number readers/writers are
+//! not (they may have consumed or written part of the data). Each future's
+//! documentation says which it is.
 
+mod async_buf_read;
+mod async_read;
+mod async_seek;
+mod async_write;
 mod driver;
+mod interest;
+pub(crate) mod poll_evented;
+mod read_buf;
+mod ready;
+pub(crate) mod registration;
+pub(crate) mod scheduled_io;
+pub mod util;
 
 pub(crate) use driver::{Driver, Handle};
+
+pub use async_buf_read::AsyncBufRead;
+pub use async_read::AsyncRead;
+pub use async_seek::AsyncSeek;
+pub use async_write::AsyncWrite;
+pub use interest::Interest;
+pub use read_buf::ReadBuf;
+pub use ready::Ready;
+pub use std::io::{Error, ErrorKind, Result, SeekFrom};
+pub use util::{
+    copy, copy_bidirectional, copy_buf, duplex, empty, repeat, sink, split, AsyncBufReadExt,
+    AsyncReadExt, AsyncWriteExt, BufReader, BufWriter, DuplexStream, Empty, ReadHalf, Repeat, Sink,
+    Take, WriteHalf,
+};

@@ -1,0 +1,271 @@
+//! [`AsyncBufReadExt`], its futures, [`Lines`] and [`Split`].
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use crate::io::AsyncBufRead;
+
+/// Line and delimiter helpers for every [`AsyncBufRead`].
+///
+/// ```
+/// use evloop::io::AsyncBufReadExt;
+///
+/// # fn main() { let rt = evloop::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// let mut lines = (&b"one\ntwo\r\n"[..]).lines();
+/// assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("one"));
+/// assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("two"));
+/// assert_eq!(lines.next_line().await.unwrap(), None);
+/// # }); }
+/// ```
+pub trait AsyncBufReadExt: AsyncBufRead {
+    /// Appends bytes to `buf` up to and including `byte` (or end of stream);
+    /// returns how many were appended.
+    ///
+    /// Cancel-safe in the sense that bytes read so far are in `buf`; calling
+    /// again continues where it stopped.
+    fn read_until<'a>(&'a mut self, byte: u8, buf: &'a mut Vec<u8>) -> ReadUntil<'a, Self>
+    where
+        Self: Unpin,
+    {
+        ReadUntil {
+            reader: self,
+            byte,
+            buf,
+            read: 0,
+        }
+    }
+
+    /// Appends one line (with its `\n`, if any) to `buf`; `Ok(0)` at end of
+    /// stream; `InvalidData` if the line is not UTF-8.
+    ///
+    /// Not cancel-safe: a partly read line is lost.
+    fn read_line<'a>(&'a mut self, buf: &'a mut String) -> ReadLine<'a, Self>
+    where
+        Self: Unpin,
+    {
+        ReadLine {
+            reader: self,
+            buf,
+            bytes: Vec::new(),
+            read: 0,
+        }
+    }
+
+    /// The lines of this reader, without `\n` or `\r\n`.
+    fn lines(self) -> Lines<Self>
+    where
+        Self: Sized,
+    {
+        Lines {
+            reader: self,
+            buf: Vec::new(),
+        }
+    }
+
+    /// The segments of this reader separated by `byte` (not included).
+    fn split(self, byte: u8) -> Split<Self>
+    where
+        Self: Sized,
+    {
+        Split {
+            reader: self,
+            delim: byte,
+            buf: Vec::new(),
+        }
+    }
+}
+
+impl<R: AsyncBufRead + ?Sized> AsyncBufReadExt for R {}
+
+/// Appends to `buf` until `byte` or end of stream; adds to `*read`.
+fn poll_read_until<R: AsyncBufRead + ?Sized>(
+    mut reader: Pin<&mut R>,
+    cx: &mut Context<'_>,
+    byte: u8,
+    buf: &mut Vec<u8>,
+    read: &mut usize,
+) -> Poll<io::Result<usize>> {
+    loop {
+        let (done, used) = {
+            let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+            match available.iter().position(|&b| b == byte) {
+                Some(i) => {
+                    buf.extend_from_slice(&available[..=i]);
+                    (true, i + 1)
+                }
+                None => {
+                    buf.extend_from_slice(available);
+                    (available.is_empty(), available.len())
+                }
+            }
+        };
+        reader.as_mut().consume(used);
+        *read += used;
+        if done {
+            return Poll::Ready(Ok(std::mem::take(read)));
+        }
+    }
+}
+
+/// Future of [`AsyncBufReadExt::read_until`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReadUntil<'a, R: ?Sized> {
+    reader: &'a mut R,
+    byte: u8,
+    buf: &'a mut Vec<u8>,
+    read: usize,
+}
+
+impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadUntil<'_, R> {
+    type Output = io::Result<usize>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        poll_read_until(
+            Pin::new(&mut *this.reader),
+            cx,
+            this.byte,
+            this.buf,
+            &mut this.read,
+        )
+    }
+}
+
+fn invalid_utf8() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "stream did not contain valid UTF-8",
+    )
+}
+
+/// Future of [`AsyncBufReadExt::read_line`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReadLine<'a, R: ?Sized> {
+    reader: &'a mut R,
+    buf: &'a mut String,
+    bytes: Vec<u8>,
+    read: usize,
+}
+
+impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadLine<'_, R> {
+    type Output = io::Result<usize>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let n = ready!(poll_read_until(
+            Pin::new(&mut *this.reader),
+            cx,
+            b'\n',
+            &mut this.bytes,
+            &mut this.read,
+        ))?;
+        let bytes = std::mem::take(&mut this.bytes);
+        match String::from_utf8(bytes) {
+            Ok(line) => {
+                this.buf.push_str(&line);
+                Poll::Ready(Ok(n))
+            }
+            Err(_) => Poll::Ready(Err(invalid_utf8())),
+        }
+    }
+}
+
+/// Lines of a reader; see [`AsyncBufReadExt::lines`].
+#[derive(Debug)]
+pub struct Lines<R> {
+    reader: R,
+    buf: Vec<u8>,
+}
+
+impl<R: AsyncBufRead + Unpin> Lines<R> {
+    /// The next line without its terminator; `None` at end of stream.
+    ///
+    /// Cancel-safe: a partly read line is kept for the next call.
+    pub async fn next_line(&mut self) -> io::Result<Option<String>> {
+        std::future::poll_fn(|cx| self.poll_next_line(cx)).await
+    }
+
+    /// Polls for the next line (see [`Lines::next_line`]).
+    pub fn poll_next_line(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<String>>> {
+        let mut read = 0;
+        ready!(poll_read_until(
+            Pin::new(&mut self.reader),
+            cx,
+            b'\n',
+            &mut self.buf,
+            &mut read,
+        ))?;
+        if self.buf.is_empty() {
+            return Poll::Ready(Ok(None));
+        }
+        let mut bytes = std::mem::take(&mut self.buf);
+        if bytes.last() == Some(&b'\n') {
+            bytes.pop();
+            if bytes.last() == Some(&b'\r') {
+                bytes.pop();
+            }
+        }
+        Poll::Ready(
+            String::from_utf8(bytes)
+                .map(Some)
+                .map_err(|_| invalid_utf8()),
+        )
+    }
+
+    /// The reader, back.
+    pub fn into_inner(self) -> R {
+        self.reader
+    }
+
+    /// The reader.
+    pub fn get_ref(&self) -> &R {
+        &self.reader
+    }
+
+    /// The reader, mutably.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.reader
+    }
+}
+
+/// Segments of a reader; see [`AsyncBufReadExt::split`].
+#[derive(Debug)]
+pub struct Split<R> {
+    reader: R,
+    delim: u8,
+    buf: Vec<u8>,
+}
+
+impl<R: AsyncBufRead + Unpin> Split<R> {
+    /// The next segment without its delimiter; `None` at end of stream.
+    ///
+    /// Cancel-safe: a partly read segment is kept for the next call.
+    pub async fn next_segment(&mut self) -> io::Result<Option<Vec<u8>>> {
+        std::future::poll_fn(|cx| self.poll_next_segment(cx)).await
+    }
+
+    /// Polls for the next segment (see [`Split::next_segment`]).
+    pub fn poll_next_segment(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Vec<u8>>>> {
+        let mut read = 0;
+        ready!(poll_read_until(
+            Pin::new(&mut self.reader),
+            cx,
+            self.delim,
+            &mut self.buf,
+            &mut read,
+        ))?;
+        if self.buf.is_empty() {
+            return Poll::Ready(Ok(None));
+        }
+        let mut segment = std::mem::take(&mut self.buf);
+        if segment.last() == Some(&self.delim) {
+            segment.pop();
+        }
+        Poll::Ready(Ok(Some(segment)))
+    }
+}

@@ -1,0 +1,175 @@
+//! [`duplex`]: an in-memory, bidirectional byte pipe.
+//!
+//! # Rules
+//!
+//! 1. Each direction is one `Pipe` behind a mutex, shared by the writing end
+//!    and the reading end.
+//! 2. A writer that finds the pipe full (`max_buf_size` bytes) stores its
+//!    waker and returns `Pending`; a read that frees room wakes it. A reader
+//!    that finds it empty stores its waker; a write wakes it. Both store and
+//!    check under the same lock, so no wake-up is lost.
+//! 3. Dropping (or shutting down) an end closes the pipe it writes to (the
+//!    peer then reads end of stream) and the pipe it reads from (the peer's
+//!    writes then fail with `BrokenPipe`).
+
+use std::collections::VecDeque;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll, Waker};
+
+use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use crate::loom::sync::{Arc, Mutex};
+use crate::task::coop;
+
+/// One end of a [`duplex`] pipe.
+#[derive(Debug)]
+pub struct DuplexStream {
+    read: Arc<Mutex<Pipe>>,
+    write: Arc<Mutex<Pipe>>,
+}
+
+#[derive(Debug)]
+struct Pipe {
+    buf: VecDeque<u8>,
+    max_buf_size: usize,
+    is_closed: bool,
+    read_waker: Option<Waker>,
+    write_waker: Option<Waker>,
+}
+
+/// Two connected in-memory streams; each direction buffers at most
+/// `max_buf_size` bytes before writes wait for reads.
+///
+/// ```
+/// use evloop::io::{AsyncReadExt, AsyncWriteExt};
+/// # fn main() { let rt = evloop::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// let (mut a, mut b) = evloop::io::duplex(16);
+/// a.write_all(b"ping").await.unwrap();
+/// let mut buf = [0; 4];
+/// b.read_exact(&mut buf).await.unwrap();
+/// assert_eq!(&buf, b"ping");
+/// # }); }
+/// ```
+pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
+    assert!(max_buf_size > 0, "max_buf_size must be at least 1");
+    let one = Arc::new(Mutex::new(Pipe::new(max_buf_size)));
+    let two = Arc::new(Mutex::new(Pipe::new(max_buf_size)));
+    (
+        DuplexStream {
+            read: one.clone(),
+            write: two.clone(),
+        },
+        DuplexStream {
+            read: two,
+            write: one,
+        },
+    )
+}
+
+impl Pipe {
+    fn new(max_buf_size: usize) -> Pipe {
+        Pipe {
+            buf: VecDeque::new(),
+            max_buf_size,
+            is_closed: false,
+            read_waker: None,
+            write_waker: None,
+        }
+    }
+
+    /// Rule 3.
+    fn close(&mut self) {
+        self.is_closed = true;
+        if let Some(w) = self.read_waker.take() {
+            w.wake();
+        }
+        if let Some(w) = self.write_waker.take() {
+            w.wake();
+        }
+    }
+
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        if self.buf.is_empty() {
+            if self.is_closed {
+                return Poll::Ready(Ok(()));
+            }
+            self.read_waker = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        let n = self.buf.len().min(buf.remaining());
+        let (a, b) = self.buf.as_slices();
+        let from_a = n.min(a.len());
+        buf.put_slice(&a[..from_a]);
+        buf.put_slice(&b[..n - from_a]);
+        self.buf.drain(..n);
+        if let Some(w) = self.write_waker.take() {
+            w.wake();
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
+        if self.is_closed {
+            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        }
+        let room = self.max_buf_size - self.buf.len();
+        if room == 0 {
+            self.write_waker = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        let n = room.min(src.len());
+        self.buf.extend(&src[..n]);
+        if let Some(w) = self.read_waker.take() {
+            w.wake();
+        }
+        Poll::Ready(Ok(n))
+    }
+}
+
+impl AsyncRead for DuplexStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let res = self.read.lock().poll_read(cx, buf);
+        if res.is_ready() {
+            coop.made_progress();
+        }
+        res
+    }
+}
+
+impl AsyncWrite for DuplexStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let res = self.write.lock().poll_write(cx, buf);
+        if res.is_ready() {
+            coop.made_progress();
+        }
+        res
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.write.lock().close();
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl Drop for DuplexStream {
+    fn drop(&mut self) {
+        // Rule 3.
+        self.write.lock().close();
+        self.read.lock().close();
+    }
+}

@@ -1,0 +1,23 @@
+//! I/O utilities: extension traits, buffering, copying, splitting, pipes.
+
+mod adapters;
+mod buf_read_ext;
+pub(crate) mod buf_reader;
+mod buf_writer;
+mod copy;
+mod mem;
+mod read_ext;
+mod split;
+mod trivial;
+mod write_ext;
+
+pub use adapters::{Chain, Take};
+pub use buf_read_ext::{AsyncBufReadExt, Lines, ReadLine, ReadUntil, Split};
+pub use buf_reader::BufReader;
+pub use buf_writer::BufWriter;
+pub use copy::{copy, copy_bidirectional, copy_buf};
+pub use mem::{duplex, DuplexStream};
+pub use read_ext::{AsyncReadExt, FromBytes, Read, ReadExact, ReadInt, ReadToEnd, ReadToString};
+pub use split::{split, ReadHalf, WriteHalf};
+pub use trivial::{empty, repeat, sink, Empty, Repeat, Sink};
+pub use write_ext::{AsyncWriteExt, Flush, Shutdown, Write, WriteAll, WriteInt, WriteVectored};

@@ -1,0 +1,367 @@
+//! [`TcpStream`]: a connected TCP socket.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, RawFd};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crate::io::poll_evented::PollEvented;
+use crate::io::scheduled_io::Direction;
+use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
+use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::net::tcp::split::{split, ReadHalf, WriteHalf};
+use crate::net::tcp::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
+
+/// A TCP connection, registered with the runtime's reactor.
+///
+/// Reading and writing go through [`AsyncRead`]/[`AsyncWrite`] (and their
+/// `Ext` traits), or through `readable()` + `try_read()` loops. Reading
+/// `Ok(0)` means the peer closed its side; a reset connection reads as an
+/// error (`ConnectionReset`).
+///
+/// Dropping the stream deregisters it from the reactor and closes the socket.
+///
+/// ```
+/// use evloop::io::{AsyncReadExt, AsyncWriteExt};
+/// use evloop::net::{TcpListener, TcpStream};
+///
+/// # fn main() { let rt = evloop::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// # rt.block_on(async {
+/// let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// let addr = listener.local_addr().unwrap();
+/// let server = evloop::spawn(async move {
+///     let (mut sock, _) = listener.accept().await.unwrap();
+///     let mut buf = [0; 5];
+///     sock.read_exact(&mut buf).await.unwrap();
+///     sock.write_all(&buf).await.unwrap();
+/// });
+/// let mut client = TcpStream::connect(addr).await.unwrap();
+/// client.write_all(b"hello").await.unwrap();
+/// let mut buf = [0; 5];
+/// client.read_exact(&mut buf).await.unwrap();
+/// assert_eq!(&buf, b"hello");
+/// server.await.unwrap();
+/// # }); }
+/// ```
+pub struct TcpStream {
+    io: PollEvented<mio::net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Connects to `addr`, trying each resolved address in turn; returns
+    /// the first success or the last error (`ConnectionRefused` if nobody
+    /// listens).
+    ///
+    /// Cancel-safe in the sense that a cancelled connect closes its socket.
+    ///
+    /// # Panics
+    ///
+    /// If called outside an evloop runtime with I/O enabled.
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        let handle = crate::io::Handle::current_or_panic();
+        each_addr(addr, |addr| {
+            let handle = handle.clone();
+            async move {
+                let sys = mio::net::TcpStream::connect(addr)?;
+                let io = PollEvented::new_with_handle(
+                    sys,
+                    Interest::READABLE | Interest::WRITABLE,
+                    handle,
+                )?;
+                TcpStream::finish_connect(TcpStream { io }).await
+            }
+        })
+        .await
+    }
+
+    /// Waits for a non-blocking connect to complete.
+    pub(crate) async fn finish_connect(stream: TcpStream) -> io::Result<TcpStream> {
+        loop {
+            let event =
+                poll_fn(|cx| stream.io.registration().poll_ready(cx, Direction::Write)).await?;
+            if let Some(e) = stream.io.take_error()? {
+                return Err(e);
+            }
+            match stream.io.peer_addr() {
+                Ok(_) => return Ok(stream),
+                Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                    // Spurious wake-up before the handshake finished.
+                    stream.io.registration().clear_readiness(event);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub(crate) fn from_mio(
+        sys: mio::net::TcpStream,
+        handle: crate::io::Handle,
+    ) -> io::Result<Self> {
+        Ok(TcpStream {
+            io: PollEvented::new_with_handle(sys, Interest::READABLE | Interest::WRITABLE, handle)?,
+        })
+    }
+
+    /// Registers a connected std stream with the current runtime (the
+    /// stream is switched to non-blocking mode). Returns an error if there
+    /// is no runtime or it has I/O disabled.
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        let io = PollEvented::new(mio::net::TcpStream::from_std(stream))?;
+        Ok(TcpStream { io })
+    }
+
+    /// Deregisters the stream and returns it as a std stream, still in
+    /// non-blocking mode.
+    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        let sys = self.io.into_inner()?;
+        // SAFETY: `into_raw_fd` hands over sole ownership of an open TCP
+        // socket fd, which `from_raw_fd` takes.
+        Ok(unsafe { std::net::TcpStream::from_raw_fd(sys.into_raw_fd()) })
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.local_addr()
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.peer_addr()
+    }
+
+    /// Returns and clears the socket's pending error (`SO_ERROR`).
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.take_error()
+    }
+
+    /// Sets `TCP_NODELAY` (disables Nagle's algorithm).
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.set_nodelay(nodelay)
+    }
+
+    /// Whether `TCP_NODELAY` is set.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.io.nodelay()
+    }
+
+    /// Sets `SO_LINGER`; `Some(ZERO)` makes `close` reset the connection.
+    pub fn set_linger(&self, dur: Option<Duration>) -> io::Result<()> {
+        socket2::SockRef::from(&*self.io).set_linger(dur)
+    }
+
+    /// The `SO_LINGER` setting.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        socket2::SockRef::from(&*self.io).linger()
+    }
+
+    /// Sets the IP time-to-live.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.set_ttl(ttl)
+    }
+
+    /// The IP time-to-live.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.ttl()
+    }
+
+    /// Waits until the stream is ready for `interest`; returns the readiness
+    /// seen. It may be spurious: the next `try_*` can still return
+    /// `WouldBlock`.
+    ///
+    /// Cancel-safe.
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        let event = self.io.registration().readiness(interest).await?;
+        Ok(event.ready)
+    }
+
+    /// Waits until the stream may be readable. Cancel-safe.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.ready(Interest::READABLE).await.map(drop)
+    }
+
+    /// Waits until the stream may be writable. Cancel-safe.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.ready(Interest::WRITABLE).await.map(drop)
+    }
+
+    /// Polls for read readiness (one waker: the last task to poll).
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.registration().poll_read_ready(cx).map_ok(drop)
+    }
+
+    /// Polls for write readiness (one waker: the last task to poll).
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.registration().poll_write_ready(cx).map_ok(drop)
+    }
+
+    /// Reads without waiting; `WouldBlock` if no data is available.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io
+            .registration()
+            .try_io(Interest::READABLE, || (&*self.io).read(buf))
+    }
+
+    /// Vectored `try_read`.
+    pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.io
+            .registration()
+            .try_io(Interest::READABLE, || (&*self.io).read_vectored(bufs))
+    }
+
+    /// Writes without waiting; `WouldBlock` if the send buffer is full.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io
+            .registration()
+            .try_io(Interest::WRITABLE, || (&*self.io).write(buf))
+    }
+
+    /// Vectored `try_write`.
+    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.io
+            .registration()
+            .try_io(Interest::WRITABLE, || (&*self.io).write_vectored(bufs))
+    }
+
+    /// Reads into `buf` without removing the data from the socket.
+    ///
+    /// Cancel-safe.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io
+            .registration()
+            .async_io(Interest::READABLE, || self.io.peek(buf))
+            .await
+    }
+
+    /// Polls a `peek`.
+    pub fn poll_peek(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<usize>> {
+        let res = self.io.registration().poll_io(cx, Direction::Read, || {
+            self.io.peek(buf.initialize_unfilled())
+        });
+        if let Poll::Ready(Ok(n)) = res {
+            buf.advance(n);
+        }
+        res
+    }
+
+    /// Borrowed halves for reading and writing at the same time in one task.
+    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        split(self)
+    }
+
+    /// Owned halves that can move to different tasks; the write half shuts
+    /// the write direction down when dropped.
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        split_owned(self)
+    }
+
+    pub(crate) fn poll_read_priv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.io.poll_read(cx, buf)
+    }
+
+    pub(crate) fn poll_write_priv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+
+    pub(crate) fn poll_write_vectored_priv(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write_vectored(cx, bufs)
+    }
+
+    pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
+        match self.io.shutdown(how) {
+            // Already shut down or reset by the peer: nothing to send.
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            res => res,
+        }
+    }
+}
+
+impl AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.poll_read_priv(cx, buf)
+    }
+}
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_priv(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored_priv(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.shutdown_std(Shutdown::Write))
+    }
+}
+
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.as_raw_fd()
+    }
+}
+
+impl AsFd for TcpStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.as_fd()
+    }
+}
+
+impl TryFrom<std::net::TcpStream> for TcpStream {
+    type Error = io::Error;
+
+    fn try_from(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        TcpStream::from_std(stream)
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpStream")
+            .field("local", &self.local_addr().ok())
+            .field("peer", &self.peer_addr().ok())
+            .field("fd", &self.as_raw_fd())
+            .finish()
+    }
+}

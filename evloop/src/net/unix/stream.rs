@@ -1,0 +1,193 @@
+//! [`UnixStream`].
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io::{self, IoSlice, Read, Write};
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, RawFd};
+use std::os::unix::net::SocketAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::io::poll_evented::PollEvented;
+use crate::io::scheduled_io::Direction;
+use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
+
+/// A connected Unix-domain stream socket.
+///
+/// ```
+/// use evloop::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// # fn main() { let rt = evloop::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// # rt.block_on(async {
+/// let (mut a, mut b) = evloop::net::UnixStream::pair().unwrap();
+/// a.write_all(b"hi").await.unwrap();
+/// drop(a);
+/// let mut got = String::new();
+/// b.read_to_string(&mut got).await.unwrap();
+/// assert_eq!(got, "hi");
+/// # }); }
+/// ```
+pub struct UnixStream {
+    io: PollEvented<mio::net::UnixStream>,
+}
+
+impl UnixStream {
+    pub(crate) fn from_mio(
+        sys: mio::net::UnixStream,
+        handle: crate::io::Handle,
+    ) -> io::Result<UnixStream> {
+        Ok(UnixStream {
+            io: PollEvented::new_with_handle(sys, Interest::READABLE | Interest::WRITABLE, handle)?,
+        })
+    }
+
+    /// Connects to the socket at `path`.
+    ///
+    /// # Panics
+    ///
+    /// If called outside an evloop runtime with I/O enabled.
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let handle = crate::io::Handle::current_or_panic();
+        let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?, handle)?;
+        poll_fn(|cx| stream.io.registration().poll_ready(cx, Direction::Write)).await?;
+        if let Some(e) = stream.io.take_error()? {
+            return Err(e);
+        }
+        Ok(stream)
+    }
+
+    /// A connected pair of streams.
+    ///
+    /// # Panics
+    ///
+    /// If called outside an evloop runtime with I/O enabled.
+    #[track_caller]
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let handle = crate::io::Handle::current_or_panic();
+        let (a, b) = mio::net::UnixStream::pair()?;
+        Ok((
+            UnixStream::from_mio(a, handle.clone())?,
+            UnixStream::from_mio(b, handle)?,
+        ))
+    }
+
+    /// Registers a std stream with the current runtime (switching it to
+    /// non-blocking); an error if there is no runtime with I/O enabled.
+    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        Ok(UnixStream {
+            io: PollEvented::new(mio::net::UnixStream::from_std(stream))?,
+        })
+    }
+
+    /// Deregisters and returns the std stream (non-blocking).
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
+        let sys = self.io.into_inner()?;
+        // SAFETY: `into_raw_fd` hands over sole ownership of the socket fd.
+        Ok(unsafe { std::os::unix::net::UnixStream::from_raw_fd(sys.into_raw_fd()) })
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.local_addr()
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.peer_addr()
+    }
+
+    /// Waits for readiness; cancel-safe.
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        Ok(self.io.registration().readiness(interest).await?.ready)
+    }
+
+    /// Waits until the stream may be readable; cancel-safe.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.ready(Interest::READABLE).await.map(drop)
+    }
+
+    /// Waits until the stream may be writable; cancel-safe.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.ready(Interest::WRITABLE).await.map(drop)
+    }
+
+    /// Reads without waiting.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io
+            .registration()
+            .try_io(Interest::READABLE, || (&*self.io).read(buf))
+    }
+
+    /// Writes without waiting.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io
+            .registration()
+            .try_io(Interest::WRITABLE, || (&*self.io).write(buf))
+    }
+}
+
+impl AsyncRead for UnixStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.io.poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for UnixStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(match self.io.shutdown(Shutdown::Write) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            res => res,
+        })
+    }
+}
+
+impl AsRawFd for UnixStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.as_raw_fd()
+    }
+}
+
+impl AsFd for UnixStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.as_fd()
+    }
+}
+
+impl fmt::Debug for UnixStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixStream")
+            .field("fd", &self.as_raw_fd())
+            .finish()
+    }
+}
