@@ -5,9 +5,11 @@
 //! methods).
 //!
 //! - [`oneshot`]: a single value from one task to another.
+//! - [`watch`]: one value, many readers that see the latest version.
 
 pub mod mpsc;
 pub mod oneshot;
+pub mod watch;
 
 mod barrier;
 mod mutex;
