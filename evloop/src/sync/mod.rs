@@ -5,8 +5,10 @@
 //! methods).
 //!
 //! - [`oneshot`]: a single value from one task to another.
+//! - [`broadcast`]: every value to every receiver, with a bounded backlog.
 //! - [`watch`]: one value, many readers that see the latest version.
 
+pub mod broadcast;
 pub mod mpsc;
 pub mod oneshot;
 pub mod watch;
