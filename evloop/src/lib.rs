@@ -38,6 +38,7 @@ mod macros;
 
 pub(crate) mod context;
 
+pub mod fs;
 pub mod io;
 pub mod net;
 pub mod runtime;

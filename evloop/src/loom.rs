@@ -149,7 +149,9 @@ mod std_impl {
     }
 
     pub(crate) mod thread {
-        pub(crate) use std::thread::{current, park, park_timeout, spawn, yield_now, Thread};
+        pub(crate) use std::thread::{
+            current, park, park_timeout, spawn, yield_now, Builder, JoinHandle, Thread,
+        };
     }
 
     /// Busy-wait hint; a no-op under loom.
@@ -255,7 +257,9 @@ mod loom_impl {
     }
 
     pub(crate) mod thread {
-        pub(crate) use loom::thread::{current, park, spawn, yield_now, Thread};
+        pub(crate) use loom::thread::{
+            current, park, spawn, yield_now, Builder, JoinHandle, Thread,
+        };
 
         pub(crate) fn park_timeout(_dur: std::time::Duration) {
             loom::thread::park()

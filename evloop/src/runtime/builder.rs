@@ -3,8 +3,9 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::runtime::blocking;
 use crate::runtime::driver::{self, Driver};
-use crate::runtime::scheduler::{self, current_thread};
+use crate::runtime::scheduler::{self, current_thread, multi_thread};
 use crate::runtime::{Handle, Runtime};
 
 /// Configures and builds a [`Runtime`].
@@ -25,13 +26,21 @@ pub struct Builder {
     event_interval: u32,
     global_queue_interval: Option<u32>,
     nevents: usize,
+    max_blocking_threads: usize,
+    keep_alive: Option<Duration>,
+    worker_threads: Option<usize>,
+    on_thread_start: Option<Callback>,
+    on_thread_stop: Option<Callback>,
 }
+
+type Callback = Arc<dyn Fn() + Send + Sync + 'static>;
 
 type ThreadNameFn = Arc<dyn Fn() -> String + Send + Sync + 'static>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     CurrentThread,
+    MultiThread,
 }
 
 impl Builder {
@@ -39,6 +48,28 @@ impl Builder {
     /// thread that calls `block_on`.
     pub fn new_current_thread() -> Builder {
         Builder::new(Kind::CurrentThread, 61)
+    }
+
+    /// A builder for the work-stealing runtime: tasks run on a pool of
+    /// worker threads (one per CPU core by default), each with its own run
+    /// queue; idle workers steal from busy ones.
+    ///
+    /// ```
+    /// use evloop::runtime::Builder;
+    ///
+    /// let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    /// let sum = rt.block_on(async {
+    ///     let tasks: Vec<_> = (0..10u64).map(|i| evloop::spawn(async move { i })).collect();
+    ///     let mut sum = 0;
+    ///     for t in tasks {
+    ///         sum += t.await.unwrap();
+    ///     }
+    ///     sum
+    /// });
+    /// assert_eq!(sum, 45);
+    /// ```
+    pub fn new_multi_thread() -> Builder {
+        Builder::new(Kind::MultiThread, 61)
     }
 
     fn new(kind: Kind, event_interval: u32) -> Builder {
@@ -52,7 +83,44 @@ impl Builder {
             event_interval,
             global_queue_interval: None,
             nevents: 1024,
+            max_blocking_threads: 512,
+            keep_alive: None,
+            worker_threads: None,
+            on_thread_start: None,
+            on_thread_stop: None,
         }
+    }
+
+    /// Number of worker threads of the multi-thread runtime (default: the
+    /// number of CPU cores). Ignored by the current-thread runtime.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `n` is 0.
+    #[track_caller]
+    pub fn worker_threads(&mut self, n: usize) -> &mut Self {
+        assert!(n > 0, "worker_threads must be greater than 0");
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// Runs `f` on each thread the runtime starts, before it does anything
+    /// else.
+    pub fn on_thread_start<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_start = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on each thread the runtime starts, just before it exits.
+    pub fn on_thread_stop<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_stop = Some(Arc::new(f));
+        self
     }
 
     /// Enables both the I/O and the time drivers.
@@ -128,6 +196,38 @@ impl Builder {
         self
     }
 
+    /// The most threads the blocking pool runs at once (default 512).
+    ///
+    /// `spawn_blocking` closures beyond this many wait in a queue for a
+    /// thread to become free. Threads start only when there is work for
+    /// them, so a high limit costs nothing until it is used.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `val` is 0.
+    ///
+    /// ```
+    /// let rt = evloop::runtime::Builder::new_current_thread()
+    ///     .max_blocking_threads(2)
+    ///     .build()
+    ///     .unwrap();
+    /// let out = rt.block_on(rt.spawn_blocking(|| 6 * 7)).unwrap();
+    /// assert_eq!(out, 42);
+    /// ```
+    #[track_caller]
+    pub fn max_blocking_threads(&mut self, val: usize) -> &mut Self {
+        assert!(val > 0, "max_blocking_threads must be greater than 0");
+        self.max_blocking_threads = val;
+        self
+    }
+
+    /// How long a blocking-pool thread with nothing to do waits for more
+    /// work before it exits (default 10 s).
+    pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Self {
+        self.keep_alive = Some(duration);
+        self
+    }
+
     /// Builds the runtime.
     ///
     /// # Errors
@@ -137,6 +237,7 @@ impl Builder {
     pub fn build(&mut self) -> io::Result<Runtime> {
         match self.kind {
             Kind::CurrentThread => self.build_current_thread(),
+            Kind::MultiThread => self.build_multi_thread(),
         }
     }
 
@@ -156,9 +257,38 @@ impl Builder {
             event_interval: self.event_interval,
             global_queue_interval: self.global_queue_interval.unwrap_or(31),
         };
-        let handle = current_thread::Handle::new(driver, driver_handle, config);
+        let handle =
+            current_thread::Handle::new(driver, driver_handle, self.blocking_spawner(), config);
         let handle = Handle {
             inner: scheduler::Handle::CurrentThread(handle),
+        };
+        Ok(Runtime::from_parts(handle))
+    }
+}
+
+impl Builder {
+    fn build_multi_thread(&mut self) -> io::Result<Runtime> {
+        let num_workers = self
+            .worker_threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let (driver, driver_handle) = Driver::new(&self.driver_cfg())?;
+        let config = multi_thread::Config {
+            event_interval: self.event_interval,
+            global_queue_interval: self.global_queue_interval.unwrap_or(31),
+            thread_name: self.thread_name.clone(),
+            thread_stack_size: self.thread_stack_size,
+            on_thread_start: self.on_thread_start.clone(),
+            on_thread_stop: self.on_thread_stop.clone(),
+        };
+        let handle = multi_thread::Handle::new(
+            num_workers,
+            driver,
+            driver_handle,
+            self.blocking_spawner(),
+            config,
+        )?;
+        let handle = Handle {
+            inner: scheduler::Handle::MultiThread(handle),
         };
         Ok(Runtime::from_parts(handle))
     }
@@ -175,11 +305,24 @@ impl fmt::Debug for Builder {
             .field("thread_stack_size", &self.thread_stack_size)
             .field("event_interval", &self.event_interval)
             .field("global_queue_interval", &self.global_queue_interval)
-            .finish()
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("thread_keep_alive", &self.keep_alive)
+            .field("worker_threads", &self.worker_threads)
+            .finish_non_exhaustive()
     }
 }
 
 impl Builder {
+    /// The blocking pool this builder configures.
+    fn blocking_spawner(&self) -> blocking::Spawner {
+        blocking::Spawner::new(blocking::Config {
+            thread_name: self.thread_name_fn_ref(),
+            stack_size: self.stack_size(),
+            thread_cap: self.max_blocking_threads,
+            keep_alive: self.keep_alive.unwrap_or_else(Builder::keep_alive_default),
+        })
+    }
+
     #[allow(dead_code)]
     pub(crate) fn thread_name_fn_ref(&self) -> ThreadNameFn {
         self.thread_name.clone()

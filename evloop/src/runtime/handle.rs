@@ -69,6 +69,17 @@ impl Handle {
         self.inner.spawn(future, Id::next(), Location::caller())
     }
 
+    /// Runs `func` on this runtime's blocking pool; see
+    /// [`task::spawn_blocking`](crate::task::spawn_blocking).
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.spawn_blocking(func, Location::caller())
+    }
+
     /// Runs `future` to completion on this thread. On the current-thread
     /// runtime this drives the loop exactly like `Runtime::block_on`
     /// (only one thread drives it at a time; others wait, polling their own

@@ -4,9 +4,11 @@
 //! - `runtime.rs`: [`Runtime`], which owns the scheduler and shuts it down on drop;
 //! - `handle.rs`: [`Handle`], a cheap reference usable from any thread;
 //! - `scheduler/`: the current-thread loop (and the multi-thread scheduler);
+//! - `blocking/`: the thread pool behind `spawn_blocking`;
 //! - `driver.rs`: the stack of drivers a scheduler parks on;
 //! - `park.rs`: parking a thread on a condvar.
 
+pub(crate) mod blocking;
 mod builder;
 pub(crate) mod driver;
 mod handle;

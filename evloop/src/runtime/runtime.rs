@@ -12,7 +12,9 @@ use crate::task::JoinHandle;
 /// `#[evloop::main]` do it. Dropping the runtime cancels every task it still
 /// owns (their destructors run on the dropping thread, with this runtime
 /// current), fires every timer with a shutdown error and closes every I/O
-/// resource it registered.
+/// resource it registered. Then it cancels `spawn_blocking` closures that
+/// have not started and waits, without a limit, for those that have (see
+/// [`shutdown_timeout`](Self::shutdown_timeout) to bound the wait).
 ///
 /// ```
 /// let rt = evloop::runtime::Builder::new_current_thread()
@@ -24,21 +26,25 @@ use crate::task::JoinHandle;
 /// ```
 pub struct Runtime {
     handle: Handle,
+    is_shutdown: bool,
 }
 
 impl Runtime {
     pub(crate) fn from_parts(handle: Handle) -> Runtime {
-        Runtime { handle }
+        Runtime {
+            handle,
+            is_shutdown: false,
+        }
     }
 
-    /// A runtime with every driver enabled (the multi-thread flavour once
-    /// available; today the current-thread one).
+    /// A multi-thread runtime with every driver enabled and one worker
+    /// thread per CPU core.
     ///
     /// # Errors
     ///
     /// As [`Builder::build`](crate::runtime::Builder::build).
     pub fn new() -> std::io::Result<Runtime> {
-        crate::runtime::Builder::new_current_thread()
+        crate::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
     }
@@ -65,6 +71,17 @@ impl Runtime {
         self.handle.spawn(future)
     }
 
+    /// Runs `func` on this runtime's blocking pool; see
+    /// [`task::spawn_blocking`](crate::task::spawn_blocking).
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(func)
+    }
+
     /// A handle to this runtime.
     pub fn handle(&self) -> &Handle {
         &self.handle
@@ -76,26 +93,62 @@ impl Runtime {
         self.handle.enter()
     }
 
-    /// Shuts the runtime down, waiting at most `duration` for blocking work
-    /// to finish. Tasks are cancelled as on drop.
-    pub fn shutdown_timeout(self, duration: Duration) {
-        let _ = duration;
-        drop(self);
+    /// Shuts the runtime down, waiting at most `duration` for its threads.
+    ///
+    /// Tasks are cancelled as on drop (on the multi-thread runtime they are
+    /// dropped on the worker threads, possibly after this returns; a task
+    /// stuck in a long poll delays its worker), and so are `spawn_blocking`
+    /// closures that have not started yet.
+    ///
+    /// A blocking closure still running when `duration` has passed is left to
+    /// finish on its thread, which exits afterwards; its result is dropped
+    /// (the tasks that could await it were cancelled). Dropping the runtime
+    /// instead waits for such closures without a limit.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let rt = evloop::runtime::Runtime::new().unwrap();
+    /// rt.spawn_blocking(|| std::thread::sleep(Duration::from_millis(500)));
+    /// let start = Instant::now();
+    /// rt.shutdown_timeout(Duration::from_millis(10));
+    /// assert!(start.elapsed() < Duration::from_millis(500));
+    /// ```
+    pub fn shutdown_timeout(mut self, duration: Duration) {
+        self.shutdown(Some(duration));
     }
 
-    /// Shuts the runtime down without waiting for blocking work.
+    /// Shuts the runtime down without waiting for its worker threads or
+    /// blocking work; see [`shutdown_timeout`](Self::shutdown_timeout).
     pub fn shutdown_background(self) {
         self.shutdown_timeout(Duration::ZERO)
+    }
+
+    /// Cancels every task, stops the workers, then shuts the blocking pool
+    /// down; only the first call does anything.
+    fn shutdown(&mut self, timeout: Option<Duration>) {
+        if std::mem::replace(&mut self.is_shutdown, true) {
+            return;
+        }
+        match &self.handle.inner {
+            scheduler::Handle::CurrentThread(h) => {
+                crate::runtime::scheduler::current_thread::Handle::shutdown(h, &self.handle.inner)
+            }
+            scheduler::Handle::MultiThread(h) => {
+                // Only the first call waits (`shutdown_timeout` then drop);
+                // a worker dropping its own runtime cannot wait for itself.
+                if h.shutdown() && !h.is_current_worker() {
+                    h.wait_for_workers(timeout);
+                }
+            }
+        }
+        self.handle.inner.blocking_spawner().shutdown(timeout);
     }
 }
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        match &self.handle.inner {
-            scheduler::Handle::CurrentThread(h) => {
-                crate::runtime::scheduler::current_thread::Handle::shutdown(h, &self.handle.inner)
-            }
-        }
+        self.shutdown(None);
     }
 }
 

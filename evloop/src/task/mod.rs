@@ -24,9 +24,11 @@
 //! - `refs.rs`: `Task`, `Notified`, and the `Schedule` trait schedulers implement;
 //! - `list.rs`: the owned-task list shutdown walks;
 //! - `join.rs`, `abort.rs`, `error.rs`, `id.rs`: the public handles;
-//! - `local.rs`: `LocalSet` and `spawn_local` for `!Send` futures.
+//! - `local.rs`: `LocalSet` and `spawn_local` for `!Send` futures;
+//! - `blocking.rs`: `spawn_blocking` (the pool itself is in `runtime/blocking/`).
 
 mod abort;
+mod blocking;
 pub(crate) mod coop;
 mod core;
 mod error;
@@ -46,6 +48,7 @@ mod yield_now;
 mod loom_tests;
 
 pub use abort::AbortHandle;
+pub use blocking::spawn_blocking;
 pub use coop::{consume_budget, unconstrained, Unconstrained};
 pub use error::JoinError;
 pub use id::{id, try_id, Id};

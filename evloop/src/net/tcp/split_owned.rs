@@ -58,9 +58,7 @@ fn reunite(read: OwnedReadHalf, mut write: OwnedWriteHalf) -> Result<TcpStream, 
     }
     write.shutdown_on_drop = false;
     drop(write);
-    Ok(Arc::try_unwrap(read.inner)
-        .ok()
-        .expect("the two halves are the only owners"))
+    Ok(Arc::try_unwrap(read.inner).expect("the two halves are the only owners"))
 }
 
 impl OwnedReadHalf {

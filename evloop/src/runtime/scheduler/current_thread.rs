@@ -23,9 +23,17 @@
 //! 2. Run up to `event_interval` tasks: every `global_queue_interval` ticks
 //!    take from the inject queue first (so remote wakes never starve),
 //!    otherwise local queue first. Tasks run in FIFO order.
-//! 3. No task: park in the driver until woken (no spinning, no CPU used).
+//! 3. No task: park in the driver until woken (no spinning, no CPU used) —
+//!    unless the `block_on` future is ready again and the driver was visited
+//!    fewer than `event_interval` ticks ago: then go straight back to 1.
 //!    After `event_interval` tasks: poll the driver without blocking, so
-//!    timers and I/O are served between batches; then go to 1.
+//!    timers and I/O are served between batches; then go to 1. (Each task
+//!    poll and each poll of the `block_on` future is one tick, so the driver
+//!    is visited at least every `event_interval` ticks.)
+//!
+//! A wake of the `block_on` future from the loop's own thread does not
+//! unpark the driver (a syscall): the loop is awake and checks the flag
+//! before it parks.
 //!
 //! # Rules
 //!
@@ -54,6 +62,7 @@ use std::time::Duration;
 use crate::context;
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
+use crate::runtime::blocking;
 use crate::runtime::driver::{self, Driver};
 use crate::runtime::park::{ParkThread, UnparkThread};
 use crate::runtime::scheduler;
@@ -71,6 +80,8 @@ pub(crate) struct Config {
 pub(crate) struct Handle {
     shared: Shared,
     pub(crate) driver: driver::Handle,
+    /// The runtime's blocking pool (shut down by `Runtime`'s drop).
+    pub(crate) blocking_spawner: blocking::Spawner,
     config: Config,
 }
 
@@ -99,7 +110,10 @@ struct InjectQueue {
 /// Owned by the thread running the loop (rule 1).
 struct Core {
     tasks: VecDeque<Notified<Arc<Handle>>>,
+    /// Incremented for every task poll and every poll of the `block_on` future.
     tick: u32,
+    /// `tick` at the last visit to the driver.
+    last_park: u32,
     driver: Option<Driver>,
 }
 
@@ -116,11 +130,13 @@ impl Handle {
     pub(crate) fn new(
         driver: Driver,
         driver_handle: driver::Handle,
+        blocking_spawner: blocking::Spawner,
         config: Config,
     ) -> Arc<Handle> {
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(INITIAL_CAPACITY),
             tick: 0,
+            last_park: 0,
             driver: Some(driver),
         });
         Arc::new(Handle {
@@ -138,6 +154,7 @@ impl Handle {
                 woken: AtomicBool::new(false),
             },
             driver: driver_handle,
+            blocking_spawner,
             config,
         })
     }
@@ -371,6 +388,7 @@ impl Context {
         } else {
             Some(Duration::ZERO)
         };
+        core.last_park = core.tick;
         let (mut core, ()) = self.enter(core, || driver.park(&handle.driver, limit));
         core.driver = Some(driver);
         core
@@ -425,6 +443,7 @@ impl<'a> CoreGuard<'a> {
             loop {
                 // Loop step 1.
                 if handle.reset_woken() {
+                    core.tick = core.tick.wrapping_add(1);
                     let (c, res) = cx.enter(core, || {
                         crate::task::coop::budget(|| future.as_mut().poll(&mut task_cx))
                     });
@@ -439,8 +458,15 @@ impl<'a> CoreGuard<'a> {
                 for _ in 0..handle.config.event_interval {
                     core.tick = core.tick.wrapping_add(1);
                     let Some(task) = core.next_task(handle) else {
-                        // Loop step 3: nothing to run.
-                        core = cx.park(core, None);
+                        // Loop step 3: nothing to run. If the `block_on`
+                        // future is ready again and the driver was visited
+                        // recently, go straight back to the future.
+                        let since_park = core.tick.wrapping_sub(core.last_park);
+                        if since_park >= handle.config.event_interval
+                            || !handle.shared.woken.load(Ordering::Acquire)
+                        {
+                            core = cx.park(core, None);
+                        }
                         parked = true;
                         break;
                     };
@@ -476,7 +502,16 @@ impl Wake for BlockOnWaker {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.handle.shared.woken.store(true, Ordering::Release);
-        self.handle.driver.unpark();
+        // A wake from the thread running this loop (a task completing, a
+        // yield, a timer fired by the driver after its wait) comes while the
+        // loop is awake: it sees `woken` before it parks again, so the
+        // unpark — a syscall on the reactor — is only needed from elsewhere.
+        let on_loop_thread = context::with_scheduler(
+            |cx| matches!(cx, Some(scheduler::Context::CurrentThread(cx)) if Arc::ptr_eq(&cx.handle, &self.handle)),
+        );
+        if !on_loop_thread {
+            self.handle.driver.unpark();
+        }
     }
 }
 

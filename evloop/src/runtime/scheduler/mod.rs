@@ -8,18 +8,22 @@ use std::future::Future;
 use std::panic::Location;
 use std::sync::Arc;
 
+use crate::runtime::blocking;
 use crate::runtime::driver;
 use crate::task::{Id, JoinHandle};
 
 pub(crate) mod current_thread;
+pub(crate) mod multi_thread;
 
 #[derive(Debug, Clone)]
 pub(crate) enum Handle {
     CurrentThread(Arc<current_thread::Handle>),
+    MultiThread(Arc<multi_thread::Handle>),
 }
 
 pub(crate) enum Context {
     CurrentThread(current_thread::Context),
+    MultiThread(multi_thread::Context),
 }
 
 impl Handle {
@@ -27,6 +31,7 @@ impl Handle {
     pub(crate) fn driver(&self) -> &driver::Handle {
         match self {
             Handle::CurrentThread(h) => &h.driver,
+            Handle::MultiThread(h) => &h.driver,
         }
     }
 
@@ -42,18 +47,43 @@ impl Handle {
     {
         match self {
             Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id, spawned_at),
+            Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id, spawned_at),
         }
     }
 
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self {
             Handle::CurrentThread(h) => current_thread::Handle::block_on(h, self, future),
+            Handle::MultiThread(_) => multi_thread::Handle::block_on(self, future),
         }
+    }
+
+    /// The blocking pool of this runtime.
+    pub(crate) fn blocking_spawner(&self) -> &blocking::Spawner {
+        match self {
+            Handle::CurrentThread(h) => &h.blocking_spawner,
+            Handle::MultiThread(h) => &h.blocking_spawner,
+        }
+    }
+
+    /// Runs `func` on the blocking pool.
+    pub(crate) fn spawn_blocking<F, R>(
+        &self,
+        func: F,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking_spawner()
+            .spawn_blocking(self, func, spawned_at)
     }
 
     pub(crate) fn num_alive_tasks(&self) -> usize {
         match self {
             Handle::CurrentThread(h) => h.num_alive_tasks(),
+            Handle::MultiThread(h) => h.num_alive_tasks(),
         }
     }
 }

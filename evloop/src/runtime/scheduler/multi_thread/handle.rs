@@ -1,0 +1,307 @@
+//! The multi-thread scheduler's shared state and its `Handle`: spawning,
+//! scheduling woken tasks, `block_on`, shutdown.
+//!
+//! # Rules
+//!
+//! 1. A task woken on a worker thread of this runtime, while that worker
+//!    holds its core (it is polling a task or parked in the driver), goes to
+//!    that worker's local queue: a wake to the LIFO slot (the displaced task
+//!    to the ring), a spawn or a yield to the back of the ring. Any other
+//!    schedule goes to the inject queue.
+//! 2. Every push is followed by `notify_parked`, which wakes a sleeper only
+//!    when nobody is searching ([`super::idle`] rule 3). This includes LIFO
+//!    pushes: the LIFO slot is stealable, and a searcher must exist to steal
+//!    it if the owner's current poll runs long.
+//! 3. Shutdown closes the inject queue, so a schedule that comes later (from
+//!    any thread) is refused and the task reference dropped at once. Then
+//!    every worker is unparked; each one cancels tasks from the owned list,
+//!    and the last one to stop drains every queue and shuts the driver down.
+//!    Tasks are therefore dropped on worker threads.
+
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use crate::context;
+use crate::loom::sync::{Condvar, Mutex};
+use crate::runtime::blocking;
+use crate::runtime::driver;
+use crate::runtime::park::{ParkThread, UnparkThread};
+use crate::runtime::scheduler;
+use crate::task::list::OwnedTasks;
+use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
+
+use super::idle::Idle;
+use super::inject::Inject;
+use super::park::Unparker;
+use super::queue;
+use super::worker::{self, Core};
+
+/// Tuning knobs and thread hooks set by the builder.
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) event_interval: u32,
+    pub(crate) global_queue_interval: u32,
+    pub(crate) thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+    pub(crate) thread_stack_size: Option<usize>,
+    pub(crate) on_thread_start: Option<Arc<dyn Fn() + Send + Sync>>,
+    pub(crate) on_thread_stop: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+pub(crate) struct Handle {
+    pub(crate) shared: Shared,
+    pub(crate) driver: driver::Handle,
+    /// The runtime's blocking pool (shut down by `Runtime`'s drop).
+    pub(crate) blocking_spawner: blocking::Spawner,
+}
+
+/// State shared by all workers and by every thread that spawns or wakes.
+pub(crate) struct Shared {
+    /// One per worker: how to steal from it and how to wake it.
+    pub(super) remotes: Box<[Remote]>,
+    pub(super) inject: Inject<Notified<Arc<Handle>>>,
+    pub(super) idle: Idle,
+    pub(super) owned: OwnedTasks<Arc<Handle>>,
+    pub(super) config: Config,
+    /// Cores of the workers that stopped (rule 3); the last one finishes.
+    pub(super) stopped: Mutex<Vec<Core>>,
+    /// Workers whose thread has not finished yet, for `shutdown_timeout`.
+    running: Mutex<usize>,
+    all_stopped: Condvar,
+}
+
+pub(super) struct Remote {
+    pub(super) steal: queue::Steal<Notified<Arc<Handle>>>,
+    pub(super) unpark: Unparker,
+}
+
+impl Handle {
+    /// Builds the scheduler and starts its worker threads.
+    pub(crate) fn new(
+        num_workers: usize,
+        driver: driver::Driver,
+        driver_handle: driver::Handle,
+        blocking_spawner: blocking::Spawner,
+        config: Config,
+    ) -> std::io::Result<Arc<Handle>> {
+        let (cores, remotes) = worker::create(num_workers, driver);
+        let handle = Arc::new(Handle {
+            shared: Shared {
+                remotes: remotes.into_boxed_slice(),
+                inject: Inject::new(),
+                idle: Idle::new(num_workers),
+                owned: OwnedTasks::new(),
+                config,
+                stopped: Mutex::new(Vec::with_capacity(num_workers)),
+                running: Mutex::new(0),
+                all_stopped: Condvar::new(),
+            },
+            driver: driver_handle,
+            blocking_spawner,
+        });
+        for core in cores {
+            *handle.shared.running.lock() += 1;
+            if let Err(e) = worker::launch(&handle, Box::new(core)) {
+                *handle.shared.running.lock() -= 1;
+                let _ = handle.shutdown();
+                return Err(e);
+            }
+        }
+        Ok(handle)
+    }
+
+    pub(crate) fn spawn<F>(
+        me: &Arc<Handle>,
+        future: F,
+        id: Id,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = me.shared.owned.bind(future, me.clone(), id, spawned_at);
+        if let Some(notified) = notified {
+            me.schedule_task(notified, Push::Back);
+        }
+        join
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.shared.owned.len()
+    }
+
+    pub(crate) fn num_workers(&self) -> usize {
+        self.shared.remotes.len()
+    }
+
+    /// Rule 1 and 2.
+    fn schedule_task(self: &Arc<Self>, task: Notified<Arc<Handle>>, how: Push) {
+        let task = context::with_scheduler(|cx| match cx {
+            Some(scheduler::Context::MultiThread(cx)) => cx.schedule_local(self, task, how),
+            _ => Some(task),
+        });
+        if let Some(task) = task {
+            if let Err(task) = self.shared.inject.push(task) {
+                // Rule 3: shut down; the task was (or is being) cancelled.
+                drop(task);
+                return;
+            }
+            self.notify_parked();
+        }
+    }
+
+    /// Wakes a parked worker if nobody is searching (rule 2).
+    pub(super) fn notify_parked(&self) {
+        if let Some(index) = self.shared.idle.worker_to_notify() {
+            self.shared.remotes[index]
+                .unpark
+                .unpark::<driver::Driver>(&self.driver);
+        }
+    }
+
+    /// Runs `future` on the calling thread, which sleeps between polls; the
+    /// tasks run on the workers.
+    pub(crate) fn block_on<F: Future>(handle: &scheduler::Handle, future: F) -> F::Output {
+        let _rt = context::enter_runtime(false);
+        let _current = context::set_current(handle);
+        let mut parker = ParkThread::new();
+        let waker = Waker::from(Arc::new(ThreadWaker(parker.unpark())));
+        let mut cx = TaskContext::from_waker(&waker);
+        let mut future = std::pin::pin!(future);
+        loop {
+            if let Poll::Ready(v) = crate::task::coop::budget(|| future.as_mut().poll(&mut cx)) {
+                return v;
+            }
+            parker.park();
+        }
+    }
+
+    /// Rule 3, first half: called by the runtime's drop (or
+    /// `shutdown_timeout`); the workers do the rest. Returns false if the
+    /// runtime was already shutting down.
+    pub(crate) fn shutdown(&self) -> bool {
+        if !self.shared.inject.close() {
+            return false;
+        }
+        for remote in self.shared.remotes.iter() {
+            remote.unpark.unpark::<driver::Driver>(&self.driver);
+        }
+        true
+    }
+
+    pub(super) fn is_shutdown(&self) -> bool {
+        self.shared.inject.is_closed()
+    }
+
+    /// Waits until every worker thread has stopped, at most `timeout`.
+    /// Returns false on timeout.
+    pub(crate) fn wait_for_workers(&self, timeout: Option<Duration>) -> bool {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut running = self.shared.running.lock();
+        while *running > 0 {
+            match deadline {
+                None => running = self.shared.all_stopped.wait(running),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    running = self
+                        .shared
+                        .all_stopped
+                        .wait_timeout(running, deadline - now);
+                }
+            }
+        }
+        true
+    }
+
+    /// True on a worker thread of this runtime.
+    pub(crate) fn is_current_worker(self: &Arc<Self>) -> bool {
+        context::with_scheduler(|cx| match cx {
+            Some(scheduler::Context::MultiThread(cx)) => cx.is_on(self),
+            _ => false,
+        })
+    }
+
+    /// Called by each worker thread as its last act.
+    pub(super) fn worker_stopped(&self) {
+        let mut running = self.shared.running.lock();
+        *running -= 1;
+        if *running == 0 {
+            self.shared.all_stopped.notify_all();
+        }
+    }
+}
+
+/// Where a local schedule puts the task (rule 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Push {
+    Lifo,
+    Back,
+}
+
+impl Schedule for Arc<Handle> {
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.shared.owned.remove(task)
+    }
+
+    fn schedule(&self, task: Notified<Self>) {
+        self.schedule_task(task, Push::Lifo);
+    }
+
+    fn yield_now(&self, task: Notified<Self>) {
+        self.schedule_task(task, Push::Back);
+    }
+}
+
+// SAFETY: `Notified::into_raw` gives up the reference without dropping it
+// and `Notified::from_raw` takes it back; the pointer is the task header,
+// never null, and the `Notified` ref is the only one it carries.
+unsafe impl queue::Pointer for Notified<Arc<Handle>> {
+    fn into_raw(self) -> std::ptr::NonNull<()> {
+        Notified::into_raw(self).cast()
+    }
+
+    unsafe fn from_raw(ptr: std::ptr::NonNull<()>) -> Self {
+        // SAFETY: the caller passes a pointer from `into_raw` above, once.
+        unsafe { Notified::from_raw(ptr.cast()) }
+    }
+}
+
+/// Waker of a `block_on` future: unparks the blocked thread.
+struct ThreadWaker(UnparkThread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("multi_thread::Handle")
+            .field("workers", &self.shared.remotes.len())
+            .field("alive_tasks", &self.shared.owned.len())
+            .field("injected", &self.shared.inject.len())
+            .field("idle", &self.shared.idle)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("event_interval", &self.event_interval)
+            .field("global_queue_interval", &self.global_queue_interval)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,418 @@
+//! The worker loop.
+//!
+//! # The loop (one `tick` per task)
+//!
+//! 1. Every `event_interval` ticks, poll the driver without blocking (I/O
+//!    and timers are served even when every worker is busy) and check for
+//!    shutdown.
+//! 2. Find a task: every `global_queue_interval` ticks the inject queue
+//!    first (so remote wakes never starve behind local work); otherwise the
+//!    LIFO slot, then the local ring, then a batch from the inject queue.
+//! 3. Run it. After it, run the task it woke (the LIFO slot) at once, at most
+//!    `MAX_LIFO_POLLS` times in a row; then the slot's task goes to the back
+//!    of the ring, so two tasks waking each other cannot starve the others.
+//! 4. Nothing local: become a searcher (if the [`super::idle`] cap allows)
+//!    and steal half of a random victim's queue, or its LIFO slot.
+//! 5. Nothing anywhere: park ([`super::idle`]'s worker steps, then
+//!    [`super::park`]).
+//!
+//! # Rules
+//!
+//! 1. The core is in exactly one place: on the worker's stack, or in its
+//!    `Context` while a task runs or the worker parks (so wakes from the
+//!    task, or from the driver's timers and I/O, reach the local queue).
+//! 2. A worker that leaves the searching state because it found work calls
+//!    `transition_worker_from_searching` before running the task, and wakes
+//!    another worker if it was the last searcher.
+//! 3. Shutdown: a worker that sees the inject queue closed cancels tasks of
+//!    the owned list, drops what its queue holds and files its core; the last
+//!    core filed drains everything and shuts the driver down
+//!    ([`super::handle`] rule 3).
+
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::context;
+use crate::runtime::driver;
+use crate::runtime::scheduler;
+use crate::task::Notified;
+
+use super::handle::{Handle, Push, Remote};
+use super::park::{self, Parker};
+use super::queue;
+
+/// Consecutive LIFO-slot polls before the slot's task must queue (step 3).
+const MAX_LIFO_POLLS: u32 = 3;
+
+type Task = Notified<Arc<Handle>>;
+
+/// A worker's owned state (rule 1).
+pub(crate) struct Core {
+    index: usize,
+    tick: u32,
+    run_queue: queue::Local<Task>,
+    is_searching: bool,
+    is_shutdown: bool,
+    /// `None` only while the worker is parked inside it.
+    park: Option<Parker>,
+    rand: FastRand,
+}
+
+/// Installed as the thread's scheduler context while the worker runs.
+pub(crate) struct Context {
+    handle: Arc<Handle>,
+    core: RefCell<Option<Box<Core>>>,
+}
+
+/// Creates the cores and the matching remotes.
+pub(super) fn create(num_workers: usize, driver: driver::Driver) -> (Vec<Core>, Vec<Remote>) {
+    let shared = park::Shared::new(driver);
+    let mut cores = Vec::with_capacity(num_workers);
+    let mut remotes = Vec::with_capacity(num_workers);
+    for index in 0..num_workers {
+        let (steal, run_queue) = queue::local();
+        let park = Parker::new(shared.clone());
+        remotes.push(Remote {
+            steal,
+            unpark: park.unparker(),
+        });
+        cores.push(Core {
+            index,
+            tick: 0,
+            run_queue,
+            is_searching: false,
+            is_shutdown: false,
+            park: Some(park),
+            rand: FastRand::new(index as u64),
+        });
+    }
+    (cores, remotes)
+}
+
+/// Starts a worker thread. Workers are OS threads the runtime owns, not
+/// modelled by loom, hence `std::thread` here.
+pub(super) fn launch(handle: &Arc<Handle>, core: Box<Core>) -> std::io::Result<()> {
+    let config = &handle.shared.config;
+    let mut builder = std::thread::Builder::new().name((config.thread_name)());
+    if let Some(size) = config.thread_stack_size {
+        builder = builder.stack_size(size);
+    }
+    let handle = handle.clone();
+    builder.spawn(move || {
+        struct Stopped(Arc<Handle>);
+        impl Drop for Stopped {
+            fn drop(&mut self) {
+                if let Some(f) = &self.0.shared.config.on_thread_stop {
+                    f();
+                }
+                self.0.worker_stopped();
+            }
+        }
+        let stopped = Stopped(handle);
+        if let Some(f) = &stopped.0.shared.config.on_thread_start {
+            f();
+        }
+        run(&stopped.0, core);
+    })?;
+    Ok(())
+}
+
+fn run(handle: &Arc<Handle>, core: Box<Core>) {
+    let _current = context::set_current(&scheduler::Handle::MultiThread(handle.clone()));
+    let _rt = context::enter_runtime(true);
+    let cx = scheduler::Context::MultiThread(Context {
+        handle: handle.clone(),
+        core: RefCell::new(None),
+    });
+    context::set_scheduler(&cx, || {
+        let scheduler::Context::MultiThread(cx) = &cx else {
+            unreachable!()
+        };
+        let core = cx.run(core);
+        cx.shutdown_core(*core);
+    });
+}
+
+impl Context {
+    fn run(&self, mut core: Box<Core>) -> Box<Core> {
+        let handle = &*self.handle;
+        let config = &handle.shared.config;
+        while !core.is_shutdown {
+            core.tick = core.tick.wrapping_add(1);
+            // Step 1.
+            if core.tick % config.event_interval == 0 {
+                core = self.maintenance(core);
+                if core.is_shutdown {
+                    break;
+                }
+            }
+            // Steps 2–3.
+            if let Some(task) = core.next_task(handle) {
+                core = self.run_task(task, core);
+                continue;
+            }
+            // Step 4.
+            if let Some(task) = core.steal_work(handle) {
+                core = self.run_task(task, core);
+                continue;
+            }
+            // Step 5.
+            core = self.park(core);
+        }
+        core
+    }
+
+    fn run_task(&self, task: Task, mut core: Box<Core>) -> Box<Core> {
+        // Rule 2.
+        if core.is_searching {
+            core.is_searching = false;
+            if self.handle.shared.idle.transition_worker_from_searching() {
+                self.handle.notify_parked();
+            }
+        }
+        let mut task = task;
+        let mut lifo_polls = 0;
+        loop {
+            *self.core.borrow_mut() = Some(core);
+            task.run();
+            core = self.take_core();
+            let Some(next) = core.run_queue.take_lifo() else {
+                return core;
+            };
+            lifo_polls += 1;
+            if lifo_polls >= MAX_LIFO_POLLS {
+                core.run_queue
+                    .push_back_or_overflow(next, &self.handle.shared.inject);
+                return core;
+            }
+            task = next;
+        }
+    }
+
+    fn take_core(&self) -> Box<Core> {
+        self.core
+            .borrow_mut()
+            .take()
+            .expect("worker core missing after running a task")
+    }
+
+    /// Step 1: poll the driver without blocking, check for shutdown.
+    fn maintenance(&self, mut core: Box<Core>) -> Box<Core> {
+        let mut park = core.park.take().expect("parker missing");
+        *self.core.borrow_mut() = Some(core);
+        park.park_timeout_zero(&self.handle.driver);
+        core = self.take_core();
+        core.park = Some(park);
+        core.is_shutdown = self.handle.is_shutdown();
+        core
+    }
+
+    /// Step 5: the worker side of the no-lost-wakeup protocol in
+    /// [`super::idle`].
+    fn park(&self, mut core: Box<Core>) -> Box<Core> {
+        let handle = &*self.handle;
+        let idle = &handle.shared.idle;
+        // Worker step 1.
+        let was_searching = std::mem::replace(&mut core.is_searching, false);
+        let is_last_searcher = idle.transition_worker_to_parked(core.index, was_searching);
+        // Worker step 2.
+        if self.has_work(&core, is_last_searcher) {
+            self.unpark_self(&mut core);
+            return core;
+        }
+        loop {
+            let mut park = core.park.take().expect("parker missing");
+            *self.core.borrow_mut() = Some(core);
+            park.park(&handle.driver);
+            core = self.take_core();
+            core.park = Some(park);
+            core.is_shutdown = handle.is_shutdown();
+            if core.is_shutdown || !core.run_queue.is_empty() {
+                self.unpark_self(&mut core);
+                return core;
+            }
+            if !idle.is_parked(core.index) {
+                // Chosen by `worker_to_notify`: counted as a searcher.
+                core.is_searching = true;
+                return core;
+            }
+            // A timer or I/O event that woke nothing here, or spurious.
+        }
+    }
+
+    /// Worker step 3: undo the park transition.
+    fn unpark_self(&self, core: &mut Core) {
+        // False: a pusher chose us meanwhile and counted us as a searcher.
+        core.is_searching = !self.handle.shared.idle.unpark_worker_by_id(core.index);
+    }
+
+    fn has_work(&self, core: &Core, check_all: bool) -> bool {
+        let shared = &self.handle.shared;
+        !core.run_queue.is_empty()
+            || !shared.inject.is_empty()
+            || self.handle.is_shutdown()
+            || (check_all && shared.remotes.iter().any(|r| !r.steal.is_empty()))
+    }
+
+    pub(super) fn is_on(&self, handle: &Arc<Handle>) -> bool {
+        Arc::ptr_eq(handle, &self.handle)
+    }
+
+    /// Rule 1 of [`super::handle`]: a schedule from this worker's thread.
+    /// Returns the task back if it must go to the inject queue.
+    pub(super) fn schedule_local(
+        &self,
+        handle: &Arc<Handle>,
+        task: Task,
+        how: Push,
+    ) -> Option<Task> {
+        if !Arc::ptr_eq(handle, &self.handle) {
+            return Some(task);
+        }
+        {
+            let mut slot = self.core.borrow_mut();
+            let core = match slot.as_mut() {
+                Some(core) => core,
+                None => return Some(task),
+            };
+            let inject = &handle.shared.inject;
+            if how == Push::Lifo {
+                if let Some(prev) = core.run_queue.push_lifo(task) {
+                    core.run_queue.push_back_or_overflow(prev, inject);
+                }
+            } else {
+                core.run_queue.push_back_or_overflow(task, inject);
+            }
+        }
+        handle.notify_parked();
+        None
+    }
+
+    /// Rule 3.
+    fn shutdown_core(&self, mut core: Core) {
+        let shared = &self.handle.shared;
+        shared.owned.close_and_shutdown_all();
+        core.drain();
+        let mut stopped = shared.stopped.lock();
+        stopped.push(core);
+        if stopped.len() < shared.remotes.len() {
+            return;
+        }
+        let mut cores = std::mem::take(&mut *stopped);
+        drop(stopped);
+        // The last worker: every other one has stopped polling.
+        shared.owned.close_and_shutdown_all();
+        for core in &mut cores {
+            core.drain();
+        }
+        for task in shared.inject.pop_n(usize::MAX) {
+            drop(task);
+        }
+        if let Some(park) = cores[0].park.as_mut() {
+            park.shutdown_driver(&self.handle.driver);
+        }
+    }
+}
+
+impl Core {
+    /// Step 2.
+    fn next_task(&mut self, handle: &Handle) -> Option<Task> {
+        let shared = &handle.shared;
+        if self.tick % shared.config.global_queue_interval == 0 {
+            if let Some(task) = shared.inject.pop() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.run_queue.take_lifo() {
+            return Some(task);
+        }
+        if let Some(task) = self.run_queue.pop() {
+            return Some(task);
+        }
+        self.pop_inject_batch(handle)
+    }
+
+    /// Moves a fair share of the inject queue into the local ring; returns
+    /// one of its tasks to run now.
+    fn pop_inject_batch(&mut self, handle: &Handle) -> Option<Task> {
+        let inject = &handle.shared.inject;
+        if inject.is_empty() {
+            return None;
+        }
+        let room = self.run_queue.remaining_slots().min(queue::CAPACITY / 2);
+        let share = inject.len() / handle.num_workers() + 1;
+        let mut batch = inject.pop_n(share.min(room + 1));
+        let first = batch.next()?;
+        self.run_queue.push_back(batch);
+        Some(first)
+    }
+
+    /// Step 4.
+    fn steal_work(&mut self, handle: &Handle) -> Option<Task> {
+        let shared = &handle.shared;
+        if !self.is_searching {
+            if !shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            self.is_searching = true;
+        }
+        let n = shared.remotes.len();
+        let start = self.rand.below(n);
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            if let Some(task) = shared.remotes[victim].steal.steal_into(&mut self.run_queue) {
+                return Some(task);
+            }
+        }
+        self.pop_inject_batch(handle)
+    }
+
+    fn drain(&mut self) {
+        while let Some(task) = self.run_queue.take_lifo().or_else(|| self.run_queue.pop()) {
+            drop(task);
+        }
+    }
+}
+
+/// xorshift64*: picks steal victims; quality barely matters, speed does.
+struct FastRand(u64);
+
+impl FastRand {
+    fn new(seed: u64) -> FastRand {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos() as u64);
+        FastRand((seed.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ nanos) | 1)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as usize % n
+    }
+}
+
+impl fmt::Debug for Core {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Core")
+            .field("index", &self.index)
+            .field("tick", &self.tick)
+            .field("run_queue", &self.run_queue)
+            .field("is_searching", &self.is_searching)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("multi_thread::Context")
+            .finish_non_exhaustive()
+    }
+}

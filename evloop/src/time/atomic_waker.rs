@@ -1,0 +1,171 @@
+//! A single-slot waker cell shared by one registrant and any number of wakers.
+//!
+//! The timer entry keeps the waker of the task waiting on it here. The task
+//! (through `Sleep::poll`) *registers*; the driver thread *takes* the waker
+//! after marking the entry fired, and wakes it outside its lock.
+//!
+//! # Rules
+//!
+//! `state` holds two bits, `REGISTERING` and `TAKING`; `WAITING` is neither.
+//!
+//! 1. Only one thread registers at a time (the owner of the entry registers
+//!    through `&mut`/`Pin<&mut>` of the future, so this holds by construction).
+//! 2. `slot` is accessed only by the thread that moved `state` away from
+//!    `WAITING` (to `REGISTERING` or `TAKING`): that CAS/fetch_or is the lock.
+//! 3. Registrant steps: (a) CAS `WAITING → REGISTERING` (Acquire); if it
+//!    fails because a taker holds `TAKING`, wake the new waker directly and
+//!    stop; (b) store the waker; (c) CAS `REGISTERING → WAITING` (AcqRel). If
+//!    (c) fails, a taker arrived meanwhile (it set `TAKING` and left the slot
+//!    alone, rule 2): take the waker back out, reset to `WAITING`, and wake it.
+//! 4. Taker steps: `fetch_or(TAKING)` (AcqRel). If the previous state was
+//!    `WAITING`, the taker owns the slot: move the waker out, then clear
+//!    `TAKING` (Release). Otherwise a registrant (or another taker) is inside
+//!    and will see `TAKING` and do the wake itself (rule 3c).
+//! 5. The caller publishes its condition ("the timer fired") *before* calling
+//!    `take`, and the registrant checks the condition *after* `register`: then
+//!    either the taker gets the new waker, or the registrant sees the
+//!    condition, so a wake is never lost.
+
+use std::fmt;
+use std::task::Waker;
+
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::AtomicUsize;
+use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Release};
+
+const WAITING: usize = 0;
+const REGISTERING: usize = 0b01;
+const TAKING: usize = 0b10;
+
+pub(crate) struct AtomicWaker {
+    state: AtomicUsize,
+    slot: UnsafeCell<Option<Waker>>,
+}
+
+// SAFETY: the slot is only accessed by the thread that won the state word
+// (rule 2), and `Waker` is Send + Sync.
+unsafe impl Send for AtomicWaker {}
+// SAFETY: as above (rule 2).
+unsafe impl Sync for AtomicWaker {}
+
+impl AtomicWaker {
+    pub(crate) fn new() -> AtomicWaker {
+        AtomicWaker {
+            state: AtomicUsize::new(WAITING),
+            slot: UnsafeCell::new(None),
+        }
+    }
+
+    /// Stores `waker` (or keeps the stored one if it would wake the same
+    /// task). Only one thread may call this at a time (rule 1).
+    pub(crate) fn register(&self, waker: &Waker) {
+        // Rule 3a.
+        match self
+            .state
+            .compare_exchange(WAITING, REGISTERING, Acquire, Acquire)
+        {
+            Ok(_) => {}
+            Err(_) => {
+                // A taker is inside (rule 1 excludes a second registrant):
+                // it may have missed this waker, so wake it ourselves.
+                waker.wake_by_ref();
+                return;
+            }
+        }
+
+        // Rule 3b.
+        // SAFETY: rule 2 — our successful CAS gives us the slot.
+        let old = self.slot.with_mut(|slot| unsafe {
+            match &*slot {
+                Some(w) if w.will_wake(waker) => None,
+                _ => (*slot).replace(waker.clone()),
+            }
+        });
+
+        // Rule 3c.
+        if let Err(actual) = self
+            .state
+            .compare_exchange(REGISTERING, WAITING, AcqRel, Acquire)
+        {
+            debug_assert_eq!(actual, REGISTERING | TAKING);
+            // SAFETY: rule 2 — the taker saw REGISTERING and left the slot to
+            // us; we still own it until the swap below.
+            let w = self.slot.with_mut(|slot| unsafe { (*slot).take() });
+            self.state.swap(WAITING, AcqRel);
+            drop(old);
+            if let Some(w) = w {
+                w.wake();
+            }
+            return;
+        }
+        // The old waker is dropped outside the protocol: its drop may run
+        // arbitrary code.
+        drop(old);
+    }
+
+    /// Moves the stored waker out, if the slot is free (rule 4). The caller
+    /// must have published its condition before calling (rule 5).
+    pub(crate) fn take(&self) -> Option<Waker> {
+        match self.state.fetch_or(TAKING, AcqRel) {
+            WAITING => {
+                // SAFETY: rule 2 — the fetch_or moved the state from WAITING,
+                // so this thread owns the slot until TAKING is cleared.
+                let w = self.slot.with_mut(|slot| unsafe { (*slot).take() });
+                self.state.fetch_and(!TAKING, Release);
+                w
+            }
+            // A registrant is inside and will wake (rule 3c), or another
+            // taker owns the slot.
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for AtomicWaker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AtomicWaker").finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+    use crate::loom::sync::Arc;
+    use crate::loom::thread;
+    use std::task::Wake;
+
+    struct Counter(AtomicUsize);
+    impl Wake for Counter {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    /// A take racing a register never loses the wake (rule 5).
+    #[test]
+    fn loom_register_races_take() {
+        loom::model(|| {
+            let aw = Arc::new(AtomicWaker::new());
+            let done = Arc::new(AtomicBool::new(false));
+            let counter = std::sync::Arc::new(Counter(AtomicUsize::new(0)));
+            let waker = Waker::from(counter.clone());
+
+            let th = {
+                let aw = aw.clone();
+                let done = done.clone();
+                thread::spawn(move || {
+                    done.store(true, SeqCst);
+                    if let Some(w) = aw.take() {
+                        w.wake();
+                    }
+                })
+            };
+
+            aw.register(&waker);
+            let seen = done.load(SeqCst);
+            th.join().unwrap();
+            assert!(seen || counter.0.load(SeqCst) >= 1, "wake lost");
+        });
+    }
+}

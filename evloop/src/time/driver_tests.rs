@@ -1,0 +1,234 @@
+//! White-box tests of the time driver: park protocol, auto-advance,
+//! cross-thread unpark, cancel, reset and shutdown.
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant as StdInstant};
+
+use super::entry::TimerEntry;
+use super::{Clock, Driver, Handle};
+use crate::runtime::park::ParkThread;
+
+#[derive(Default)]
+struct Counter(AtomicUsize);
+
+impl Wake for Counter {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+fn counting_waker() -> (Arc<Counter>, Waker) {
+    let c = Arc::new(Counter::default());
+    (c.clone(), Waker::from(c))
+}
+
+fn driver(paused: bool) -> (Driver, Handle, Arc<Counter>) {
+    let unparks = Arc::new(Counter::default());
+    let u = unparks.clone();
+    let (d, h) = Driver::new(
+        Clock::new(true, paused),
+        Arc::new(move || {
+            u.0.fetch_add(1, SeqCst);
+        }),
+    );
+    (d, h, unparks)
+}
+
+fn entry(h: &Handle, after: Duration) -> Pin<Box<TimerEntry>> {
+    Box::pin(TimerEntry::new(h.clone(), h.clock().now() + after))
+}
+
+fn poll(e: &mut Pin<Box<TimerEntry>>, w: &Waker) -> Poll<()> {
+    e.as_mut().poll_elapsed(&mut Context::from_waker(w))
+}
+
+/// Parks once, returning the timeouts `park_io` was called with.
+fn park(d: &mut Driver, h: &Handle, limit: Option<Duration>) -> Vec<Option<Duration>> {
+    let mut calls = Vec::new();
+    d.park(h, limit, &mut |t| calls.push(t));
+    calls
+}
+
+#[test]
+fn auto_advance_fires_next_timer_without_blocking() {
+    let (mut d, h, _) = driver(true);
+    let t0 = h.clock().now();
+    let (count, w) = counting_waker();
+    let mut e = entry(&h, Duration::from_secs(3600));
+    assert!(poll(&mut e, &w).is_pending());
+
+    assert_eq!(park(&mut d, &h, None), vec![Some(Duration::ZERO)]);
+    assert_eq!(count.0.load(SeqCst), 1);
+    assert_eq!(h.clock().now() - t0, Duration::from_secs(3600));
+    assert!(poll(&mut e, &w).is_ready());
+    assert!(e.is_elapsed());
+}
+
+#[test]
+fn no_auto_advance_when_scheduler_busy_or_inhibited() {
+    let (mut d, h, _) = driver(true);
+    let t0 = h.clock().now();
+    let (count, w) = counting_waker();
+    let mut e = entry(&h, Duration::from_millis(10));
+    assert!(poll(&mut e, &w).is_pending());
+
+    // A limit means tasks are ready: just poll, time stays put.
+    assert_eq!(
+        park(&mut d, &h, Some(Duration::ZERO)),
+        vec![Some(Duration::ZERO)]
+    );
+    assert_eq!(h.clock().now(), t0);
+
+    h.clock().inhibit_auto_advance();
+    let calls = park(&mut d, &h, None);
+    assert_eq!(calls, vec![Some(Duration::from_millis(10))]);
+    assert_eq!(h.clock().now(), t0);
+    assert_eq!(count.0.load(SeqCst), 0);
+    h.clock().allow_auto_advance();
+
+    park(&mut d, &h, None);
+    assert_eq!(count.0.load(SeqCst), 1);
+}
+
+#[test]
+fn timeout_is_next_deadline_capped_by_limit() {
+    let (mut d, h, _) = driver(false);
+    assert_eq!(park(&mut d, &h, None), vec![None]);
+    assert_eq!(
+        park(&mut d, &h, Some(Duration::from_millis(7))),
+        vec![Some(Duration::from_millis(7))]
+    );
+
+    let (_, w) = counting_waker();
+    let mut e = entry(&h, Duration::from_secs(10));
+    assert!(poll(&mut e, &w).is_pending());
+    let calls = park(&mut d, &h, None);
+    // The driver wakes at the start of the timer's level-2 slot (4096 ms
+    // wide), cascades it, and sleeps again.
+    let t = calls[0].unwrap();
+    assert!(
+        t <= Duration::from_secs(10) && t > Duration::from_secs(4),
+        "{t:?}"
+    );
+    assert_eq!(
+        park(&mut d, &h, Some(Duration::from_millis(3))),
+        vec![Some(Duration::from_millis(3))]
+    );
+}
+
+#[test]
+fn drop_unlinks_and_reset_moves() {
+    let (mut d, h, _) = driver(true);
+    let (count, w) = counting_waker();
+    let mut a = entry(&h, Duration::from_millis(50));
+    let mut b = entry(&h, Duration::from_millis(80));
+    assert!(poll(&mut a, &w).is_pending());
+    assert!(poll(&mut b, &w).is_pending());
+    drop(a);
+    assert_eq!(h.next_deadline(), Some(64)); // b's level-1 slot starts at 64
+
+    let t0 = h.clock().now();
+    b.as_mut().reset(t0 + Duration::from_millis(5));
+    assert_eq!(h.next_deadline(), Some(5));
+    park(&mut d, &h, None);
+    assert_eq!(count.0.load(SeqCst), 1);
+    assert!(poll(&mut b, &w).is_ready());
+
+    // A fired entry reset to the future is pending again.
+    b.as_mut().reset(t0 + Duration::from_millis(20));
+    assert!(!b.is_elapsed());
+    assert!(poll(&mut b, &w).is_pending());
+    park(&mut d, &h, None);
+    assert!(poll(&mut b, &w).is_ready());
+    assert_eq!(h.clock().now() - t0, Duration::from_millis(20));
+
+    // Reset to the past fires at once.
+    b.as_mut().reset(t0);
+    assert!(b.is_elapsed());
+    drop(b);
+    assert_eq!(h.next_deadline(), None);
+}
+
+#[test]
+fn many_entries_fire_in_batches() {
+    let (mut d, h, _) = driver(true);
+    let (count, w) = counting_waker();
+    let mut entries: Vec<_> = (0..1000)
+        .map(|i| entry(&h, Duration::from_millis(1 + i % 7)))
+        .collect();
+    for e in &mut entries {
+        assert!(poll(e, &w).is_pending());
+    }
+    for _ in 0..7 {
+        park(&mut d, &h, None);
+    }
+    assert_eq!(count.0.load(SeqCst), 1000);
+    assert!(entries.iter().all(|e| e.is_elapsed()));
+}
+
+#[test]
+fn insert_from_other_thread_unparks_sleeping_driver() {
+    let mut park_thread = ParkThread::new();
+    let unpark = park_thread.unpark();
+    let (mut d, h) = Driver::new(Clock::new(false, false), Arc::new(move || unpark.unpark()));
+    let (_, w) = counting_waker();
+    let mut far = entry(&h, Duration::from_secs(30));
+    assert!(poll(&mut far, &w).is_pending());
+
+    let h2 = h.clone();
+    let (count, near_waker) = counting_waker();
+    let inserter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        let mut near = entry(&h2, Duration::from_millis(20));
+        assert!(poll(&mut near, &near_waker).is_pending());
+        // Keep it alive until it fires.
+        while !near.is_elapsed() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+
+    let start = StdInstant::now();
+    // The first park sleeps towards the 30 s timer and must be cut short by
+    // the insert; the following ones fire the 20 ms timer.
+    while count.0.load(SeqCst) == 0 {
+        d.park(&h, None, &mut |t| match t {
+            Some(t) => park_thread.park_timeout(t),
+            None => park_thread.park(),
+        });
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "driver not unparked"
+        );
+    }
+    inserter.join().unwrap();
+}
+
+#[test]
+fn shutdown_fires_everything_then_polls_panic() {
+    let (mut d, h, _) = driver(false);
+    let (count, w) = counting_waker();
+    let mut a = entry(&h, Duration::from_secs(5));
+    let mut b = entry(&h, Duration::from_secs(5000));
+    assert!(poll(&mut a, &w).is_pending());
+    assert!(poll(&mut b, &w).is_pending());
+    d.shutdown(&h);
+    assert_eq!(count.0.load(SeqCst), 2);
+    assert_eq!(h.next_deadline(), None);
+
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| poll(&mut a, &w)));
+    let err = res.unwrap_err();
+    let msg = err
+        .downcast_ref::<&str>()
+        .copied()
+        .or(err.downcast_ref::<String>().map(|s| s.as_str()))
+        .unwrap();
+    assert!(msg.contains("the timer driver has shut down"), "{msg}");
+
+    let mut late = entry(&h, Duration::from_secs(1));
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| poll(&mut late, &w)));
+    assert!(res.is_err());
+    drop((a, b, late));
+}

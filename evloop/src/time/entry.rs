@@ -1,0 +1,274 @@
+//! Timer entries: the part of a `Sleep` that the timing wheel links to.
+//!
+//! A [`TimerEntry`] lives *inside* the `Sleep` future, which is pinned, so the
+//! wheel can point at it without any allocation: arming a timer is linking
+//! the entry into a slot list, cancelling it is unlinking it, both O(1).
+//! The entry is split in two: the owner's private fields (driver handle,
+//! deadline, whether it was ever handed to the driver) and [`TimerShared`],
+//! the fields the driver thread also touches.
+//!
+//! # The shared state
+//!
+//! - `links` (`prev`, `next`, `when`, `level`, `slot`): the entry's place in
+//!   the wheel.
+//! - `state`: one of `UNREGISTERED`, `PENDING`, `FIRING`, `FIRED`, plus the
+//!   `SHUTDOWN` flag.
+//! - `waker`: the waiting task's waker, an [`AtomicWaker`].
+//!
+//! | from           | to             | by                                   |
+//! |----------------|----------------|--------------------------------------|
+//! | `UNREGISTERED` | `PENDING`      | owner, first poll (`register`)       |
+//! | `PENDING`      | `UNREGISTERED` | owner, drop or reset (`cancel`)      |
+//! | `PENDING`      | `FIRING`       | driver, deadline reached             |
+//! | `FIRING`       | `FIRED`        | driver, after taking the waker       |
+//! | `FIRED`        | `PENDING`      | owner, `reset` to a new deadline     |
+//! | any            | `FIRED\|SHUTDOWN` | driver shutdown                   |
+//!
+//! # Rules
+//!
+//! 1. `links` is read and written only by a thread holding the driver lock
+//!    (i.e. through `&mut Wheel`).
+//! 2. Every write of `state` happens with the driver lock held; reads may be
+//!    lock-free (`Acquire`).
+//! 3. An entry is linked in the wheel if and only if its state is `PENDING`;
+//!    it is then in exactly one slot list (the one `links.level/slot` name).
+//! 4. The driver reaches an entry only through the wheel, with the lock held.
+//!    When it fires one, it unlinks it, stores `FIRING`, takes the waker
+//!    (the condition is published before the take: atomic-waker rule 5) and
+//!    stores `FIRED` (`Release`) as its *last* access to the entry; the waker
+//!    is woken after the lock is released.
+//! 5. The owner frees the entry (drops the `Sleep`) only after either seeing
+//!    `FIRED` with `Acquire` (the driver is done with it, rule 4), or taking
+//!    the lock and unlinking a `PENDING` entry (no pointer to it remains,
+//!    rule 3). `FIRING` is only ever visible outside the lock to lock-free
+//!    readers, who then take the lock and wait for the driver to finish.
+//! 6. Only the owner registers a waker (it holds `Pin<&mut>`), which is the
+//!    single-registrant rule of [`AtomicWaker`].
+//!
+//! Rejected: a heap-allocated, reference-counted entry per timer (one
+//! allocation per `timeout`, and two atomic ops per clone); a slab of entries
+//! indexed by key (a lookup per operation and a shared free list).
+
+use std::fmt;
+use std::marker::PhantomPinned;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+use std::time::Instant as StdInstant;
+
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::AtomicU8;
+use crate::loom::sync::atomic::Ordering::{Acquire, Release};
+use crate::time::atomic_waker::AtomicWaker;
+use crate::time::driver::Handle;
+
+/// Not known to the driver.
+pub(crate) const UNREGISTERED: u8 = 0;
+/// Linked in the wheel (rule 3).
+pub(crate) const PENDING: u8 = 1;
+/// Unlinked by the driver, which is taking the waker (rule 4).
+pub(crate) const FIRING: u8 = 2;
+/// The driver is done with the entry; the deadline was reached.
+pub(crate) const FIRED: u8 = 3;
+/// Flag: fired because the driver shut down.
+pub(crate) const SHUTDOWN: u8 = 0b100;
+const PHASE: u8 = 0b011;
+
+/// The entry's place in the wheel (rule 1).
+#[derive(Debug)]
+pub(crate) struct Links {
+    pub(crate) prev: Option<NonNull<TimerShared>>,
+    pub(crate) next: Option<NonNull<TimerShared>>,
+    /// The tick (ms since the driver started) the timer fires at.
+    pub(crate) when: u64,
+    pub(crate) level: u8,
+    pub(crate) slot: u8,
+}
+
+/// The fields of an entry that the driver thread touches.
+pub(crate) struct TimerShared {
+    links: UnsafeCell<Links>,
+    state: AtomicU8,
+    waker: AtomicWaker,
+    _pinned: PhantomPinned,
+}
+
+// SAFETY: `links` is only accessed under the driver lock (rule 1), `state`
+// and `waker` are synchronised on their own.
+unsafe impl Send for TimerShared {}
+// SAFETY: as above.
+unsafe impl Sync for TimerShared {}
+
+impl TimerShared {
+    pub(crate) fn new() -> TimerShared {
+        TimerShared {
+            links: UnsafeCell::new(Links {
+                prev: None,
+                next: None,
+                when: 0,
+                level: 0,
+                slot: 0,
+            }),
+            state: AtomicU8::new(UNREGISTERED),
+            waker: AtomicWaker::new(),
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// Runs `f` on the links.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the driver lock (rule 1) and no other reference to
+    /// these links is live.
+    #[inline]
+    pub(crate) unsafe fn with_links<R>(&self, f: impl FnOnce(&mut Links) -> R) -> R {
+        // SAFETY: exclusive access guaranteed by the caller (rule 1).
+        self.links.with_mut(|links| f(unsafe { &mut *links }))
+    }
+
+    #[inline]
+    pub(crate) fn state(&self) -> u8 {
+        self.state.load(Acquire)
+    }
+
+    /// Sets the state; the caller holds the driver lock (rule 2).
+    #[inline]
+    pub(crate) fn set_state(&self, state: u8) {
+        self.state.store(state, Release);
+    }
+
+    /// Driver side of rule 4, for an entry already unlinked, lock held.
+    /// Returns the waker to wake once the lock is released.
+    #[must_use]
+    pub(crate) fn fire(&self, shutdown: bool) -> Option<Waker> {
+        let flag = if shutdown { SHUTDOWN } else { 0 };
+        self.state.store(FIRING | flag, Release);
+        let waker = self.waker.take();
+        // Last access to the entry by the driver (rule 4).
+        self.state.store(FIRED | flag, Release);
+        waker
+    }
+}
+
+/// `FIRING` or `FIRED`: the deadline was reached (a poll may complete).
+#[inline]
+pub(crate) fn is_fired(state: u8) -> bool {
+    state & PHASE >= FIRING
+}
+
+/// `FIRED`: the driver will not touch the entry again (rule 4).
+#[inline]
+pub(crate) fn is_done(state: u8) -> bool {
+    state & PHASE == FIRED
+}
+
+impl fmt::Debug for TimerShared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerShared")
+            .field("state", &self.state())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A timer owned by a future (`Sleep`). Must be pinned before its first poll.
+pub(crate) struct TimerEntry {
+    handle: Handle,
+    deadline: StdInstant,
+    /// Whether `shared` was ever handed to the driver (set on first poll).
+    registered: bool,
+    shared: TimerShared,
+}
+
+impl TimerEntry {
+    pub(crate) fn new(handle: Handle, deadline: StdInstant) -> TimerEntry {
+        TimerEntry {
+            handle,
+            deadline,
+            registered: false,
+            shared: TimerShared::new(),
+        }
+    }
+
+    pub(crate) fn deadline(&self) -> StdInstant {
+        self.deadline
+    }
+
+    /// True once the driver fired the timer (and it was not reset since).
+    pub(crate) fn is_elapsed(&self) -> bool {
+        self.registered && is_fired(self.shared.state())
+    }
+
+    fn shared_ptr(self: Pin<&mut Self>) -> NonNull<TimerShared> {
+        NonNull::from(&self.shared)
+    }
+
+    /// Moves the deadline. If the entry was already handed to the driver it
+    /// is re-linked at once (and fires at once if `deadline` has passed);
+    /// otherwise it is linked on the next poll.
+    pub(crate) fn reset(mut self: Pin<&mut Self>, deadline: StdInstant) {
+        // SAFETY: `deadline` is not structurally pinned; `shared` is not moved.
+        unsafe { self.as_mut().get_unchecked_mut() }.deadline = deadline;
+        if self.registered {
+            let ptr = self.as_mut().shared_ptr();
+            // SAFETY: the entry is pinned and `Drop` cancels it, so it stays
+            // valid while linked (entry rule 5); only the owner registers.
+            unsafe { self.handle.register(ptr, deadline) };
+        }
+    }
+
+    /// Polls for the deadline: links the entry on first call, then waits for
+    /// the driver to fire it.
+    ///
+    /// # Panics
+    ///
+    /// If the timer driver has shut down.
+    #[track_caller]
+    pub(crate) fn poll_elapsed(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if !self.registered {
+            let ptr = self.as_mut().shared_ptr();
+            // SAFETY: pinned, cancelled on drop (entry rule 5), owner only.
+            unsafe { self.handle.register(ptr, self.deadline) };
+            // SAFETY: `registered` is not structurally pinned.
+            unsafe { self.as_mut().get_unchecked_mut() }.registered = true;
+        }
+        if let Some(ready) = self.check_fired() {
+            return ready;
+        }
+        // Atomic-waker rule 5: register, then check again.
+        self.shared.waker.register(cx.waker());
+        self.check_fired().unwrap_or(Poll::Pending)
+    }
+
+    #[track_caller]
+    fn check_fired(&self) -> Option<Poll<()>> {
+        let state = self.shared.state();
+        if state & SHUTDOWN != 0 {
+            panic!(
+                "the timer driver has shut down: a `Sleep` (or `timeout`, `interval`) was \
+                 polled after its runtime shut down"
+            );
+        }
+        is_fired(state).then_some(Poll::Ready(()))
+    }
+}
+
+impl Drop for TimerEntry {
+    fn drop(&mut self) {
+        if self.registered {
+            // SAFETY: entry rule 5 — `cancel` returns only once the driver can
+            // no longer reach the entry.
+            unsafe { self.handle.cancel(NonNull::from(&self.shared)) };
+        }
+    }
+}
+
+impl fmt::Debug for TimerEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerEntry")
+            .field("deadline", &self.deadline)
+            .field("registered", &self.registered)
+            .field("state", &self.shared.state())
+            .finish()
+    }
+}

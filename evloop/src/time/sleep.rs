@@ -1,0 +1,167 @@
+//! `sleep`, `sleep_until` and the `Sleep` future.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use crate::task::coop;
+use crate::time::driver::Handle;
+use crate::time::entry::TimerEntry;
+use crate::time::Instant;
+
+/// Waits until `duration` has elapsed.
+///
+/// Equivalent to `sleep_until(Instant::now() + duration)`. The timer has
+/// millisecond resolution and never completes early. A duration too large to
+/// represent sleeps for about 30 years (effectively forever).
+///
+/// Cancel-safe: dropping the returned [`Sleep`] unregisters its timer.
+///
+/// # Panics
+///
+/// If called outside an evloop runtime, or on a runtime built without
+/// `enable_time()` (or `enable_all()`).
+///
+/// ```
+/// use evloop::time::{sleep, Duration, Instant};
+///
+/// # #[evloop::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let start = Instant::now();
+/// sleep(Duration::from_millis(10)).await;
+/// assert!(start.elapsed() >= Duration::from_millis(10));
+/// # }
+/// ```
+#[track_caller]
+pub fn sleep(duration: Duration) -> Sleep {
+    let (handle, now) = current_handle(|h| (h.clone(), h.clock().now()));
+    let deadline = now
+        .checked_add(duration)
+        .map(Instant::from_std)
+        .unwrap_or_else(Instant::far_future);
+    Sleep::new(handle, deadline)
+}
+
+/// Waits until `deadline` is reached. See [`sleep`].
+///
+/// Cancel-safe: dropping the returned [`Sleep`] unregisters its timer.
+///
+/// # Panics
+///
+/// As [`sleep`].
+///
+/// ```
+/// use evloop::time::{sleep_until, Duration, Instant};
+///
+/// # #[evloop::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let deadline = Instant::now() + Duration::from_millis(5);
+/// sleep_until(deadline).await;
+/// assert!(Instant::now() >= deadline);
+/// # }
+/// ```
+#[track_caller]
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep::new(current_handle(Handle::clone), deadline)
+}
+
+/// Runs `f` with the current runtime's time driver, panicking with the fix
+/// if there is none.
+#[track_caller]
+pub(crate) fn current_handle<R>(f: impl FnOnce(&Handle) -> R) -> R {
+    match crate::context::with_driver(|d| d.time.as_ref().map(f)) {
+        Some(Some(r)) => r,
+        Some(None) => panic!(
+            "timers are disabled on this runtime: build it with `Builder::enable_time()` \
+             (or `enable_all()`) to use `sleep`, `timeout` and `interval`"
+        ),
+        None => panic!(
+            "there is no evloop runtime on this thread: `sleep`, `timeout` and `interval` \
+             must be called from a task, from inside `Runtime::block_on`, or after \
+             `Runtime::enter`"
+        ),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Future returned by [`sleep`] and [`sleep_until`]: completes at its
+    /// deadline.
+    ///
+    /// The timer lives inside this future (no allocation); it is armed on the
+    /// first poll and disarmed when the future is dropped. Each poll spends
+    /// one unit of the task's cooperative budget.
+    ///
+    /// Cancel-safe: dropping it before completion just unregisters the timer.
+    ///
+    /// # Panics
+    ///
+    /// Polling panics if the runtime's timer driver has shut down ("the timer
+    /// driver has shut down"): a `Sleep` must not outlive its runtime's
+    /// shutdown.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Sleep {
+        #[pin]
+        entry: TimerEntry,
+    }
+}
+
+impl Sleep {
+    pub(crate) fn new(handle: Handle, deadline: Instant) -> Sleep {
+        Sleep {
+            entry: TimerEntry::new(handle, deadline.into_std()),
+        }
+    }
+
+    /// The instant at which this future completes.
+    pub fn deadline(&self) -> Instant {
+        Instant::from_std(self.entry.deadline())
+    }
+
+    /// True once the timer fired (and it was not reset since).
+    pub fn is_elapsed(&self) -> bool {
+        self.entry.is_elapsed()
+    }
+
+    /// Moves the deadline to `deadline`, which may be earlier or later; a
+    /// `Sleep` that already completed will complete again at the new
+    /// deadline. The task is not woken: poll the `Sleep` again after a reset.
+    ///
+    /// ```
+    /// use evloop::time::{sleep, Duration, Instant};
+    ///
+    /// # #[evloop::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut sleep = std::pin::pin!(sleep(Duration::from_secs(3600)));
+    /// sleep.as_mut().reset(Instant::now() + Duration::from_millis(5));
+    /// sleep.await; // 5 ms, not an hour
+    /// # }
+    /// ```
+    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        self.project().entry.reset(deadline.into_std());
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    #[track_caller]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let res = self.project().entry.poll_elapsed(cx);
+        if res.is_ready() {
+            coop.made_progress();
+        }
+        res
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline())
+            .field("is_elapsed", &self.is_elapsed())
+            .finish()
+    }
+}

@@ -1,0 +1,50 @@
+//! The hierarchical timing wheel.
+//!
+//! Time is counted in *ticks* of 1 ms since the driver started. The wheel
+//! has 6 levels of 64 slots; each level is a clock hand 64 times slower than
+//! the one below:
+//!
+//! | level | slot width          | level range (64 slots)   |
+//! |-------|---------------------|--------------------------|
+//! | 0     | 1 ms                | 64 ms                    |
+//! | 1     | 64 ms               | ~4.1 s (2^12 ms)         |
+//! | 2     | ~4.1 s (2^12 ms)    | ~4.4 min (2^18 ms)       |
+//! | 3     | ~4.4 min (2^18 ms)  | ~4.7 h (2^24 ms)         |
+//! | 4     | ~4.7 h (2^24 ms)    | ~12.4 days (2^30 ms)     |
+//! | 5     | ~12.4 days (2^30 ms)| ~2.2 years (2^36 ms)     |
+//!
+//! Read a tick as a number with six base-64 digits. A timer due at `when` is
+//! placed at the level of the *highest digit in which `when` differs from
+//! `elapsed`* (the wheel's current tick), in the slot named by `when`'s digit
+//! at that level. So a level-0 slot holds timers of one exact millisecond,
+//! and a level-`L` slot holds timers that share every digit above `L - 1`.
+//!
+//! # Rules
+//!
+//! 1. Every timer at level `L` lies in the same level-`(L+1)` block as
+//!    `elapsed`, in a slot strictly after `elapsed`'s own slot at that level
+//!    (level 5 wraps around; see rule 4). So the next expiration is found per
+//!    level with one `rotate_right` + `trailing_zeros` on a 64-bit occupancy
+//!    bitmap, and the earliest of the six is the wheel's next expiration.
+//! 2. `elapsed` only moves forward: to the start of the next expiring slot
+//!    (while firing), or to `now` once nothing expires before `now`.
+//! 3. When a slot of level `L > 0` is reached, its timers are re-inserted
+//!    relative to the new `elapsed` (they *cascade* to a lower level, never
+//!    back into the same slot) or fire if their tick has come; a level-0 slot
+//!    fires all its timers.
+//! 4. Deadlines more than [`MAX_DURATION`] ticks (2^36 - 2^30 - 1 ms, ~2.1
+//!    years) ahead are clamped to that. The margin of one top-level slot
+//!    keeps a wrapped level-5 timer from ever landing in `elapsed`'s own
+//!    slot, which rule 1 relies on.
+//! 5. Every timer sits in an intrusive doubly-linked list (the links live in
+//!    the timer entry, see `time::entry`), so insert and cancel are O(1) and
+//!    allocate nothing. The wheel is only touched with the driver lock held.
+//!
+//! Rejected: a binary heap (O(log n) insert, and cancel needs a handle into
+//! the heap); a sorted list (O(n) insert); a single-level wheel (rescans
+//! far-future timers on every rotation).
+
+mod hierarchy;
+mod level;
+
+pub(crate) use hierarchy::Wheel;
