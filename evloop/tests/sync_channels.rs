@@ -125,3 +125,40 @@ fn blocking_recv_inside_runtime_panics() {
         let _ = rx.blocking_recv();
     });
 }
+
+#[test]
+fn mpsc_send_timeout_times_out_then_succeeds() {
+    use evloop::sync::mpsc::error::SendTimeoutError;
+    use std::time::Duration;
+    Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap()
+        .block_on(async {
+            let (tx, mut rx) = mpsc::channel::<u32>(1);
+            tx.send(1).await.unwrap();
+            let start = evloop::time::Instant::now();
+            match tx.send_timeout(2, Duration::from_millis(50)).await {
+                Err(SendTimeoutError::Timeout(2)) => {}
+                other => panic!("expected a timeout, got {other:?}"),
+            }
+            assert!(start.elapsed() >= Duration::from_millis(50));
+            // Capacity freed while waiting: the send goes through.
+            let receiver = evloop::spawn(async move {
+                evloop::time::sleep(Duration::from_millis(10)).await;
+                let first = rx.recv().await;
+                (first, rx.recv().await)
+            });
+            tx.send_timeout(3, Duration::from_secs(1)).await.unwrap();
+            drop(tx);
+            assert_eq!(receiver.await.unwrap(), (Some(1), Some(3)));
+            // Closed receiver: the value comes back as Closed.
+            let (tx, rx) = mpsc::channel::<u32>(1);
+            drop(rx);
+            match tx.send_timeout(4, Duration::from_millis(5)).await {
+                Err(e @ SendTimeoutError::Closed(_)) => assert_eq!(e.into_inner(), 4),
+                other => panic!("expected closed, got {other:?}"),
+            }
+        });
+}
