@@ -140,3 +140,87 @@ fn blocking_recv_from_a_thread() {
     });
     assert_eq!(th.join().unwrap(), vec![0, 1, 2]);
 }
+
+#[test]
+fn multi_thread_fan_out_without_loss() {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (tx, rx) = broadcast::channel::<u32>(4096);
+        let mut tasks = vec![];
+        for _ in 0..4 {
+            let mut rx = rx.resubscribe();
+            tasks.push(evloop::spawn(async move {
+                let mut expect = 0;
+                loop {
+                    match rx.recv().await {
+                        Ok(v) => {
+                            assert_eq!(v, expect);
+                            expect += 1;
+                        }
+                        Err(RecvError::Closed) => return expect,
+                        Err(RecvError::Lagged(n)) => panic!("lagged by {n}"),
+                    }
+                }
+            }));
+        }
+        drop(rx);
+        let sender = evloop::spawn(async move {
+            for i in 0..4_000 {
+                tx.send(i).unwrap();
+                if i % 64 == 0 {
+                    evloop::task::yield_now().await;
+                }
+            }
+        });
+        sender.await.unwrap();
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), 4_000);
+        }
+    });
+}
+
+#[test]
+fn multi_thread_lagging_receivers_drop_everything() {
+    let live = std::sync::Arc::new(());
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let l = live.clone();
+    rt.block_on(async move {
+        let (tx, rx) = broadcast::channel::<std::sync::Arc<()>>(8);
+        let mut tasks = vec![];
+        for _ in 0..3 {
+            let mut rx = rx.resubscribe();
+            tasks.push(evloop::spawn(async move {
+                let mut n = 0u64;
+                loop {
+                    match rx.recv().await {
+                        Ok(_) => n += 1,
+                        Err(RecvError::Lagged(k)) => n += k,
+                        Err(RecvError::Closed) => return n,
+                    }
+                }
+            }));
+        }
+        drop(rx);
+        for _ in 0..1_000 {
+            tx.send(l.clone()).unwrap();
+        }
+        drop(tx);
+        drop(l);
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), 1_000);
+        }
+    });
+    assert_eq!(
+        std::sync::Arc::strong_count(&live),
+        1,
+        "every value dropped"
+    );
+}

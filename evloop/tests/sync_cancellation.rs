@@ -116,3 +116,38 @@ fn children_created_and_dropped_in_a_loop_from_tasks() {
         assert!(late.is_cancelled());
     });
 }
+
+#[test]
+fn multi_thread_cancel_races_with_child_creation() {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for _ in 0..50 {
+            let root = CancellationToken::new();
+            let mut tasks = vec![];
+            for _ in 0..4 {
+                let root = root.clone();
+                tasks.push(evloop::spawn(async move {
+                    for _ in 0..20 {
+                        let child = root.child_token();
+                        if root.is_cancelled() {
+                            assert!(child.is_cancelled());
+                            child.cancelled().await;
+                            return;
+                        }
+                        evloop::task::yield_now().await;
+                    }
+                    root.child_token().cancelled_owned().await;
+                }));
+            }
+            evloop::task::yield_now().await;
+            root.cancel();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        }
+    });
+}

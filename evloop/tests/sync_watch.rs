@@ -107,3 +107,41 @@ fn sender_clone_and_subscribe() {
         assert_eq!(t.await.unwrap(), "hi");
     });
 }
+
+#[test]
+fn multi_thread_receivers_end_at_the_last_value() {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (tx, rx) = watch::channel(0u32);
+        let mut tasks = vec![];
+        for _ in 0..4 {
+            let mut rx = rx.clone();
+            tasks.push(evloop::spawn(async move {
+                let mut last = 0;
+                while rx.changed().await.is_ok() {
+                    let v = *rx.borrow_and_update();
+                    assert!(v > last);
+                    last = v;
+                }
+                last
+            }));
+        }
+        drop(rx);
+        let sender = evloop::spawn(async move {
+            for i in 1..=2_000 {
+                tx.send(i).unwrap();
+                if i % 16 == 0 {
+                    evloop::task::yield_now().await;
+                }
+            }
+        });
+        sender.await.unwrap();
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), 2_000);
+        }
+    });
+}
