@@ -81,10 +81,12 @@ fn changed_dropped_in_select_loses_no_update() {
             tx.send(1).unwrap();
             tx
         });
-        // The `changed()` branch is dropped when `other_rx` wins.
+        // `other_rx` is checked first, so the `changed()` branch is dropped
+        // even if the update was already sent when `select!` wakes.
         evloop::select! {
-            _ = rx.changed() => panic!("nothing was sent yet"),
+            biased;
             r = other_rx.changed() => r.unwrap(),
+            _ = rx.changed() => panic!("the other branch comes first"),
         }
         let _tx = sender.await.unwrap();
         rx.changed().await.unwrap();
