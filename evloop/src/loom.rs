@@ -10,7 +10,7 @@
 //!   builds, so that loom can track every access.
 //! - `Mutex::lock` returns the guard directly. A poisoned lock is recovered:
 //!   the runtime's own critical sections never panic half-way, and user code
-//!   never runs while the runtime holds one of its locks.
+//!   never runs while the runtime holds one of its locks. `RwLock` likewise.
 
 // The shim offers the whole toolbox; not every build uses every tool.
 #![allow(unused_imports, dead_code)]
@@ -59,6 +59,29 @@ mod std_impl {
                     Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
                     Err(std::sync::TryLockError::WouldBlock) => None,
                 }
+            }
+        }
+
+        /// `std::sync::RwLock` without poisoning.
+        #[derive(Debug, Default)]
+        pub(crate) struct RwLock<T: ?Sized>(std::sync::RwLock<T>);
+
+        pub(crate) type RwLockReadGuard<'a, T> = std::sync::RwLockReadGuard<'a, T>;
+        pub(crate) type RwLockWriteGuard<'a, T> = std::sync::RwLockWriteGuard<'a, T>;
+
+        impl<T> RwLock<T> {
+            pub(crate) const fn new(value: T) -> RwLock<T> {
+                RwLock(std::sync::RwLock::new(value))
+            }
+        }
+
+        impl<T: ?Sized> RwLock<T> {
+            pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
+                self.0.read().unwrap_or_else(|e| e.into_inner())
+            }
+
+            pub(crate) fn write(&self) -> RwLockWriteGuard<'_, T> {
+                self.0.write().unwrap_or_else(|e| e.into_inner())
             }
         }
 
@@ -177,6 +200,25 @@ mod loom_impl {
         impl<T: Default> Default for Mutex<T> {
             fn default() -> Self {
                 Mutex::new(T::default())
+            }
+        }
+
+        #[derive(Debug)]
+        pub(crate) struct RwLock<T>(loom::sync::RwLock<T>);
+
+        pub(crate) use loom::sync::{RwLockReadGuard, RwLockWriteGuard};
+
+        impl<T> RwLock<T> {
+            pub(crate) fn new(value: T) -> RwLock<T> {
+                RwLock(loom::sync::RwLock::new(value))
+            }
+
+            pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
+                self.0.read().unwrap()
+            }
+
+            pub(crate) fn write(&self) -> RwLockWriteGuard<'_, T> {
+                self.0.write().unwrap()
             }
         }
 

@@ -17,8 +17,7 @@ use crate::sync::Notify;
 /// it; then the barrier resets for the next round.
 ///
 /// ```
-/// # #[evloop::main(flavor = "current_thread")]
-/// # async fn main() {
+/// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// use std::sync::Arc;
 /// use evloop::sync::Barrier;
 ///
@@ -34,7 +33,7 @@ use crate::sync::Notify;
 ///     leaders += h.await.unwrap() as usize;
 /// }
 /// assert_eq!(leaders, 1);
-/// # }
+/// # });
 /// ```
 pub struct Barrier {
     n: usize,

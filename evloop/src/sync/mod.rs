@@ -5,11 +5,17 @@
 //! methods).
 //!
 //! - [`oneshot`]: a single value from one task to another.
+//! - [`broadcast`]: every value to every receiver, with a bounded backlog.
+//! - [`CancellationToken`]: a tree of cancellation signals to wait for.
+//! - [`watch`]: one value, many readers that see the latest version.
 
+pub mod broadcast;
 pub mod mpsc;
 pub mod oneshot;
+pub mod watch;
 
 mod barrier;
+mod cancellation_token;
 mod mutex;
 mod notify;
 mod once_cell;
@@ -17,6 +23,9 @@ mod rwlock;
 mod semaphore;
 
 pub use barrier::{Barrier, BarrierWaitResult};
+pub use cancellation_token::{
+    CancellationToken, DropGuard, WaitForCancellationFuture, WaitForCancellationFutureOwned,
+};
 pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
 pub use once_cell::{OnceCell, SetError};

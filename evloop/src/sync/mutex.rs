@@ -24,8 +24,7 @@ use std::sync::Arc;
 /// get the lock in the order they asked for it.
 ///
 /// ```
-/// # #[evloop::main(flavor = "current_thread")]
-/// # async fn main() {
+/// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// use std::sync::Arc;
 /// use evloop::sync::Mutex;
 ///
@@ -33,7 +32,7 @@ use std::sync::Arc;
 /// let c = count.clone();
 /// evloop::spawn(async move { *c.lock().await += 1 }).await.unwrap();
 /// assert_eq!(*count.lock().await, 1);
-/// # }
+/// # });
 /// ```
 pub struct Mutex<T: ?Sized> {
     sem: ll::Semaphore,
@@ -221,8 +220,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// Narrows the guard to a part of the data.
     ///
     /// ```
-    /// # #[evloop::main(flavor = "current_thread")]
-    /// # async fn main() {
+    /// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// use evloop::sync::{Mutex, MutexGuard};
     ///
     /// let m = Mutex::new((1, 2));
@@ -230,7 +228,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// *second = 5;
     /// drop(second);
     /// assert_eq!(*m.lock().await, (1, 5));
-    /// # }
+    /// # });
     /// ```
     pub fn map<U: ?Sized, F>(mut this: Self, f: F) -> MappedMutexGuard<'a, U>
     where

@@ -79,8 +79,7 @@ struct NodeData {
 /// `notify_waiters` wakes every task waiting right now and stores nothing.
 ///
 /// ```
-/// # #[evloop::main(flavor = "current_thread")]
-/// # async fn main() {
+/// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// use std::sync::Arc;
 /// use evloop::sync::Notify;
 ///
@@ -92,7 +91,7 @@ struct NodeData {
 /// });
 /// notify.notify_one();
 /// assert_eq!(waiter.await.unwrap(), "notified");
-/// # }
+/// # });
 /// ```
 pub struct Notify {
     state: AtomicUsize,
@@ -219,15 +218,14 @@ impl Notify {
     /// Wakes every task waiting now. Stores no permit.
     ///
     /// ```
-    /// # #[evloop::main(flavor = "current_thread")]
-    /// # async fn main() {
+    /// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let notify = evloop::sync::Notify::new();
     /// let a = notify.notified();
     /// let b = notify.notified();
     /// notify.notify_waiters();
     /// a.await;
     /// b.await;
-    /// # }
+    /// # });
     /// ```
     pub fn notify_waiters(&self) {
         let mut list = self.waiters.lock();

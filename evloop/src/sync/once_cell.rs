@@ -23,15 +23,14 @@ use crate::sync::batch_semaphore as ll;
 /// A thread-safe cell written once, with asynchronous initialization.
 ///
 /// ```
-/// # #[evloop::main(flavor = "current_thread")]
-/// # async fn main() {
+/// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// use evloop::sync::OnceCell;
 ///
 /// static CONFIG: OnceCell<String> = OnceCell::const_new();
 /// let v = CONFIG.get_or_init(|| async { String::from("loaded") }).await;
 /// assert_eq!(v, "loaded");
 /// assert_eq!(CONFIG.get().map(String::as_str), Some("loaded"));
-/// # }
+/// # });
 /// ```
 pub struct OnceCell<T> {
     value_set: AtomicBool,

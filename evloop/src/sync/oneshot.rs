@@ -318,13 +318,12 @@ impl<T> Sender<T> {
     /// ```
     /// use evloop::sync::oneshot;
     ///
-    /// # #[evloop::main(flavor = "current_thread")]
-    /// # async fn main() {
+    /// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let (mut tx, rx) = oneshot::channel::<()>();
     /// evloop::spawn(async move { drop(rx) });
     /// tx.closed().await;
     /// assert!(tx.is_closed());
-    /// # }
+    /// # });
     /// ```
     pub async fn closed(&mut self) {
         std::future::poll_fn(|cx| self.poll_closed(cx)).await

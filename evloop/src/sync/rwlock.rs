@@ -24,8 +24,7 @@ const MAX_READS: u32 = u32::MAX >> 3;
 /// An asynchronous reader-writer lock.
 ///
 /// ```
-/// # #[evloop::main(flavor = "current_thread")]
-/// # async fn main() {
+/// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let lock = evloop::sync::RwLock::new(5);
 /// {
 ///     let r1 = lock.read().await;
@@ -34,7 +33,7 @@ const MAX_READS: u32 = u32::MAX >> 3;
 /// }
 /// *lock.write().await += 1;
 /// assert_eq!(*lock.read().await, 6);
-/// # }
+/// # });
 /// ```
 pub struct RwLock<T: ?Sized> {
     max_readers: u32,

@@ -152,14 +152,13 @@ impl Semaphore {
     /// semaphore (to the next waiters).
     ///
     /// ```
-    /// # #[evloop::main(flavor = "current_thread")]
-    /// # async fn main() {
+    /// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let sem = evloop::sync::Semaphore::new(1);
     /// let permit = sem.acquire().await.unwrap();
     /// assert_eq!(sem.available_permits(), 0);
     /// drop(permit);
     /// assert_eq!(sem.available_permits(), 1);
-    /// # }
+    /// # });
     /// ```
     pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
         self.acquire_many(1).await

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use crate::loom::sync::Arc;
 use crate::sync::batch_semaphore as ll;
 use crate::sync::mpsc::chan::{self, Chan};
-use crate::sync::mpsc::error::{SendError, TryRecvError, TrySendError};
+use crate::sync::mpsc::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 
 /// The capacity semaphore (rule 3 of `chan`).
 #[derive(Debug)]
@@ -42,8 +42,7 @@ impl chan::Semaphore for Bounded {
 /// If `buffer` is 0 or above `Semaphore::MAX_PERMITS`.
 ///
 /// ```
-/// # #[evloop::main(flavor = "current_thread")]
-/// # async fn main() {
+/// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let (tx, mut rx) = evloop::sync::mpsc::channel(16);
 /// evloop::spawn(async move {
 ///     for i in 0..3 {
@@ -55,7 +54,7 @@ impl chan::Semaphore for Bounded {
 ///     got.push(i);
 /// }
 /// assert_eq!(got, [0, 1, 2]);
-/// # }
+/// # });
 /// ```
 pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
     assert!(buffer > 0, "mpsc bounded channel requires buffer > 0");
@@ -114,6 +113,40 @@ impl<T> Sender<T> {
                 Ok(())
             }
             Err(()) => Err(SendError(value)),
+        }
+    }
+
+    /// Sends `value`, waiting at most `timeout` for capacity. On timeout or
+    /// closure the value is handed back in the error.
+    ///
+    /// **Cancel safety:** as [`send`](Self::send): dropping the future drops
+    /// the value unsent.
+    ///
+    /// Needs a runtime with the time driver enabled.
+    ///
+    /// ```
+    /// # evloop::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// use std::time::Duration;
+    /// use evloop::sync::mpsc::{self, error::SendTimeoutError};
+    ///
+    /// let (tx, _rx) = mpsc::channel(1);
+    /// tx.send(1).await.unwrap();
+    /// let err = tx.send_timeout(2, Duration::from_millis(10)).await.unwrap_err();
+    /// assert!(matches!(err, SendTimeoutError::Timeout(2)));
+    /// # });
+    /// ```
+    pub async fn send_timeout(
+        &self,
+        value: T,
+        timeout: std::time::Duration,
+    ) -> Result<(), SendTimeoutError<T>> {
+        match crate::time::timeout(timeout, self.acquire()).await {
+            Ok(Ok(())) => {
+                self.chan.send(value);
+                Ok(())
+            }
+            Ok(Err(())) => Err(SendTimeoutError::Closed(value)),
+            Err(_elapsed) => Err(SendTimeoutError::Timeout(value)),
         }
     }
 

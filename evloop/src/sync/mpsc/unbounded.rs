@@ -58,14 +58,13 @@ impl Unbounded {
 /// as the receiver drains it (a few spare blocks are kept).
 ///
 /// ```
-/// # #[evloop::main(flavor = "current_thread")]
-/// # async fn main() {
+/// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let (tx, mut rx) = evloop::sync::mpsc::unbounded_channel();
 /// tx.send("a").unwrap();
 /// drop(tx);
 /// assert_eq!(rx.recv().await, Some("a"));
 /// assert_eq!(rx.recv().await, None);
-/// # }
+/// # });
 /// ```
 pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     let (tx, rx) = chan::channel(Unbounded(AtomicUsize::new(0)));

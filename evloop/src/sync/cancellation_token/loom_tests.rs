@@ -1,0 +1,34 @@
+use super::*;
+use crate::loom::thread;
+use loom::future::block_on;
+
+#[test]
+fn loom_cancel_vs_child_creation() {
+    // Whichever runs first, the new child ends up cancelled and its waiter
+    // is woken.
+    loom::model(|| {
+        let parent = CancellationToken::new();
+        let p2 = parent.clone();
+        let th = thread::spawn(move || p2.cancel());
+        let child = parent.child_token();
+        block_on(child.cancelled());
+        assert!(child.is_cancelled());
+        th.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_cancel_vs_child_drop() {
+    // A grandchild whose parent is dropped concurrently with the root's
+    // cancel is still cancelled.
+    loom::model(|| {
+        let root = CancellationToken::new();
+        let child = root.child_token();
+        let grandchild = child.child_token();
+        let r2 = root.clone();
+        let th = thread::spawn(move || r2.cancel());
+        drop(child);
+        block_on(grandchild.cancelled_owned());
+        th.join().unwrap();
+    });
+}
