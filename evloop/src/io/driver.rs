@@ -96,7 +96,7 @@ fn unpack(token: Token) -> (usize, u32) {
 
 /// The error every operation on a resource returns once its reactor is gone.
 pub(crate) fn shutdown_error() -> io::Error {
-    io::Error::new(io::ErrorKind::Other, "the I/O driver has shut down")
+    io::Error::other("the I/O driver has shut down")
 }
 
 /// Owned by the thread that parks.
@@ -141,8 +141,7 @@ impl Slab {
             return Ok(index);
         }
         if self.entries.len() > INDEX_MASK {
-            return Err(io::Error::new(
-                io::ErrorKind::Other,
+            return Err(io::Error::other(
                 "the I/O driver has reached its maximum number of registered resources",
             ));
         }
@@ -266,13 +265,11 @@ impl Handle {
     pub(crate) fn current() -> io::Result<Handle> {
         match crate::context::with_driver(|d| d.io.clone()) {
             Some(Some(handle)) => Ok(handle),
-            Some(None) => Err(io::Error::new(
-                io::ErrorKind::Other,
+            Some(None) => Err(io::Error::other(
                 "the current evloop runtime has I/O disabled: call `enable_io()` (or \
                  `enable_all()`) on the runtime `Builder`",
             )),
-            None => Err(io::Error::new(
-                io::ErrorKind::Other,
+            None => Err(io::Error::other(
                 "there is no reactor running: this must be called from within an evloop \
                  runtime (inside `block_on`, a spawned task, or after `Runtime::enter`)",
             )),
