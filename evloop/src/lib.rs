@@ -44,6 +44,7 @@ pub mod fs;
 pub mod io;
 pub mod net;
 pub mod runtime;
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;

@@ -219,3 +219,26 @@ fn no_runtime_or_no_io_is_reported_with_the_fix() {
     let msg = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(msg.contains("enable_io"), "{msg}");
 }
+
+#[test]
+fn host_names_resolve_off_the_runtime_thread() {
+    rt().block_on(async {
+        let listener = TcpListener::bind("localhost:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let addrs: Vec<_> = evloop::net::lookup_host(("localhost", port))
+            .await
+            .unwrap()
+            .collect();
+        assert!(addrs
+            .iter()
+            .all(|a| a.ip().is_loopback() && a.port() == port));
+        // Tries each address of "localhost" until one accepts.
+        let client = TcpStream::connect(format!("localhost:{port}"))
+            .await
+            .unwrap();
+        let (_server, peer) = listener.accept().await.unwrap();
+        assert_eq!(peer, client.local_addr().unwrap());
+        let err = evloop::net::lookup_host("no-such-host.invalid:80").await;
+        assert!(err.is_err());
+    });
+}

@@ -85,6 +85,20 @@ impl Registration {
         Poll::Ready(Ok(event))
     }
 
+    /// Like `poll_ready` without spending coop budget: for wakers that run
+    /// inside the reactor rather than in a task.
+    pub(crate) fn poll_ready_uncounted(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        let event = ready!(self.shared.poll_ready(cx, direction));
+        if event.is_shutdown {
+            return Poll::Ready(Err(shutdown_error()));
+        }
+        Poll::Ready(Ok(event))
+    }
+
     /// Waits for `direction`, runs `f`, and on `WouldBlock` clears readiness
     /// and waits again (rule 2).
     pub(crate) fn poll_io<R>(

@@ -458,7 +458,9 @@ mod loom_tests {
                 let io = io.clone();
                 let has_data = has_data.clone();
                 thread::spawn(move || {
-                    has_data.store(true, SeqCst);
+                    // The "socket" gets data (an RMW: loom may reorder a
+                    // plain store before an earlier-executed swap).
+                    has_data.swap(true, SeqCst);
                     io.set_readiness(1, Ready::READABLE);
                 })
             };

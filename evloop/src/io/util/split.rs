@@ -73,9 +73,10 @@ impl<T> ReadHalf<T> {
             "unrelated `split::WriteHalf` passed to `unsplit`"
         );
         drop(wr);
-        let inner = Arc::try_unwrap(self.inner)
-            .ok()
-            .expect("`ReadHalf` and `WriteHalf` are the only owners");
+        let inner = match Arc::try_unwrap(self.inner) {
+            Ok(inner) => inner,
+            Err(_) => unreachable!("`ReadHalf` and `WriteHalf` are the only owners"),
+        };
         *Pin::into_inner(inner.into_inner())
     }
 }

@@ -58,7 +58,10 @@ fn reunite(read: OwnedReadHalf, mut write: OwnedWriteHalf) -> Result<TcpStream, 
     }
     write.shutdown_on_drop = false;
     drop(write);
-    Ok(Arc::try_unwrap(read.inner).expect("the two halves are the only owners"))
+    Ok(match Arc::try_unwrap(read.inner) {
+        Ok(stream) => stream,
+        Err(_) => unreachable!("the two halves are the only owners"),
+    })
 }
 
 impl OwnedReadHalf {
