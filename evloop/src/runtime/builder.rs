@@ -307,8 +307,9 @@ impl Builder {
         }
     }
 
-    fn driver_cfg(&self) -> driver::Cfg {
+    fn driver_cfg(&self, workers: usize) -> driver::Cfg {
         driver::Cfg {
+            workers,
             enable_io: self.enable_io,
             enable_time: self.enable_time,
             enable_pause_time: self.kind == Kind::CurrentThread,
@@ -318,7 +319,7 @@ impl Builder {
     }
 
     fn build_current_thread(&mut self) -> io::Result<Runtime> {
-        let (driver, driver_handle) = Driver::new(&self.driver_cfg())?;
+        let (driver, driver_handle) = Driver::new(&self.driver_cfg(1))?;
         let config = current_thread::Config {
             event_interval: self.event_interval,
             global_queue_interval: self.global_queue_interval.unwrap_or(31),
@@ -342,7 +343,7 @@ impl Builder {
         let num_workers = self
             .worker_threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let (driver, driver_handle) = Driver::new(&self.driver_cfg())?;
+        let (driver, driver_handle) = Driver::new(&self.driver_cfg(num_workers))?;
         let config = multi_thread::Config {
             event_interval: self.event_interval,
             global_queue_interval: self.global_queue_interval.unwrap_or(31),

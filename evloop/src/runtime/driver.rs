@@ -62,6 +62,8 @@ pub(crate) struct Cfg {
     pub(crate) enable_pause_time: bool,
     pub(crate) start_paused: bool,
     pub(crate) nevents: usize,
+    /// Scheduler workers (each owns a queue of lazily armed timers).
+    pub(crate) workers: usize,
 }
 
 impl Driver {
@@ -81,7 +83,7 @@ impl Driver {
         let (time_driver, time_handle) = if cfg.enable_time {
             let waker = unpark.clone();
             let (driver, handle) =
-                time::Driver::new(clock.clone(), Arc::new(move || waker.unpark()));
+                time::Driver::new(clock.clone(), Arc::new(move || waker.unpark()), cfg.workers);
             (Some(driver), Some(handle))
         } else {
             (None, None)
@@ -141,6 +143,25 @@ impl IoStack {
 }
 
 impl Handle {
+    /// Makes this thread the runner of worker `index` for the time driver
+    /// (its timers are armed lazily, see `time::queue`) until the guard
+    /// drops. The caller must be the only thread running that worker.
+    pub(crate) fn enter_worker(&self, index: usize) -> Option<time::WorkerGuard> {
+        // SAFETY: the scheduler runs each worker on one thread at a time
+        // (caller).
+        self.time.as_ref().map(|t| unsafe { t.enter_worker(index) })
+    }
+
+    /// Moves the timers this worker armed lazily into the timer wheel: all
+    /// of them if `blocking` (call before sleeping outside the driver),
+    /// otherwise only if one may be due (call on a busy tick). Returns true
+    /// if that fired a timer, which woke a task: do not sleep then.
+    pub(crate) fn flush_timers(&self, blocking: bool) -> bool {
+        self.time
+            .as_ref()
+            .is_some_and(|t| t.flush_current(blocking))
+    }
+
     /// Wakes the thread parked on this driver (or makes its next park return
     /// at once). Safe to call from any thread, at any time.
     pub(crate) fn unpark(&self) {

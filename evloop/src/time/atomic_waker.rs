@@ -103,6 +103,21 @@ impl AtomicWaker {
         drop(old);
     }
 
+    /// Stores `waker` without the protocol: for a cell no other thread can
+    /// reach yet.
+    ///
+    /// # Safety
+    ///
+    /// No other thread accesses this cell until the caller publishes it with
+    /// a `Release` store (or stronger) that the next accessor acquires.
+    pub(crate) unsafe fn set_unshared(&self, waker: &Waker) {
+        // SAFETY: exclusive access (caller); the state word stays WAITING.
+        let old = self
+            .slot
+            .with_mut(|slot| unsafe { (*slot).replace(waker.clone()) });
+        drop(old);
+    }
+
     /// Moves the stored waker out, if the slot is free (rule 4). The caller
     /// must have published its condition before calling (rule 5).
     pub(crate) fn take(&self) -> Option<Waker> {

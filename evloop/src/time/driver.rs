@@ -25,19 +25,30 @@
 //!    (`limit == None`), auto-advance is not inhibited and a timer is linked,
 //!    the driver moves the clock to that timer's tick, polls the I/O stack
 //!    without blocking, then fires as usual.
-//! 4. Shutdown sets `is_shutdown` and fires every linked timer with the
-//!    `SHUTDOWN` flag; a timer registered afterwards is fired the same way at
-//!    once. Polling a `SHUTDOWN` timer panics ("the timer driver has shut
-//!    down").
+//! 4. Shutdown sets `is_shutdown` and fires every linked or queued timer
+//!    with the `SHUTDOWN` flag; a timer registered afterwards is fired the
+//!    same way at once. Polling a `SHUTDOWN` timer panics ("the timer driver
+//!    has shut down").
+//! 5. Lazy arming (see `time::queue`): each scheduler worker owns one queue.
+//!    Before the driver parks it flushes the parking thread's queue: all of
+//!    it if it may block, only if something may be due if it just polls
+//!    (`limit == Some(ZERO)`). A worker that sleeps on its own condvar
+//!    flushes through [`Handle::flush_current`] first. `process` (used by
+//!    `advance`) flushes the calling thread's queue too, so a paused-time
+//!    jump sees every armed timer.
 
 use std::fmt;
 use std::ptr::NonNull;
 use std::task::Waker;
 use std::time::{Duration, Instant as StdInstant};
 
+use crate::loom::sync::atomic::AtomicBool;
+use crate::loom::sync::atomic::Ordering::{Acquire, Release};
+use crate::loom::sync::MutexGuard;
 use crate::loom::sync::{Arc, Mutex};
 use crate::time::clock::Clock;
 use crate::time::entry::{self, TimerShared};
+use crate::time::queue::{self, Queue, QUEUE_LEN};
 use crate::time::wheel::Wheel;
 use crate::time::Unpark;
 
@@ -59,6 +70,10 @@ struct Inner {
     start: StdInstant,
     unpark: Unpark,
     locked: Mutex<Locked>,
+    /// A lock-free copy of `Locked::is_shutdown` for `Handle::queue`.
+    is_shutdown: AtomicBool,
+    /// One per scheduler worker (rule 5).
+    queues: Box<[Queue]>,
 }
 
 struct Locked {
@@ -70,7 +85,9 @@ struct Locked {
 }
 
 impl Driver {
-    pub(crate) fn new(clock: Clock, unpark: Unpark) -> (Driver, Handle) {
+    /// A driver for a scheduler with `workers` workers (each gets a queue).
+    pub(crate) fn new(clock: Clock, unpark: Unpark, workers: usize) -> (Driver, Handle) {
+        let workers = u16::try_from(workers).expect("too many workers for the timer driver");
         let start = clock.now();
         let handle = Handle {
             inner: Arc::new(Inner {
@@ -82,6 +99,8 @@ impl Driver {
                     parked_until: None,
                     is_shutdown: false,
                 }),
+                is_shutdown: AtomicBool::new(false),
+                queues: (0..workers).map(Queue::new).collect(),
             }),
         };
         (Driver { _private: () }, handle)
@@ -96,6 +115,11 @@ impl Driver {
         park_io: &mut dyn FnMut(Option<Duration>),
     ) {
         let inner = &*handle.inner;
+        // Rule 5. A timer fired by the flush woke a task: do not block.
+        let mut limit = limit;
+        if handle.flush_current(limit != Some(Duration::ZERO)) {
+            limit = Some(Duration::ZERO);
+        }
         let mut locked = inner.locked.lock();
         let next = locked.wheel.next_deadline();
 
@@ -142,6 +166,22 @@ impl Driver {
         let mut wakers = WakeList::new();
         let mut locked = inner.locked.lock();
         locked.is_shutdown = true;
+        inner.is_shutdown.store(true, Release);
+        for q in inner.queues.iter() {
+            let mut cursor = 0;
+            // SAFETY: lock held; every slot (queue rule 3: shutdown drains
+            // all of them, the owners' fill levels do not matter any more).
+            while let Some(entry) = unsafe { q.take_next(&mut cursor, QUEUE_LEN) } {
+                // SAFETY: taken from a slot, so alive and ours (queue rules
+                // 1 and 2); lock held.
+                wakers.push(unsafe { entry.as_ref() }.fire(true));
+                if wakers.is_full() {
+                    drop(locked);
+                    wakers.wake_all();
+                    locked = inner.locked.lock();
+                }
+            }
+        }
         // SAFETY: lock held.
         while let Some(entry) = unsafe { locked.wheel.pop_any() } {
             // SAFETY: it was linked, so alive (entry rule 5); lock held.
@@ -163,9 +203,104 @@ impl Handle {
     }
 
     /// Fires every timer due at the clock's current time (used after the
-    /// clock was advanced by hand).
+    /// clock was advanced by hand), including those armed lazily on this
+    /// thread (rule 5).
     pub(crate) fn process(&self) {
+        let _ = self.flush_current(true);
         self.inner.process();
+    }
+
+    /// Makes this thread the owner of worker `index`'s queue (rule 5) until
+    /// the guard drops.
+    ///
+    /// # Panics
+    ///
+    /// If `index` is not a worker of this driver.
+    ///
+    /// # Safety
+    ///
+    /// No other thread runs worker `index` (owns its queue) meanwhile.
+    pub(crate) unsafe fn enter_worker(&self, index: usize) -> WorkerGuard {
+        let q = &self.inner.queues[index];
+        WorkerGuard {
+            // SAFETY: exclusive (caller); the handle stored next to the
+            // guard keeps the queue alive, and is dropped after it.
+            enter: unsafe { queue::enter(q) },
+            _handle: self.clone(),
+        }
+    }
+
+    /// The queue this thread owns, if it is one of this driver's.
+    #[inline]
+    fn current_queue(&self) -> Option<&Queue> {
+        let q = queue::current();
+        if self.inner.queues.as_ptr_range().contains(&q) {
+            // SAFETY: `q` points into our own queue array, alive as long as
+            // `self`; this thread owns it (`queue::enter`).
+            Some(unsafe { &*q })
+        } else {
+            None
+        }
+    }
+
+    /// Moves this thread's lazily armed timers into the wheel (rule 5): all
+    /// of them if `blocking` (the worker is about to sleep), otherwise only
+    /// if one of them may be due now. Returns true if that fired a timer
+    /// (and so woke a task: the caller must not sleep before running it).
+    pub(crate) fn flush_current(&self, blocking: bool) -> bool {
+        let Some(q) = self.current_queue() else {
+            return false;
+        };
+        // SAFETY: this thread owns `q` (`current_queue`).
+        unsafe {
+            if q.is_empty() || !(blocking || q.may_be_due(self.inner.clock.now())) {
+                return false;
+            }
+            self.inner.flush_queue(q) > 0
+        }
+    }
+
+    /// Arms `entry` lazily in this thread's queue, if the thread runs one of
+    /// this driver's workers (and the driver still runs). Stores `waker` as
+    /// the entry's first waker. Returns the queue and slot.
+    ///
+    /// # Safety
+    ///
+    /// As [`Handle::register`]; also, `entry` was never armed (it is in no
+    /// slot and no list, and no other thread can reach it).
+    #[inline]
+    pub(crate) unsafe fn queue(
+        &self,
+        entry: NonNull<TimerShared>,
+        waker: &Waker,
+    ) -> Option<(u16, u8)> {
+        let q = self.current_queue()?;
+        // Queue rule 4.
+        if self.inner.is_shutdown.load(Acquire) {
+            return None;
+        }
+        // SAFETY: alive and unpublished (caller).
+        let shared = unsafe { entry.as_ref() };
+        // SAFETY: unpublished (caller): entry rule 6.
+        unsafe { shared.set_first_waker(waker) };
+        let deadline = shared.deadline();
+        loop {
+            // SAFETY: this thread owns `q`; the entry qualifies (caller).
+            match unsafe { q.push(entry, deadline) } {
+                queue::Push::Queued(slot) => return Some((q.index(), slot)),
+                queue::Push::Full => {
+                    // SAFETY: this thread owns `q`.
+                    let _ = unsafe { self.inner.flush_queue(q) };
+                }
+            }
+        }
+    }
+
+    /// Takes a lazily armed entry back out of its slot (queue rule 2).
+    /// False if a flusher took it first.
+    #[inline]
+    pub(crate) fn unqueue(&self, queue: u16, slot: u8, entry: NonNull<TimerShared>) -> bool {
+        self.inner.queues[queue as usize].remove(slot, entry)
     }
 
     /// The tick the wheel must be polled at next (tests).
@@ -192,6 +327,8 @@ impl Handle {
             // SAFETY: lock held; PENDING means linked (entry rule 3).
             unsafe { locked.wheel.remove(entry) };
         }
+        // SAFETY: owner with the lock held (entry rule 7).
+        unsafe { shared.set_deadline(deadline) };
         let waker = if locked.is_shutdown {
             shared.fire(true)
         } else {
@@ -241,6 +378,73 @@ impl Handle {
 }
 
 impl Inner {
+    /// Moves every live entry of `q` into the wheel (or fires it, if due or
+    /// shut down), then marks `q` empty (queue rule 3). Returns how many
+    /// timers fired.
+    ///
+    /// # Safety
+    ///
+    /// This thread owns `q`.
+    unsafe fn flush_queue(&self, q: &Queue) -> usize {
+        // SAFETY: owner (caller).
+        let len = unsafe { q.len() };
+        let mut wakers = WakeList::new();
+        let mut fired = 0;
+        let mut unpark = false;
+        let mut cursor = 0;
+        let mut locked = self.locked.lock();
+        // SAFETY: lock held.
+        while let Some(entry) = unsafe { q.take_next(&mut cursor, len) } {
+            // SAFETY: taken out of a slot under the lock: alive, ours until
+            // we link or fire it (queue rules 1 and 2).
+            let shared = unsafe { entry.as_ref() };
+            if locked.is_shutdown {
+                fired += 1;
+                wakers.push(shared.fire(true));
+            } else {
+                let tick = self.deadline_to_tick(shared.deadline());
+                // SAFETY: lock held; in no list (queue rule 1); its owner
+                // cancels it before freeing it (entry rule 5).
+                match unsafe { locked.wheel.insert(entry, tick) } {
+                    Ok(()) => {
+                        shared.set_state(entry::PENDING);
+                        if locked.parked_until.is_some_and(|until| tick < until) {
+                            locked.parked_until = Some(tick);
+                            unpark = true;
+                        }
+                    }
+                    Err(()) => {
+                        fired += 1;
+                        wakers.push(shared.fire(false));
+                    }
+                }
+            }
+            if wakers.is_full() {
+                locked = self.relock(locked, &mut wakers);
+            }
+        }
+        // SAFETY: owner, every slot below `len` was emptied above.
+        unsafe { q.reset() };
+        drop(locked);
+        if unpark {
+            // Rule 2: the sleeping driver must recompute its timeout.
+            (self.unpark)();
+        }
+        wakers.wake_all();
+        fired
+    }
+
+    /// Wakes a full batch outside the lock, then locks again.
+    fn relock<'a>(
+        &'a self,
+        locked: MutexGuard<'a, Locked>,
+        wakers: &mut WakeList,
+    ) -> MutexGuard<'a, Locked> {
+        drop(locked);
+        wakers.wake_all();
+        self.locked.lock()
+    }
+
     fn deadline_to_tick(&self, deadline: StdInstant) -> u64 {
         let since = deadline.saturating_duration_since(self.start);
         // Round up: never fire early. (u64 arithmetic: a u128 division
@@ -318,6 +522,21 @@ impl WakeList {
             }
         }
         self.len = 0;
+    }
+}
+
+/// Keeps this thread the owner of a worker's timer queue (rule 5).
+pub(crate) struct WorkerGuard {
+    /// Dropped first: clears the thread's queue before the handle goes.
+    enter: queue::EnterGuard,
+    _handle: Handle,
+}
+
+impl fmt::Debug for WorkerGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkerGuard")
+            .field("enter", &self.enter)
+            .finish_non_exhaustive()
     }
 }
 

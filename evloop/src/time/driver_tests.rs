@@ -33,6 +33,7 @@ fn driver(paused: bool) -> (Driver, Handle, Arc<Counter>) {
         Arc::new(move || {
             u.0.fetch_add(1, SeqCst);
         }),
+        1,
     );
     (d, h, unparks)
 }
@@ -173,7 +174,11 @@ fn many_entries_fire_in_batches() {
 fn insert_from_other_thread_unparks_sleeping_driver() {
     let mut park_thread = ParkThread::new();
     let unpark = park_thread.unpark();
-    let (mut d, h) = Driver::new(Clock::new(false, false), Arc::new(move || unpark.unpark()));
+    let (mut d, h) = Driver::new(
+        Clock::new(false, false),
+        Arc::new(move || unpark.unpark()),
+        1,
+    );
     let (_, w) = counting_waker();
     let mut far = entry(&h, Duration::from_secs(30));
     assert!(poll(&mut far, &w).is_pending());

@@ -4,20 +4,28 @@
 //! wheel can point at it without any allocation: arming a timer is linking
 //! the entry into a slot list, cancelling it is unlinking it, both O(1).
 //! The entry is split in two: the owner's private fields (driver handle,
-//! deadline, whether it was ever handed to the driver) and [`TimerShared`],
-//! the fields the driver thread also touches.
+//! whether it was ever armed, where it is queued) and [`TimerShared`], the
+//! fields the driver thread also touches.
+//!
+//! Arming is lazy on a scheduler worker: the first poll stores the entry in
+//! the worker's queue (see `time::queue`) without taking the driver lock,
+//! and the entry only reaches the wheel if it is still armed when the
+//! worker next visits the driver. Off a worker, the first poll links it in
+//! the wheel at once.
 //!
 //! # The shared state
 //!
 //! - `links` (`prev`, `next`, `when`, `level`, `slot`): the entry's place in
 //!   the wheel.
+//! - `deadline`: when the timer is due (an instant, rounded up to a tick
+//!   when it is linked).
 //! - `state`: one of `UNREGISTERED`, `PENDING`, `FIRING`, `FIRED`, plus the
 //!   `SHUTDOWN` flag.
 //! - `waker`: the waiting task's waker, an [`AtomicWaker`].
 //!
 //! | from           | to             | by                                   |
 //! |----------------|----------------|--------------------------------------|
-//! | `UNREGISTERED` | `PENDING`      | owner, first poll (`register`)       |
+//! | `UNREGISTERED` | `PENDING`      | owner, first poll (`register`), or a flusher moving it from a queue |
 //! | `PENDING`      | `UNREGISTERED` | owner, drop or reset (`cancel`)      |
 //! | `PENDING`      | `FIRING`       | driver, deadline reached             |
 //! | `FIRING`       | `FIRED`        | driver, after taking the waker       |
@@ -29,7 +37,8 @@
 //! 1. `links` is read and written only by a thread holding the driver lock
 //!    (i.e. through `&mut Wheel`).
 //! 2. Every write of `state` happens with the driver lock held; reads may be
-//!    lock-free (`Acquire`).
+//!    lock-free (`Acquire`). While the entry sits in a worker queue its state
+//!    stays `UNREGISTERED` (queue rule 1).
 //! 3. An entry is linked in the wheel if and only if its state is `PENDING`;
 //!    it is then in exactly one slot list (the one `links.level/slot` name).
 //! 4. The driver reaches an entry only through the wheel, with the lock held.
@@ -37,13 +46,20 @@
 //!    (the condition is published before the take: atomic-waker rule 5) and
 //!    stores `FIRED` (`Release`) as its *last* access to the entry; the waker
 //!    is woken after the lock is released.
-//! 5. The owner frees the entry (drops the `Sleep`) only after either seeing
-//!    `FIRED` with `Acquire` (the driver is done with it, rule 4), or taking
-//!    the lock and unlinking a `PENDING` entry (no pointer to it remains,
-//!    rule 3). `FIRING` is only ever visible outside the lock to lock-free
-//!    readers, who then take the lock and wait for the driver to finish.
+//! 5. The owner frees the entry (drops the `Sleep`) only after either taking
+//!    it back out of its queue slot (queue rule 2), seeing `FIRED` with
+//!    `Acquire` (the driver is done with it, rule 4), or taking the lock and
+//!    unlinking a `PENDING` entry (no pointer to it remains, rule 3).
+//!    `FIRING` is only ever visible outside the lock to lock-free readers,
+//!    who then take the lock and wait for the driver to finish.
 //! 6. Only the owner registers a waker (it holds `Pin<&mut>`), which is the
-//!    single-registrant rule of [`AtomicWaker`].
+//!    single-registrant rule of [`AtomicWaker`]. The first waker of a queued
+//!    entry is stored before the entry is published (no other thread can
+//!    see it yet), so arming costs no atomic read-modify-write but the
+//!    slot's.
+//! 7. `deadline` is written by the owner only, either with the driver lock
+//!    held or while the entry is in no queue slot; it is read by the owner,
+//!    or by a flusher (lock held) for an entry it took out of a slot.
 //!
 //! Rejected: a heap-allocated, reference-counted entry per timer (one
 //! allocation per `timeout`, and two atomic ops per clone); a slab of entries
@@ -88,6 +104,8 @@ pub(crate) struct Links {
 /// The fields of an entry that the driver thread touches.
 pub(crate) struct TimerShared {
     links: UnsafeCell<Links>,
+    /// Rule 7.
+    deadline: UnsafeCell<StdInstant>,
     state: AtomicU8,
     waker: AtomicWaker,
     _pinned: PhantomPinned,
@@ -100,8 +118,9 @@ unsafe impl Send for TimerShared {}
 unsafe impl Sync for TimerShared {}
 
 impl TimerShared {
-    pub(crate) fn new() -> TimerShared {
+    pub(crate) fn new(deadline: StdInstant) -> TimerShared {
         TimerShared {
+            deadline: UnsafeCell::new(deadline),
             links: UnsafeCell::new(Links {
                 prev: None,
                 next: None,
@@ -125,6 +144,39 @@ impl TimerShared {
     pub(crate) unsafe fn with_links<R>(&self, f: impl FnOnce(&mut Links) -> R) -> R {
         // SAFETY: exclusive access guaranteed by the caller (rule 1).
         self.links.with_mut(|links| f(unsafe { &mut *links }))
+    }
+
+    /// The deadline (rule 7: the caller is the owner, or a flusher holding
+    /// the lock for an entry it took out of a queue slot).
+    #[inline]
+    pub(crate) fn deadline(&self) -> StdInstant {
+        // SAFETY: rule 7 — no write can run concurrently with this read.
+        self.deadline.with(|d| unsafe { *d })
+    }
+
+    /// Sets the deadline.
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner, with the driver lock held or while the entry is
+    /// in no queue slot (rule 7).
+    #[inline]
+    pub(crate) unsafe fn set_deadline(&self, deadline: StdInstant) {
+        // SAFETY: rule 7 (caller).
+        self.deadline.with_mut(|d| unsafe { *d = deadline });
+    }
+
+    /// Stores the first waker of an entry that is not published yet
+    /// (rule 6).
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner before the entry is stored in a queue slot; the
+    /// entry was never armed.
+    #[inline]
+    pub(crate) unsafe fn set_first_waker(&self, waker: &Waker) {
+        // SAFETY: unpublished, so no other thread can reach the cell.
+        unsafe { self.waker.set_unshared(waker) };
     }
 
     #[inline]
@@ -174,70 +226,106 @@ impl fmt::Debug for TimerShared {
 /// A timer owned by a future (`Sleep`). Must be pinned before its first poll.
 pub(crate) struct TimerEntry {
     handle: Handle,
-    deadline: StdInstant,
-    /// Whether `shared` was ever handed to the driver (set on first poll).
-    registered: bool,
     shared: TimerShared,
+    /// `REGISTERED`, `QUEUED`.
+    flags: u8,
+    /// While `QUEUED`: the slot in queue `queue` the entry was stored in.
+    slot: u8,
+    queue: u16,
 }
+
+/// The entry was armed (polled) at least once.
+const REGISTERED: u8 = 0b01;
+/// The entry was stored in a worker queue and not taken back since (it may
+/// have been moved to the wheel by a flusher meanwhile).
+const QUEUED: u8 = 0b10;
 
 impl TimerEntry {
     pub(crate) fn new(handle: Handle, deadline: StdInstant) -> TimerEntry {
         TimerEntry {
             handle,
-            deadline,
-            registered: false,
-            shared: TimerShared::new(),
+            shared: TimerShared::new(deadline),
+            flags: 0,
+            slot: 0,
+            queue: 0,
         }
     }
 
     pub(crate) fn deadline(&self) -> StdInstant {
-        self.deadline
+        self.shared.deadline()
     }
 
     /// True once the driver fired the timer (and it was not reset since).
     pub(crate) fn is_elapsed(&self) -> bool {
-        self.registered && is_fired(self.shared.state())
+        self.flags & REGISTERED != 0 && is_fired(self.shared.state())
     }
 
-    fn shared_ptr(self: Pin<&mut Self>) -> NonNull<TimerShared> {
-        NonNull::from(&self.shared)
+    /// Takes the entry back out of its queue slot, if it is still there.
+    /// Returns true if it was (the entry is then unreachable by the driver).
+    #[inline]
+    fn unqueue(&mut self) -> bool {
+        if self.flags & QUEUED == 0 {
+            return false;
+        }
+        self.flags &= !QUEUED;
+        // A flusher that took the entry set its state first thing (under
+        // the lock): skip the CAS that would fail anyway.
+        self.shared.state() == UNREGISTERED
+            && self
+                .handle
+                .unqueue(self.queue, self.slot, NonNull::from(&self.shared))
     }
 
-    /// Moves the deadline. If the entry was already handed to the driver it
-    /// is re-linked at once (and fires at once if `deadline` has passed);
-    /// otherwise it is linked on the next poll.
-    pub(crate) fn reset(mut self: Pin<&mut Self>, deadline: StdInstant) {
-        // SAFETY: `deadline` is not structurally pinned; `shared` is not moved.
-        unsafe { self.as_mut().get_unchecked_mut() }.deadline = deadline;
-        if self.registered {
-            let ptr = self.as_mut().shared_ptr();
+    /// Moves the deadline. If the entry was already armed it is re-linked at
+    /// once (and fires at once if `deadline` has passed); otherwise it is
+    /// armed on the next poll.
+    pub(crate) fn reset(self: Pin<&mut Self>, deadline: StdInstant) {
+        // SAFETY: only `shared` is structurally pinned, and it is not moved.
+        let this = unsafe { self.get_unchecked_mut() };
+        this.unqueue();
+        let ptr = NonNull::from(&this.shared);
+        if this.flags & REGISTERED != 0 {
             // SAFETY: the entry is pinned and `Drop` cancels it, so it stays
             // valid while linked (entry rule 5); only the owner registers.
-            unsafe { self.handle.register(ptr, deadline) };
+            // `register` writes the deadline under the lock (rule 7).
+            unsafe { this.handle.register(ptr, deadline) };
+        } else {
+            // SAFETY: never armed, so in no slot (rule 7).
+            unsafe { this.shared.set_deadline(deadline) };
         }
     }
 
-    /// Polls for the deadline: links the entry on first call, then waits for
+    /// Polls for the deadline: arms the entry on first call, then waits for
     /// the driver to fire it.
     ///
     /// # Panics
     ///
     /// If the timer driver has shut down.
     #[track_caller]
-    pub(crate) fn poll_elapsed(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if !self.registered {
-            let ptr = self.as_mut().shared_ptr();
-            // SAFETY: pinned, cancelled on drop (entry rule 5), owner only.
-            unsafe { self.handle.register(ptr, self.deadline) };
-            // SAFETY: `registered` is not structurally pinned.
-            unsafe { self.as_mut().get_unchecked_mut() }.registered = true;
+    #[inline]
+    pub(crate) fn poll_elapsed(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: only `shared` is structurally pinned, and it is not moved.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.flags & REGISTERED == 0 {
+            this.flags |= REGISTERED;
+            let ptr = NonNull::from(&this.shared);
+            // SAFETY: pinned, taken back or cancelled on drop (entry rule 5),
+            // owner only, never armed before (so in no slot or list).
+            if let Some((queue, slot)) = unsafe { this.handle.queue(ptr, cx.waker()) } {
+                this.flags |= QUEUED;
+                this.queue = queue;
+                this.slot = slot;
+                return Poll::Pending;
+            }
+            // SAFETY: as above.
+            unsafe { this.handle.register(ptr, this.shared.deadline()) };
         }
-        if let Some(ready) = self.check_fired() {
+        if let Some(ready) = this.check_fired() {
             return ready;
         }
         // Atomic-waker rule 5: register, then check again.
-        self.shared.waker.register(cx.waker());
-        self.check_fired().unwrap_or(Poll::Pending)
+        this.shared.waker.register(cx.waker());
+        this.check_fired().unwrap_or(Poll::Pending)
     }
 
     #[track_caller]
@@ -254,8 +342,12 @@ impl TimerEntry {
 }
 
 impl Drop for TimerEntry {
+    #[inline]
     fn drop(&mut self) {
-        if self.registered {
+        if self.unqueue() {
+            return;
+        }
+        if self.flags & REGISTERED != 0 {
             // SAFETY: entry rule 5 — `cancel` returns only once the driver can
             // no longer reach the entry.
             unsafe { self.handle.cancel(NonNull::from(&self.shared)) };
@@ -266,8 +358,8 @@ impl Drop for TimerEntry {
 impl fmt::Debug for TimerEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TimerEntry")
-            .field("deadline", &self.deadline)
-            .field("registered", &self.registered)
+            .field("deadline", &self.deadline())
+            .field("armed", &(self.flags & REGISTERED != 0))
             .field("state", &self.shared.state())
             .finish()
     }

@@ -27,7 +27,7 @@ fn setup() -> (
     std::sync::Arc<Counter>,
     Waker,
 ) {
-    let (driver, handle) = Driver::new(Clock::new(true, true), std::sync::Arc::new(|| {}));
+    let (driver, handle) = Driver::new(Clock::new(true, true), std::sync::Arc::new(|| {}), 1);
     let counter = std::sync::Arc::new(Counter(AtomicUsize::new(0)));
     let waker = Waker::from(counter.clone());
     let mut entry = Box::pin(TimerEntry::new(

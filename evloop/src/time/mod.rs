@@ -21,10 +21,23 @@
 //! # }
 //! ```
 //!
+//! A timer polled on a scheduler worker is armed lazily: it goes into the
+//! worker's own queue without taking the driver lock, and moves to the wheel
+//! only if it is still armed when the worker next visits the driver (so the
+//! usual timeout, cancelled within a few polls, never touches the wheel).
+//! Timers never fire early: deadlines are rounded up to the next
+//! millisecond tick. They may fire late by the time the arming worker takes
+//! to reach its next driver visit (at most `event_interval` polls while it
+//! is busy; before it sleeps otherwise).
+//!
+//! Shutdown: when the runtime shuts down, every timer (linked or queued)
+//! fires with a shutdown flag, and polling it afterwards panics.
+//!
 //! Layout: `clock` (real or paused time), `driver` (the wheel behind a lock,
-//! what the scheduler parks on), `wheel/` (the data structure), `entry`
-//! (the per-timer state shared with the driver), `atomic_waker`, and the
-//! public futures `sleep`, `timeout`, `interval`.
+//! what the scheduler parks on), `queue` (the per-worker queues of lazily
+//! armed timers), `wheel/` (the data structure), `entry` (the per-timer
+//! state shared with the driver), `atomic_waker`, and the public futures
+//! `sleep`, `timeout`, `interval`.
 
 mod atomic_waker;
 mod clock;
@@ -33,6 +46,7 @@ mod entry;
 pub mod error;
 mod instant;
 mod interval;
+mod queue;
 mod sleep;
 mod timeout;
 mod wheel;
@@ -43,7 +57,7 @@ mod driver_tests;
 mod loom_tests;
 
 pub(crate) use clock::Clock;
-pub(crate) use driver::{Driver, Handle};
+pub(crate) use driver::{Driver, Handle, WorkerGuard};
 
 pub use clock::{advance, pause, resume};
 pub use instant::Instant;

@@ -461,7 +461,11 @@ impl<'a> CoreGuard<'a> {
     fn enter<R>(&self, f: impl FnOnce(Box<Core>, &Context) -> (Box<Core>, R)) -> R {
         let cx = self.cx();
         let core = cx.core.borrow_mut().take().expect("scheduler core missing");
+        // This thread holds the core, so it is the loop's only runner: it
+        // owns the time driver's queue of lazily armed timers meanwhile.
+        let timers = self.handle.driver.enter_worker(0);
         let (core, ret) = context::set_scheduler(&self.context, || f(core, cx));
+        drop(timers);
         *cx.core.borrow_mut() = Some(core);
         ret
     }

@@ -189,7 +189,9 @@ mod tests {
         fn new(n: usize) -> Harness {
             Harness {
                 wheel: Wheel::new(),
-                entries: (0..n).map(|_| Box::pin(TimerShared::new())).collect(),
+                entries: (0..n)
+                    .map(|_| Box::pin(TimerShared::new(std::time::Instant::now())))
+                    .collect(),
             }
         }
         fn ptr(&self, i: usize) -> NonNull<TimerShared> {

@@ -121,6 +121,9 @@ pub(super) fn launch(handle: &Arc<Handle>, core: Box<Core>) -> std::io::Result<(
 fn run(handle: &Arc<Handle>, core: Box<Core>) {
     let _current = context::set_current(&scheduler::Handle::MultiThread(handle.clone()));
     let _rt = context::enter_runtime(true);
+    // This thread is the only runner of this core: it owns the core's queue
+    // of lazily armed timers.
+    let _timers = handle.driver.enter_worker(core.index);
     let cx = scheduler::Context::MultiThread(Context {
         handle: handle.clone(),
         core: RefCell::new(None),
@@ -205,6 +208,9 @@ impl Context {
     fn maintenance(&self, mut core: Box<Core>) -> Box<Core> {
         let mut park = core.park.take().expect("parker missing");
         *self.core.borrow_mut() = Some(core);
+        // Timers armed here that may be due go to the wheel, even if another
+        // worker holds the driver.
+        let _ = self.handle.driver.flush_timers(false);
         park.park_timeout_zero(&self.handle.driver);
         core = self.take_core();
         core.park = Some(park);
@@ -231,7 +237,12 @@ impl Context {
             let index = core.index;
             handle.shared.config.hooks.park(index, 0);
             *self.core.borrow_mut() = Some(core);
-            park.park(&handle.driver);
+            // Timers armed here must be in the wheel before this worker
+            // sleeps, wherever it sleeps. If that fired one, a task was
+            // woken: look for it instead of sleeping.
+            if !handle.driver.flush_timers(true) {
+                park.park(&handle.driver);
+            }
             core = self.take_core();
             core.park = Some(park);
             handle.shared.config.hooks.unpark(index);

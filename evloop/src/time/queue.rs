@@ -1,0 +1,266 @@
+//! Lazily armed timers: one queue per scheduler worker of timers that were
+//! polled but are not yet in the wheel.
+//!
+//! Most timeouts are cancelled long before they fire, usually before the
+//! worker that armed them goes to sleep. So arming a timer from a worker
+//! does not take the driver lock: the entry is stored in a slot of the
+//! worker's queue (one `Release` store), and cancelling it takes it back out
+//! (one CAS on the slot). Only the timers still armed when the worker next
+//! visits the driver are moved into the wheel, under the lock, in one batch.
+//!
+//! # Ownership
+//!
+//! A queue has one *owner* at a time: the thread running its worker (a
+//! multi-thread worker thread, or the thread holding the current-thread
+//! core), which installed it with [`enter`]. Only the owner pushes, and only
+//! the owner touches `owner` (the fill level and the earliest deadline).
+//! Anyone may take an entry out of a slot, with a CAS or a swap.
+//!
+//! # Rules
+//!
+//! 1. A slot holds null or a pointer to a live, pinned entry whose state is
+//!    `UNREGISTERED` and which is in no wheel list. The owner stores the
+//!    pointer (`Release`) only once the entry's deadline and waker are
+//!    written; nothing else stores a non-null pointer.
+//! 2. Whoever moves a slot from the entry's pointer to null owns the entry's
+//!    next step: the entry's owner (a successful CAS in `remove`, the entry
+//!    is then unreachable and may be freed) or a *flusher* (a swap, with the
+//!    driver lock held, after which it links the entry in the wheel or fires
+//!    it, still under the lock). An owner whose CAS fails therefore takes the
+//!    driver lock before it looks at the entry again: the flusher is done.
+//! 3. Flushing: the owner moves every live entry to the wheel when it is
+//!    about to block in the driver or on its condvar, when one of its
+//!    entries may be due (`earliest <= now`) at a non-blocking visit of the
+//!    driver (every `event_interval` polls), and when the queue is full;
+//!    then it resets the fill level. Driver shutdown drains every slot of
+//!    every queue (firing the entries with the shutdown flag).
+//! 4. Nothing is pushed once the driver is shut down (`push` checks the
+//!    flag; the runtime shuts the driver down only from an owner thread or
+//!    after every worker stopped polling).
+//!
+//! So a timer armed on a worker reaches the wheel before that worker sleeps,
+//! and a due one fires at the worker's next visit of the driver: a worker
+//! stuck inside one long poll delays the timers it armed since its last
+//! visit (as it delays the tasks in its run queue). Timers armed off a
+//! worker (a `block_on` thread waiting for the core, a blocking thread) go
+//! straight to the wheel.
+//!
+//! Rejected: a lock per queue (two more atomic RMWs per timer); an intrusive
+//! list per queue (a cancel from another thread cannot unlink safely without
+//! a lock).
+
+use std::cell::Cell;
+use std::fmt;
+use std::ptr::{self, NonNull};
+use std::time::Instant as StdInstant;
+
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::AtomicPtr;
+use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use crate::time::entry::TimerShared;
+
+/// Slots per queue. A full queue is flushed, so this bounds the batch.
+#[cfg(not(loom))]
+pub(crate) const QUEUE_LEN: usize = 256;
+#[cfg(loom)]
+pub(crate) const QUEUE_LEN: usize = 2;
+
+/// One worker's queue. Aligned so that two workers' queues never share a
+/// cache line.
+#[repr(align(128))]
+pub(crate) struct Queue {
+    /// Index in the driver's queue array (stored in the entries).
+    index: u16,
+    slots: [AtomicPtr<TimerShared>; QUEUE_LEN],
+    owner: UnsafeCell<OwnerState>,
+}
+
+/// The owner's bookkeeping (ownership rule).
+struct OwnerState {
+    /// Slots `len..` are null and unused since the last flush.
+    len: usize,
+    /// The earliest deadline pushed since the last flush.
+    earliest: Option<StdInstant>,
+}
+
+// SAFETY: `slots` are atomics; `owner` is only touched by the queue's
+// current owner, one thread at a time (ownership rule, `enter`).
+unsafe impl Send for Queue {}
+// SAFETY: as above.
+unsafe impl Sync for Queue {}
+
+/// What `push` says.
+pub(crate) enum Push {
+    /// Stored in this slot.
+    Queued(u8),
+    /// The queue is full: flush it, then push again.
+    Full,
+}
+
+impl Queue {
+    pub(crate) fn new(index: u16) -> Queue {
+        Queue {
+            index,
+            slots: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
+            owner: UnsafeCell::new(OwnerState {
+                len: 0,
+                earliest: None,
+            }),
+        }
+    }
+
+    pub(crate) fn index(&self) -> u16 {
+        self.index
+    }
+
+    /// Stores `entry` in the next free slot (rule 1).
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner; `entry` is pinned, `UNREGISTERED`, in no wheel
+    /// list and no slot, and its owner calls [`Queue::remove`] (and, if that
+    /// fails, the driver's cancel) before freeing it.
+    pub(crate) unsafe fn push(&self, entry: NonNull<TimerShared>, deadline: StdInstant) -> Push {
+        // SAFETY: owner only (caller).
+        self.owner.with_mut(|owner| unsafe {
+            let owner = &mut *owner;
+            if owner.len == QUEUE_LEN {
+                return Push::Full;
+            }
+            let slot = owner.len;
+            owner.len += 1;
+            if owner.earliest.is_none_or(|e| deadline < e) {
+                owner.earliest = Some(deadline);
+            }
+            self.slots[slot].store(entry.as_ptr(), Release);
+            Push::Queued(slot as u8)
+        })
+    }
+
+    /// Takes `entry` back out of `slot`. False if a flusher took it first
+    /// (rule 2: take the driver lock before touching the entry again).
+    pub(crate) fn remove(&self, slot: u8, entry: NonNull<TimerShared>) -> bool {
+        self.slots[slot as usize]
+            .compare_exchange(entry.as_ptr(), ptr::null_mut(), AcqRel, Relaxed)
+            .is_ok()
+    }
+
+    /// Whether an entry pushed since the last flush may be due at `now`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner.
+    pub(crate) unsafe fn may_be_due(&self, now: StdInstant) -> bool {
+        // SAFETY: owner only (caller).
+        self.owner
+            .with(|owner| unsafe { (*owner).earliest.is_some_and(|e| e <= now) })
+    }
+
+    /// Whether anything was pushed since the last flush.
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner.
+    pub(crate) unsafe fn is_empty(&self) -> bool {
+        // SAFETY: owner only (caller).
+        self.owner.with(|owner| unsafe { (*owner).len == 0 })
+    }
+
+    /// Takes the next live entry out of the slots from `*cursor` on, up to
+    /// `end` (rule 2, flusher side).
+    ///
+    /// # Safety
+    ///
+    /// The driver lock is held.
+    pub(crate) unsafe fn take_next(
+        &self,
+        cursor: &mut usize,
+        end: usize,
+    ) -> Option<NonNull<TimerShared>> {
+        while *cursor < end {
+            let slot = &self.slots[*cursor];
+            *cursor += 1;
+            // Only the owner stores non-null, so a null slot stays null for
+            // the owner's flush; the swap decides any race with `remove`.
+            if slot.load(Relaxed).is_null() {
+                continue;
+            }
+            if let Some(entry) = NonNull::new(slot.swap(ptr::null_mut(), Acquire)) {
+                return Some(entry);
+            }
+        }
+        None
+    }
+
+    /// The fill level, for the owner's flush.
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner.
+    pub(crate) unsafe fn len(&self) -> usize {
+        // SAFETY: owner only (caller).
+        self.owner.with(|owner| unsafe { (*owner).len })
+    }
+
+    /// Marks the queue empty after the owner flushed slots `..len` (rule 3).
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner, after `take_next` returned `None` for `..len`.
+    pub(crate) unsafe fn reset(&self) {
+        // SAFETY: owner only (caller).
+        self.owner.with_mut(|owner| unsafe {
+            (*owner).len = 0;
+            (*owner).earliest = None;
+        });
+    }
+}
+
+impl fmt::Debug for Queue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+thread_local! {
+    /// The queue this thread owns, if it runs a worker.
+    static CURRENT: Cell<*const Queue> = const { Cell::new(ptr::null()) };
+}
+
+/// The queue this thread owns (null if none). Only compared by the caller,
+/// which dereferences it only if it is one of its own driver's queues (then
+/// it is alive: the driver owns it).
+#[inline]
+pub(crate) fn current() -> *const Queue {
+    CURRENT.try_with(Cell::get).unwrap_or(ptr::null())
+}
+
+/// Makes this thread the owner of `queue` until the guard drops.
+///
+/// # Safety
+///
+/// No other thread owns `queue` meanwhile (the caller runs its worker), and
+/// `queue` outlives the guard.
+pub(crate) unsafe fn enter(queue: &Queue) -> EnterGuard {
+    let prev = CURRENT.with(|c| c.replace(queue));
+    EnterGuard { prev }
+}
+
+/// Restores the previously owned queue.
+pub(crate) struct EnterGuard {
+    prev: *const Queue,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|c| c.set(self.prev));
+    }
+}
+
+impl fmt::Debug for EnterGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}
