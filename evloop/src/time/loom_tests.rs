@@ -1,5 +1,7 @@
 //! Loom models of the timer entry protocol (entry rules 4-6): the owner
-//! dropping, resetting or polling its entry while the driver thread fires it.
+//! dropping, resetting or polling its entry while the driver thread fires it;
+//! and of lazy arming (queue rules 1-4): a queued entry dropped or polled
+//! while its worker flushes it, or while the driver shuts down.
 
 use std::pin::Pin;
 use std::task::{Context, Poll, Wake, Waker};
@@ -93,5 +95,92 @@ fn loom_poll_races_fire() {
             .poll_elapsed(&mut Context::from_waker(&waker));
         th.join().unwrap();
         assert!(res.is_ready() || second.0.load(SeqCst) == 1, "wake lost");
+    });
+}
+
+/// Like `setup`, but the entry is armed lazily: the model's main thread runs
+/// worker 0 and the first poll stores the entry in its queue.
+fn setup_queued() -> (
+    Driver,
+    Handle,
+    crate::time::WorkerGuard,
+    Pin<Box<TimerEntry>>,
+    std::sync::Arc<Counter>,
+) {
+    let (driver, handle) = Driver::new(Clock::new(true, true), std::sync::Arc::new(|| {}), 1);
+    // SAFETY: the model's main thread is the only runner of worker 0.
+    let guard = unsafe { handle.enter_worker(0) };
+    let counter = std::sync::Arc::new(Counter(AtomicUsize::new(0)));
+    let waker = Waker::from(counter.clone());
+    let mut entry = Box::pin(TimerEntry::new(
+        handle.clone(),
+        handle.clock().now() + Duration::from_millis(1),
+    ));
+    let poll = entry
+        .as_mut()
+        .poll_elapsed(&mut Context::from_waker(&waker));
+    assert!(poll.is_pending());
+    assert_eq!(
+        handle.next_deadline(),
+        None,
+        "armed lazily: not in the wheel"
+    );
+    handle.clock().advance(Duration::from_millis(1));
+    (driver, handle, guard, entry, counter)
+}
+
+/// Dropping a queued entry on another thread while its worker flushes the
+/// queue (and fires the entry): the CAS or the swap wins, never both, and
+/// the wheel ends empty.
+#[test]
+fn loom_queued_drop_races_flush() {
+    loom::model(|| {
+        let (_driver, handle, guard, entry, _counter) = setup_queued();
+        let th = thread::spawn(move || drop(entry));
+        // The worker's flush-and-fire (as `advance` does).
+        handle.process();
+        th.join().unwrap();
+        drop(guard);
+        assert_eq!(handle.next_deadline(), None);
+    });
+}
+
+/// Polling a queued entry on another thread (a new waker) while its worker
+/// flushes and fires it: the poll sees the fire or the new waker is woken.
+#[test]
+fn loom_queued_poll_races_flush() {
+    loom::model(|| {
+        let (_driver, handle, guard, mut entry, _counter) = setup_queued();
+        let second = std::sync::Arc::new(Counter(AtomicUsize::new(0)));
+        let waker = Waker::from(second.clone());
+        let th = thread::spawn(move || {
+            let res = entry
+                .as_mut()
+                .poll_elapsed(&mut Context::from_waker(&waker));
+            (res, entry)
+        });
+        handle.process();
+        let (res, entry) = th.join().unwrap();
+        drop(guard);
+        assert!(res.is_ready() || second.0.load(SeqCst) == 1, "wake lost");
+        drop(entry);
+        assert_eq!(handle.next_deadline(), None);
+    });
+}
+
+/// Driver shutdown draining the queue while the owner drops the entry: no
+/// access after free; or, if the entry survives the drop race, it is fired
+/// with the shutdown flag.
+#[test]
+fn loom_queued_drop_races_shutdown() {
+    loom::model(|| {
+        let (mut driver, handle, guard, entry, counter) = setup_queued();
+        let h = handle.clone();
+        let th = thread::spawn(move || driver.shutdown(&h));
+        drop(entry);
+        th.join().unwrap();
+        drop(guard);
+        assert!(counter.0.load(SeqCst) <= 1);
+        assert_eq!(handle.next_deadline(), None);
     });
 }
