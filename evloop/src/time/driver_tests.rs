@@ -237,3 +237,11 @@ fn shutdown_fires_everything_then_polls_panic() {
     assert!(res.is_err());
     drop((a, b, late));
 }
+
+/// A `Sleep` lives inside every task that sleeps or times out: keep it
+/// small (it was 96 bytes before lazy arming added the queue slot).
+#[test]
+fn sleep_stays_small() {
+    let size = std::mem::size_of::<crate::time::Sleep>();
+    assert!(size <= 96, "Sleep is {size} bytes");
+}
