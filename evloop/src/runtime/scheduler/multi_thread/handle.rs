@@ -34,6 +34,7 @@ use crate::runtime::scheduler;
 use crate::task::list::OwnedTasks;
 use crate::task::{Id, JoinHandle, Notified, RawTask, Schedule, SpawnMeta, Task};
 
+use super::handoff::Handoff;
 use super::idle::Idle;
 use super::inject::Inject;
 use super::park::Unparker;
@@ -68,6 +69,8 @@ pub(crate) struct Shared {
     pub(super) idle: Idle,
     pub(super) owned: OwnedTasks<Arc<Handle>>,
     pub(super) config: Config,
+    /// Cores given away by `block_in_place`, and the spare threads.
+    pub(super) handoff: Handoff,
     /// Cores of the workers that stopped (rule 3); the last one finishes.
     pub(super) stopped: Mutex<Vec<Core>>,
     /// Workers whose thread has not finished yet, for `shutdown_timeout`.
@@ -97,6 +100,7 @@ impl Handle {
                 idle: Idle::new(num_workers),
                 owned: OwnedTasks::new(),
                 config,
+                handoff: Handoff::new(),
                 stopped: Mutex::new(Vec::with_capacity(num_workers)),
                 running: Mutex::new(0),
                 all_stopped: Condvar::new(),
@@ -105,9 +109,7 @@ impl Handle {
             blocking_spawner,
         });
         for core in cores {
-            *handle.shared.running.lock() += 1;
-            if let Err(e) = worker::launch(&handle, Box::new(core)) {
-                *handle.shared.running.lock() -= 1;
+            if let Err(e) = worker::launch(&handle, Some(Box::new(core))) {
                 let _ = handle.shutdown();
                 return Err(e);
             }
@@ -190,7 +192,8 @@ impl Handle {
     /// Runs `future` on the calling thread, which sleeps between polls; the
     /// tasks run on the workers.
     pub(crate) fn block_on<F: Future>(handle: &scheduler::Handle, future: F) -> F::Output {
-        let _rt = context::enter_runtime(false);
+        // `block_in_place` is allowed here (it runs its closure directly).
+        let _rt = context::enter_runtime(true);
         let _current = context::set_current(handle);
         let mut parker = ParkThread::new();
         let waker = Waker::from(Arc::new(ThreadWaker(parker.unpark())));
@@ -214,6 +217,7 @@ impl Handle {
         for remote in self.shared.remotes.iter() {
             remote.unpark.unpark::<driver::Driver>(&self.driver);
         }
+        self.shared.handoff.shutdown();
         true
     }
 
@@ -250,6 +254,11 @@ impl Handle {
             Some(scheduler::Context::MultiThread(cx)) => cx.is_on(self),
             _ => false,
         })
+    }
+
+    /// Counts a worker thread about to start.
+    pub(super) fn worker_started(&self) {
+        *self.shared.running.lock() += 1;
     }
 
     /// Called by each worker thread as its last act.
