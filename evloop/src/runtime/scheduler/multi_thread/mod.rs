@@ -47,6 +47,9 @@ pub(crate) mod park;
 pub(crate) mod queue;
 mod worker;
 
+#[cfg(all(test, loom))]
+mod loom_tests;
+
 pub(crate) use handle::{Config, Handle};
 pub(crate) use handoff::block_in_place;
 pub(crate) use worker::Context;
