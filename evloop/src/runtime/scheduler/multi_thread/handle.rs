@@ -11,7 +11,11 @@
 //! 2. Every push is followed by `notify_parked`, which wakes a sleeper only
 //!    when nobody is searching ([`super::idle`] rule 3). This includes LIFO
 //!    pushes: the LIFO slot is stealable, and a searcher must exist to steal
-//!    it if the owner's current poll runs long.
+//!    it if the owner's current poll runs long. Two exceptions, both pushes
+//!    to the pusher's own queue, where the task is never stranded (its owner
+//!    is awake): the check skips the fence ([`super::idle`] rule 7), and a
+//!    spawn or yield into a ring that holds nothing else notifies nobody
+//!    (the owner runs it next; there is nothing to share yet).
 //! 3. Shutdown closes the inject queue, so a schedule that comes later (from
 //!    any thread) is refused and the task reference dropped at once. Then
 //!    every worker is unparked; each one cancels tasks from the owned list,
@@ -183,10 +187,22 @@ impl Handle {
     /// Wakes a parked worker if nobody is searching (rule 2).
     pub(super) fn notify_parked(&self) {
         if let Some(index) = self.shared.idle.worker_to_notify() {
-            self.shared.remotes[index]
-                .unpark
-                .unpark::<driver::Driver>(&self.driver);
+            self.unpark_worker(index);
         }
+    }
+
+    /// Rule 2 after a push to the calling worker's own queue
+    /// ([`super::idle`] rule 7: no fence).
+    pub(super) fn notify_parked_local(&self) {
+        if let Some(index) = self.shared.idle.worker_to_notify_local() {
+            self.unpark_worker(index);
+        }
+    }
+
+    fn unpark_worker(&self, index: usize) {
+        self.shared.remotes[index]
+            .unpark
+            .unpark::<driver::Driver>(&self.driver);
     }
 
     /// Runs `future` on the calling thread, which sleeps between polls; the

@@ -357,9 +357,13 @@ impl Context {
                 }
             } else {
                 core.run_queue.push_back_or_overflow(task, inject);
+                // Handle rule 2's second exception.
+                if core.run_queue.is_alone() {
+                    return None;
+                }
             }
         }
-        handle.notify_parked();
+        handle.notify_parked_local();
         None
     }
 
