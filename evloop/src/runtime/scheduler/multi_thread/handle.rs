@@ -131,7 +131,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        me.shared.config.hooks.spawn(id, &meta);
+        let meta = me.shared.config.hooks.spawn(id, meta);
         let (join, notified) = me.shared.owned.bind(future, me.clone(), id, meta);
         if let Some(notified) = notified {
             me.schedule_task(notified, Push::Back);
