@@ -27,9 +27,11 @@
 //! - `join.rs`, `abort.rs`, `error.rs`, `id.rs`: the public handles;
 //! - `local.rs`: `LocalSet` and `spawn_local` for `!Send` futures;
 //! - `blocking.rs`: `spawn_blocking` (the pool itself is in `runtime/blocking/`);
+//! - `block_in_place.rs`: `block_in_place`, blocking on a worker thread;
 //! - `builder.rs`: `task::Builder`, to name a task before spawning it.
 
 mod abort;
+mod block_in_place;
 mod blocking;
 mod builder;
 pub(crate) mod coop;
@@ -53,6 +55,7 @@ mod yield_now;
 mod loom_tests;
 
 pub use abort::AbortHandle;
+pub use block_in_place::block_in_place;
 pub use blocking::spawn_blocking;
 pub use builder::Builder;
 pub use coop::{consume_budget, unconstrained, Unconstrained};
