@@ -4,18 +4,32 @@
 //! so that 0 can mean "never" in the task trailer's timestamp slots.
 
 use std::sync::OnceLock;
-use std::time::Instant;
 
-static EPOCH: OnceLock<Instant> = OnceLock::new();
+/// The monotonic clock reading (ns) that `now_ns` counts from.
+static EPOCH: OnceLock<u64> = OnceLock::new();
 
-/// The instant that `now_ns` counts from.
-pub(crate) fn epoch() -> Instant {
-    *EPOCH.get_or_init(Instant::now)
+/// `CLOCK_MONOTONIC` in nanoseconds: one vDSO call, no `Duration`
+/// arithmetic (which cost more than the read itself on the recorder's
+/// per-event path when this went through `Instant::elapsed`).
+#[inline]
+fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable `timespec`; CLOCK_MONOTONIC always
+    // exists, so the call cannot fail.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    (ts.tv_sec as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(ts.tv_nsec as u64)
 }
 
-/// Nanoseconds since [`epoch`], never 0.
+/// Nanoseconds since the first use of this clock, never 0.
+#[inline]
 pub(crate) fn now_ns() -> u64 {
-    epoch().elapsed().as_nanos() as u64 + 1
+    let epoch = *EPOCH.get_or_init(monotonic_ns);
+    monotonic_ns().saturating_sub(epoch) + 1
 }
 
 /// Resolution of a coarse stamp: 2^20 ns (about 1.05 ms).
