@@ -35,6 +35,7 @@ mod ready;
 pub(crate) mod registration;
 pub(crate) mod scheduled_io;
 mod stdio;
+mod unpark;
 pub mod util;
 
 pub(crate) use driver::{Driver, Handle};
