@@ -17,3 +17,43 @@ pub(crate) fn epoch() -> Instant {
 pub(crate) fn now_ns() -> u64 {
     epoch().elapsed().as_nanos() as u64 + 1
 }
+
+/// Resolution of a coarse stamp: 2^20 ns (about 1.05 ms).
+const COARSE_SHIFT: u32 = 20;
+
+/// A 32-bit stamp of `ns` (a [`now_ns`] value) with about millisecond
+/// resolution, never 0 (0 means "never"). It wraps after about 52 days, so
+/// [`since_coarse`] is right for gaps shorter than that.
+#[inline]
+pub(crate) fn coarse_stamp(ns: u64) -> u32 {
+    ((ns >> COARSE_SHIFT) as u32).max(1)
+}
+
+/// Time from the coarse `stamp` to `now` (a [`now_ns`] value).
+pub(crate) fn since_coarse(now: u64, stamp: u32) -> std::time::Duration {
+    let ticks = coarse_stamp(now).wrapping_sub(stamp);
+    std::time::Duration::from_nanos(u64::from(ticks) << COARSE_SHIFT)
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coarse_stamps_measure_gaps_to_a_millisecond() {
+        let start = 5_000_000_000u64;
+        let stamp = coarse_stamp(start);
+        let gap = since_coarse(start + 250_000_000, stamp);
+        let err = gap.as_nanos().abs_diff(250_000_000);
+        assert!(err <= 1 << COARSE_SHIFT, "gap {gap:?}");
+        assert_eq!(coarse_stamp(0), 1, "0 is reserved for never");
+    }
+
+    #[test]
+    fn coarse_stamps_survive_wrapping() {
+        let before = (u64::from(u32::MAX) << COARSE_SHIFT) - (3 << COARSE_SHIFT);
+        let stamp = coarse_stamp(before);
+        let gap = since_coarse(before + (10 << COARSE_SHIFT), stamp);
+        assert_eq!(gap, std::time::Duration::from_nanos(10 << COARSE_SHIFT));
+    }
+}
