@@ -267,6 +267,15 @@ impl Driver {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => panic!("unexpected error when polling the I/O driver: {e:?}"),
         }
+        let ready = self
+            .events
+            .iter()
+            .filter(|event| event.token() != WAKE_TOKEN)
+            .count();
+        if ready > 0 {
+            // Observability: wakes delivered from here are I/O wakes.
+            let _ = crate::context::with_current(|h| h.hooks().io_ready(ready as u64));
+        }
         let events = self
             .events
             .iter()

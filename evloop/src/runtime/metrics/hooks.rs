@@ -252,7 +252,6 @@ impl Hooks {
     }
 
     /// Reactor: `epoll_wait` returned `n` readiness events.
-    #[allow(dead_code)] // called by the I/O driver
     pub(crate) fn io_ready(&self, n: u64) {
         if let Some(trace) = &self.trace {
             trace.io_ready(n);
