@@ -209,3 +209,29 @@ fn io_readiness_is_recorded_and_attributed() {
         .count();
     assert!(io_wakes >= 1, "no wake attributed to I/O");
 }
+
+/// A sleep that expires while the loop is parked shows up as a timer event,
+/// and the task it wakes is woken by a timer.
+#[test]
+fn timer_firing_is_recorded_and_attributed() {
+    let rt = Builder::new_current_thread()
+        .enable_all()
+        .trace(TraceConfig::new())
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        evloop::spawn(async {
+            evloop::time::sleep(std::time::Duration::from_millis(5)).await;
+        })
+        .await
+        .unwrap();
+    });
+    let trace = rt.trace_snapshot().unwrap();
+    assert!(trace.count(EventKind::TimerFired) >= 1);
+    let timer_wakes = trace
+        .events()
+        .iter()
+        .filter(|e| e.kind() == EventKind::Wake && e.waker() == Some(WakerKind::Timer))
+        .count();
+    assert!(timer_wakes >= 1, "no wake attributed to a timer");
+}

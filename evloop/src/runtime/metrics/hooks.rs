@@ -237,14 +237,12 @@ impl Hooks {
 
     /// Time driver: about to fire `n` expired timers; wakes until
     /// [`timers_done`](Self::timers_done) are attributed to timers.
-    #[allow(dead_code)] // called by the time driver
     pub(crate) fn timers_firing(&self, n: u64) {
         if let Some(trace) = &self.trace {
             trace.timers_fired(n, true);
         }
     }
 
-    #[allow(dead_code)] // called by the time driver
     pub(crate) fn timers_done(&self) {
         if let Some(trace) = &self.trace {
             trace.timers_fired(0, false);
