@@ -44,34 +44,11 @@ async fn serve(listener: TcpListener) {
             Err(e) => {
                 // EMFILE/ENFILE and friends: keep serving once fds free up.
                 eprintln!("accept failed: {e}; retrying in {backoff:?}");
-                pause(backoff).await;
+                evloop::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_millis(500));
             }
         }
     }
-}
-
-/// Sleeps without the timer driver: a thread sleeps and wakes the task.
-async fn pause(dur: Duration) {
-    let done = Arc::new(AtomicBool::new(false));
-    let mut started = false;
-    std::future::poll_fn(|cx| {
-        if done.load(Ordering::Acquire) {
-            return std::task::Poll::Ready(());
-        }
-        if !started {
-            started = true;
-            let done = done.clone();
-            let waker = cx.waker().clone();
-            std::thread::spawn(move || {
-                std::thread::sleep(dur);
-                done.store(true, Ordering::Release);
-                waker.wake();
-            });
-        }
-        std::task::Poll::Pending
-    })
-    .await
 }
 
 async fn client(addr: SocketAddr, conns: usize, secs: f64) -> u64 {
@@ -102,7 +79,7 @@ async fn client(addr: SocketAddr, conns: usize, secs: f64) -> u64 {
         }));
     }
     let start = Instant::now();
-    pause(Duration::from_secs_f64(secs)).await;
+    evloop::time::sleep(Duration::from_secs_f64(secs)).await;
     stop.store(true, Ordering::Relaxed);
     for t in tasks {
         let _ = t.await;

@@ -13,6 +13,15 @@
 //! ```sh
 //! cargo run --release --example fetch_chain -- --chains 100000
 //! ```
+//!
+//! To *see* the loop, record a timeline of a small run and open it in a
+//! browser: one lane per thread showing which task runs when, the task
+//! queue's depth, the loop parked while the timers run, and for any task
+//! (click it) its spawn, its polls and what woke it:
+//!
+//! ```sh
+//! cargo run --release --example fetch_chain -- --chains 20 --trace fetch_chain.html
+//! ```
 
 use std::error::Error;
 use std::fmt;
@@ -87,10 +96,14 @@ fn handle_error(err: &FetchError) {
 
 struct Args {
     chains: usize,
+    trace: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { chains: 10_000 };
+    let mut args = Args {
+        chains: 10_000,
+        trace: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -100,8 +113,14 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| format!("--chains: {v:?} is not a number"))?;
             }
+            "--trace" => {
+                let path = it
+                    .next()
+                    .ok_or("--trace needs a file name (.html or .json)")?;
+                args.trace = Some(path);
+            }
             "-h" | "--help" => {
-                println!("usage: fetch_chain [--chains N]");
+                println!("usage: fetch_chain [--chains N] [--trace FILE.html|FILE.json]");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?} (try --help)")),
@@ -110,8 +129,7 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-#[evloop::main(flavor = "current_thread")]
-async fn main() {
+fn main() {
     let args = match parse_args() {
         Ok(args) => args,
         Err(e) => {
@@ -119,7 +137,22 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    // The single-threaded event loop: every chain runs on this thread.
+    let mut builder = evloop::runtime::Builder::new_current_thread();
+    builder.enable_all();
+    if let Some(path) = &args.trace {
+        builder.trace(evloop::trace::TraceConfig::new().output(path));
+    }
+    let rt = builder.build().expect("failed to build the runtime");
+    rt.block_on(run(&args));
+    // Dropping the runtime writes the trace file, if one was asked for.
+    drop(rt);
+    if let Some(path) = &args.trace {
+        println!("\ntimeline written to {path}: open it in a browser");
+    }
+}
 
+async fn run(args: &Args) {
     println!("== One chain, step by step");
     let start = Instant::now();
     match display_comments("test-user", true).await {

@@ -107,10 +107,7 @@ mod renamed {
     }
 }
 
-// The multi_thread flavour (the default of `#[evloop::main]`) expands to
-// `Builder::new_multi_thread()`, which does not exist yet. Enable these when
-// it lands by removing the `cfg`.
-#[cfg(any())]
+/// The multi_thread flavour, the default of `#[evloop::main]`.
 mod multi_thread {
     use super::*;
 

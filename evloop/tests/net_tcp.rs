@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use evloop::io::{AsyncReadExt, AsyncWriteExt};
 use evloop::net::{TcpListener, TcpSocket, TcpStream};
+use evloop::runtime::{Builder, Runtime};
 use support::rt;
 
 fn pattern(len: usize) -> Vec<u8> {
@@ -34,51 +35,75 @@ async fn echo_server() -> (SocketAddr, evloop::task::JoinHandle<()>) {
     (addr, server)
 }
 
+/// Two workers: the reactor's events are delivered on whichever worker
+/// parks in it, and tasks migrate between workers.
+fn mt() -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn echo_several_mib_with_concurrent_write_and_read() {
-    rt().block_on(async {
-        let (addr, server) = echo_server().await;
-        let stream = TcpStream::connect(addr).await.unwrap();
-        stream.set_nodelay(true).unwrap();
-        // Small kernel buffers force partial writes and many WouldBlocks.
-        let data = pattern(6 * 1024 * 1024);
-        let (mut rd, mut wr) = stream.into_split();
-        let expected = data.clone();
-        let writer = evloop::spawn(async move {
-            for chunk in data.chunks(100_003) {
-                wr.write_all(chunk).await.unwrap();
-            }
-            wr.shutdown().await.unwrap();
-        });
-        let mut got = Vec::new();
-        rd.read_to_end(&mut got).await.unwrap();
-        writer.await.unwrap();
-        assert_eq!(got.len(), expected.len());
-        assert!(got == expected, "echoed bytes differ");
-        server.abort();
+    rt().block_on(echo_several_mib());
+}
+
+#[test]
+fn echo_several_mib_with_concurrent_write_and_read_multi_thread() {
+    mt().block_on(echo_several_mib());
+}
+
+async fn echo_several_mib() {
+    let (addr, server) = echo_server().await;
+    let stream = TcpStream::connect(addr).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    // Small kernel buffers force partial writes and many WouldBlocks.
+    let data = pattern(6 * 1024 * 1024);
+    let (mut rd, mut wr) = stream.into_split();
+    let expected = data.clone();
+    let writer = evloop::spawn(async move {
+        for chunk in data.chunks(100_003) {
+            wr.write_all(chunk).await.unwrap();
+        }
+        wr.shutdown().await.unwrap();
     });
+    let mut got = Vec::new();
+    rd.read_to_end(&mut got).await.unwrap();
+    writer.await.unwrap();
+    assert_eq!(got.len(), expected.len());
+    assert!(got == expected, "echoed bytes differ");
+    server.abort();
 }
 
 #[test]
 fn thousand_concurrent_loopback_connections() {
-    rt().block_on(async {
-        let (addr, server) = echo_server().await;
-        let mut clients = Vec::new();
-        for i in 0..1000u32 {
-            clients.push(evloop::spawn(async move {
-                let mut s = TcpStream::connect(addr).await.unwrap();
-                s.write_u32(i).await.unwrap();
-                assert_eq!(s.read_u32().await.unwrap(), i);
-                s.shutdown().await.unwrap();
-                let mut rest = Vec::new();
-                assert_eq!(s.read_to_end(&mut rest).await.unwrap(), 0);
-            }));
-        }
-        for c in clients {
-            c.await.unwrap();
-        }
-        server.abort();
-    });
+    rt().block_on(thousand_connections());
+}
+
+#[test]
+fn thousand_concurrent_loopback_connections_multi_thread() {
+    mt().block_on(thousand_connections());
+}
+
+async fn thousand_connections() {
+    let (addr, server) = echo_server().await;
+    let mut clients = Vec::new();
+    for i in 0..1000u32 {
+        clients.push(evloop::spawn(async move {
+            let mut s = TcpStream::connect(addr).await.unwrap();
+            s.write_u32(i).await.unwrap();
+            assert_eq!(s.read_u32().await.unwrap(), i);
+            s.shutdown().await.unwrap();
+            let mut rest = Vec::new();
+            assert_eq!(s.read_to_end(&mut rest).await.unwrap(), 0);
+        }));
+    }
+    for c in clients {
+        c.await.unwrap();
+    }
+    server.abort();
 }
 
 #[test]

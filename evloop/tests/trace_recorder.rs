@@ -173,3 +173,65 @@ fn shutdown_records_cancel_and_writes_output() {
     assert!(text.contains("\"name\":\"run queue\""));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A socket becoming readable while the loop is parked shows up as an
+/// `IoReady` event, and the task it wakes is woken by I/O.
+#[test]
+fn io_readiness_is_recorded_and_attributed() {
+    use evloop::io::{AsyncReadExt, AsyncWriteExt};
+    let rt = Builder::new_current_thread()
+        .enable_all()
+        .trace(TraceConfig::new())
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let listener = evloop::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = evloop::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4];
+            s.read_exact(&mut buf).await.unwrap();
+            s.write_all(&buf).await.unwrap();
+        });
+        let mut c = evloop::net::TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"ping").await.unwrap();
+        let mut buf = [0u8; 4];
+        c.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"ping");
+        server.await.unwrap();
+    });
+    let trace = rt.trace_snapshot().unwrap();
+    assert!(trace.count(EventKind::IoReady) >= 1);
+    let io_wakes = trace
+        .events()
+        .iter()
+        .filter(|e| e.kind() == EventKind::Wake && e.waker() == Some(WakerKind::Io))
+        .count();
+    assert!(io_wakes >= 1, "no wake attributed to I/O");
+}
+
+/// A sleep that expires while the loop is parked shows up as a timer event,
+/// and the task it wakes is woken by a timer.
+#[test]
+fn timer_firing_is_recorded_and_attributed() {
+    let rt = Builder::new_current_thread()
+        .enable_all()
+        .trace(TraceConfig::new())
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        evloop::spawn(async {
+            evloop::time::sleep(std::time::Duration::from_millis(5)).await;
+        })
+        .await
+        .unwrap();
+    });
+    let trace = rt.trace_snapshot().unwrap();
+    assert!(trace.count(EventKind::TimerFired) >= 1);
+    let timer_wakes = trace
+        .events()
+        .iter()
+        .filter(|e| e.kind() == EventKind::Wake && e.waker() == Some(WakerKind::Timer))
+        .count();
+    assert!(timer_wakes >= 1, "no wake attributed to a timer");
+}

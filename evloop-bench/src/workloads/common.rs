@@ -11,6 +11,7 @@ pub(crate) enum Workload {
     PingPong,
     ChainedSpawn,
     Mpsc,
+    MutexUncontended,
     TimerChurn,
     SeedChain,
     TcpEcho,
@@ -19,13 +20,14 @@ pub(crate) enum Workload {
 }
 
 impl Workload {
-    pub(crate) const ALL: [Workload; 11] = [
+    pub(crate) const ALL: [Workload; 12] = [
         Workload::SpawnMany,
         Workload::SpawnRemote,
         Workload::YieldMany,
         Workload::PingPong,
         Workload::ChainedSpawn,
         Workload::Mpsc,
+        Workload::MutexUncontended,
         Workload::TimerChurn,
         Workload::SeedChain,
         Workload::TcpEcho,
@@ -41,6 +43,7 @@ impl Workload {
             Workload::PingPong => "ping_pong",
             Workload::ChainedSpawn => "chained_spawn",
             Workload::Mpsc => "mpsc",
+            Workload::MutexUncontended => "mutex_uncontended",
             Workload::TimerChurn => "timer_churn",
             Workload::SeedChain => "seed_chain",
             Workload::TcpEcho => "tcp_echo",
@@ -180,6 +183,7 @@ pub(crate) struct Sizes {
     pub(crate) chain_iters: usize,
     pub(crate) mpsc_producers: usize,
     pub(crate) mpsc_per_producer: usize,
+    pub(crate) mutex_locks: usize,
     pub(crate) timers: usize,
     pub(crate) seed_chains: usize,
     pub(crate) tcp_conns: usize,
@@ -201,6 +205,7 @@ impl Sizes {
             chain_iters: 200,
             mpsc_producers: 4,
             mpsc_per_producer: 500_000,
+            mutex_locks: 1_000_000,
             timers: 1_000_000,
             seed_chains: 1_000_000,
             tcp_conns: 32,
@@ -222,6 +227,7 @@ impl Sizes {
             chain_iters: 10,
             mpsc_producers: 4,
             mpsc_per_producer: 20_000,
+            mutex_locks: 100_000,
             timers: 50_000,
             seed_chains: 10_000,
             tcp_conns: 8,

@@ -25,6 +25,8 @@ fn build(flavor: Flavor) -> Option<evloop::runtime::Runtime> {
 shape_core!(evloop);
 #[cfg(feature = "evloop-mpsc")]
 shape_mpsc!(evloop);
+#[cfg(feature = "evloop-mutex")]
+shape_lock!(evloop);
 #[cfg(feature = "evloop-time")]
 shape_time!(evloop);
 #[cfg(feature = "evloop-net")]
@@ -41,6 +43,8 @@ pub(super) fn run(flavor: Flavor, workload: Workload, sizes: &Sizes) -> Option<O
         Workload::PingPong => ping_pong(flavor, sizes),
         #[cfg(feature = "evloop-mpsc")]
         Workload::Mpsc => mpsc(flavor, sizes),
+        #[cfg(feature = "evloop-mutex")]
+        Workload::MutexUncontended => mutex_uncontended(flavor, sizes),
         #[cfg(feature = "evloop-time")]
         Workload::TimerChurn => timer_churn(flavor, sizes),
         #[cfg(feature = "evloop-time")]

@@ -53,6 +53,7 @@ pub(crate) fn evloop_missing() -> Vec<&'static str> {
             "multi_thread runtime (evloop-mt)",
         ),
         (cfg!(feature = "evloop-mpsc"), "sync::mpsc (evloop-mpsc)"),
+        (cfg!(feature = "evloop-mutex"), "sync::Mutex (evloop-mutex)"),
         (
             cfg!(feature = "evloop-time"),
             "time::{sleep, timeout} (evloop-time)",

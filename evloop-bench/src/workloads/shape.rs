@@ -13,6 +13,7 @@
 //! |---|---|---|
 //! | `shape_core!` | runtime, `spawn`, `JoinHandle`, `task::yield_now` | spawn_many, spawn_remote, yield_many, chained_spawn |
 //! | `shape_mpsc!` | `sync::mpsc::channel` | ping_pong, mpsc |
+//! | `shape_lock!` | `sync::Mutex` | mutex_uncontended |
 //! | `shape_time!` | `time::{sleep, timeout}` | timer_churn, seed_chain, idle_cpu |
 //! | `shape_net!` | `net::{TcpListener, TcpStream}`, `io::{AsyncReadExt, AsyncWriteExt}` | tcp_echo, http_hello |
 //!
@@ -207,6 +208,30 @@ macro_rules! shape_mpsc {
             });
             assert_eq!(count, producers * per, "mpsc: lost messages");
             assert_eq!(sum, common::triangular(producers * per), "mpsc: wrong sum");
+            Some(Outcome::time(elapsed))
+        }
+    };
+}
+
+/// Lock workloads.
+macro_rules! shape_lock {
+    ($rt:ident) => {
+        pub(super) fn mutex_uncontended(flavor: Flavor, sizes: &Sizes) -> Option<Outcome> {
+            let n = sizes.mutex_locks;
+            let rt = build(flavor)?;
+            let (count, elapsed) = common::timed(|| {
+                in_root(&rt, async move {
+                    let mutex = $rt::sync::Mutex::new(0u64);
+                    for _ in 0..n {
+                        let mut guard = mutex.lock().await;
+                        *guard += 1;
+                        drop(guard);
+                    }
+                    let count = *mutex.lock().await;
+                    count
+                })
+            });
+            assert_eq!(count, n as u64, "mutex_uncontended: lost increments");
             Some(Outcome::time(elapsed))
         }
     };
@@ -481,6 +506,7 @@ macro_rules! dispatch_all {
                 Workload::ChainedSpawn => chained_spawn(flavor, sizes),
                 Workload::PingPong => ping_pong(flavor, sizes),
                 Workload::Mpsc => mpsc(flavor, sizes),
+                Workload::MutexUncontended => mutex_uncontended(flavor, sizes),
                 Workload::TimerChurn => timer_churn(flavor, sizes),
                 Workload::SeedChain => seed_chain(flavor, sizes),
                 Workload::IdleCpu => idle_cpu(flavor, sizes),

@@ -13,6 +13,7 @@ fn build(flavor: Flavor) -> Option<smol_shim::runtime::Runtime> {
 
 shape_core!(smol_shim);
 shape_mpsc!(smol_shim);
+shape_lock!(smol_shim);
 shape_time!(smol_shim);
 shape_net!(smol_shim);
 dispatch_all!();

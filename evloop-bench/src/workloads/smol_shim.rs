@@ -12,6 +12,7 @@
 //!   `Result<T, JoinError>`; smol propagates a task's panic to whoever awaits
 //!   it, so the error type has no values.
 //! - Timers are async-io's `Timer`; `timeout` races the future against one.
+//! - `sync::Mutex` is async-lock's, re-exported by smol as `smol::lock`.
 //!
 //! The wrappers add one indirection per call, nothing per poll.
 
@@ -193,6 +194,10 @@ pub(crate) mod task {
 }
 
 pub(crate) mod sync {
+    /// async-lock's mutex (smol's), whose `lock().await` gives a guard as
+    /// tokio's does.
+    pub(crate) use smol::lock::Mutex;
+
     pub(crate) mod mpsc {
         //! tokio's bounded channel surface over async-channel.
 

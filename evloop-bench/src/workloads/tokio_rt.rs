@@ -17,6 +17,7 @@ fn build(flavor: Flavor) -> Option<tokio::runtime::Runtime> {
 
 shape_core!(tokio);
 shape_mpsc!(tokio);
+shape_lock!(tokio);
 shape_time!(tokio);
 shape_net!(tokio);
 dispatch_all!();

@@ -12,7 +12,7 @@ use std::task::{ready, Context, Poll};
 use crate::fs::blocking::asyncify;
 use crate::fs::file_state::Inner;
 use crate::fs::{Metadata, OpenOptions, Permissions};
-use crate::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+use crate::io::{AsyncRead, AsyncSeek, AsyncSeekExt, AsyncWrite, ReadBuf};
 use crate::loom::sync::Mutex;
 
 /// An open file. The async counterpart of [`std::fs::File`].
@@ -249,9 +249,9 @@ impl File {
     ///
     /// Those of the OS seek (for example a negative position).
     pub async fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        poll_fn(|cx| self.inner.lock().poll_idle(cx)).await?;
-        self.inner.lock().start_seek(&self.std, pos)?;
-        poll_fn(|cx| self.inner.lock().poll_complete(cx)).await
+        // `AsyncSeekExt::seek` drives any operation in flight to its end
+        // (`poll_complete`), then submits the seek and waits for it.
+        AsyncSeekExt::seek(self, pos).await
     }
 
     async fn flush_shared(&self) -> io::Result<()> {

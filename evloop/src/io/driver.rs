@@ -37,11 +37,14 @@
 //!    the epoll fd) is closed at once; every registration is marked shut
 //!    down and woken, and its operations fail with "the I/O driver has shut
 //!    down".
+//! 5. `Handle::unpark` writes the waker fd only when the reactor's thread
+//!    may be blocked in `epoll_wait`; the protocol is in `super::unpark`.
 //!
 //! # Event delivery protocol
 //!
 //! Reactor (the thread that owns [`Driver`], inside `park`):
-//! 1. `epoll_wait` through `mio::Poll::poll`.
+//! 1. `epoll_wait` through `mio::Poll::poll` (between the `unpark` state's
+//!    `enter_wait` and `enter_dispatch`, rule 5; `leave` after step 3).
 //! 2. Lock; for each event, look up the slot of its token and clone the
 //!    `Arc<ScheduledIo>` it holds, with the token's generation; unlock.
 //! 3. For each: `ScheduledIo::set_readiness(generation, ready)` — a
@@ -59,7 +62,9 @@ use mio::event::Source;
 use mio::Token;
 
 use crate::io::scheduled_io::ScheduledIo;
+use crate::io::unpark::UnparkState;
 use crate::io::{Interest, Ready};
+use crate::loom::sync::atomic::{AtomicBool, Ordering::Acquire, Ordering::Release};
 use crate::loom::sync::{Arc, Mutex};
 
 /// Token of the `mio::Waker` that `Handle::unpark` triggers.
@@ -115,6 +120,10 @@ pub(crate) struct Handle {
 
 struct Shared {
     waker: mio::Waker,
+    /// When `unpark` must write `waker` (rule 5).
+    unpark: UnparkState,
+    /// A copy of `Inner::is_shutdown` that `park` reads without the lock.
+    is_shutdown: AtomicBool,
     /// Rule 1.
     inner: Mutex<Inner>,
 }
@@ -225,6 +234,8 @@ impl Driver {
         let handle = Handle {
             shared: Arc::new(Shared {
                 waker,
+                unpark: UnparkState::new(),
+                is_shutdown: AtomicBool::new(false),
                 inner: Mutex::new(Inner::new(Some(registry))),
             }),
         };
@@ -238,20 +249,39 @@ impl Driver {
 
     /// Waits for events (at most `timeout`) and delivers them.
     pub(crate) fn park(&mut self, handle: &Handle, timeout: Option<Duration>) {
-        if handle.shared.inner.lock().is_shutdown {
+        let shared = &*handle.shared;
+        if shared.is_shutdown.load(Acquire) {
             return;
         }
+        // Rule 5, reactor step 1.
+        let timeout = if shared.unpark.enter_wait() {
+            timeout
+        } else {
+            Some(Duration::ZERO)
+        };
         // Delivery step 1.
-        match self.poll.poll(&mut self.events, timeout) {
+        let res = self.poll.poll(&mut self.events, timeout);
+        shared.unpark.enter_dispatch();
+        match res {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => panic!("unexpected error when polling the I/O driver: {e:?}"),
+        }
+        let ready = self
+            .events
+            .iter()
+            .filter(|event| event.token() != WAKE_TOKEN)
+            .count();
+        if ready > 0 {
+            // Observability: wakes delivered from here are I/O wakes.
+            let _ = crate::context::with_current(|h| h.hooks().io_ready(ready as u64));
         }
         let events = self
             .events
             .iter()
             .map(|event| (event.token(), Ready::from_mio(event)));
         handle.dispatch(events, &mut self.pending);
+        shared.unpark.leave();
     }
 
     /// Rule 4.
@@ -285,12 +315,16 @@ impl Handle {
         }
     }
 
-    /// Wakes the thread parked in [`Driver::park`].
+    /// Wakes the thread parked in [`Driver::park`], or makes its next park
+    /// return at once; writes the waker fd only if that thread may be
+    /// blocked in `epoll_wait` (rule 5).
     pub(crate) fn unpark(&self) {
-        self.shared
-            .waker
-            .wake()
-            .expect("failed to wake the I/O driver");
+        if self.shared.unpark.unpark() {
+            self.shared
+                .waker
+                .wake()
+                .expect("failed to wake the I/O driver");
+        }
     }
 
     /// Registers `source` for `interest`; returns its state and token.
@@ -354,6 +388,7 @@ impl Handle {
                 return;
             }
             inner.is_shutdown = true;
+            self.shared.is_shutdown.store(true, Release);
             inner.registry = None;
             inner.slab.drain()
         };

@@ -4,7 +4,9 @@
 //!   [`AsyncSeek`] are the non-blocking counterparts of `std::io`'s; the
 //!   extension traits [`AsyncReadExt`], [`AsyncWriteExt`] and
 //!   [`AsyncBufReadExt`] add `read`, `write_all`, `read_line` and friends as
-//!   futures.
+//!   futures; [`AsyncSeekExt`] adds `seek`, `rewind` and `stream_position`.
+//! - [`stdin`], [`stdout`] and [`stderr`]: the standard streams, read and
+//!   written on the blocking pool (`blocking`, the adapter behind them).
 //! - [`BufReader`], [`BufWriter`], [`copy`], [`split`], [`duplex`] and
 //!   friends combine them.
 //! - The *reactor* (crate-internal: `driver`, `registration`, `scheduled_io`)
@@ -24,6 +26,7 @@ mod async_buf_read;
 mod async_read;
 mod async_seek;
 mod async_write;
+mod blocking;
 mod driver;
 mod interest;
 pub(crate) mod poll_evented;
@@ -31,6 +34,8 @@ mod read_buf;
 mod ready;
 pub(crate) mod registration;
 pub(crate) mod scheduled_io;
+mod stdio;
+mod unpark;
 pub mod util;
 
 pub(crate) use driver::{Driver, Handle};
@@ -43,8 +48,9 @@ pub use interest::Interest;
 pub use read_buf::ReadBuf;
 pub use ready::Ready;
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
+pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 pub use util::{
     copy, copy_bidirectional, copy_buf, duplex, empty, repeat, sink, split, AsyncBufReadExt,
-    AsyncReadExt, AsyncWriteExt, BufReader, BufWriter, DuplexStream, Empty, ReadHalf, Repeat, Sink,
-    Take, WriteHalf,
+    AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, BufWriter, DuplexStream, Empty, ReadHalf,
+    Repeat, Sink, Take, WriteHalf,
 };

@@ -297,24 +297,37 @@ impl ScheduledIo {
         }
     }
 
-    /// Reactor steps 2-3 (rule 5).
+    /// Reactor steps 2-3 (rule 5). The reader and writer slots (the common
+    /// case: one task per direction) are woken without allocating; only
+    /// `readable()`-style waiters are collected into a `Vec`.
     fn wake(&self, ready: Ready) {
-        let mut wakers: Vec<Waker> = Vec::new();
-        {
+        let mut list: Vec<Waker> = Vec::new();
+        let (reader, writer) = {
             let mut waiters = self.waiters.lock();
-            if ready.satisfies(Interest::READABLE) {
-                wakers.extend(waiters.reader.take());
-            }
-            if ready.satisfies(Interest::WRITABLE) {
-                wakers.extend(waiters.writer.take());
-            }
+            let reader = if ready.satisfies(Interest::READABLE) {
+                waiters.reader.take()
+            } else {
+                None
+            };
+            let writer = if ready.satisfies(Interest::WRITABLE) {
+                waiters.writer.take()
+            } else {
+                None
+            };
             for waiter in waiters.list.iter_mut().flatten() {
                 if ready.satisfies(waiter.interest) {
-                    wakers.extend(waiter.waker.take());
+                    list.extend(waiter.waker.take());
                 }
             }
+            (reader, writer)
+        };
+        if let Some(waker) = reader {
+            waker.wake();
         }
-        for waker in wakers {
+        if let Some(waker) = writer {
+            waker.wake();
+        }
+        for waker in list {
             waker.wake();
         }
     }

@@ -2,17 +2,16 @@
 //! socket addresses.
 //!
 //! Literal addresses resolve at once. Host names resolve with the system
-//! resolver (`getaddrinfo`), which blocks; it runs on a dedicated thread
-//! that hands its result back through a one-shot slot and wakes the task.
-//! (When the runtime's blocking pool exists this moves to `spawn_blocking`.)
+//! resolver (`getaddrinfo`), which blocks; it runs on the runtime's blocking
+//! pool (`spawn_blocking`), and the task awaits its `JoinHandle`.
 
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
-use crate::loom::sync::{Arc, Mutex};
+use crate::task::JoinHandle;
 
 /// Anything that can be resolved to socket addresses: `SocketAddr`,
 /// `(IpAddr, u16)`, `"127.0.0.1:8080"`, `("localhost", 8080)`,
@@ -57,45 +56,29 @@ impl Future for MaybeReady {
     }
 }
 
-/// A host-name lookup running on its own thread.
+/// A host-name lookup running on the blocking pool.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Resolve {
-    slot: Arc<Mutex<ResolveSlot>>,
-}
-
-#[derive(Debug, Default)]
-struct ResolveSlot {
-    result: Option<io::Result<Vec<SocketAddr>>>,
-    waker: Option<Waker>,
+    join: JoinHandle<io::Result<Vec<SocketAddr>>>,
 }
 
 impl Resolve {
+    /// Starts the lookup on the current runtime's blocking pool.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime (like every resource constructor).
+    #[track_caller]
     fn spawn(host: String, port: Option<u16>) -> Resolve {
-        let slot = Arc::new(Mutex::new(ResolveSlot::default()));
-        let theirs = slot.clone();
-        let work = move || {
-            let res = match port {
+        let join = crate::task::spawn_blocking(move || {
+            match port {
                 Some(port) => std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port)),
                 None => std::net::ToSocketAddrs::to_socket_addrs(host.as_str()),
             }
-            .map(Iterator::collect);
-            let waker = {
-                let mut slot = theirs.lock();
-                slot.result = Some(res);
-                slot.waker.take()
-            };
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-        };
-        if let Err(e) = std::thread::Builder::new()
-            .name("evloop-resolver".into())
-            .spawn(work)
-        {
-            slot.lock().result = Some(Err(e));
-        }
-        Resolve { slot }
+            .map(Iterator::collect)
+        });
+        Resolve { join }
     }
 }
 
@@ -103,14 +86,13 @@ impl Future for Resolve {
     type Output = io::Result<Vec<SocketAddr>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut slot = self.slot.lock();
-        match slot.result.take() {
-            Some(res) => Poll::Ready(res),
-            None => {
-                slot.waker = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
+        Pin::new(&mut self.get_mut().join).poll(cx).map(|res| {
+            res.unwrap_or_else(|e| {
+                Err(io::Error::other(format!(
+                    "the host name lookup did not complete: {e}"
+                )))
+            })
+        })
     }
 }
 
@@ -213,8 +195,12 @@ where
 /// Resolves `host` (`"name:port"`, `("name", port)`, or a literal address)
 /// to socket addresses.
 ///
-/// Cancel-safe (a cancelled name lookup finishes on its thread and is
-/// discarded).
+/// Cancel-safe (a cancelled name lookup finishes on the blocking pool and
+/// is discarded).
+///
+/// # Panics
+///
+/// If `host` needs a name lookup and no evloop runtime is current.
 ///
 /// ```
 /// # fn main() { let rt = evloop::runtime::Builder::new_current_thread().enable_all().build().unwrap();

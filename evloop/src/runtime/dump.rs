@@ -93,8 +93,7 @@ impl Dump {
                 name: raw.name().map(str::to_owned),
                 spawned_at: raw.spawned_at(),
                 state: TaskState::from_snapshot(raw.snapshot()),
-                since_last_poll: (last != 0)
-                    .then(|| Duration::from_nanos(now.saturating_sub(last))),
+                since_last_poll: (last != 0).then(|| clock::since_coarse(now, last)),
             });
         });
         tasks.sort_by_key(|t| t.id);
@@ -129,9 +128,10 @@ impl TaskDump {
     }
 
     /// Time since the task's last poll started; `None` if never polled.
-    /// Measured with the worker's batch clock: exact to within one batch
-    /// of polls unless a poll-timing feature (trace, histograms, stall
-    /// detection) is on.
+    /// About a millisecond of resolution (each task keeps a 32-bit stamp).
+    /// Unless a poll-timing feature (trace, histograms, stall detection) is
+    /// on, the stamp is the worker's batch clock, so the poll may have
+    /// started up to one batch of polls later. Gaps over about 52 days wrap.
     pub fn since_last_poll(&self) -> Option<Duration> {
         self.since_last_poll
     }

@@ -39,7 +39,7 @@ use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream as StdUnixStream;
 use std::sync::{Once, OnceLock};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use crate::io::poll_evented::PollEvented;
 use crate::io::scheduled_io::Direction;
@@ -184,21 +184,25 @@ extern "C" fn handler(signum: libc::c_int) {
 }
 
 /// The reader waker of the self-pipe: the reactor calls it on readiness.
-struct PipeWaker;
+/// The pipe's waker: it carries no state (waking it drives the global
+/// registry), so it is a static vtable and allocates nothing.
+fn pipe_waker() -> Waker {
+    static VTABLE: RawWakerVTable =
+        RawWakerVTable::new(clone_pipe_waker, wake_pipe, wake_pipe, drop_pipe_waker);
 
-impl Wake for PipeWaker {
-    fn wake(self: std::sync::Arc<Self>) {
+    fn clone_pipe_waker(_: *const ()) -> RawWaker {
+        RawWaker::new(std::ptr::null(), &VTABLE)
+    }
+    fn wake_pipe(_: *const ()) {
         if let Some(g) = GLOBALS.get() {
             drive(g);
         }
     }
-}
+    fn drop_pipe_waker(_: *const ()) {}
 
-fn pipe_waker() -> Waker {
-    static WAKER: OnceLock<Waker> = OnceLock::new();
-    WAKER
-        .get_or_init(|| Waker::from(std::sync::Arc::new(PipeWaker)))
-        .clone()
+    // SAFETY: every vtable function ignores the data pointer, and `drive`
+    // may be called from any thread (it only touches the locked globals).
+    unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
 }
 
 /// Drains the pipe, re-arms the waker and delivers pending signals.

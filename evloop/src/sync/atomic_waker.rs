@@ -21,6 +21,14 @@
 //!
 //! Either the waker sees the registration or the registration sees the wake:
 //! none is lost.
+//!
+//! Clearing `WAKING` must be a read-modify-write (`fetch_and`), although only
+//! `WAKING` can be set at that point: a second wake that found `WAKING` set
+//! relies on it. Its `fetch_or` heads a release sequence that the clearing
+//! RMW continues, so the registration that next reads the state (acquire)
+//! also sees what the second waker published before waking. A plain store
+//! would end that sequence and lose the second wake
+//! (`loom_two_wakes_vs_register`).
 
 use std::fmt;
 use std::task::Waker;
@@ -108,6 +116,7 @@ impl AtomicWaker {
                 // SAFETY: we moved the state from `IDLE` to `WAKING`: the
                 // cell is ours until we clear `WAKING`.
                 let w = self.waker.with_mut(|slot| unsafe { (*slot).take() });
+                // An RMW, not a store (see the module docs).
                 self.state.fetch_and(!WAKING, Release);
                 w
             }
@@ -153,6 +162,42 @@ mod loom_tests {
                 }
             }));
             th.join().unwrap();
+        });
+    }
+
+    #[test]
+    fn loom_two_wakes_vs_register() {
+        // Two wakers race each other and a registration that re-registers
+        // after each wake-up: the wake that finds another in progress relies
+        // on that one's clearing RMW to publish its flag (see the module
+        // docs), so the task sees both flags.
+        loom::model(|| {
+            let w = Arc::new(AtomicWaker::new());
+            let flags = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+            let ths: Vec<_> = (0..2)
+                .map(|i| {
+                    let (w, flags) = (w.clone(), flags.clone());
+                    thread::spawn(move || {
+                        flags[i].store(true, Release);
+                        w.wake();
+                    })
+                })
+                .collect();
+            loom::future::block_on(poll_fn(|cx| {
+                let done = || flags.iter().all(|f| f.load(Acquire));
+                if done() {
+                    return Poll::Ready(());
+                }
+                w.register(cx.waker());
+                if done() {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }));
+            for th in ths {
+                th.join().unwrap();
+            }
         });
     }
 }

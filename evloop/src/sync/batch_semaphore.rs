@@ -122,6 +122,7 @@ impl Semaphore {
     }
 
     /// Waits for `n` permits (FIFO).
+    #[inline]
     pub(crate) fn acquire(&self, n: usize) -> Acquire<'_> {
         assert!(
             n <= Self::MAX_PERMITS,
@@ -155,6 +156,7 @@ impl Semaphore {
     }
 
     /// Adds `n` permits, waking waiters they complete (rule 3).
+    #[inline]
     pub(crate) fn release(&self, n: usize) {
         if n == 0 {
             return;
@@ -170,6 +172,11 @@ impl Semaphore {
                 Err(actual) => cur = actual,
             }
         }
+        self.release_slow(n);
+    }
+
+    #[inline(never)]
+    fn release_slow(&self, n: usize) {
         self.release_locked(n, self.waiters.lock());
     }
 
@@ -301,23 +308,34 @@ impl Acquire<'_> {
         self.node.with_mut(|p| unsafe { NonNull::new_unchecked(p) })
     }
 
-    /// First poll: take what is available, queue for the rest.
-    fn poll_first(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), AcquireError>> {
+    /// First poll, fast path: take the permits with one CAS if nobody is
+    /// queued and enough are available (rule 2). Returns `false` if the slow
+    /// path must run.
+    #[inline]
+    fn try_fast(&self) -> bool {
         let n = self.num_permits;
-        let sem = self.sem;
-        // Fast path without the lock.
-        let mut cur = sem.permits.load(Ordering::Acquire);
+        let permits = &self.sem.permits;
+        let mut cur = permits.load(Ordering::Acquire);
         while cur & (CLOSED | WAITERS) == 0 && cur >> SHIFT >= n {
-            match sem.permits.compare_exchange(
+            match permits.compare_exchange_weak(
                 cur,
                 cur - (n << SHIFT),
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
-                Ok(_) => return Poll::Ready(Ok(())),
+                Ok(_) => return true,
                 Err(actual) => cur = actual,
             }
         }
+        false
+    }
+
+    /// First poll, slow path: under the lock, take what is available and
+    /// queue for the rest.
+    #[inline(never)]
+    fn poll_first(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), AcquireError>> {
+        let n = self.num_permits;
+        let sem = self.sem;
         let mut list = sem.waiters.lock();
         let mut cur = sem.permits.load(Ordering::Acquire);
         let needed = loop {
@@ -382,6 +400,7 @@ impl Future for Acquire<'_> {
         // SAFETY: we never move out of `this`; the node stays where it is.
         let this = unsafe { self.get_unchecked_mut() };
         let res = match this.state {
+            AcquireState::Idle if this.try_fast() => Poll::Ready(Ok(())),
             AcquireState::Idle => this.poll_first(cx),
             AcquireState::Queued => this.poll_queued(cx),
             AcquireState::Done => panic!("`Acquire` polled after completion"),

@@ -124,7 +124,9 @@ impl<T: ?Sized> Mutex<T> {
     /// without taking the lock (and passes it on if it had just been handed
     /// to this waiter).
     pub async fn lock(&self) -> MutexGuard<'_, T> {
-        self.acquire().await;
+        if self.sem.acquire(1).await.is_err() {
+            unreachable!("a mutex's semaphore is never closed");
+        }
         MutexGuard { lock: self }
     }
 
@@ -132,7 +134,9 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// **Cancel safety:** cancel-safe, as [`lock`](Self::lock).
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        self.acquire().await;
+        if self.sem.acquire(1).await.is_err() {
+            unreachable!("a mutex's semaphore is never closed");
+        }
         OwnedMutexGuard { lock: self }
     }
 
@@ -183,13 +187,6 @@ impl<T: ?Sized> Mutex<T> {
     pub fn get_mut(&mut self) -> &mut T {
         // SAFETY: `&mut self` proves no guard exists.
         self.data.with_mut(|p| unsafe { &mut *p })
-    }
-
-    async fn acquire(&self) {
-        // The semaphore is never closed, so acquiring cannot fail.
-        if self.sem.acquire(1).await.is_err() {
-            unreachable!("a mutex's semaphore is never closed");
-        }
     }
 }
 

@@ -43,6 +43,7 @@ impl<'a> Builder<'a> {
         spawn::SpawnMeta {
             spawned_at: location,
             name: self.name,
+            track_wakes: false,
         }
     }
 

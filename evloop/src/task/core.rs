@@ -3,20 +3,26 @@
 //! ```text
 //!  ┌──────────── Header (32 bytes, non-generic) ─────────────┐
 //!  │ state: AtomicUsize   lifecycle bits + ref count          │
-//!  │ queue_next           intrusive link for run queues       │
 //!  │ vtable               poll / schedule / dealloc / ...     │
 //!  │ id                   task::Id                            │
+//!  │ last_poll: AtomicU32 coarse stamp of the last poll       │
 //!  ├──────────── Core<T, S> (generic) ───────────────────────┤
 //!  │ scheduler: S         where wakes send the task           │
 //!  │ stage                Running(T) | Finished(output) | Consumed │
 //!  ├──────────── Trailer (non-generic, found via vtable offset) ┤
 //!  │ owned: prev/next     membership of the runtime's task list │
 //!  │ waker                the JoinHandle's waker              │
-//!  │ spawned_at           caller location of `spawn`          │
-//!  │ name                 `task::Builder::name`, if any       │
-//!  │ last_poll, woken_at  timestamps for dumps and metrics    │
+//!  │ meta                 spawn site, or a side record with   │
+//!  │                      the name and the last-wake stamp    │
 //!  └──────────────────────────────────────────────────────────┘
 //! ```
+//!
+//! The header holds what every poll touches (the state word, the vtable,
+//! the poll stamp: one cache line with the start of the future); the
+//! trailer what completion, the owned list and diagnostics need. The name
+//! and the wake timestamp of schedule-latency histograms live in a side
+//! record that only named or latency-tracked tasks allocate (`meta.rs`),
+//! so an ordinary task pays 80 bytes besides its future.
 //!
 //! A `Waker`, a `Notified`, a `JoinHandle` are all pointers to the header. The
 //! header comes first (`#[repr(C)]`), so a header pointer is a cell pointer.
@@ -27,14 +33,14 @@
 //! `list.rs` (owned pointers).
 
 use std::future::Future;
-use std::panic::Location;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
 use crate::loom::cell::UnsafeCell;
-use crate::loom::sync::atomic::AtomicU64;
+use crate::loom::sync::atomic::AtomicU32;
 use crate::task::error::JoinError;
+use crate::task::meta::Meta;
 use crate::task::raw::Vtable;
 use crate::task::state::State;
 use crate::task::{Id, SpawnMeta};
@@ -49,18 +55,14 @@ pub(crate) struct Cell<T: Future, S> {
 #[repr(C)]
 pub(crate) struct Header {
     pub(crate) state: State,
-    /// Link for intrusive queues. Only the queue that holds the task's
-    /// `Notified` touches it.
-    pub(crate) queue_next: UnsafeCell<Option<NonNull<Header>>>,
     pub(crate) vtable: &'static Vtable,
     pub(crate) id: Id,
+    /// When the task was last polled, as a `trace::clock::coarse_stamp`
+    /// (0: never). Written by the poller, read by dumps, both `Relaxed`:
+    /// it is a statistic, no other memory depends on it. It fills the
+    /// header's last word, which would otherwise be padding.
+    pub(crate) last_poll: AtomicU32,
 }
-
-// SAFETY: the header's non-atomic fields are guarded by the rules of
-// `state.rs` (stage lock) and of the queue that owns `queue_next`.
-unsafe impl Send for Header {}
-// SAFETY: as above.
-unsafe impl Sync for Header {}
 
 pub(crate) struct Core<T: Future, S> {
     pub(crate) scheduler: S,
@@ -78,24 +80,10 @@ pub(crate) struct Trailer {
     pub(crate) owned: Pointers,
     /// The `JoinHandle`'s waker (state rule 3).
     pub(crate) waker: UnsafeCell<Option<Waker>>,
-    /// Where `spawn` was called; never written after creation.
-    pub(crate) spawned_at: &'static Location<'static>,
-    /// The name given with `task::Builder::name`; never written after creation.
-    /// Boxed twice so an unnamed task pays one word, not two.
-    pub(crate) name: Option<Box<TaskName>>,
-    /// When the task was last polled, in `trace::clock` nanoseconds (0:
-    /// never). Written by the poller, read by dumps, both `Relaxed`: it is
-    /// a statistic, no other memory depends on it.
-    pub(crate) last_poll: AtomicU64,
-    /// When the task was last put in a run queue, in `trace::clock`
-    /// nanoseconds (0: not recorded). Written by the waking thread only
-    /// while schedule-latency timing is on, read by the poller; `Relaxed`
-    /// for the same reason.
-    pub(crate) woken_at: AtomicU64,
+    /// Spawn site, name, last-wake stamp; never written after creation
+    /// (`meta.rs`).
+    pub(crate) meta: Meta,
 }
-
-/// A task's name, behind one thin pointer in the trailer.
-pub(crate) struct TaskName(pub(crate) Box<str>);
 
 /// Links of an intrusive doubly linked list.
 pub(crate) struct Pointers {
@@ -114,9 +102,9 @@ impl<T: Future, S: 'static> Cell<T, S> {
         Box::new(Cell {
             header: Header {
                 state: State::new(),
-                queue_next: UnsafeCell::new(None),
                 vtable,
                 id,
+                last_poll: AtomicU32::new(0),
             },
             core: Core {
                 scheduler,
@@ -128,10 +116,7 @@ impl<T: Future, S: 'static> Cell<T, S> {
                     next: UnsafeCell::new(None),
                 },
                 waker: UnsafeCell::new(None),
-                spawned_at: meta.spawned_at,
-                name: meta.name.map(|n| Box::new(TaskName(n.into()))),
-                last_poll: AtomicU64::new(0),
-                woken_at: AtomicU64::new(0),
+                meta: Meta::new(meta.spawned_at, meta.name, meta.track_wakes),
             },
         })
     }
@@ -267,10 +252,10 @@ mod tests {
         type Empty = std::future::Ready<()>;
         let cell = std::mem::size_of::<Cell<Empty, Arc<S>>>();
         let stage = std::mem::size_of::<Stage<Empty>>();
-        // 40 bytes of links, join waker and spawn site, plus 24 for
-        // observability: name pointer, last-poll and last-wake stamps.
-        assert_eq!(std::mem::size_of::<Trailer>(), 64);
-        assert_eq!(cell - stage, 32 + 8 + 64);
+        // Owned-list links, join waker and the meta word (spawn site or
+        // side record).
+        assert_eq!(std::mem::size_of::<Trailer>(), 40);
+        assert_eq!(cell - stage, 32 + 8 + 40);
     }
 
     #[test]

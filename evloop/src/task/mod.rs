@@ -8,10 +8,10 @@
 //!
 //! # Layout of a task
 //!
-//! One allocation (`core.rs`): a 32-byte header (state word, queue link,
-//! vtable, id), then the scheduler handle and the future — which is replaced
-//! in place by its output — then a trailer (owned-list links, the join waker,
-//! the spawn site). A `Waker` is a pointer to the header; cloning and
+//! One allocation (`core.rs`): a 32-byte header (state word, vtable, id,
+//! last-poll stamp), then the scheduler handle and the future — which is
+//! replaced in place by its output — then a trailer (owned-list links, the
+//! join waker, the spawn site or a side record for named tasks). A `Waker` is a pointer to the header; cloning and
 //! dropping it is one atomic add on the state word's ref count
 //! (`state.rs` documents every bit and transition).
 //!
@@ -23,13 +23,16 @@
 //! - `waker.rs`: the waker vtable;
 //! - `refs.rs`: `Task`, `Notified`, and the `Schedule` trait schedulers implement;
 //! - `list.rs`: the owned-task list shutdown walks;
+//! - `meta.rs`: spawn site, name and wake stamp (one word in the cell);
 //! - `join.rs`, `abort.rs`, `error.rs`, `id.rs`: the public handles;
 //! - `local.rs`: `LocalSet` and `spawn_local` for `!Send` futures;
-//! - `blocking.rs`: `spawn_blocking` (the pool itself is in `runtime/blocking/`).
+//! - `blocking.rs`: `spawn_blocking` (the pool itself is in `runtime/blocking/`);
+//! - `block_in_place.rs`: `block_in_place`, blocking on a worker thread;
 
 //! - `builder.rs`: `task::Builder`, to name a task before spawning it.
 
 mod abort;
+mod block_in_place;
 mod blocking;
 mod builder;
 pub(crate) mod coop;
@@ -41,6 +44,7 @@ mod join;
 mod join_set;
 pub(crate) mod list;
 mod local;
+mod meta;
 mod raw;
 mod refs;
 mod spawn;
@@ -52,6 +56,7 @@ mod yield_now;
 mod loom_tests;
 
 pub use abort::AbortHandle;
+pub use block_in_place::block_in_place;
 pub use blocking::spawn_blocking;
 pub use builder::Builder;
 pub use coop::{consume_budget, unconstrained, Unconstrained};

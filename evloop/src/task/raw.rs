@@ -102,12 +102,12 @@ impl RawTask {
     }
 
     pub(crate) fn spawned_at(&self) -> &'static Location<'static> {
-        self.trailer().spawned_at
+        self.trailer().meta.spawned_at()
     }
 
     /// The name given with `task::Builder::name`.
     pub(crate) fn name(&self) -> Option<&str> {
-        self.trailer().name.as_deref().map(|n| &*n.0)
+        self.trailer().meta.name()
     }
 
     /// A read-only copy of the state word (for dumps).
@@ -115,24 +115,26 @@ impl RawTask {
         self.state().load()
     }
 
-    /// When the task was last polled (`trace::clock` ns; 0: never).
-    pub(crate) fn last_poll(&self) -> u64 {
-        self.trailer().last_poll.load(Relaxed)
+    /// When the task was last polled (`trace::clock::coarse_stamp`; 0: never).
+    pub(crate) fn last_poll(&self) -> u32 {
+        self.header().last_poll.load(Relaxed)
     }
 
     /// Stamps the start of a poll. Called by the poller only.
-    pub(crate) fn set_last_poll(&self, now: u64) {
-        self.trailer().last_poll.store(now, Relaxed);
+    #[inline]
+    pub(crate) fn set_last_poll(&self, stamp: u32) {
+        self.header().last_poll.store(stamp, Relaxed);
     }
 
-    /// When the task was put in a run queue (`trace::clock` ns; 0: unknown).
+    /// When the task was put in a run queue (`trace::clock` ns; 0: unknown,
+    /// or the task was spawned without schedule-latency timing).
     pub(crate) fn woken_at(&self) -> u64 {
-        self.trailer().woken_at.load(Relaxed)
+        self.trailer().meta.woken_at()
     }
 
     /// Stamps the moment the task is queued (schedule-latency timing).
     pub(crate) fn set_woken_at(&self, now: u64) {
-        self.trailer().woken_at.store(now, Relaxed);
+        self.trailer().meta.set_woken_at(now);
     }
 
     /// Polls the task, consuming a `Notified` ref.

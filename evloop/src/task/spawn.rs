@@ -69,6 +69,10 @@ where
 pub(crate) struct SpawnMeta<'a> {
     pub(crate) spawned_at: &'static Location<'static>,
     pub(crate) name: Option<&'a str>,
+    /// Keep a last-wake timestamp for schedule-latency histograms (costs
+    /// the task a side record, `task/meta.rs`); set by the scheduler's
+    /// `Hooks::spawn`.
+    pub(crate) track_wakes: bool,
 }
 
 impl From<&'static Location<'static>> for SpawnMeta<'_> {
@@ -76,6 +80,7 @@ impl From<&'static Location<'static>> for SpawnMeta<'_> {
         SpawnMeta {
             spawned_at,
             name: None,
+            track_wakes: false,
         }
     }
 }

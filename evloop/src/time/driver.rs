@@ -515,13 +515,22 @@ impl WakeList {
         self.len == self.wakers.len()
     }
 
+    /// Wakes every collected waker. The observability hooks bracket the
+    /// batch, so the trace recorder marks a timer event and attributes these
+    /// wakes to timers.
     fn wake_all(&mut self) {
+        if self.len == 0 {
+            return;
+        }
+        let fired = self.len as u64;
+        let _ = crate::context::with_current(|h| h.hooks().timers_firing(fired));
         for slot in &mut self.wakers[..self.len] {
             if let Some(w) = slot.take() {
                 w.wake();
             }
         }
         self.len = 0;
+        let _ = crate::context::with_current(|h| h.hooks().timers_done());
     }
 }
 

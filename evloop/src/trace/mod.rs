@@ -27,13 +27,13 @@
 //!
 //! | moment | call | where (current_thread) |
 //! |---|---|---|
-//! | spawn | `hooks.spawn(id, meta)` | `Handle::spawn`, before scheduling the first `Notified` |
+//! | spawn | `meta = hooks.spawn(id, meta)` | `Handle::spawn`, before creating the task (the returned meta says what the task records) |
 //! | wake | `hooks.wake(notified, queue_depth)` | `Schedule::schedule`, after the push (local or inject) |
 //! | poll start | `hooks.poll_start(worker, &notified, queue_depth)` | loop step 2, before `Notified::run` |
 //! | poll end | `hooks.poll_end(worker, stamp, outcome)` | right after `Notified::run`, with the returned `PollOutcome` |
 //! | `block_on` poll | `hooks.block_on_start()` / `block_on_end(ready)` | loop step 1 |
 //! | park / unpark | `hooks.park(worker, depth)` / `hooks.unpark(worker)` | `Context::park`, only when it may block |
-//! | batch start | `hooks.batch_start(worker)` | loop step 2, once per batch (refreshes the coarse clock) |
+//! | batch start | `hooks.batch_start(worker)` | loop step 2, once per batch that runs a task, before its first poll (refreshes the coarse clock) |
 //! | cancel at shutdown | `hooks.shutdown_task(id)` | `Handle::shutdown`, for every task still owned |
 //! | timers fired | `hooks.timers_firing(n)` … `hooks.timers_done()` | time driver, around firing expired entries |
 //! | I/O ready | `hooks.io_ready(n)` | reactor, after `epoll_wait` returned `n` events |

@@ -49,7 +49,39 @@ struct LaneEntry {
 #[derive(Default)]
 struct Sites {
     list: Vec<&'static Location<'static>>,
-    index: HashMap<*const Location<'static>, u32>,
+    index: HashMap<*const Location<'static>, u32, PtrHash>,
+}
+
+/// Hashes a pointer key with one multiply (Fibonacci hashing): the keys are
+/// addresses of `'static` locations, not attacker-chosen, so SipHash's
+/// flood resistance buys nothing on this per-spawn path.
+#[derive(Default, Clone, Copy)]
+struct PtrHash;
+
+impl std::hash::BuildHasher for PtrHash {
+    type Hasher = PtrHasher;
+    fn build_hasher(&self) -> PtrHasher {
+        PtrHasher(0)
+    }
+}
+
+struct PtrHasher(u64);
+
+impl std::hash::Hasher for PtrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 // SAFETY: the raw pointers in `index` are keys only, never dereferenced;

@@ -13,6 +13,8 @@ use std::task::{Context, Poll};
 use crate::io::poll_evented::PollEvented;
 use crate::io::scheduled_io::Direction;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
+use crate::net::unix::split::{split, ReadHalf, WriteHalf};
+use crate::net::unix::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 
 /// A connected Unix-domain stream socket.
 ///
@@ -127,6 +129,75 @@ impl UnixStream {
             .registration()
             .try_io(Interest::WRITABLE, || (&*self.io).write(buf))
     }
+
+    /// Borrowed halves for reading and writing at once in one task (for
+    /// example with `select!` or `join!`). No allocation.
+    ///
+    /// ```
+    /// use evloop::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// # fn main() { let rt = evloop::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let (mut a, mut b) = evloop::net::UnixStream::pair().unwrap();
+    /// let (mut rd, mut wr) = a.split();
+    /// let (sent, got) = evloop::join!(
+    ///     async {
+    ///         wr.write_all(b"ping").await.unwrap();
+    ///         let mut buf = [0; 4];
+    ///         rd.read_exact(&mut buf).await.unwrap();
+    ///         buf
+    ///     },
+    ///     async {
+    ///         let mut buf = [0; 4];
+    ///         b.read_exact(&mut buf).await.unwrap();
+    ///         b.write_all(b"pong").await.unwrap();
+    ///         buf
+    ///     },
+    /// );
+    /// assert_eq!((&sent, &got), (b"pong", b"ping"));
+    /// # }); }
+    /// ```
+    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        split(self)
+    }
+
+    /// Owned halves that can move to different tasks; the write half shuts
+    /// the write direction down when dropped.
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        split_owned(self)
+    }
+
+    pub(crate) fn poll_read_priv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.io.poll_read(cx, buf)
+    }
+
+    pub(crate) fn poll_write_priv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+
+    pub(crate) fn poll_write_vectored_priv(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write_vectored(cx, bufs)
+    }
+
+    pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
+        match self.io.shutdown(how) {
+            // Already shut down or the peer is gone: nothing to send.
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            res => res,
+        }
+    }
 }
 
 impl AsyncRead for UnixStream {
@@ -135,7 +206,7 @@ impl AsyncRead for UnixStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.io.poll_read(cx, buf)
+        self.poll_read_priv(cx, buf)
     }
 }
 
@@ -165,10 +236,7 @@ impl AsyncWrite for UnixStream {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(match self.io.shutdown(Shutdown::Write) {
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-            res => res,
-        })
+        Poll::Ready(self.shutdown_std(Shutdown::Write))
     }
 }
 

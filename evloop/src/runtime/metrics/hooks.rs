@@ -53,12 +53,16 @@ impl Hooks {
         }
     }
 
+    /// A task is about to be created; returns `meta` with what the task
+    /// must record for these hooks (a wake stamp while histograms are on).
     #[inline]
-    pub(crate) fn spawn(&self, id: Id, meta: &SpawnMeta<'_>) {
+    pub(crate) fn spawn<'a>(&self, id: Id, mut meta: SpawnMeta<'a>) -> SpawnMeta<'a> {
         if let Some(trace) = &self.trace {
             let parent = context::current_task_id().map(|p| p.as_u64());
             trace.spawn(id.as_u64(), parent, meta.spawned_at, meta.name);
         }
+        meta.track_wakes = self.histograms;
+        meta
     }
 
     #[inline]
@@ -101,7 +105,7 @@ impl Hooks {
         w.local_queue_depth.set(queue_depth as u64);
         let raw = task.raw();
         if !self.timed {
-            raw.set_last_poll(w.coarse_now.get());
+            raw.set_last_poll(clock::coarse_stamp(w.coarse_now.get()));
             return PollStamp {
                 start: 0,
                 id: 0,
@@ -120,7 +124,7 @@ impl Hooks {
     ) -> PollStamp {
         let id = raw.id().as_u64();
         let mut start = clock::now_ns();
-        raw.set_last_poll(start);
+        raw.set_last_poll(clock::coarse_stamp(start));
         if self.histograms {
             let woken = raw.woken_at();
             if woken != 0 {
@@ -233,14 +237,12 @@ impl Hooks {
 
     /// Time driver: about to fire `n` expired timers; wakes until
     /// [`timers_done`](Self::timers_done) are attributed to timers.
-    #[allow(dead_code)] // called by the time driver
     pub(crate) fn timers_firing(&self, n: u64) {
         if let Some(trace) = &self.trace {
             trace.timers_fired(n, true);
         }
     }
 
-    #[allow(dead_code)] // called by the time driver
     pub(crate) fn timers_done(&self) {
         if let Some(trace) = &self.trace {
             trace.timers_fired(0, false);
@@ -248,7 +250,6 @@ impl Hooks {
     }
 
     /// Reactor: `epoll_wait` returned `n` readiness events.
-    #[allow(dead_code)] // called by the I/O driver
     pub(crate) fn io_ready(&self, n: u64) {
         if let Some(trace) = &self.trace {
             trace.io_ready(n);

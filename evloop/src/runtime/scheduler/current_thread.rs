@@ -171,7 +171,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        me.config.hooks.spawn(id, &meta);
+        let meta = me.config.hooks.spawn(id, meta);
         let (join, notified) = me.shared.owned.bind(future, me.clone(), id, meta);
         if let Some(notified) = notified {
             me.schedule(notified);
@@ -496,7 +496,10 @@ impl<'a> CoreGuard<'a> {
 
                 // Loop step 2.
                 let mut parked = false;
-                handle.config.hooks.batch_start(0);
+                // The batch clock is read only for a batch that runs a task:
+                // a `block_on` future that yields to an empty queue must not
+                // pay a clock read per round.
+                let mut batch_started = false;
                 for _ in 0..handle.config.event_interval {
                     core.tick = core.tick.wrapping_add(1);
                     let Some(task) = core.next_task(handle) else {
@@ -512,6 +515,10 @@ impl<'a> CoreGuard<'a> {
                         parked = true;
                         break;
                     };
+                    if !batch_started {
+                        batch_started = true;
+                        handle.config.hooks.batch_start(0);
+                    }
                     let stamp = handle.config.hooks.poll_start(0, &task, core.tasks.len());
                     let (c, outcome) = cx.enter(core, || task.run());
                     handle.config.hooks.poll_end(0, stamp, outcome);

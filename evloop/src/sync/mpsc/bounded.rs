@@ -107,12 +107,12 @@ impl<T> Sender<T> {
     /// the queue of waiting senders is given up. Use
     /// [`reserve`](Self::reserve) to wait without risking the value.
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        match self.acquire().await {
+        match self.sem().sem.acquire(1).await {
             Ok(()) => {
                 self.chan.send(value);
                 Ok(())
             }
-            Err(()) => Err(SendError(value)),
+            Err(ll::AcquireError) => Err(SendError(value)),
         }
     }
 

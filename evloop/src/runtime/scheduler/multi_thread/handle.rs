@@ -11,7 +11,11 @@
 //! 2. Every push is followed by `notify_parked`, which wakes a sleeper only
 //!    when nobody is searching ([`super::idle`] rule 3). This includes LIFO
 //!    pushes: the LIFO slot is stealable, and a searcher must exist to steal
-//!    it if the owner's current poll runs long.
+//!    it if the owner's current poll runs long. Two exceptions, both pushes
+//!    to the pusher's own queue, where the task is never stranded (its owner
+//!    is awake): the check skips the fence ([`super::idle`] rule 7), and a
+//!    spawn or yield into a ring that holds nothing else notifies nobody
+//!    (the owner runs it next; there is nothing to share yet).
 //! 3. Shutdown closes the inject queue, so a schedule that comes later (from
 //!    any thread) is refused and the task reference dropped at once. Then
 //!    every worker is unparked; each one cancels tasks from the owned list,
@@ -34,6 +38,7 @@ use crate::runtime::scheduler;
 use crate::task::list::OwnedTasks;
 use crate::task::{Id, JoinHandle, Notified, RawTask, Schedule, SpawnMeta, Task};
 
+use super::handoff::Handoff;
 use super::idle::Idle;
 use super::inject::Inject;
 use super::park::Unparker;
@@ -68,6 +73,8 @@ pub(crate) struct Shared {
     pub(super) idle: Idle,
     pub(super) owned: OwnedTasks<Arc<Handle>>,
     pub(super) config: Config,
+    /// Cores given away by `block_in_place`, and the spare threads.
+    pub(super) handoff: Handoff,
     /// Cores of the workers that stopped (rule 3); the last one finishes.
     pub(super) stopped: Mutex<Vec<Core>>,
     /// Workers whose thread has not finished yet, for `shutdown_timeout`.
@@ -97,6 +104,7 @@ impl Handle {
                 idle: Idle::new(num_workers),
                 owned: OwnedTasks::new(),
                 config,
+                handoff: Handoff::new(),
                 stopped: Mutex::new(Vec::with_capacity(num_workers)),
                 running: Mutex::new(0),
                 all_stopped: Condvar::new(),
@@ -105,9 +113,7 @@ impl Handle {
             blocking_spawner,
         });
         for core in cores {
-            *handle.shared.running.lock() += 1;
-            if let Err(e) = worker::launch(&handle, Box::new(core)) {
-                *handle.shared.running.lock() -= 1;
+            if let Err(e) = worker::launch(&handle, Some(Box::new(core))) {
                 let _ = handle.shutdown();
                 return Err(e);
             }
@@ -125,7 +131,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        me.shared.config.hooks.spawn(id, &meta);
+        let meta = me.shared.config.hooks.spawn(id, meta);
         let (join, notified) = me.shared.owned.bind(future, me.clone(), id, meta);
         if let Some(notified) = notified {
             me.schedule_task(notified, Push::Back);
@@ -181,16 +187,29 @@ impl Handle {
     /// Wakes a parked worker if nobody is searching (rule 2).
     pub(super) fn notify_parked(&self) {
         if let Some(index) = self.shared.idle.worker_to_notify() {
-            self.shared.remotes[index]
-                .unpark
-                .unpark::<driver::Driver>(&self.driver);
+            self.unpark_worker(index);
         }
+    }
+
+    /// Rule 2 after a push to the calling worker's own queue
+    /// ([`super::idle`] rule 7: no fence).
+    pub(super) fn notify_parked_local(&self) {
+        if let Some(index) = self.shared.idle.worker_to_notify_local() {
+            self.unpark_worker(index);
+        }
+    }
+
+    fn unpark_worker(&self, index: usize) {
+        self.shared.remotes[index]
+            .unpark
+            .unpark::<driver::Driver>(&self.driver);
     }
 
     /// Runs `future` on the calling thread, which sleeps between polls; the
     /// tasks run on the workers.
     pub(crate) fn block_on<F: Future>(handle: &scheduler::Handle, future: F) -> F::Output {
-        let _rt = context::enter_runtime(false);
+        // `block_in_place` is allowed here (it runs its closure directly).
+        let _rt = context::enter_runtime(true);
         let _current = context::set_current(handle);
         let mut parker = ParkThread::new();
         let waker = Waker::from(Arc::new(ThreadWaker(parker.unpark())));
@@ -214,6 +233,7 @@ impl Handle {
         for remote in self.shared.remotes.iter() {
             remote.unpark.unpark::<driver::Driver>(&self.driver);
         }
+        self.shared.handoff.shutdown();
         true
     }
 
@@ -250,6 +270,11 @@ impl Handle {
             Some(scheduler::Context::MultiThread(cx)) => cx.is_on(self),
             _ => false,
         })
+    }
+
+    /// Counts a worker thread about to start.
+    pub(super) fn worker_started(&self) {
+        *self.shared.running.lock() += 1;
     }
 
     /// Called by each worker thread as its last act.

@@ -29,6 +29,13 @@
 //!    put a `SeqCst` fence between their write and their read, so that the
 //!    argument holds with fences alone (which is also what loom models:
 //!    it treats `SeqCst` accesses as acquire/release).
+//! 7. A push to the pusher's *own* local queue (a worker scheduling a task
+//!    it spawned or woke) checks `state` without the fence of rule 6. If
+//!    that check misses a worker that is parking at the same moment, the
+//!    task is not stranded: it sits in the queue of a worker that is awake
+//!    and will run it; what is lost is only the chance to run it in
+//!    parallel, until the next push or the next searcher. The fence (an
+//!    `mfence` on x86) on every local wake and spawn cost more than that.
 //!
 //! # No lost wakeup
 //!
@@ -121,6 +128,18 @@ impl Idle {
     #[must_use]
     pub(crate) fn worker_to_notify(&self) -> Option<usize> {
         fence(SeqCst);
+        self.pick_sleeper()
+    }
+
+    /// Rule 7: like [`Idle::worker_to_notify`], for work pushed to the
+    /// pusher's own local queue: no fence, so a worker parking at the same
+    /// moment may be missed.
+    #[must_use]
+    pub(crate) fn worker_to_notify_local(&self) -> Option<usize> {
+        self.pick_sleeper()
+    }
+
+    fn pick_sleeper(&self) -> Option<usize> {
         if !self.should_notify(self.state.load(SeqCst)) {
             return None;
         }

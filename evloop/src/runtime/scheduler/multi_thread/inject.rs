@@ -16,6 +16,10 @@
 //!    to the caller, who drops them. `push_batch` still accepts: it only
 //!    comes from workers, and the final drain runs after every worker has
 //!    stopped, so nothing pushed by a worker is stranded.
+//! 4. `closed` mirrors `is_closed` and is set under the mutex before any
+//!    later `push` can see the closed queue; `is_closed` reads it without
+//!    the lock. A reader that still sees `false` just runs one more tick
+//!    before it notices; the workers are unparked after the close.
 //!
 //! Rejected: a lock-free linked list (an intrusive MPSC queue needs a link
 //! in every task and still serialises consumers; the lock is uncontended in
@@ -24,7 +28,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 
-use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Mutex, MutexGuard};
 
 use super::queue::Overflow;
@@ -33,6 +37,9 @@ pub(crate) struct Inject<T> {
     synced: Mutex<Synced<T>>,
     /// Rules 1, 2.
     len: AtomicUsize,
+    /// A copy of `Synced::is_closed`, written under the mutex, so that the
+    /// workers' shutdown checks take no lock (rule 4).
+    closed: AtomicBool,
 }
 
 struct Synced<T> {
@@ -48,6 +55,7 @@ impl<T> Inject<T> {
                 is_closed: false,
             }),
             len: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
         }
     }
 
@@ -111,11 +119,13 @@ impl<T> Inject<T> {
     /// Refuses further `push`es. Returns false if it was already closed.
     pub(crate) fn close(&self) -> bool {
         let mut synced = self.synced.lock();
+        self.closed.store(true, SeqCst);
         !std::mem::replace(&mut synced.is_closed, true)
     }
 
+    /// Lock-free (rule 4).
     pub(crate) fn is_closed(&self) -> bool {
-        self.synced.lock().is_closed
+        self.closed.load(SeqCst)
     }
 }
 

@@ -29,6 +29,7 @@
 //!
 //! - `worker.rs`: the worker loop (find a task, run it, steal, park) and
 //!   the per-worker `Core`;
+//! - `handoff.rs`: `block_in_place`, handing a core to another thread;
 //! - `handle.rs`: the shared state, `spawn`, where a woken task goes, shutdown;
 //! - `queue.rs`, `inject.rs`, `idle.rs`, `park.rs`: the concurrency building
 //!   blocks, generic over the item so each has its own loom models.
@@ -39,11 +40,16 @@
 //! stealing (a worker with a long backlog keeps it while the others sleep).
 
 mod handle;
+mod handoff;
 pub(crate) mod idle;
 pub(crate) mod inject;
 pub(crate) mod park;
 pub(crate) mod queue;
 mod worker;
 
+#[cfg(all(test, loom))]
+mod loom_tests;
+
 pub(crate) use handle::{Config, Handle};
+pub(crate) use handoff::block_in_place;
 pub(crate) use worker::Context;

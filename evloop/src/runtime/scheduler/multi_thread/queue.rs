@@ -223,6 +223,13 @@ impl<T: Pointer> Inner<T> {
     }
 
     fn take_lifo(&self) -> Option<T> {
+        // Most calls find the slot empty: skip the locked swap then. A
+        // pointer stored meanwhile is seen by the next call (only the owner
+        // fills the slot, and it is the one calling here, or a thief that
+        // gives up on an empty-looking slot, rule 6).
+        if self.lifo.load(Relaxed).is_null() {
+            return None;
+        }
         let ptr = NonNull::new(self.lifo.swap(ptr::null_mut(), AcqRel))?;
         // SAFETY: rule 6: only pointers from `T::into_raw` are stored in the
         // slot, and the swap made us their only holder.
@@ -249,6 +256,11 @@ impl<T: Pointer> Local<T> {
     /// True if there is nothing to pop, neither in the ring nor the LIFO slot.
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0 && self.inner.lifo.load(Acquire).is_null()
+    }
+
+    /// True if the ring holds exactly one item and the LIFO slot is empty.
+    pub(crate) fn is_alone(&self) -> bool {
+        self.len() == 1 && self.inner.lifo.load(Relaxed).is_null()
     }
 
     /// Free slots in the ring (slots being stolen count as taken).

@@ -20,7 +20,10 @@
 //!
 //! 1. The core is in exactly one place: on the worker's stack, or in its
 //!    `Context` while a task runs or the worker parks (so wakes from the
-//!    task, or from the driver's timers and I/O, reach the local queue).
+//!    task, or from the driver's timers and I/O, reach the local queue), or
+//!    filed in [`super::handoff`] by a task that blocks in place. A thread
+//!    whose core was handed off finishes its poll without one and waits as a
+//!    spare for another core.
 //! 2. A worker that leaves the searching state because it found work calls
 //!    `transition_worker_from_searching` before running the task, and wakes
 //!    another worker if it was the last searcher.
@@ -29,7 +32,7 @@
 //!    core filed drains everything and shuts the driver down
 //!    ([`super::handle`] rule 3).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::sync::Arc;
 
@@ -63,6 +66,10 @@ pub(crate) struct Core {
 pub(crate) struct Context {
     handle: Arc<Handle>,
     core: RefCell<Option<Box<Core>>>,
+    /// True while a task is being polled: only then may `block_in_place`
+    /// hand the core off (the loop's other uses of the context, parking and
+    /// polling the driver, expect the core back).
+    polling: Cell<bool>,
 }
 
 /// Creates the cores and the matching remotes.
@@ -90,16 +97,20 @@ pub(super) fn create(num_workers: usize, driver: driver::Driver) -> (Vec<Core>, 
     (cores, remotes)
 }
 
-/// Starts a worker thread. Workers are OS threads the runtime owns, not
-/// modelled by loom, hence `std::thread` here.
-pub(super) fn launch(handle: &Arc<Handle>, core: Box<Core>) -> std::io::Result<()> {
+/// Starts a worker thread, with `core`, or (for [`super::handoff`]) as a
+/// spare that takes a filed core. Workers are OS threads the runtime owns,
+/// not modelled by loom, hence `std::thread` here.
+pub(super) fn launch(handle: &Arc<Handle>, core: Option<Box<Core>>) -> std::io::Result<()> {
     let config = &handle.shared.config;
     let mut builder = std::thread::Builder::new().name((config.thread_name)());
     if let Some(size) = config.thread_stack_size {
         builder = builder.stack_size(size);
     }
-    let handle = handle.clone();
-    builder.spawn(move || {
+    // Counted before it starts (handoff rule 3), so a shutdown that begins
+    // meanwhile waits for it.
+    handle.worker_started();
+    let h = handle.clone();
+    let spawned = builder.spawn(move || {
         struct Stopped(Arc<Handle>);
         impl Drop for Stopped {
             fn drop(&mut self) {
@@ -109,16 +120,20 @@ pub(super) fn launch(handle: &Arc<Handle>, core: Box<Core>) -> std::io::Result<(
                 self.0.worker_stopped();
             }
         }
-        let stopped = Stopped(handle);
+        let stopped = Stopped(h);
         if let Some(f) = &stopped.0.shared.config.on_thread_start {
             f();
         }
         run(&stopped.0, core);
-    })?;
+    });
+    if let Err(e) = spawned {
+        handle.worker_stopped();
+        return Err(e);
+    }
     Ok(())
 }
 
-fn run(handle: &Arc<Handle>, core: Box<Core>) {
+fn run(handle: &Arc<Handle>, core: Option<Box<Core>>) {
     let _current = context::set_current(&scheduler::Handle::MultiThread(handle.clone()));
     let _rt = context::enter_runtime(true);
     // This thread is the only runner of this core: it owns the core's queue
@@ -127,18 +142,37 @@ fn run(handle: &Arc<Handle>, core: Box<Core>) {
     let cx = scheduler::Context::MultiThread(Context {
         handle: handle.clone(),
         core: RefCell::new(None),
+        polling: Cell::new(false),
     });
     context::set_scheduler(&cx, || {
         let scheduler::Context::MultiThread(cx) = &cx else {
             unreachable!()
         };
-        let core = cx.run(core);
-        cx.shutdown_core(*core);
+        let handoff = &handle.shared.handoff;
+        let mut core = match core {
+            Some(core) => core,
+            None => match handoff.wait_for_core() {
+                Some(core) => core,
+                None => return,
+            },
+        };
+        loop {
+            match cx.run(core) {
+                Some(core) => return cx.shutdown_core(*core),
+                // The core was handed off by `block_in_place`.
+                None => match handoff.become_spare() {
+                    Some(next) => core = next,
+                    None => return,
+                },
+            }
+        }
     });
 }
 
 impl Context {
-    fn run(&self, mut core: Box<Core>) -> Box<Core> {
+    /// The loop; returns the core at shutdown, `None` if a task handed it
+    /// off (`block_in_place`) and did not get one back.
+    fn run(&self, mut core: Box<Core>) -> Option<Box<Core>> {
         let handle = &*self.handle;
         let config = &handle.shared.config;
         while !core.is_shutdown {
@@ -152,21 +186,23 @@ impl Context {
             }
             // Steps 2–3.
             if let Some(task) = core.next_task(handle) {
-                core = self.run_task(task, core);
+                core = self.run_task(task, core)?;
                 continue;
             }
             // Step 4.
             if let Some(task) = core.steal_work(handle) {
-                core = self.run_task(task, core);
+                core = self.run_task(task, core)?;
                 continue;
             }
             // Step 5.
             core = self.park(core);
         }
-        core
+        Some(core)
     }
 
-    fn run_task(&self, task: Task, mut core: Box<Core>) -> Box<Core> {
+    /// Runs `task`, then what it woke (step 3). `None`: the core was handed
+    /// off during a poll ([`super::handoff`] step 4).
+    fn run_task(&self, task: Task, mut core: Box<Core>) -> Option<Box<Core>> {
         // Rule 2.
         if core.is_searching {
             core.is_searching = false;
@@ -181,17 +217,19 @@ impl Context {
             let (index, depth) = (core.index, core.run_queue.len());
             *self.core.borrow_mut() = Some(core);
             let stamp = hooks.poll_start(index, &task, depth);
+            self.polling.set(true);
             let outcome = task.run();
+            self.polling.set(false);
             hooks.poll_end(index, stamp, outcome);
-            core = self.take_core();
+            core = self.core.borrow_mut().take()?;
             let Some(next) = core.run_queue.take_lifo() else {
-                return core;
+                return Some(core);
             };
             lifo_polls += 1;
             if lifo_polls >= MAX_LIFO_POLLS {
                 core.run_queue
                     .push_back_or_overflow(next, &self.handle.shared.inject);
-                return core;
+                return Some(core);
             }
             task = next;
         }
@@ -275,6 +313,33 @@ impl Context {
             || (check_all && shared.remotes.iter().any(|r| !r.steal.is_empty()))
     }
 
+    /// [`super::handoff`] step 1: gives the core away if a task is being
+    /// polled. Returns true if it did.
+    pub(super) fn hand_off_core(&self) -> bool {
+        if !self.polling.get() {
+            return false;
+        }
+        let Some(core) = self.core.borrow_mut().take() else {
+            return false;
+        };
+        match self.handle.shared.handoff.file(&self.handle, core) {
+            Ok(()) => true,
+            Err(core) => {
+                // No thread could be started: keep the core and block it.
+                *self.core.borrow_mut() = Some(core);
+                false
+            }
+        }
+    }
+
+    /// [`super::handoff`] step 3.
+    pub(super) fn reclaim_core(&self) {
+        let mut slot = self.core.borrow_mut();
+        if slot.is_none() {
+            *slot = self.handle.shared.handoff.reclaim();
+        }
+    }
+
     pub(super) fn is_on(&self, handle: &Arc<Handle>) -> bool {
         Arc::ptr_eq(handle, &self.handle)
     }
@@ -303,9 +368,13 @@ impl Context {
                 }
             } else {
                 core.run_queue.push_back_or_overflow(task, inject);
+                // Handle rule 2's second exception.
+                if core.run_queue.is_alone() {
+                    return None;
+                }
             }
         }
-        handle.notify_parked();
+        handle.notify_parked_local();
         None
     }
 
