@@ -143,13 +143,26 @@ impl IoStack {
 }
 
 impl Handle {
-    /// Makes this thread the runner of worker `index` for the time driver
-    /// (its timers are armed lazily, see `time::queue`) until the guard
-    /// drops. The caller must be the only thread running that worker.
-    pub(crate) fn enter_worker(&self, index: usize) -> Option<time::WorkerGuard> {
+    /// Makes this thread the runner of worker `index` (or of none yet) for
+    /// the time driver (its timers are armed lazily, see `time::queue`)
+    /// until the guard drops. The caller must be the only thread running
+    /// that worker; [`Handle::switch_worker`] follows core changes.
+    pub(crate) fn enter_worker(&self, index: Option<usize>) -> Option<time::WorkerGuard> {
         // SAFETY: the scheduler runs each worker on one thread at a time
         // (caller).
         self.time.as_ref().map(|t| unsafe { t.enter_worker(index) })
+    }
+
+    /// The worker core of this thread changed (`block_in_place` handed it
+    /// away, or the thread took one back): `index` is the core it runs now.
+    /// Call only inside an [`Handle::enter_worker`] scope, as the only
+    /// runner of that core.
+    pub(crate) fn switch_worker(&self, index: Option<usize>) {
+        if let Some(t) = &self.time {
+            // SAFETY: the caller is the only runner of core `index`, inside
+            // an `enter_worker` scope.
+            unsafe { t.switch_worker(index) };
+        }
     }
 
     /// Moves the timers this worker armed lazily into the timer wheel: all

@@ -210,8 +210,8 @@ impl Handle {
         self.inner.process();
     }
 
-    /// Makes this thread the owner of worker `index`'s queue (rule 5) until
-    /// the guard drops.
+    /// Makes this thread the owner of worker `index`'s queue (rule 5), or of
+    /// none yet, until the guard drops.
     ///
     /// # Panics
     ///
@@ -220,14 +220,28 @@ impl Handle {
     /// # Safety
     ///
     /// No other thread runs worker `index` (owns its queue) meanwhile.
-    pub(crate) unsafe fn enter_worker(&self, index: usize) -> WorkerGuard {
-        let q = &self.inner.queues[index];
+    pub(crate) unsafe fn enter_worker(&self, index: Option<usize>) -> WorkerGuard {
+        let q = index.map_or(std::ptr::null(), |i| &self.inner.queues[i] as *const Queue);
         WorkerGuard {
             // SAFETY: exclusive (caller); the handle stored next to the
             // guard keeps the queue alive, and is dropped after it.
             enter: unsafe { queue::enter(q) },
             _handle: self.clone(),
         }
+    }
+
+    /// Makes this thread the owner of worker `index`'s queue, or of none,
+    /// inside an [`Handle::enter_worker`] scope: the worker's core moved to
+    /// or from this thread (`block_in_place`).
+    ///
+    /// # Safety
+    ///
+    /// As [`Handle::enter_worker`]; an `enter_worker` guard of this driver
+    /// is live on this thread (it keeps the queue alive).
+    pub(crate) unsafe fn switch_worker(&self, index: Option<usize>) {
+        let q = index.map_or(std::ptr::null(), |i| &self.inner.queues[i] as *const Queue);
+        // SAFETY: exclusive ownership (caller).
+        unsafe { queue::switch(q) };
     }
 
     /// The queue this thread owns, if it is one of this driver's.

@@ -109,7 +109,7 @@ fn setup_queued() -> (
 ) {
     let (driver, handle) = Driver::new(Clock::new(true, true), std::sync::Arc::new(|| {}), 1);
     // SAFETY: the model's main thread is the only runner of worker 0.
-    let guard = unsafe { handle.enter_worker(0) };
+    let guard = unsafe { handle.enter_worker(Some(0)) };
     let counter = std::sync::Arc::new(Counter(AtomicUsize::new(0)));
     let waker = Waker::from(counter.clone());
     let mut entry = Box::pin(TimerEntry::new(

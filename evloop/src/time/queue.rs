@@ -237,15 +237,27 @@ pub(crate) fn current() -> *const Queue {
     CURRENT.try_with(Cell::get).unwrap_or(ptr::null())
 }
 
-/// Makes this thread the owner of `queue` until the guard drops.
+/// Makes this thread the owner of `queue` (null: of none) until the guard
+/// drops.
 ///
 /// # Safety
 ///
 /// No other thread owns `queue` meanwhile (the caller runs its worker), and
 /// `queue` outlives the guard.
-pub(crate) unsafe fn enter(queue: &Queue) -> EnterGuard {
+pub(crate) unsafe fn enter(queue: *const Queue) -> EnterGuard {
     let prev = CURRENT.with(|c| c.replace(queue));
     EnterGuard { prev }
+}
+
+/// Makes this thread the owner of `queue` (or of none), without a guard:
+/// for a thread whose worker core changes hands mid-run; an outer
+/// [`enter`] guard still restores the original value.
+///
+/// # Safety
+///
+/// As [`enter`].
+pub(crate) unsafe fn switch(queue: *const Queue) {
+    let _ = CURRENT.try_with(|c| c.set(queue));
 }
 
 /// Restores the previously owned queue.

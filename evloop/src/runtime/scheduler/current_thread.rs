@@ -463,7 +463,7 @@ impl<'a> CoreGuard<'a> {
         let core = cx.core.borrow_mut().take().expect("scheduler core missing");
         // This thread holds the core, so it is the loop's only runner: it
         // owns the time driver's queue of lazily armed timers meanwhile.
-        let timers = self.handle.driver.enter_worker(0);
+        let timers = self.handle.driver.enter_worker(Some(0));
         let (core, ret) = context::set_scheduler(&self.context, || f(core, cx));
         drop(timers);
         *cx.core.borrow_mut() = Some(core);

@@ -136,9 +136,10 @@ pub(super) fn launch(handle: &Arc<Handle>, core: Option<Box<Core>>) -> std::io::
 fn run(handle: &Arc<Handle>, core: Option<Box<Core>>) {
     let _current = context::set_current(&scheduler::Handle::MultiThread(handle.clone()));
     let _rt = context::enter_runtime(true);
-    // This thread is the only runner of this core: it owns the core's queue
-    // of lazily armed timers.
-    let _timers = handle.driver.enter_worker(core.index);
+    // The runner of a core owns the core's queue of lazily armed timers;
+    // ownership follows the core (see `switch_worker` below and in
+    // `hand_off_core` / `reclaim_core`).
+    let _timers = handle.driver.enter_worker(core.as_ref().map(|c| c.index));
     let cx = scheduler::Context::MultiThread(Context {
         handle: handle.clone(),
         core: RefCell::new(None),
@@ -152,7 +153,10 @@ fn run(handle: &Arc<Handle>, core: Option<Box<Core>>) {
         let mut core = match core {
             Some(core) => core,
             None => match handoff.wait_for_core() {
-                Some(core) => core,
+                Some(core) => {
+                    handle.driver.switch_worker(Some(core.index));
+                    core
+                }
                 None => return,
             },
         };
@@ -161,7 +165,10 @@ fn run(handle: &Arc<Handle>, core: Option<Box<Core>>) {
                 Some(core) => return cx.shutdown_core(*core),
                 // The core was handed off by `block_in_place`.
                 None => match handoff.become_spare() {
-                    Some(next) => core = next,
+                    Some(next) => {
+                        handle.driver.switch_worker(Some(next.index));
+                        core = next;
+                    }
                     None => return,
                 },
             }
@@ -323,7 +330,11 @@ impl Context {
             return false;
         };
         match self.handle.shared.handoff.file(&self.handle, core) {
-            Ok(()) => true,
+            Ok(()) => {
+                // The core's queue of lazily armed timers goes with it.
+                self.handle.driver.switch_worker(None);
+                true
+            }
             Err(core) => {
                 // No thread could be started: keep the core and block it.
                 *self.core.borrow_mut() = Some(core);
@@ -337,6 +348,9 @@ impl Context {
         let mut slot = self.core.borrow_mut();
         if slot.is_none() {
             *slot = self.handle.shared.handoff.reclaim();
+            if let Some(core) = slot.as_ref() {
+                self.handle.driver.switch_worker(Some(core.index));
+            }
         }
     }
 
