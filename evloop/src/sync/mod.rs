@@ -34,7 +34,6 @@ pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
 
-mod atomic_waker;
 mod batch_semaphore;
 mod block_on;
 mod waiters;

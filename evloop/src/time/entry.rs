@@ -75,8 +75,8 @@ use std::time::Instant as StdInstant;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::AtomicU8;
 use crate::loom::sync::atomic::Ordering::{Acquire, Release};
-use crate::time::atomic_waker::AtomicWaker;
 use crate::time::driver::Handle;
+use crate::util::atomic_waker::AtomicWaker;
 
 /// Not known to the driver.
 pub(crate) const UNREGISTERED: u8 = 0;

@@ -36,10 +36,9 @@
 //! Layout: `clock` (real or paused time), `driver` (the wheel behind a lock,
 //! what the scheduler parks on), `queue` (the per-worker queues of lazily
 //! armed timers), `wheel/` (the data structure), `entry` (the per-timer
-//! state shared with the driver), `atomic_waker`, and the public futures
+//! state shared with the driver; its waker slot is `util::atomic_waker`), and the public futures
 //! `sleep`, `timeout`, `interval`.
 
-mod atomic_waker;
 mod clock;
 mod driver;
 mod entry;

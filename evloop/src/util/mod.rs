@@ -1,5 +1,6 @@
 //! Small internal helpers.
 
+pub(crate) mod atomic_waker;
 pub(crate) mod rand;
 mod sync_wrapper;
 

@@ -27,10 +27,10 @@ use crate::loom::sync::atomic::{
     Ordering::{AcqRel, Acquire, Relaxed},
 };
 use crate::loom::sync::Arc;
-use crate::sync::atomic_waker::AtomicWaker;
 use crate::sync::mpsc::block::{self, Read};
 use crate::sync::Notify;
 use crate::task::coop;
+use crate::util::atomic_waker::AtomicWaker;
 
 /// The capacity accounting of a flavour (rule 3).
 pub(crate) trait Semaphore {

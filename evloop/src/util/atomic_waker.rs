@@ -1,15 +1,15 @@
-//! A single-slot waker cell shared by one registrant and any number of wakers.
-//!
-//! The timer entry keeps the waker of the task waiting on it here. The task
-//! (through `Sleep::poll`) *registers*; the driver thread *takes* the waker
-//! after marking the entry fired, and wakes it outside its lock.
+//! `AtomicWaker`: one waker slot that one task registers in and any thread
+//! takes or wakes, without a lock. Used by timer entries (the driver takes
+//! the waker after marking the entry fired) and by channels (the sender wakes
+//! the receiver).
 //!
 //! # Rules
 //!
 //! `state` holds two bits, `REGISTERING` and `TAKING`; `WAITING` is neither.
 //!
-//! 1. Only one thread registers at a time (the owner of the entry registers
-//!    through `&mut`/`Pin<&mut>` of the future, so this holds by construction).
+//! 1. Only one thread registers at a time (the owner of the waiting future
+//!    registers through `&mut`/`Pin<&mut>` of it, so this holds by
+//!    construction).
 //! 2. `slot` is accessed only by the thread that moved `state` away from
 //!    `WAITING` (to `REGISTERING` or `TAKING`): that CAS/fetch_or is the lock.
 //! 3. Registrant steps: (a) CAS `WAITING → REGISTERING` (Acquire); if it
@@ -21,10 +21,18 @@
 //!    `WAITING`, the taker owns the slot: move the waker out, then clear
 //!    `TAKING` (Release). Otherwise a registrant (or another taker) is inside
 //!    and will see `TAKING` and do the wake itself (rule 3c).
-//! 5. The caller publishes its condition ("the timer fired") *before* calling
-//!    `take`, and the registrant checks the condition *after* `register`: then
-//!    either the taker gets the new waker, or the registrant sees the
-//!    condition, so a wake is never lost.
+//! 5. The caller publishes its condition ("the timer fired", "a message was
+//!    sent") *before* calling `take`/`wake`, and the registrant checks the
+//!    condition *after* `register`: then either the taker gets the new
+//!    waker, or the registrant sees the condition, so a wake is never lost.
+//!
+//! Clearing `TAKING` must be a read-modify-write (`fetch_and`), although only
+//! `TAKING` can be set at that point: a second taker that found `TAKING` set
+//! relies on it. Its `fetch_or` heads a release sequence that the clearing
+//! RMW continues, so the registration that next reads the state (acquire)
+//! also sees what the second taker published before taking. A plain store
+//! would end that sequence and lose the second wake
+//! (`loom_two_wakes_vs_register`).
 
 use std::fmt;
 use std::task::Waker;
@@ -67,7 +75,10 @@ impl AtomicWaker {
             Ok(_) => {}
             Err(_) => {
                 // A taker is inside (rule 1 excludes a second registrant):
-                // it may have missed this waker, so wake it ourselves.
+                // it may have missed this waker, so wake it ourselves. The
+                // caller will be polled again at once; hint that we are
+                // spinning on another thread.
+                crate::loom::spin_loop();
                 waker.wake_by_ref();
                 return;
             }
@@ -126,12 +137,23 @@ impl AtomicWaker {
                 // SAFETY: rule 2 — the fetch_or moved the state from WAITING,
                 // so this thread owns the slot until TAKING is cleared.
                 let w = self.slot.with_mut(|slot| unsafe { (*slot).take() });
+                // An RMW, not a store (see the module docs).
                 self.state.fetch_and(!TAKING, Release);
                 w
             }
             // A registrant is inside and will wake (rule 3c), or another
             // taker owns the slot.
             _ => None,
+        }
+    }
+}
+
+impl AtomicWaker {
+    /// Wakes the registered waker, if the slot is free (rule 4). The caller
+    /// must have published its condition before calling (rule 5).
+    pub(crate) fn wake(&self) {
+        if let Some(w) = self.take() {
+            w.wake();
         }
     }
 }
@@ -148,7 +170,8 @@ mod loom_tests {
     use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
     use crate::loom::sync::Arc;
     use crate::loom::thread;
-    use std::task::Wake;
+    use std::future::poll_fn;
+    use std::task::{Poll, Wake};
 
     struct Counter(AtomicUsize);
     impl Wake for Counter {
@@ -181,6 +204,67 @@ mod loom_tests {
             let seen = done.load(SeqCst);
             th.join().unwrap();
             assert!(seen || counter.0.load(SeqCst) >= 1, "wake lost");
+        });
+    }
+
+    #[test]
+    fn loom_register_vs_wake() {
+        loom::model(|| {
+            let w = Arc::new(AtomicWaker::new());
+            let flag = Arc::new(AtomicBool::new(false));
+            let (w2, f2) = (w.clone(), flag.clone());
+            let th = thread::spawn(move || {
+                f2.store(true, Release);
+                w2.wake();
+            });
+            loom::future::block_on(poll_fn(|cx| {
+                if flag.load(Acquire) {
+                    return Poll::Ready(());
+                }
+                w.register(cx.waker());
+                if flag.load(Acquire) {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }));
+            th.join().unwrap();
+        });
+    }
+
+    #[test]
+    fn loom_two_wakes_vs_register() {
+        // Two wakers race each other and a registration that re-registers
+        // after each wake-up: the wake that finds another in progress relies
+        // on that one's clearing RMW to publish its flag (see the module
+        // docs), so the task sees both flags.
+        loom::model(|| {
+            let w = Arc::new(AtomicWaker::new());
+            let flags = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+            let ths: Vec<_> = (0..2)
+                .map(|i| {
+                    let (w, flags) = (w.clone(), flags.clone());
+                    thread::spawn(move || {
+                        flags[i].store(true, Release);
+                        w.wake();
+                    })
+                })
+                .collect();
+            loom::future::block_on(poll_fn(|cx| {
+                let done = || flags.iter().all(|f| f.load(Acquire));
+                if done() {
+                    return Poll::Ready(());
+                }
+                w.register(cx.waker());
+                if done() {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }));
+            for th in ths {
+                th.join().unwrap();
+            }
         });
     }
 }
