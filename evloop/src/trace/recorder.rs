@@ -3,16 +3,28 @@
 //! # Rules
 //!
 //! 1. A thread records only into its own ring (ring rule 1). The ring is
-//!    found through the thread-local `LOCAL`, which caches the ring of the
-//!    last recorder this thread used; a miss registers (or finds) the
-//!    thread's ring under the `lanes` lock.
-//! 2. `LOCAL` also holds what the thread is doing — polling a task, polling
+//!    found through the thread-local `FAST` (plain cells, no destructor, so
+//!    reaching it is one TLS access with no lazy-init check), which names
+//!    the recorder whose ring it points to. A miss registers (or finds) the
+//!    thread's ring under the `lanes` lock. Recorder ids are never reused,
+//!    and a recorder keeps an `Arc` of every ring it handed out in `lanes`
+//!    until it is dropped, so while `FAST` names `self` its pointer is
+//!    valid for as long as `&self` is.
+//! 2. `FAST` also holds what the thread is doing — polling a task, polling
 //!    the `block_on` future, parked in the driver — so a wake recorded on
 //!    this thread can say who woke the task. Only the owning thread touches it.
-//! 3. Spawn sites and task names are interned under their own locks; only
-//!    spawns take them, and only while recording.
+//! 3. Spawn sites and task names are interned under their own locks, and
+//!    only while recording. A per-thread cache of recent sites (reset when
+//!    the thread switches recorders) keeps the sites lock off the common
+//!    path of a program spawning from a few places.
+//! 4. One stamp per moment: an event reads the tick counter, except a
+//!    `PollStart` that directly follows this thread's `PollEnd` (it reuses
+//!    that stamp: the gap between two polls of one batch, a queue pop, is
+//!    counted in the second) and the `Wake` that directly follows the
+//!    `Spawn` of the same task (the spawn queues it). Any other event in
+//!    between, or a new batch, cancels the reuse.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::Location;
 use std::path::PathBuf;
@@ -22,7 +34,7 @@ use std::thread::ThreadId;
 use crate::loom::sync::atomic::Ordering;
 use crate::loom::sync::Mutex;
 use crate::task::PollOutcome;
-use crate::trace::clock;
+use crate::trace::clock::{self, TickScale};
 use crate::trace::config::TraceConfig;
 use crate::trace::event::{Event, EventKind, PollResult, WakerKind};
 use crate::trace::ring::Ring;
@@ -30,7 +42,8 @@ use crate::trace::snapshot::{Lane, TraceSnapshot};
 
 pub(crate) struct Recorder {
     id: u64,
-    start: u64,
+    /// `(ticks, now_ns)` when recording started (rule 4 stamps are ticks).
+    start: (u64, u64),
     capacity: usize,
     output: Option<PathBuf>,
     /// Rule 1: lane index = position.
@@ -88,38 +101,60 @@ impl std::hash::Hasher for PtrHasher {
 // they point to `'static` locations.
 unsafe impl Send for Sites {}
 
-/// Rule 2: what this thread is doing, for wake attribution.
-#[derive(Clone, Copy)]
-enum Doing {
-    Nothing,
-    Polling(u64),
-    BlockOn,
-    Parked,
-}
+/// Rule 2, `Fast::doing`: a task id (ids start at 1), or one of these.
+const DOING_NOTHING: u64 = 0;
+const DOING_BLOCK_ON: u64 = u64::MAX;
+const DOING_PARKED: u64 = u64::MAX - 1;
 
-struct Local {
-    recorder: u64,
-    lane: u16,
-    ring: Arc<Ring>,
-    doing: Cell<Doing>,
+/// Rule 4, `Fast::reuse_for`: which next event may take `last_stamp` — a
+/// task id (its `Wake` after its `Spawn`), the next `PollStart`, or none.
+const REUSE_NONE: u64 = 0;
+const REUSE_POLL_START: u64 = u64::MAX;
+
+/// Entries of the per-thread spawn-site cache (rule 3).
+const SITE_CACHE: usize = 8;
+
+/// Rules 1, 2, 4: this thread's recording state. Plain cells, no destructor.
+struct Fast {
+    /// The recorder whose ring `ring` is (0: none).
+    recorder: Cell<u64>,
+    ring: Cell<*const Ring>,
+    lane: Cell<u16>,
+    doing: Cell<u64>,
     /// Set by the time driver while it fires timers (`timers_firing`).
     firing_timers: Cell<bool>,
+    last_stamp: Cell<u64>,
+    reuse_for: Cell<u64>,
+    /// Rule 3: `(address of the location, its index)`, direct-mapped.
+    sites: [Cell<(usize, u32)>; SITE_CACHE],
 }
 
 thread_local! {
-    static LOCAL: RefCell<Option<Local>> = const { RefCell::new(None) };
+    static FAST: Fast = const {
+        Fast {
+            recorder: Cell::new(0),
+            ring: Cell::new(std::ptr::null()),
+            lane: Cell::new(0),
+            doing: Cell::new(DOING_NOTHING),
+            firing_timers: Cell::new(false),
+            last_stamp: Cell::new(0),
+            reuse_for: Cell::new(REUSE_NONE),
+            sites: [const { Cell::new((0, 0)) }; SITE_CACHE],
+        }
+    };
 }
 
-/// Recorder ids tell rings of different runtimes apart in `LOCAL`. A plain
-/// std atomic: a process-wide counter that takes part in no protocol a loom
-/// model checks (and loom's atomics cannot live in a `static`).
+/// Recorder ids tell rings of different runtimes apart in `FAST` (0 is
+/// "none"). A plain std atomic: a process-wide counter that takes part in
+/// no protocol a loom model checks (and loom's atomics cannot live in a
+/// `static`).
 static NEXT_RECORDER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Recorder {
     pub(crate) fn new(config: &TraceConfig) -> Recorder {
         Recorder {
             id: NEXT_RECORDER.fetch_add(1, Ordering::Relaxed),
-            start: clock::now_ns(),
+            start: clock::tick_pair(),
             capacity: config.ring_capacity,
             output: config.output.clone(),
             lanes: Mutex::new(Vec::new()),
@@ -132,20 +167,21 @@ impl Recorder {
         self.output.as_ref()
     }
 
-    /// Runs `f` with this thread's ring state (rule 1).
-    fn with_local<R>(&self, f: impl FnOnce(&Local) -> R) -> Option<R> {
-        LOCAL
-            .try_with(|cell| {
-                let mut slot = cell.borrow_mut();
-                if slot.as_ref().map(|l| l.recorder) != Some(self.id) {
-                    *slot = Some(self.register_thread());
-                }
-                f(slot.as_ref().expect("set above"))
-            })
-            .ok()
+    /// This thread's ring and lane (rule 1).
+    #[inline]
+    fn ring(&self) -> (&Ring, u16) {
+        let (id, ring, lane) = FAST.with(|f| (f.recorder.get(), f.ring.get(), f.lane.get()));
+        if id != self.id {
+            return self.register_thread();
+        }
+        // SAFETY: rule 1: `FAST` names this recorder, so `ring` points to a
+        // ring whose `Arc` is in `self.lanes` for as long as `self` lives.
+        (unsafe { &*ring }, lane)
     }
 
-    fn register_thread(&self) -> Local {
+    #[cold]
+    #[inline(never)]
+    fn register_thread(&self) -> (&Ring, u16) {
         let thread = std::thread::current();
         let mut lanes = self.lanes.lock();
         let lane = match lanes.iter().position(|l| l.thread == thread.id()) {
@@ -163,20 +199,63 @@ impl Recorder {
                 lanes.len() - 1
             }
         };
-        Local {
-            recorder: self.id,
-            lane: lane.min(u16::MAX as usize) as u16,
-            ring: lanes[lane].ring.clone(),
-            doing: Cell::new(Doing::Nothing),
-            firing_timers: Cell::new(false),
+        let ring = Arc::as_ptr(&lanes[lane].ring);
+        drop(lanes);
+        let lane = lane.min(u16::MAX as usize) as u16;
+        FAST.with(|f| {
+            f.recorder.set(self.id);
+            f.ring.set(ring);
+            f.lane.set(lane);
+            f.doing.set(DOING_NOTHING);
+            f.firing_timers.set(false);
+            f.reuse_for.set(REUSE_NONE);
+            for slot in &f.sites {
+                slot.set((0, 0));
+            }
+        });
+        // SAFETY: rule 1: `ring` is in `self.lanes`, which keeps it alive
+        // as long as `self`.
+        (unsafe { &*ring }, lane)
+    }
+
+    /// Appends `event` (stamped in ticks) to `ring` and notes which next
+    /// event of this thread may reuse its stamp (rule 4).
+    #[inline]
+    fn push(ring: &Ring, event: Event, reuse_for: u64) {
+        let time = event.time_ns();
+        ring.push(event);
+        FAST.with(|f| {
+            f.last_stamp.set(time);
+            f.reuse_for.set(reuse_for);
+        });
+    }
+
+    /// Rule 4: the stamp for an event that may reuse the last one's.
+    #[inline]
+    fn stamp(reuse_key: u64) -> u64 {
+        let (key, last) = FAST.with(|f| (f.reuse_for.get(), f.last_stamp.get()));
+        if key == reuse_key {
+            last
+        } else {
+            clock::ticks()
         }
     }
 
-    fn push(&self, local: &Local, kind: EventKind, task: u64, extra: u64, code: u8, arg: u32) {
-        let ev = Event::new(clock::now_ns(), kind, task, extra, code, local.lane, arg);
-        local.ring.push(ev);
+    /// Rule 3. Call after `ring()` (a registration resets the cache).
+    #[inline]
+    fn site(&self, site: &'static Location<'static>) -> u32 {
+        let key = site as *const Location<'static> as usize;
+        let slot = (key >> 4) % SITE_CACHE;
+        let (cached, index) = FAST.with(|f| f.sites[slot].get());
+        if cached == key {
+            return index;
+        }
+        let index = self.site_index(site);
+        FAST.with(|f| f.sites[slot].set((key, index)));
+        index
     }
 
+    #[cold]
     fn site_index(&self, site: &'static Location<'static>) -> u32 {
         let mut sites = self.sites.lock();
         let key = site as *const Location<'static>;
@@ -191,6 +270,10 @@ impl Recorder {
 
     // ---- hooks (see the module docs of `trace` for where each is called) ----
 
+    // Each hook is a small out-of-line function: the schedulers inline
+    // only the call, behind their branch on "recording".
+
+    #[inline(never)]
     pub(crate) fn spawn(
         &self,
         task: u64,
@@ -198,80 +281,116 @@ impl Recorder {
         site: &'static Location<'static>,
         name: Option<&str>,
     ) {
-        let site = self.site_index(site);
         if let Some(name) = name {
-            self.names.lock().insert(task, name.into());
+            self.name(task, name);
         }
-        self.with_local(|l| {
-            self.push(l, EventKind::Spawn, task, parent.unwrap_or(0), 0, site);
-        });
+        // First: a registration resets the site cache.
+        let (ring, lane) = self.ring();
+        let arg = self.site(site);
+        let ev = Event::new(
+            clock::ticks(),
+            EventKind::Spawn,
+            task,
+            parent.unwrap_or(0),
+            0,
+            lane,
+            arg,
+        );
+        Self::push(ring, ev, task);
     }
 
+    #[cold]
+    fn name(&self, task: u64, name: &str) {
+        self.names.lock().insert(task, name.into());
+    }
+
+    /// A new batch of polls: the next poll start takes a fresh stamp.
+    #[inline]
+    pub(crate) fn new_batch(&self) {
+        FAST.with(|f| f.reuse_for.set(REUSE_NONE));
+    }
+
+    #[inline(never)]
     pub(crate) fn poll_start(&self, task: u64, depth: usize) {
-        self.with_local(|l| {
-            l.doing.set(if task == 0 {
-                Doing::BlockOn
-            } else {
-                Doing::Polling(task)
-            });
-            self.push(l, EventKind::PollStart, task, 0, 0, clamp(depth));
-        });
+        let (ring, lane) = self.ring();
+        let time = Self::stamp(REUSE_POLL_START);
+        let ev = Event::new(time, EventKind::PollStart, task, 0, 0, lane, clamp(depth));
+        Self::push(ring, ev, REUSE_NONE);
+        FAST.with(|f| f.doing.set(if task == 0 { DOING_BLOCK_ON } else { task }));
     }
 
+    #[inline(never)]
     pub(crate) fn poll_end(&self, task: u64, outcome: PollOutcome) {
-        self.with_local(|l| {
-            l.doing.set(Doing::Nothing);
-            let code = PollResult::from_outcome(outcome) as u8;
-            self.push(l, EventKind::PollEnd, task, 0, code, 0);
-        });
+        let (ring, lane) = self.ring();
+        let code = PollResult::from_outcome(outcome) as u8;
+        let ev = Event::new(clock::ticks(), EventKind::PollEnd, task, 0, code, lane, 0);
+        Self::push(ring, ev, REUSE_POLL_START);
+        FAST.with(|f| f.doing.set(DOING_NOTHING));
     }
 
+    #[inline(never)]
     pub(crate) fn wake(&self, task: u64, depth: usize) {
-        self.with_local(|l| {
-            let (kind, by) = match l.doing.get() {
-                Doing::Polling(id) => (WakerKind::Task, id),
-                Doing::BlockOn => (WakerKind::BlockOn, 0),
-                Doing::Parked if l.firing_timers.get() => (WakerKind::Timer, 0),
-                Doing::Parked => (WakerKind::Io, 0),
-                Doing::Nothing => (WakerKind::Outside, 0),
-            };
-            self.push(l, EventKind::Wake, task, by, kind.code(), clamp(depth));
-        });
+        // First: a registration resets `doing`.
+        let (ring, lane) = self.ring();
+        let (doing, firing) = FAST.with(|f| (f.doing.get(), f.firing_timers.get()));
+        let (kind, by) = match doing {
+            DOING_NOTHING => (WakerKind::Outside, 0),
+            DOING_BLOCK_ON => (WakerKind::BlockOn, 0),
+            DOING_PARKED if firing => (WakerKind::Timer, 0),
+            DOING_PARKED => (WakerKind::Io, 0),
+            id => (WakerKind::Task, id),
+        };
+        let time = Self::stamp(task);
+        let ev = Event::new(
+            time,
+            EventKind::Wake,
+            task,
+            by,
+            kind.code(),
+            lane,
+            clamp(depth),
+        );
+        Self::push(ring, ev, REUSE_NONE);
+    }
+
+    /// An event of this thread with a fresh stamp and no reuse.
+    fn event(&self, kind: EventKind, task: u64, extra: u64, arg: u32) {
+        let (ring, lane) = self.ring();
+        let ev = Event::new(clock::ticks(), kind, task, extra, 0, lane, arg);
+        Self::push(ring, ev, REUSE_NONE);
     }
 
     pub(crate) fn park(&self, depth: usize) {
-        self.with_local(|l| {
-            l.doing.set(Doing::Parked);
-            self.push(l, EventKind::Park, 0, 0, 0, clamp(depth));
-        });
+        self.event(EventKind::Park, 0, 0, clamp(depth));
+        FAST.with(|f| f.doing.set(DOING_PARKED));
     }
 
     pub(crate) fn unpark(&self) {
-        self.with_local(|l| {
-            l.doing.set(Doing::Nothing);
-            self.push(l, EventKind::Unpark, 0, 0, 0, 0);
-        });
+        self.event(EventKind::Unpark, 0, 0, 0);
+        FAST.with(|f| f.doing.set(DOING_NOTHING));
     }
 
     pub(crate) fn timers_fired(&self, count: u64, firing: bool) {
-        self.with_local(|l| {
-            l.firing_timers.set(firing);
-            if firing {
-                self.push(l, EventKind::TimerFired, 0, count, 0, 0);
-            }
-        });
+        if firing {
+            self.event(EventKind::TimerFired, 0, count, 0);
+        } else {
+            let _ = self.ring();
+        }
+        FAST.with(|f| f.firing_timers.set(firing));
     }
 
     pub(crate) fn io_ready(&self, count: u64) {
-        self.with_local(|l| self.push(l, EventKind::IoReady, 0, count, 0, 0));
+        self.event(EventKind::IoReady, 0, count, 0);
     }
 
     pub(crate) fn cancel(&self, task: u64) {
-        self.with_local(|l| self.push(l, EventKind::Cancel, task, 0, 0, 0));
+        self.event(EventKind::Cancel, task, 0, 0);
     }
 
     /// Copies everything recorded so far.
     pub(crate) fn snapshot(&self) -> TraceSnapshot {
+        let scale = TickScale::new(self.start, clock::tick_pair());
+        let origin = self.start.1;
         let lanes = self.lanes.lock();
         let mut events = Vec::new();
         let mut out_lanes = Vec::with_capacity(lanes.len());
@@ -279,7 +398,7 @@ impl Recorder {
             let (evs, dropped) = entry.ring.snapshot();
             events.extend(
                 evs.into_iter()
-                    .map(|e| e.with_time(e.time_ns().saturating_sub(self.start))),
+                    .map(|e| e.with_time(scale.to_ns(e.time_ns()).saturating_sub(origin))),
             );
             out_lanes.push(Lane {
                 name: entry.name.clone(),
