@@ -17,12 +17,16 @@
 //!    only while recording. A per-thread cache of recent sites (reset when
 //!    the thread switches recorders) keeps the sites lock off the common
 //!    path of a program spawning from a few places.
-//! 4. One stamp per moment: an event reads the tick counter, except a
-//!    `PollStart` that directly follows this thread's `PollEnd` (it reuses
-//!    that stamp: the gap between two polls of one batch, a queue pop, is
-//!    counted in the second) and the `Wake` that directly follows the
-//!    `Spawn` of the same task (the spawn queues it). Any other event in
-//!    between, or a new batch, cancels the reuse.
+//! 4. One record, one stamp: an event reads the tick counter once, except
+//!    the `Wake` that directly follows the `Spawn` of the same task on this
+//!    thread and a `PollStart` that directly follows this thread's
+//!    `PollEnd` in one batch: those amend the newest record instead (ring
+//!    rule 4, `event` module docs) and share its stamp (for a poll start,
+//!    the gap since the previous poll's end, a queue pop, is counted in the
+//!    new poll). `Fast::amend` says which next event may amend; any other
+//!    event in between, or a new batch, clears it.
+//! 5. A spawn's parent is the task this thread is polling (rule 2), which
+//!    is also who queued it.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -36,7 +40,10 @@ use crate::loom::sync::Mutex;
 use crate::task::PollOutcome;
 use crate::trace::clock::{self, TickScale};
 use crate::trace::config::TraceConfig;
-use crate::trace::event::{Event, EventKind, PollResult, WakerKind};
+use crate::trace::event::{
+    self, EventKind, PollResult, Record, WakerKind, KIND_POLL_SWITCH, KIND_SPAWN_QUEUED,
+    QUEUED_BITS,
+};
 use crate::trace::ring::Ring;
 use crate::trace::snapshot::{Lane, TraceSnapshot};
 
@@ -106,25 +113,26 @@ const DOING_NOTHING: u64 = 0;
 const DOING_BLOCK_ON: u64 = u64::MAX;
 const DOING_PARKED: u64 = u64::MAX - 1;
 
-/// Rule 4, `Fast::reuse_for`: which next event may take `last_stamp` — a
-/// task id (its `Wake` after its `Spawn`), the next `PollStart`, or none.
-const REUSE_NONE: u64 = 0;
-const REUSE_POLL_START: u64 = u64::MAX;
+/// Rule 4, `Fast::amend`: which next event may amend the newest record —
+/// the `Wake` of a task id (after its `Spawn`), the next `PollStart`, or none.
+const AMEND_NONE: u64 = 0;
+const AMEND_POLL_START: u64 = u64::MAX;
 
 /// Entries of the per-thread spawn-site cache (rule 3).
 const SITE_CACHE: usize = 8;
 
-/// Rules 1, 2, 4: this thread's recording state. Plain cells, no destructor.
+/// Rules 1–4: this thread's recording state. Plain cells, no destructor.
 struct Fast {
     /// The recorder whose ring `ring` is (0: none).
     recorder: Cell<u64>,
     ring: Cell<*const Ring>,
-    lane: Cell<u16>,
     doing: Cell<u64>,
     /// Set by the time driver while it fires timers (`timers_firing`).
     firing_timers: Cell<bool>,
-    last_stamp: Cell<u64>,
-    reuse_for: Cell<u64>,
+    amend: Cell<u64>,
+    /// What the amendment needs from the newest record: its spawn-site
+    /// index (`Spawn`) or its poll-outcome code (`PollEnd`).
+    amend_arg: Cell<u64>,
     /// Rule 3: `(address of the location, its index)`, direct-mapped.
     sites: [Cell<(usize, u32)>; SITE_CACHE],
 }
@@ -134,11 +142,10 @@ thread_local! {
         Fast {
             recorder: Cell::new(0),
             ring: Cell::new(std::ptr::null()),
-            lane: Cell::new(0),
             doing: Cell::new(DOING_NOTHING),
             firing_timers: Cell::new(false),
-            last_stamp: Cell::new(0),
-            reuse_for: Cell::new(REUSE_NONE),
+            amend: Cell::new(AMEND_NONE),
+            amend_arg: Cell::new(0),
             sites: [const { Cell::new((0, 0)) }; SITE_CACHE],
         }
     };
@@ -167,21 +174,21 @@ impl Recorder {
         self.output.as_ref()
     }
 
-    /// This thread's ring and lane (rule 1).
+    /// This thread's ring (rule 1).
     #[inline]
-    fn ring(&self) -> (&Ring, u16) {
-        let (id, ring, lane) = FAST.with(|f| (f.recorder.get(), f.ring.get(), f.lane.get()));
+    fn ring(&self) -> &Ring {
+        let (id, ring) = FAST.with(|f| (f.recorder.get(), f.ring.get()));
         if id != self.id {
             return self.register_thread();
         }
         // SAFETY: rule 1: `FAST` names this recorder, so `ring` points to a
         // ring whose `Arc` is in `self.lanes` for as long as `self` lives.
-        (unsafe { &*ring }, lane)
+        unsafe { &*ring }
     }
 
     #[cold]
     #[inline(never)]
-    fn register_thread(&self) -> (&Ring, u16) {
+    fn register_thread(&self) -> &Ring {
         let thread = std::thread::current();
         let mut lanes = self.lanes.lock();
         let lane = match lanes.iter().position(|l| l.thread == thread.id()) {
@@ -201,44 +208,30 @@ impl Recorder {
         };
         let ring = Arc::as_ptr(&lanes[lane].ring);
         drop(lanes);
-        let lane = lane.min(u16::MAX as usize) as u16;
         FAST.with(|f| {
             f.recorder.set(self.id);
             f.ring.set(ring);
-            f.lane.set(lane);
             f.doing.set(DOING_NOTHING);
             f.firing_timers.set(false);
-            f.reuse_for.set(REUSE_NONE);
+            f.amend.set(AMEND_NONE);
             for slot in &f.sites {
                 slot.set((0, 0));
             }
         });
         // SAFETY: rule 1: `ring` is in `self.lanes`, which keeps it alive
         // as long as `self`.
-        (unsafe { &*ring }, lane)
+        unsafe { &*ring }
     }
 
-    /// Appends `event` (stamped in ticks) to `ring` and notes which next
-    /// event of this thread may reuse its stamp (rule 4).
+    /// Appends a record with a fresh stamp; `amend`, `amend_arg`: what the
+    /// next event may do with it (rule 4).
     #[inline]
-    fn push(ring: &Ring, event: Event, reuse_for: u64) {
-        let time = event.time_ns();
-        ring.push(event);
+    fn push(ring: &Ring, kind: u8, task: u64, extra: u64, code: u8, arg: u64, amend: (u64, u64)) {
+        ring.push(Record::new(clock::ticks(), kind, task, extra, code, arg));
         FAST.with(|f| {
-            f.last_stamp.set(time);
-            f.reuse_for.set(reuse_for);
+            f.amend.set(amend.0);
+            f.amend_arg.set(amend.1);
         });
-    }
-
-    /// Rule 4: the stamp for an event that may reuse the last one's.
-    #[inline]
-    fn stamp(reuse_key: u64) -> u64 {
-        let (key, last) = FAST.with(|f| (f.reuse_for.get(), f.last_stamp.get()));
-        if key == reuse_key {
-            last
-        } else {
-            clock::ticks()
-        }
     }
 
     /// Rule 3. Call after `ring()` (a registration resets the cache).
@@ -273,30 +266,30 @@ impl Recorder {
     // Each hook is a small out-of-line function: the schedulers inline
     // only the call, behind their branch on "recording".
 
+    /// `parent` is what the scheduler knows; the recorder uses the task
+    /// this thread polls instead (rule 5), which is the same but for tasks
+    /// of a `LocalSet` (not recorded themselves).
     #[inline(never)]
     pub(crate) fn spawn(
         &self,
         task: u64,
-        parent: Option<u64>,
+        _parent: Option<u64>,
         site: &'static Location<'static>,
         name: Option<&str>,
     ) {
         if let Some(name) = name {
             self.name(task, name);
         }
-        // First: a registration resets the site cache.
-        let (ring, lane) = self.ring();
-        let arg = self.site(site);
-        let ev = Event::new(
-            clock::ticks(),
-            EventKind::Spawn,
-            task,
-            parent.unwrap_or(0),
-            0,
-            lane,
-            arg,
-        );
-        Self::push(ring, ev, task);
+        // First: a registration resets the site cache and `doing`.
+        let ring = self.ring();
+        let site = self.site(site);
+        let parent = match FAST.with(|f| f.doing.get()) {
+            DOING_NOTHING | DOING_BLOCK_ON | DOING_PARKED => 0,
+            id => id,
+        };
+        let kind = EventKind::Spawn.code();
+        let site = u64::from(site);
+        Self::push(ring, kind, task, parent, 0, site, (task, site));
     }
 
     #[cold]
@@ -304,35 +297,59 @@ impl Recorder {
         self.names.lock().insert(task, name.into());
     }
 
-    /// A new batch of polls: the next poll start takes a fresh stamp.
+    /// A new batch of polls: the next poll start is a record of its own.
     #[inline]
     pub(crate) fn new_batch(&self) {
-        FAST.with(|f| f.reuse_for.set(REUSE_NONE));
+        FAST.with(|f| f.amend.set(AMEND_NONE));
     }
 
     #[inline(never)]
     pub(crate) fn poll_start(&self, task: u64, depth: usize) {
-        let (ring, lane) = self.ring();
-        let time = Self::stamp(REUSE_POLL_START);
-        let ev = Event::new(time, EventKind::PollStart, task, 0, 0, lane, clamp(depth));
-        Self::push(ring, ev, REUSE_NONE);
-        FAST.with(|f| f.doing.set(if task == 0 { DOING_BLOCK_ON } else { task }));
+        let ring = self.ring();
+        let depth = u64::from(clamp(depth));
+        let (amend, outcome) = FAST.with(|f| {
+            f.doing.set(if task == 0 { DOING_BLOCK_ON } else { task });
+            (f.amend.replace(AMEND_NONE), f.amend_arg.get())
+        });
+        if amend == AMEND_POLL_START {
+            let w3 = event::word3(KIND_POLL_SWITCH, outcome as u8, depth);
+            ring.amend_newest(task, w3);
+        } else {
+            let kind = EventKind::PollStart.code();
+            Self::push(ring, kind, task, 0, 0, depth, (AMEND_NONE, 0));
+        }
     }
 
     #[inline(never)]
     pub(crate) fn poll_end(&self, task: u64, outcome: PollOutcome) {
-        let (ring, lane) = self.ring();
+        let ring = self.ring();
         let code = PollResult::from_outcome(outcome) as u8;
-        let ev = Event::new(clock::ticks(), EventKind::PollEnd, task, 0, code, lane, 0);
-        Self::push(ring, ev, REUSE_POLL_START);
+        let kind = EventKind::PollEnd.code();
+        Self::push(
+            ring,
+            kind,
+            task,
+            0,
+            code,
+            0,
+            (AMEND_POLL_START, u64::from(code)),
+        );
         FAST.with(|f| f.doing.set(DOING_NOTHING));
     }
 
     #[inline(never)]
     pub(crate) fn wake(&self, task: u64, depth: usize) {
         // First: a registration resets `doing`.
-        let (ring, lane) = self.ring();
-        let (doing, firing) = FAST.with(|f| (f.doing.get(), f.firing_timers.get()));
+        let ring = self.ring();
+        let (doing, firing, amend, site) = FAST.with(|f| {
+            let amend = f.amend.replace(AMEND_NONE);
+            (
+                f.doing.get(),
+                f.firing_timers.get(),
+                amend,
+                f.amend_arg.get(),
+            )
+        });
         let (kind, by) = match doing {
             DOING_NOTHING => (WakerKind::Outside, 0),
             DOING_BLOCK_ON => (WakerKind::BlockOn, 0),
@@ -340,24 +357,39 @@ impl Recorder {
             DOING_PARKED => (WakerKind::Io, 0),
             id => (WakerKind::Task, id),
         };
-        let time = Self::stamp(task);
-        let ev = Event::new(
-            time,
-            EventKind::Wake,
-            task,
-            by,
-            kind.code(),
-            lane,
-            clamp(depth),
-        );
-        Self::push(ring, ev, REUSE_NONE);
+        let limit = 1u64 << QUEUED_BITS;
+        let depth = depth as u64;
+        if amend == task && site < limit && depth < limit {
+            // The spawn's parent (rule 5) is `by`: the record says it all.
+            let w3 = event::word3(KIND_SPAWN_QUEUED, kind.code(), site | depth << QUEUED_BITS);
+            ring.amend_newest(by, w3);
+        } else {
+            let depth = u64::from(clamp(depth as usize));
+            let code = kind.code();
+            Self::push(
+                ring,
+                EventKind::Wake.code(),
+                task,
+                by,
+                code,
+                depth,
+                (AMEND_NONE, 0),
+            );
+        }
     }
 
-    /// An event of this thread with a fresh stamp and no reuse.
+    /// An event of this thread with a fresh stamp.
     fn event(&self, kind: EventKind, task: u64, extra: u64, arg: u32) {
-        let (ring, lane) = self.ring();
-        let ev = Event::new(clock::ticks(), kind, task, extra, 0, lane, arg);
-        Self::push(ring, ev, REUSE_NONE);
+        let ring = self.ring();
+        Self::push(
+            ring,
+            kind.code(),
+            task,
+            extra,
+            0,
+            u64::from(arg),
+            (AMEND_NONE, 0),
+        );
     }
 
     pub(crate) fn park(&self, depth: usize) {
@@ -394,12 +426,16 @@ impl Recorder {
         let lanes = self.lanes.lock();
         let mut events = Vec::new();
         let mut out_lanes = Vec::with_capacity(lanes.len());
-        for entry in lanes.iter() {
-            let (evs, dropped) = entry.ring.snapshot();
-            events.extend(
-                evs.into_iter()
-                    .map(|e| e.with_time(scale.to_ns(e.time_ns()).saturating_sub(origin))),
-            );
+        for (lane, entry) in lanes.iter().enumerate() {
+            let (records, _) = entry.ring.snapshot();
+            let recorded = entry.ring.events_recorded();
+            let lane = lane.min(u16::MAX as usize) as u16;
+            let before = events.len();
+            for r in records {
+                let time = scale.to_ns(r.words[0]).saturating_sub(origin);
+                r.expand(lane, time, &mut events);
+            }
+            let dropped = recorded.saturating_sub((events.len() - before) as u64);
             out_lanes.push(Lane {
                 name: entry.name.clone(),
                 dropped,
