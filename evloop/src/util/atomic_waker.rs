@@ -36,7 +36,9 @@
 //!    not write the cache line the waiting side reads. Reading is not an
 //!    RMW, so rule 5 alone does not cover it; both sides add a
 //!    `fence(SeqCst)`: the caller between publishing its condition and the
-//!    read (inside `wake_if_registered`), the registrant between `register`
+//!    read that decides to skip (inside `wake_if_registered`; a first read
+//!    that finds the state busy goes straight to the RMW path, which rule 5
+//!    covers), the registrant between `register`
 //!    and re-checking the condition ([`AtomicWaker::register_fenced`]). Of
 //!    the two fences, whichever comes second in the fences' total order
 //!    sees the other side's write: the read sees `WAKER` (or a later take,
@@ -88,8 +90,9 @@ impl AtomicWaker {
     /// Stores `waker` (or keeps the stored one if it would wake the same
     /// task). Only one thread may call this at a time (rule 1).
     pub(crate) fn register(&self, waker: &Waker) {
-        // Rule 3a.
-        let mut cur = self.state.load(Relaxed);
+        // Rule 3a. The state is usually empty here (the last take cleared
+        // it), so try that first rather than read it.
+        let mut cur = WAITING;
         loop {
             if cur & LOCKED != 0 {
                 // A taker is inside (rule 1 excludes a second registrant):
@@ -102,7 +105,7 @@ impl AtomicWaker {
             }
             match self
                 .state
-                .compare_exchange_weak(cur, cur | REGISTERING, Acquire, Relaxed)
+                .compare_exchange(cur, cur | REGISTERING, Acquire, Acquire)
             {
                 Ok(_) => break,
                 Err(actual) => cur = actual,
@@ -197,9 +200,13 @@ impl AtomicWaker {
     /// registrant must use [`register_fenced`](Self::register_fenced).
     #[inline]
     pub(crate) fn wake_if_registered(&self) {
-        fence(SeqCst);
+        // A state that is not empty needs the RMW path anyway, which rule 5
+        // covers without a fence; only "empty" must be confirmed after it.
         if self.state.load(Relaxed) == WAITING {
-            return;
+            fence(SeqCst);
+            if self.state.load(Relaxed) == WAITING {
+                return;
+            }
         }
         self.wake();
     }
