@@ -44,6 +44,7 @@ use crate::task::Notified;
 use super::handle::{Handle, Push, Remote};
 use super::park::{self, Parker};
 use super::queue;
+use crate::runtime::scheduler::countdown_due;
 
 /// Consecutive LIFO-slot polls before the slot's task must queue (step 3).
 const MAX_LIFO_POLLS: u32 = 3;
@@ -54,6 +55,10 @@ type Task = Notified<Arc<Handle>>;
 pub(crate) struct Core {
     index: usize,
     tick: u32,
+    /// Ticks left until the next step 1 / inject-first step 2: countdowns,
+    /// because `tick % interval` would cost a division on every task.
+    event_countdown: u32,
+    global_countdown: u32,
     run_queue: queue::Local<Task>,
     is_searching: bool,
     is_shutdown: bool,
@@ -87,6 +92,8 @@ pub(super) fn create(num_workers: usize, driver: driver::Driver) -> (Vec<Core>, 
         cores.push(Core {
             index,
             tick: 0,
+            event_countdown: 0,
+            global_countdown: 0,
             run_queue,
             is_searching: false,
             is_shutdown: false,
@@ -185,7 +192,7 @@ impl Context {
         while !core.is_shutdown {
             core.tick = core.tick.wrapping_add(1);
             // Step 1.
-            if core.tick % config.event_interval == 0 {
+            if countdown_due(&mut core.event_countdown, config.event_interval) {
                 core = self.maintenance(core);
                 if core.is_shutdown {
                     break;
@@ -422,7 +429,10 @@ impl Core {
     /// Step 2.
     fn next_task(&mut self, handle: &Handle) -> Option<Task> {
         let shared = &handle.shared;
-        if self.tick % shared.config.global_queue_interval == 0 {
+        if countdown_due(
+            &mut self.global_countdown,
+            shared.config.global_queue_interval,
+        ) {
             if let Some(task) = shared.inject.pop() {
                 return Some(task);
             }
