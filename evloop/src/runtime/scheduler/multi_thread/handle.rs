@@ -102,7 +102,7 @@ impl Handle {
                 remotes: remotes.into_boxed_slice(),
                 inject: Inject::new(),
                 idle: Idle::new(num_workers),
-                owned: OwnedTasks::new(),
+                owned: OwnedTasks::with_shards(4 * num_workers),
                 config,
                 handoff: Handoff::new(),
                 stopped: Mutex::new(Vec::with_capacity(num_workers)),
