@@ -280,6 +280,7 @@ impl Context {
         core.park = Some(park);
         self.handle.shared.config.hooks.batch_start(core.index);
         core.is_shutdown = self.handle.is_shutdown();
+        self.notify_if_shared_work(&core);
         core
     }
 
@@ -314,6 +315,7 @@ impl Context {
             core.is_shutdown = handle.is_shutdown();
             if core.is_shutdown || !core.run_queue.is_empty() {
                 self.unpark_self(&mut core);
+                self.notify_if_shared_work(&core);
                 return core;
             }
             if !idle.is_parked(core.index) {
@@ -395,6 +397,13 @@ impl Context {
                 None => return Some(task),
             };
             let inject = &handle.shared.inject;
+            // Inside the driver (parked, or polling it between batches): a
+            // timer or I/O event woke the task. Queue it without notifying:
+            // this worker is awake, and notifies once for the whole batch
+            // when it leaves the driver (`notify_if_shared_work`). Notifying
+            // here would cost a check per task and could pick this very
+            // worker, still listed as a sleeper.
+            let in_driver = core.park.is_none();
             if how == Push::Lifo {
                 if let Some(prev) = core.run_queue.push_lifo(task) {
                     core.run_queue.push_back_or_overflow(prev, inject);
@@ -406,9 +415,21 @@ impl Context {
                     return None;
                 }
             }
+            if in_driver {
+                return None;
+            }
         }
         handle.notify_parked_local();
         None
+    }
+
+    /// After the driver ran on this worker: if its events queued more than
+    /// the one task this worker runs next, let a sleeper help (the deferred
+    /// notification of `schedule_local`).
+    fn notify_if_shared_work(&self, core: &Core) {
+        if core.run_queue.len() > 1 {
+            self.handle.notify_parked();
+        }
     }
 
     /// Rule 3.
