@@ -37,19 +37,33 @@ use crate::task::Id;
 struct Context {
     /// Rule 1: a stack in the form of (value, depth) restored by guards.
     current: RefCell<Option<scheduler::Handle>>,
-    /// Rule 2.
-    scheduler: Cell<*const scheduler::Context>,
     runtime: Cell<EnterRuntime>,
-    current_task_id: Cell<Option<Id>>,
-    budget: Cell<Budget>,
 }
 
 thread_local! {
     static CONTEXT: Context = const {
         Context {
             current: RefCell::new(None),
-            scheduler: Cell::new(std::ptr::null()),
             runtime: Cell::new(EnterRuntime::NotEntered),
+        }
+    };
+}
+
+/// What every task poll and every wake reads or writes. Kept apart from
+/// `CONTEXT` and free of destructors, so that an access is a plain
+/// thread-relative load or store: no lazy registration, no "already
+/// destroyed" check (rule 3 holds trivially: it is never destroyed).
+struct Fast {
+    /// Rule 2.
+    scheduler: Cell<*const scheduler::Context>,
+    current_task_id: Cell<Option<Id>>,
+    budget: Cell<Budget>,
+}
+
+thread_local! {
+    static FAST: Fast = const {
+        Fast {
+            scheduler: Cell::new(std::ptr::null()),
             current_task_id: Cell::new(None),
             budget: Cell::new(Budget::unconstrained()),
         }
@@ -241,19 +255,18 @@ pub(crate) fn set_scheduler<R>(cx: &scheduler::Context, f: impl FnOnce() -> R) -
     struct Reset(*const scheduler::Context);
     impl Drop for Reset {
         fn drop(&mut self) {
-            let _ = CONTEXT.try_with(|ctx| ctx.scheduler.set(self.0));
+            FAST.with(|fast| fast.scheduler.set(self.0));
         }
     }
-    let prev = CONTEXT.with(|ctx| ctx.scheduler.replace(cx as *const _));
+    let prev = FAST.with(|fast| fast.scheduler.replace(cx as *const _));
     let _reset = Reset(prev);
     f()
 }
 
 /// Runs `f` with the scheduler context of the loop running on this thread, if any.
+#[inline]
 pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R) -> R {
-    let ptr = CONTEXT
-        .try_with(|ctx| ctx.scheduler.get())
-        .unwrap_or(std::ptr::null());
+    let ptr = FAST.with(|fast| fast.scheduler.get());
     // SAFETY: rule 2 — a non-null pointer was installed by `set_scheduler`,
     // whose frame is still on this thread's stack, so the referent is alive;
     // the reference does not escape `f`.
@@ -262,10 +275,9 @@ pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R
 }
 
 /// Sets the id of the task being polled until the guard drops.
+#[inline]
 pub(crate) fn set_current_task_id(id: Option<Id>) -> TaskIdGuard {
-    let prev = CONTEXT
-        .try_with(|ctx| ctx.current_task_id.replace(id))
-        .unwrap_or(None);
+    let prev = FAST.with(|fast| fast.current_task_id.replace(id));
     TaskIdGuard { prev }
 }
 
@@ -274,18 +286,46 @@ pub(crate) struct TaskIdGuard {
 }
 
 impl Drop for TaskIdGuard {
+    #[inline]
     fn drop(&mut self) {
-        let _ = CONTEXT.try_with(|ctx| ctx.current_task_id.set(self.prev));
+        FAST.with(|fast| fast.current_task_id.set(self.prev));
+    }
+}
+
+/// Enters a task poll: sets the task id and a fresh coop budget until the
+/// guard drops, then restores both (one thread-local access each way).
+#[inline]
+pub(crate) fn enter_task(id: Id, budget: Budget) -> TaskGuard {
+    FAST.with(|fast| TaskGuard {
+        prev_id: fast.current_task_id.replace(Some(id)),
+        prev_budget: fast.budget.replace(budget),
+    })
+}
+
+pub(crate) struct TaskGuard {
+    prev_id: Option<Id>,
+    prev_budget: Budget,
+}
+
+impl Drop for TaskGuard {
+    #[inline]
+    fn drop(&mut self) {
+        FAST.with(|fast| {
+            fast.current_task_id.set(self.prev_id);
+            fast.budget.set(self.prev_budget);
+        });
     }
 }
 
 /// The id of the task being polled on this thread.
+#[inline]
 pub(crate) fn current_task_id() -> Option<Id> {
-    CONTEXT
-        .try_with(|ctx| ctx.current_task_id.get())
-        .unwrap_or(None)
+    FAST.with(|fast| fast.current_task_id.get())
 }
 
+/// Runs `f` with the coop budget of the task being polled (always `Some`:
+/// the cell is never destroyed).
+#[inline]
 pub(crate) fn budget<R>(f: impl FnOnce(&Cell<Budget>) -> R) -> Option<R> {
-    CONTEXT.try_with(|ctx| f(&ctx.budget)).ok()
+    Some(FAST.with(|fast| f(&fast.budget)))
 }

@@ -238,10 +238,12 @@ impl<T: Future, S: Schedule> Harness<T, S> {
 
 /// Polls with panics caught; stores the output when ready.
 fn poll_future<T: Future, S>(core: &Core<T, S>, id: Id, cx: &mut Context<'_>) -> Poll<PollOutcome> {
-    let _id = context::set_current_task_id(Some(id));
+    // The id (for `task::id()`, also in the future's destructor) and a
+    // fresh coop budget (coop rule 1), restored when this returns.
+    let _task = context::enter_task(id, coop::Budget::initial());
     let res = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the caller holds the stage lock and the stage is Running.
-        coop::budget(|| unsafe { core.poll(cx) })
+        unsafe { core.poll(cx) }
     }));
     let output = match res {
         Ok(Poll::Pending) => return Poll::Pending,

@@ -66,7 +66,7 @@ pub use join::JoinHandle;
 pub use join_set::JoinSet;
 pub use local::{spawn_local, LocalEnterGuard, LocalSet};
 pub use spawn::spawn;
-pub use yield_now::yield_now;
+pub use yield_now::{yield_now, YieldNow};
 
 pub(crate) use harness::PollOutcome;
 pub(crate) use raw::RawTask;

@@ -13,17 +13,23 @@ use std::task::{Context, Poll};
 /// assert!(other.is_finished());
 /// # }
 /// ```
-pub async fn yield_now() {
-    YieldNow { yielded: false }.await
+///
+/// Cancel-safe: dropping the future before it completes loses nothing.
+pub fn yield_now() -> YieldNow {
+    YieldNow { yielded: false }
 }
 
-struct YieldNow {
+/// Future returned by [`yield_now`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct YieldNow {
     yielded: bool,
 }
 
 impl Future for YieldNow {
     type Output = ();
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.yielded {
             return Poll::Ready(());

@@ -114,6 +114,9 @@ struct Core {
     tasks: VecDeque<Notified<Arc<Handle>>>,
     /// Incremented for every task poll and every poll of the `block_on` future.
     tick: u32,
+    /// Ticks left until the inject queue goes first (a countdown, not
+    /// `tick % interval`: no division per task).
+    global_countdown: u32,
     /// `tick` at the last visit to the driver.
     last_park: u32,
     driver: Option<Driver>,
@@ -138,6 +141,7 @@ impl Handle {
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(INITIAL_CAPACITY),
             tick: 0,
+            global_countdown: 0,
             last_park: 0,
             driver: Some(driver),
         });
@@ -377,7 +381,10 @@ impl Inject {
 
 impl Core {
     fn next_task(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
-        if self.tick % handle.config.global_queue_interval == 0 {
+        if super::countdown_due(
+            &mut self.global_countdown,
+            handle.config.global_queue_interval,
+        ) {
             handle
                 .shared
                 .inject

@@ -13,8 +13,11 @@ use crate::runtime::driver;
 use crate::runtime::metrics::Hooks;
 use crate::task::{Id, JoinHandle, RawTask, SpawnMeta};
 
+mod countdown;
 pub(crate) mod current_thread;
 pub(crate) mod multi_thread;
+
+pub(crate) use countdown::countdown_due;
 
 #[derive(Debug, Clone)]
 pub(crate) enum Handle {

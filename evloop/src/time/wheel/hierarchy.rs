@@ -14,6 +14,10 @@ pub(crate) const MAX_DURATION: u64 = (1 << (SLOT_BITS * LEVELS as u32)) - (1 << 
 pub(crate) struct Wheel {
     /// The current tick: every timer due at or before it has fired.
     elapsed: u64,
+    /// The level-0 slot of tick `elapsed` while `poll` is emptying it
+    /// (rule 6): nothing can be linked into it meanwhile, so its remaining
+    /// timers are popped without looking for the next expiration again.
+    firing: Option<u8>,
     levels: [Level; LEVELS],
 }
 
@@ -26,6 +30,7 @@ impl Wheel {
     pub(crate) fn new() -> Wheel {
         Wheel {
             elapsed: 0,
+            firing: None,
             levels: std::array::from_fn(|l| Level::new(l as u8)),
         }
     }
@@ -111,6 +116,15 @@ impl Wheel {
     /// Driver lock held.
     pub(crate) unsafe fn poll(&mut self, now: u64) -> Option<NonNull<TimerShared>> {
         loop {
+            if let Some(slot) = self.firing {
+                // Rule 6: the slot of `elapsed` (due, since `elapsed <= now`
+                // is kept by rule 2) can only shrink while it fires.
+                // SAFETY: lock held (caller).
+                if let Some(entry) = unsafe { self.levels[0].pop(slot) } {
+                    return Some(entry);
+                }
+                self.firing = None;
+            }
             let exp = match self.next_expiration() {
                 Some(exp) if exp.deadline <= now => exp,
                 _ => {
@@ -120,17 +134,22 @@ impl Wheel {
             };
             debug_assert!(exp.deadline >= self.elapsed, "wheel went backwards");
             self.elapsed = exp.deadline;
-            // SAFETY: lock held (caller).
-            let entry = unsafe { self.levels[exp.level as usize].pop(exp.slot) }
-                .expect("occupied bit set on an empty slot");
             if exp.level == 0 {
-                return Some(entry);
+                self.firing = Some(exp.slot);
+                continue;
             }
-            // SAFETY: lock held; the entry was linked, so it is alive.
-            let when = unsafe { entry.as_ref().with_links(|l| l.when) };
-            // SAFETY: lock held; just unlinked; alive as above.
-            if unsafe { self.insert(entry, when) }.is_err() {
-                return Some(entry);
+            // Cascade the whole slot (rule 3) before looking for the next
+            // expiration again.
+            // SAFETY: lock held (caller).
+            while let Some(entry) = unsafe { self.levels[exp.level as usize].pop(exp.slot) } {
+                // SAFETY: lock held; the entry was linked, so it is alive.
+                let when = unsafe { entry.as_ref().with_links(|l| l.when) };
+                // SAFETY: lock held; just unlinked; alive as above. A timer
+                // due now is returned at once; the rest of the slot is
+                // cascaded by the next call (the slot is still the earliest).
+                if unsafe { self.insert(entry, when) }.is_err() {
+                    return Some(entry);
+                }
             }
         }
     }
@@ -223,6 +242,28 @@ mod tests {
             }
             out
         }
+    }
+
+    /// Rule 6: a slot being fired can lose timers (cancel) but gains none;
+    /// timers linked meanwhile fire at their own tick.
+    #[test]
+    fn firing_slot_interleaved_with_cancel_and_insert() {
+        let mut h = Harness::new(5);
+        for i in 0..3 {
+            assert!(h.insert(i, 5));
+        }
+        // SAFETY: single-threaded test owns the wheel.
+        let popped = unsafe { h.wheel.poll(5) }.unwrap();
+        let first = h.index(popped);
+        let other = (0..3).find(|&i| i != first).unwrap();
+        h.remove(other);
+        assert!(!h.insert(3, 5), "due now: refused");
+        assert!(h.insert(4, 6));
+        let rest = h.poll_all(5);
+        assert_eq!(rest.len(), 1);
+        assert!(rest[0].0 != first && rest[0].0 != other);
+        assert!(h.poll_all(5).is_empty());
+        assert_eq!(h.poll_all(6), vec![(4, 6)]);
     }
 
     #[test]

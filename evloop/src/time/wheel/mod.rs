@@ -39,6 +39,11 @@
 //! 5. Every timer sits in an intrusive doubly-linked list (the links live in
 //!    the timer entry, see `time::entry`), so insert and cancel are O(1) and
 //!    allocate nothing. The wheel is only touched with the driver lock held.
+//! 6. While `poll` empties the level-0 slot of `elapsed`, no timer can be
+//!    linked into that slot (a timer due at `elapsed` or before is refused
+//!    by `insert`, a later one lands in another slot), so the slot's timers
+//!    are popped one after another without scanning the levels again.
+//!    A cascaded slot is likewise re-inserted as a whole.
 //!
 //! Rejected: a binary heap (O(log n) insert, and cancel needs a handle into
 //! the heap); a sorted list (O(n) insert); a single-level wheel (rescans

@@ -15,7 +15,9 @@
 //!    to the pusher's own queue, where the task is never stranded (its owner
 //!    is awake): the check skips the fence ([`super::idle`] rule 7), and a
 //!    spawn or yield into a ring that holds nothing else notifies nobody
-//!    (the owner runs it next; there is nothing to share yet).
+//!    (the owner runs it next; there is nothing to share yet). Wakes made
+//!    by the driver while a worker runs it (timers, I/O) notify once, when
+//!    the worker leaves the driver with more than one task queued.
 //! 3. Shutdown closes the inject queue, so a schedule that comes later (from
 //!    any thread) is refused and the task reference dropped at once. Then
 //!    every worker is unparked; each one cancels tasks from the owned list,
@@ -102,7 +104,7 @@ impl Handle {
                 remotes: remotes.into_boxed_slice(),
                 inject: Inject::new(),
                 idle: Idle::new(num_workers),
-                owned: OwnedTasks::new(),
+                owned: OwnedTasks::with_shards(4 * num_workers),
                 config,
                 handoff: Handoff::new(),
                 stopped: Mutex::new(Vec::with_capacity(num_workers)),
