@@ -266,17 +266,11 @@ impl Recorder {
     // Each hook is a small out-of-line function: the schedulers inline
     // only the call, behind their branch on "recording".
 
-    /// `parent` is what the scheduler knows; the recorder uses the task
-    /// this thread polls instead (rule 5), which is the same but for tasks
-    /// of a `LocalSet` (not recorded themselves).
+    /// The parent is the task this thread polls (rule 5): the spawning
+    /// task, or for a task spawned inside a `LocalSet` (whose own tasks
+    /// are not recorded) the task running the set.
     #[inline(never)]
-    pub(crate) fn spawn(
-        &self,
-        task: u64,
-        _parent: Option<u64>,
-        site: &'static Location<'static>,
-        name: Option<&str>,
-    ) {
+    pub(crate) fn spawn(&self, task: u64, site: &'static Location<'static>, name: Option<&str>) {
         if let Some(name) = name {
             self.name(task, name);
         }

@@ -60,6 +60,18 @@ impl Ring {
         self.slots.len()
     }
 
+    /// The slot of event `j` (rule 2), without a bounds check on the
+    /// recording path.
+    #[inline]
+    fn slot(&self, j: u64) -> &[AtomicU64; 4] {
+        let i = (j & self.mask) as usize;
+        debug_assert!(i < self.slots.len());
+        // SAFETY: `slots.len()` is a power of two and `mask` is
+        // `slots.len() - 1` (both set in `new`, never changed), so
+        // `j & mask < slots.len()`.
+        unsafe { self.slots.get_unchecked(i) }
+    }
+
     /// Appends `event`, overwriting the oldest when full. Rule 1: owner only.
     #[inline]
     pub(crate) fn push(&self, event: Record) {
@@ -67,7 +79,7 @@ impl Ring {
         let head = self.head.load(Ordering::Relaxed);
         // Rule 3: order "head == j is visible" before the slot's overwrite.
         fence(Ordering::Release);
-        let slot = &self.slots[(head & self.mask) as usize];
+        let slot = self.slot(head);
         for (cell, word) in slot.iter().zip(event.words) {
             cell.store(word, Ordering::Relaxed);
         }
@@ -82,7 +94,7 @@ impl Ring {
         // Rule 1: we are the only writer.
         let head = self.head.load(Ordering::Relaxed);
         debug_assert!(head > 0, "amend before any push");
-        let slot = &self.slots[(head.wrapping_sub(1) & self.mask) as usize];
+        let slot = self.slot(head.wrapping_sub(1));
         slot[2].store(word2, Ordering::Relaxed);
         slot[3].store(word3, Ordering::Release);
         let amended = self.amended.load(Ordering::Relaxed);

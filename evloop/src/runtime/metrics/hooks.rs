@@ -15,7 +15,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::context;
 use crate::runtime::metrics::worker::WorkerMetrics;
 use crate::task::{Id, Notified, PollOutcome, SpawnMeta};
 use crate::trace::clock;
@@ -89,8 +88,7 @@ impl Hooks {
     pub(crate) fn spawn<'a>(&self, id: Id, mut meta: SpawnMeta<'a>) -> SpawnMeta<'a> {
         if !NO_OBSERVE && self.timed {
             if let Some(trace) = &self.trace {
-                let parent = context::current_task_id().map(|p| p.as_u64());
-                trace.spawn(id.as_u64(), parent, meta.spawned_at, meta.name);
+                trace.spawn(id.as_u64(), meta.spawned_at, meta.name);
             }
             meta.track_wakes = self.histograms;
         }
