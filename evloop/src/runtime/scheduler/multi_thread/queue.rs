@@ -33,8 +33,10 @@
 //!    for a thief), so each item is claimed exactly once.
 //! 5. At most one steal is in progress per queue: a thief that sees
 //!    `steal != real` gives up.
-//! 6. The LIFO slot changes only by `swap`, so whoever swaps a non-null pointer
-//!    out owns that item.
+//! 6. Only the owner fills the LIFO slot; anyone empties it, only by `swap`,
+//!    so whoever swaps a non-null pointer out owns that item. The owner
+//!    fills an empty slot with a plain store (nobody else can fill it in
+//!    between) and a full one with a `swap` (a thief may be emptying it).
 //!
 //! # Protocol
 //!
@@ -372,7 +374,15 @@ impl<T: Pointer> Local<T> {
     /// Puts `item` in the LIFO slot and returns the item it displaced, which
     /// the caller should push at the back of the ring.
     pub(crate) fn push_lifo(&mut self, item: T) -> Option<T> {
-        let prev = self.inner.lifo.swap(item.into_raw().as_ptr(), AcqRel);
+        let ptr = item.into_raw().as_ptr();
+        // Rule 6: only the owner (us) fills the slot, so an empty slot stays
+        // empty until we store: no locked swap needed then. The Release
+        // pairs with a thief's swap.
+        if self.inner.lifo.load(Relaxed).is_null() {
+            self.inner.lifo.store(ptr, Release);
+            return None;
+        }
+        let prev = self.inner.lifo.swap(ptr, AcqRel);
         // SAFETY: rule 6: a non-null value in the slot came from
         // `T::into_raw`, and the swap gave it to us.
         NonNull::new(prev).map(|p| unsafe { T::from_raw(p) })
