@@ -5,26 +5,45 @@
 //!
 //! # Rules
 //!
-//! `state` holds two bits, `REGISTERING` and `TAKING`; `WAITING` is neither.
+//! `state` holds three bits: `REGISTERING` and `TAKING` (somebody owns the
+//! slot) and `WAKER` (the slot holds a waker); `WAITING` is none of the
+//! first two.
 //!
 //! 1. Only one thread registers at a time (the owner of the waiting future
 //!    registers through `&mut`/`Pin<&mut>` of it, so this holds by
 //!    construction).
-//! 2. `slot` is accessed only by the thread that moved `state` away from
-//!    `WAITING` (to `REGISTERING` or `TAKING`): that CAS/fetch_or is the lock.
-//! 3. Registrant steps: (a) CAS `WAITING → REGISTERING` (Acquire); if it
-//!    fails because a taker holds `TAKING`, wake the new waker directly and
-//!    stop; (b) store the waker; (c) CAS `REGISTERING → WAITING` (AcqRel). If
-//!    (c) fails, a taker arrived meanwhile (it set `TAKING` and left the slot
-//!    alone, rule 2): take the waker back out, reset to `WAITING`, and wake it.
-//! 4. Taker steps: `fetch_or(TAKING)` (AcqRel). If the previous state was
-//!    `WAITING`, the taker owns the slot: move the waker out, then clear
-//!    `TAKING` (Release). Otherwise a registrant (or another taker) is inside
-//!    and will see `TAKING` and do the wake itself (rule 3c).
+//! 2. `slot` is accessed only by the thread that set `REGISTERING` or
+//!    `TAKING` in a state that had neither: that CAS/fetch_or is the lock.
+//!    `WAKER` changes only while that lock is held (or in `set_unshared`),
+//!    and is set exactly when the slot holds a waker.
+//! 3. Registrant steps: (a) CAS in `REGISTERING` (Acquire); if it fails
+//!    because a taker holds `TAKING`, wake the new waker directly and stop;
+//!    (b) store the waker; (c) CAS `REGISTERING` out and `WAKER` in
+//!    (AcqRel). If (c) fails, a taker arrived meanwhile (it set `TAKING` and
+//!    left the slot alone, rule 2): take the waker back out, reset the state
+//!    to empty, and wake it.
+//! 4. Taker steps: `fetch_or(TAKING)` (AcqRel). If the previous state had
+//!    neither `REGISTERING` nor `TAKING`, the taker owns the slot: move the
+//!    waker out, then clear `TAKING` and `WAKER` (Release). Otherwise a
+//!    registrant (or another taker) is inside and will see `TAKING` and do
+//!    the wake itself (rule 3c).
 //! 5. The caller publishes its condition ("the timer fired", "a message was
 //!    sent") *before* calling `take`/`wake`, and the registrant checks the
 //!    condition *after* `register`: then either the taker gets the new
 //!    waker, or the registrant sees the condition, so a wake is never lost.
+//! 6. [`AtomicWaker::wake_if_registered`] first only *reads* the state and
+//!    stops if it is empty (no waker, nobody inside), so a busy sender does
+//!    not write the cache line the waiting side reads. Reading is not an
+//!    RMW, so rule 5 alone does not cover it; both sides add a
+//!    `fence(SeqCst)`: the caller between publishing its condition and the
+//!    read that decides to skip (inside `wake_if_registered`; a first read
+//!    that finds the state busy goes straight to the RMW path, which rule 5
+//!    covers), the registrant between `register`
+//!    and re-checking the condition ([`AtomicWaker::register_fenced`]). Of
+//!    the two fences, whichever comes second in the fences' total order
+//!    sees the other side's write: the read sees `WAKER` (or a later take,
+//!    which woke the task), or the registrant's re-check sees the
+//!    condition.
 //!
 //! Clearing `TAKING` must be a read-modify-write (`fetch_and`), although only
 //! `TAKING` can be set at that point: a second taker that found `TAKING` set
@@ -38,12 +57,16 @@ use std::fmt;
 use std::task::Waker;
 
 use crate::loom::cell::UnsafeCell;
-use crate::loom::sync::atomic::AtomicUsize;
-use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Release};
+use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
+use crate::loom::sync::atomic::{fence, AtomicUsize};
 
 const WAITING: usize = 0;
-const REGISTERING: usize = 0b01;
-const TAKING: usize = 0b10;
+const REGISTERING: usize = 0b001;
+const TAKING: usize = 0b010;
+/// The slot holds a waker (rule 2).
+const WAKER: usize = 0b100;
+/// Somebody owns the slot.
+const LOCKED: usize = REGISTERING | TAKING;
 
 pub(crate) struct AtomicWaker {
     state: AtomicUsize,
@@ -67,13 +90,11 @@ impl AtomicWaker {
     /// Stores `waker` (or keeps the stored one if it would wake the same
     /// task). Only one thread may call this at a time (rule 1).
     pub(crate) fn register(&self, waker: &Waker) {
-        // Rule 3a.
-        match self
-            .state
-            .compare_exchange(WAITING, REGISTERING, Acquire, Acquire)
-        {
-            Ok(_) => {}
-            Err(_) => {
+        // Rule 3a. The state is usually empty here (the last take cleared
+        // it), so try that first rather than read it.
+        let mut cur = WAITING;
+        loop {
+            if cur & LOCKED != 0 {
                 // A taker is inside (rule 1 excludes a second registrant):
                 // it may have missed this waker, so wake it ourselves. The
                 // caller will be polled again at once; hint that we are
@@ -81,6 +102,13 @@ impl AtomicWaker {
                 crate::loom::spin_loop();
                 waker.wake_by_ref();
                 return;
+            }
+            match self
+                .state
+                .compare_exchange(cur, cur | REGISTERING, Acquire, Acquire)
+            {
+                Ok(_) => break,
+                Err(actual) => cur = actual,
             }
         }
 
@@ -93,12 +121,13 @@ impl AtomicWaker {
             }
         });
 
-        // Rule 3c.
+        // Rule 3c. Nobody but a taker changes the state while we hold
+        // `REGISTERING` (rule 2), and a taker only adds `TAKING`.
         if let Err(actual) = self
             .state
-            .compare_exchange(REGISTERING, WAITING, AcqRel, Acquire)
+            .compare_exchange(cur | REGISTERING, WAKER, AcqRel, Acquire)
         {
-            debug_assert_eq!(actual, REGISTERING | TAKING);
+            debug_assert_eq!(actual, cur | REGISTERING | TAKING);
             // SAFETY: rule 2 — the taker saw REGISTERING and left the slot to
             // us; we still own it until the swap below.
             let w = self.slot.with_mut(|slot| unsafe { (*slot).take() });
@@ -114,6 +143,14 @@ impl AtomicWaker {
         drop(old);
     }
 
+    /// `register`, then the registrant's fence of rule 6: pairs with
+    /// [`wake_if_registered`](Self::wake_if_registered). The caller re-checks
+    /// its condition after this returns.
+    pub(crate) fn register_fenced(&self, waker: &Waker) {
+        self.register(waker);
+        fence(SeqCst);
+    }
+
     /// Stores `waker` without the protocol: for a cell no other thread can
     /// reach yet.
     ///
@@ -126,25 +163,26 @@ impl AtomicWaker {
         let old = self
             .slot
             .with_mut(|slot| unsafe { (*slot).replace(waker.clone()) });
+        // Rule 2: the slot holds a waker; published with the cell.
+        self.state.store(WAKER, Relaxed);
         drop(old);
     }
 
     /// Moves the stored waker out, if the slot is free (rule 4). The caller
     /// must have published its condition before calling (rule 5).
     pub(crate) fn take(&self) -> Option<Waker> {
-        match self.state.fetch_or(TAKING, AcqRel) {
-            WAITING => {
-                // SAFETY: rule 2 — the fetch_or moved the state from WAITING,
-                // so this thread owns the slot until TAKING is cleared.
-                let w = self.slot.with_mut(|slot| unsafe { (*slot).take() });
-                // An RMW, not a store (see the module docs).
-                self.state.fetch_and(!TAKING, Release);
-                w
-            }
+        if self.state.fetch_or(TAKING, AcqRel) & LOCKED != 0 {
             // A registrant is inside and will wake (rule 3c), or another
             // taker owns the slot.
-            _ => None,
+            return None;
         }
+        // SAFETY: rule 2 — the fetch_or set TAKING in a state that had
+        // neither lock bit, so this thread owns the slot until TAKING is
+        // cleared.
+        let w = self.slot.with_mut(|slot| unsafe { (*slot).take() });
+        // An RMW, not a store (see the module docs).
+        self.state.fetch_and(!(TAKING | WAKER), Release);
+        w
     }
 }
 
@@ -155,6 +193,22 @@ impl AtomicWaker {
         if let Some(w) = self.take() {
             w.wake();
         }
+    }
+
+    /// Like [`wake`](Self::wake), but returns at once, without writing the
+    /// state, if no waker is stored and nobody is inside (rule 6). The
+    /// registrant must use [`register_fenced`](Self::register_fenced).
+    #[inline]
+    pub(crate) fn wake_if_registered(&self) {
+        // A state that is not empty needs the RMW path anyway, which rule 5
+        // covers without a fence; only "empty" must be confirmed after it.
+        if self.state.load(Relaxed) == WAITING {
+            fence(SeqCst);
+            if self.state.load(Relaxed) == WAITING {
+                return;
+            }
+        }
+        self.wake();
     }
 }
 
@@ -256,6 +310,41 @@ mod loom_tests {
                     return Poll::Ready(());
                 }
                 w.register(cx.waker());
+                if done() {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }));
+            for th in ths {
+                th.join().unwrap();
+            }
+        });
+    }
+
+    #[test]
+    fn loom_wake_if_registered_vs_register_fenced() {
+        // Rule 6: two wakers that only read the state when it looks empty,
+        // against a task that re-registers after each wake-up. A wake read
+        // as "nobody registered" must be one the task's re-check sees.
+        loom::model(|| {
+            let w = Arc::new(AtomicWaker::new());
+            let flags = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+            let ths: Vec<_> = (0..2)
+                .map(|i| {
+                    let (w, flags) = (w.clone(), flags.clone());
+                    thread::spawn(move || {
+                        flags[i].store(true, Release);
+                        w.wake_if_registered();
+                    })
+                })
+                .collect();
+            loom::future::block_on(poll_fn(|cx| {
+                let done = || flags.iter().all(|f| f.load(Acquire));
+                if done() {
+                    return Poll::Ready(());
+                }
+                w.register_fenced(cx.waker());
                 if done() {
                     Poll::Ready(())
                 } else {

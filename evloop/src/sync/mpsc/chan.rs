@@ -14,9 +14,11 @@
 //!    the receiver closes the semaphore, so later sends fail; messages already
 //!    in the list are still delivered, and the receiver reports the end once
 //!    the list is empty and no unit is outstanding (`is_idle`).
-//! 4. Every push is followed by `rx_waker.wake()`; the receiver registers
-//!    its waker and then pops again before returning `Pending`, so a message
-//!    pushed in between is never missed.
+//! 4. Every push is followed by `rx_waker.wake_if_registered()`; the
+//!    receiver registers its waker (`register_fenced`) and then pops again
+//!    before returning `Pending`, so a message pushed in between is never
+//!    missed (rules 5 and 6 of `atomic_waker`). While the receiver is busy
+//!    no waker is stored, and a push only reads the waker's state.
 
 use std::fmt;
 use std::task::{Context, Poll};
@@ -104,7 +106,7 @@ impl<T, S> Tx<T, S> {
     /// Pushes a message whose semaphore unit the caller holds (rule 3).
     pub(crate) fn send(&self, value: T) {
         self.inner.tx.push(value);
-        self.inner.rx_waker.wake();
+        self.inner.rx_waker.wake_if_registered();
     }
 
     pub(crate) fn same_channel(&self, other: &Self) -> bool {
@@ -226,7 +228,7 @@ impl<T, S: Semaphore> Rx<T, S> {
                 return Poll::Ready(v);
             }
             // Rule 4.
-            chan.rx_waker.register(cx.waker());
+            chan.rx_waker.register_fenced(cx.waker());
             Self::pop(rx, chan)
         });
         if res.is_ready() {
