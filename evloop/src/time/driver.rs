@@ -47,7 +47,9 @@ use crate::loom::sync::atomic::Ordering::{Acquire, Release};
 use crate::loom::sync::MutexGuard;
 use crate::loom::sync::{Arc, Mutex};
 use crate::time::clock::Clock;
+use crate::time::entry::UNRESOLVED;
 use crate::time::entry::{self, TimerShared};
+use crate::time::queue::Epoch;
 use crate::time::queue::{self, Queue, QUEUE_LEN};
 use crate::time::wheel::Wheel;
 use crate::time::Unpark;
@@ -202,6 +204,36 @@ impl Handle {
         &self.inner.clock
     }
 
+    /// `t` as an encoded deadline (see [`Inner::encode`]).
+    #[inline]
+    pub(crate) fn encode(&self, t: StdInstant) -> u64 {
+        self.inner.encode(t)
+    }
+
+    /// The instant of an encoded (resolved) deadline.
+    pub(crate) fn decode(&self, d: u64) -> StdInstant {
+        self.inner.decode(d)
+    }
+
+    /// The clock's current time, encoded.
+    pub(crate) fn now_encoded(&self) -> u64 {
+        self.inner.encode(self.inner.clock.now())
+    }
+
+    /// The open epoch of this thread's queue, for a timer created now that
+    /// may skip reading the clock (`time::queue`, epochs): only on one of
+    /// this driver's workers, with the clock not paused (paused time jumps,
+    /// so its timers read it at creation).
+    #[inline]
+    pub(crate) fn open_epoch(&self) -> Option<Arc<Epoch>> {
+        let q = self.current_queue()?;
+        if self.inner.clock.is_paused() {
+            return None;
+        }
+        // SAFETY: this thread owns `q` (`current_queue`).
+        Some(unsafe { q.open_epoch() })
+    }
+
     /// Fires every timer due at the clock's current time (used after the
     /// clock was advanced by hand), including those armed lazily on this
     /// thread (rule 5).
@@ -267,7 +299,20 @@ impl Handle {
         };
         // SAFETY: this thread owns `q` (`current_queue`).
         unsafe {
-            if q.is_empty() || !(blocking || q.may_be_due(self.inner.clock.now())) {
+            let has_epoch = q.has_epoch();
+            if q.is_empty() && !has_epoch {
+                return false;
+            }
+            // A driver visit closes the open epoch (queue rule 6): this
+            // reading comes after every creation in it.
+            let now = if has_epoch || !blocking {
+                let now = self.now_encoded();
+                q.close_epoch(now);
+                now
+            } else {
+                0
+            };
+            if q.is_empty() || !(blocking || q.may_be_due(now)) {
                 return false;
             }
             self.inner.flush_queue(q) > 0
@@ -297,7 +342,24 @@ impl Handle {
         let shared = unsafe { entry.as_ref() };
         // SAFETY: unpublished (caller): entry rule 6.
         unsafe { shared.set_first_waker(waker) };
-        let deadline = shared.deadline();
+        let raw = shared.deadline_raw();
+        let deadline = if raw & UNRESOLVED == 0 {
+            Ok(raw)
+        } else {
+            let epoch = shared.epoch().expect("unresolved deadline without epoch");
+            // SAFETY: this thread owns `q`.
+            if unsafe { q.is_open_epoch(epoch) } {
+                // Queue rule 7: resolved when the epoch closes.
+                Err(raw & !UNRESOLVED)
+            } else {
+                // Another queue's or a closed epoch: resolve now. The entry
+                // is unpublished, so the owner may write it (entry rule 7).
+                let d = shared.deadline(|| self.now_encoded());
+                // SAFETY: as above.
+                unsafe { shared.set_deadline(d) };
+                Ok(d)
+            }
+        };
         loop {
             // SAFETY: this thread owns `q`; the entry qualifies (caller).
             match unsafe { q.push(entry, deadline) } {
@@ -331,7 +393,8 @@ impl Handle {
     ///
     /// `entry` is pinned, its owner calls [`Handle::cancel`] before freeing
     /// it, and only its owner calls `register`/`cancel` (entry rules 5, 6).
-    pub(crate) unsafe fn register(&self, entry: NonNull<TimerShared>, deadline: StdInstant) {
+    /// `deadline` is encoded and resolved.
+    pub(crate) unsafe fn register(&self, entry: NonNull<TimerShared>, deadline: u64) {
         let inner = &*self.inner;
         let tick = inner.deadline_to_tick(deadline);
         // SAFETY: pinned and alive (caller).
@@ -402,6 +465,13 @@ impl Inner {
     unsafe fn flush_queue(&self, q: &Queue) -> usize {
         // SAFETY: owner (caller).
         let len = unsafe { q.len() };
+        // Queue rule 7: the unresolved entries need their epoch closed. A
+        // reading taken now comes after every creation in it (rule 6).
+        // SAFETY: owner (caller).
+        if unsafe { q.has_epoch() } {
+            // SAFETY: owner (caller).
+            unsafe { q.close_epoch(self.encode(self.clock.now())) };
+        }
         let mut wakers = WakeList::new();
         let mut fired = 0;
         let mut unpark = false;
@@ -416,7 +486,9 @@ impl Inner {
                 fired += 1;
                 wakers.push(shared.fire(true));
             } else {
-                let tick = self.deadline_to_tick(shared.deadline());
+                // Every epoch of a queued entry is closed (above).
+                let deadline = shared.deadline(|| self.encode(self.clock.now()));
+                let tick = self.deadline_to_tick(deadline);
                 // SAFETY: lock held; in no list (queue rule 1); its owner
                 // cancels it before freeing it (entry rule 5).
                 match unsafe { locked.wheel.insert(entry, tick) } {
@@ -459,12 +531,33 @@ impl Inner {
         self.locked.lock()
     }
 
-    fn deadline_to_tick(&self, deadline: StdInstant) -> u64 {
-        let since = deadline.saturating_duration_since(self.start);
-        // Round up: never fire early. (u64 arithmetic: a u128 division
-        // would be the most expensive step of arming a timer.)
-        let sub_ms = u64::from(since.subsec_nanos()).div_ceil(1_000_000);
-        since.as_secs().saturating_mul(1000).saturating_add(sub_ms)
+    /// Encodes `t` as a deadline: nanoseconds since `start - BIAS`
+    /// (saturating), so that it fits in 63 bits (entry `UNRESOLVED` is the
+    /// 64th) and instants up to ~146 years either side of `start` round-trip.
+    #[inline]
+    fn encode(&self, t: StdInstant) -> u64 {
+        if t >= self.start {
+            BIAS + nanos(t - self.start).min(BIAS - 1)
+        } else {
+            BIAS - nanos(self.start - t).min(BIAS)
+        }
+    }
+
+    fn decode(&self, d: u64) -> StdInstant {
+        if d >= BIAS {
+            self.start
+                .checked_add(Duration::from_nanos(d - BIAS))
+                .unwrap_or_else(|| self.tick_to_instant(u64::MAX))
+        } else {
+            self.start
+                .checked_sub(Duration::from_nanos(BIAS - d))
+                .unwrap_or(self.start)
+        }
+    }
+
+    fn deadline_to_tick(&self, deadline: u64) -> u64 {
+        // Round up: never fire early.
+        deadline.saturating_sub(BIAS).div_ceil(1_000_000)
     }
 
     fn now_tick(&self) -> u64 {
@@ -502,6 +595,17 @@ impl Inner {
         wakers.wake_all();
         fired
     }
+}
+
+/// See [`Inner::encode`].
+const BIAS: u64 = 1 << 62;
+
+/// `d` in nanoseconds, saturating.
+#[inline]
+fn nanos(d: Duration) -> u64 {
+    d.as_secs()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(u64::from(d.subsec_nanos()))
 }
 
 /// A fixed batch of wakers, so firing never allocates.

@@ -17,8 +17,11 @@
 //!
 //! - `links` (`prev`, `next`, `when`, `level`, `slot`): the entry's place in
 //!   the wheel.
-//! - `deadline`: when the timer is due (an instant, rounded up to a tick
-//!   when it is linked).
+//! - `deadline`: when the timer is due, encoded as a `u64` (see
+//!   `driver::Inner::encode`; rounded up to a tick when it is linked), or
+//!   *unresolved*: `UNRESOLVED | delay` for a timer created by `sleep` that
+//!   did not read the clock, whose deadline is the start of its `epoch`
+//!   plus the delay (see `time::queue`, epochs).
 //! - `state`: one of `UNREGISTERED`, `PENDING`, `FIRING`, `FIRED`, plus the
 //!   `SHUTDOWN` flag.
 //! - `waker`: the waiting task's waker, an [`AtomicWaker`].
@@ -59,7 +62,10 @@
 //!    slot's.
 //! 7. `deadline` is written by the owner only, either with the driver lock
 //!    held or while the entry is in no queue slot; it is read by the owner,
-//!    or by a flusher (lock held) for an entry it took out of a slot.
+//!    or by a flusher (lock held) for an entry it took out of a slot. An
+//!    unresolved deadline is resolved by reading the epoch's start (closing
+//!    the epoch if it is still open), never by writing it elsewhere; `epoch`
+//!    is set at creation and never changes.
 //!
 //! Rejected: a heap-allocated, reference-counted entry per timer (one
 //! allocation per `timeout`, and two atomic ops per clone); a slab of entries
@@ -70,13 +76,18 @@ use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
-use std::time::Instant as StdInstant;
+use std::time::{Duration, Instant as StdInstant};
 
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::AtomicU8;
 use crate::loom::sync::atomic::Ordering::{Acquire, Release};
+use crate::loom::sync::Arc;
 use crate::time::driver::Handle;
+use crate::time::queue::Epoch;
 use crate::util::atomic_waker::AtomicWaker;
+
+/// Flag of an unresolved deadline; the low bits hold the delay (rule 7).
+pub(crate) const UNRESOLVED: u64 = 1 << 63;
 
 /// Not known to the driver.
 pub(crate) const UNREGISTERED: u8 = 0;
@@ -105,7 +116,9 @@ pub(crate) struct Links {
 pub(crate) struct TimerShared {
     links: UnsafeCell<Links>,
     /// Rule 7.
-    deadline: UnsafeCell<StdInstant>,
+    deadline: UnsafeCell<u64>,
+    /// The epoch an unresolved deadline counts from (rule 7).
+    epoch: Option<Arc<Epoch>>,
     state: AtomicU8,
     waker: AtomicWaker,
     _pinned: PhantomPinned,
@@ -118,9 +131,13 @@ unsafe impl Send for TimerShared {}
 unsafe impl Sync for TimerShared {}
 
 impl TimerShared {
-    pub(crate) fn new(deadline: StdInstant) -> TimerShared {
+    /// An entry with an encoded `deadline` (`UNRESOLVED | delay` needs
+    /// `epoch`).
+    pub(crate) fn new(deadline: u64, epoch: Option<Arc<Epoch>>) -> TimerShared {
+        debug_assert!(deadline & UNRESOLVED == 0 || epoch.is_some());
         TimerShared {
             deadline: UnsafeCell::new(deadline),
+            epoch,
             links: UnsafeCell::new(Links {
                 prev: None,
                 next: None,
@@ -149,9 +166,32 @@ impl TimerShared {
     /// The deadline (rule 7: the caller is the owner, or a flusher holding
     /// the lock for an entry it took out of a queue slot).
     #[inline]
-    pub(crate) fn deadline(&self) -> StdInstant {
+    pub(crate) fn deadline_raw(&self) -> u64 {
         // SAFETY: rule 7 — no write can run concurrently with this read.
         self.deadline.with(|d| unsafe { *d })
+    }
+
+    /// The encoded deadline, resolving an unresolved one from its epoch
+    /// (closing the epoch with `now` if it is still open, epoch rule 6).
+    /// Same caller rule as [`TimerShared::deadline_raw`].
+    #[inline]
+    pub(crate) fn deadline(&self, now: impl FnOnce() -> u64) -> u64 {
+        let raw = self.deadline_raw();
+        if raw & UNRESOLVED == 0 {
+            return raw;
+        }
+        let epoch = self
+            .epoch
+            .as_ref()
+            .expect("unresolved deadline without epoch");
+        let start = epoch.start().unwrap_or_else(|| epoch.close(now));
+        start.saturating_add(raw & !UNRESOLVED).min(UNRESOLVED - 1)
+    }
+
+    /// The epoch of an unresolved deadline.
+    #[inline]
+    pub(crate) fn epoch(&self) -> Option<&Epoch> {
+        self.epoch.as_deref()
     }
 
     /// Sets the deadline.
@@ -161,7 +201,7 @@ impl TimerShared {
     /// Called by the owner, with the driver lock held or while the entry is
     /// in no queue slot (rule 7).
     #[inline]
-    pub(crate) unsafe fn set_deadline(&self, deadline: StdInstant) {
+    pub(crate) unsafe fn set_deadline(&self, deadline: u64) {
         // SAFETY: rule 7 (caller).
         self.deadline.with_mut(|d| unsafe { *d = deadline });
     }
@@ -242,17 +282,34 @@ const QUEUED: u8 = 0b10;
 
 impl TimerEntry {
     pub(crate) fn new(handle: Handle, deadline: StdInstant) -> TimerEntry {
+        let deadline = handle.encode(deadline);
+        TimerEntry::new_raw(handle, deadline, None)
+    }
+
+    /// An entry due `delay` after the start of `epoch` (rule 7).
+    pub(crate) fn new_after(handle: Handle, epoch: Arc<Epoch>, delay: Duration) -> TimerEntry {
+        let nanos = delay
+            .as_secs()
+            .saturating_mul(1_000_000_000)
+            .saturating_add(u64::from(delay.subsec_nanos()));
+        TimerEntry::new_raw(handle, UNRESOLVED | nanos.min(UNRESOLVED - 1), Some(epoch))
+    }
+
+    fn new_raw(handle: Handle, deadline: u64, epoch: Option<Arc<Epoch>>) -> TimerEntry {
         TimerEntry {
             handle,
-            shared: TimerShared::new(deadline),
+            shared: TimerShared::new(deadline, epoch),
             flags: 0,
             slot: 0,
             queue: 0,
         }
     }
 
+    /// The deadline; resolving an unresolved one may read the clock (if
+    /// its epoch is still open, this closes it).
     pub(crate) fn deadline(&self) -> StdInstant {
-        self.shared.deadline()
+        let h = &self.handle;
+        h.decode(self.shared.deadline(|| h.now_encoded()))
     }
 
     /// True once the driver fired the timer (and it was not reset since).
@@ -288,10 +345,10 @@ impl TimerEntry {
             // SAFETY: the entry is pinned and `Drop` cancels it, so it stays
             // valid while linked (entry rule 5); only the owner registers.
             // `register` writes the deadline under the lock (rule 7).
-            unsafe { this.handle.register(ptr, deadline) };
+            unsafe { this.handle.register(ptr, this.handle.encode(deadline)) };
         } else {
             // SAFETY: never armed, so in no slot (rule 7).
-            unsafe { this.shared.set_deadline(deadline) };
+            unsafe { this.shared.set_deadline(this.handle.encode(deadline)) };
         }
     }
 
@@ -317,8 +374,10 @@ impl TimerEntry {
                 this.slot = slot;
                 return Poll::Pending;
             }
+            let h = &this.handle;
+            let deadline = this.shared.deadline(|| h.now_encoded());
             // SAFETY: as above.
-            unsafe { this.handle.register(ptr, this.shared.deadline()) };
+            unsafe { this.handle.register(ptr, deadline) };
         }
         if let Some(ready) = this.check_fired() {
             return ready;

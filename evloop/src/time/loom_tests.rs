@@ -1,7 +1,8 @@
 //! Loom models of the timer entry protocol (entry rules 4-6): the owner
 //! dropping, resetting or polling its entry while the driver thread fires it;
 //! and of lazy arming (queue rules 1-4): a queued entry dropped or polled
-//! while its worker flushes it, or while the driver shuts down.
+//! while its worker flushes it, or while the driver shuts down; and of an
+//! epoch closed by its owner and another thread at once (queue rule 6).
 
 use std::pin::Pin;
 use std::task::{Context, Poll, Wake, Waker};
@@ -182,5 +183,25 @@ fn loom_queued_drop_races_shutdown() {
         drop(guard);
         assert!(counter.0.load(SeqCst) <= 1);
         assert_eq!(handle.next_deadline(), None);
+    });
+}
+
+/// The owner closing its epoch at a driver visit while another thread
+/// closes it to resolve a sleep's deadline (queue rule 6): exactly one start
+/// wins and both see it.
+#[test]
+fn loom_epoch_close_races_foreign_close() {
+    use crate::loom::sync::Arc;
+    use crate::time::queue::Epoch;
+
+    loom::model(|| {
+        let epoch = Arc::new(Epoch::new());
+        let e = epoch.clone();
+        let th = thread::spawn(move || e.close(|| 7));
+        let mine = epoch.close_owner(5);
+        let theirs = th.join().unwrap();
+        assert_eq!(mine, theirs);
+        assert!(mine == 5 || mine == 7);
+        assert_eq!(epoch.start(), Some(mine));
     });
 }

@@ -30,6 +30,12 @@
 //! to reach its next driver visit (at most `event_interval` polls while it
 //! is busy; before it sleeps otherwise).
 //!
+//! For the same reason a `sleep(d)` created on a worker with the real clock
+//! does not read the clock: `d` counts from the worker's next driver visit,
+//! which reads the clock anyway and comes after the call (so the timer is
+//! never early), and a timeout dropped before that visit costs no clock
+//! read and no wheel operation at all (see `queue`, epochs).
+//!
 //! Shutdown: when the runtime shuts down, every timer (linked or queued)
 //! fires with a shutdown flag, and polling it afterwards panics.
 //!

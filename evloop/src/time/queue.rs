@@ -45,6 +45,29 @@
 //! worker (a `block_on` thread waiting for the core, a blocking thread) go
 //! straight to the wheel.
 //!
+//! # Epochs
+//!
+//! A timer created by `sleep(d)` on the owner's thread (real clock) does
+//! not read the clock: it joins the queue's open *epoch* and stores `d`.
+//! The owner closes the epoch at its next driver visit (or flush) with the
+//! clock reading it takes there, which is never earlier than the creation
+//! of any of the epoch's timers (all created on this thread before it), and
+//! each timer's deadline is then `epoch start + d`: never early, late by at
+//! most the time until that visit (as for a lazily armed timer).
+//!
+//! 5. Only the owner adds timers to its open epoch (`open_epoch`), and only
+//!    while [`Epoch::start`] is still open; it detaches the epoch when it
+//!    closes it, so a closed epoch never gains a timer.
+//! 6. An epoch's start is set once. The owner sets it with a clock reading
+//!    taken after every creation in it (program order). Any other thread
+//!    first claims it (`CLOSING`), then reads the clock, then publishes the
+//!    reading: its reading is later than the claim, which is later than
+//!    every creation that saw the epoch open.
+//! 7. A queued timer whose deadline is unresolved belongs to the queue's
+//!    open epoch when pushed (`Handle::queue` resolves any other first);
+//!    `pending_delay` holds the smallest such delay, folded into `earliest`
+//!    when the epoch closes.
+//!
 //! Rejected: a lock per queue (two more atomic RMWs per timer); an intrusive
 //! list per queue (a cancel from another thread cannot unlink safely without
 //! a lock).
@@ -52,12 +75,84 @@
 use std::cell::Cell;
 use std::fmt;
 use std::ptr::{self, NonNull};
-use std::time::Instant as StdInstant;
 
 use crate::loom::cell::UnsafeCell;
-use crate::loom::sync::atomic::AtomicPtr;
-use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
+use crate::loom::sync::atomic::{AtomicPtr, AtomicU64};
+use crate::loom::sync::Arc;
 use crate::time::entry::TimerShared;
+
+/// The start of a group of timers created between two driver visits of one
+/// worker (rules 5 and 6). Shared by the timers and their queue.
+pub(crate) struct Epoch {
+    /// `OPEN`, `CLOSING`, or the start as an encoded deadline (see
+    /// `driver::Inner::encode`).
+    start: AtomicU64,
+}
+
+const OPEN: u64 = 0;
+const CLOSING: u64 = u64::MAX;
+
+impl Epoch {
+    pub(crate) fn new() -> Epoch {
+        Epoch {
+            start: AtomicU64::new(OPEN),
+        }
+    }
+
+    #[inline]
+    fn is_open(&self) -> bool {
+        self.start.load(SeqCst) == OPEN
+    }
+
+    /// The start, if the epoch was closed.
+    #[inline]
+    pub(crate) fn start(&self) -> Option<u64> {
+        match self.start.load(Acquire) {
+            OPEN | CLOSING => None,
+            s => Some(s),
+        }
+    }
+
+    /// Closes the epoch from any thread (rule 6): claims it, then reads the
+    /// clock with `now`. Returns the start.
+    pub(crate) fn close(&self, now: impl FnOnce() -> u64) -> u64 {
+        match self.start.compare_exchange(OPEN, CLOSING, SeqCst, Acquire) {
+            Ok(_) => {
+                let start = now();
+                self.start.store(start, Release);
+                start
+            }
+            Err(_) => self.wait_closed(),
+        }
+    }
+
+    /// Closes the epoch with a reading the owner took after every creation
+    /// in it (rule 6). Returns the start (another thread's, if it won).
+    pub(crate) fn close_owner(&self, start: u64) -> u64 {
+        match self.start.compare_exchange(OPEN, start, AcqRel, Acquire) {
+            Ok(_) => start,
+            Err(_) => self.wait_closed(),
+        }
+    }
+
+    fn wait_closed(&self) -> u64 {
+        loop {
+            if let Some(s) = self.start() {
+                return s;
+            }
+            crate::loom::spin_loop();
+        }
+    }
+}
+
+impl fmt::Debug for Epoch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Epoch")
+            .field("start", &self.start())
+            .finish()
+    }
+}
 
 /// Slots per queue. A full queue is flushed, so this bounds the batch.
 #[cfg(not(loom))]
@@ -79,8 +174,24 @@ pub(crate) struct Queue {
 struct OwnerState {
     /// Slots `len..` are null and unused since the last flush.
     len: usize,
-    /// The earliest deadline pushed since the last flush.
-    earliest: Option<StdInstant>,
+    /// The earliest (encoded) deadline pushed since the last flush.
+    earliest: Option<u64>,
+    /// The open epoch, if a timer joined it (rule 5).
+    epoch: Option<Arc<Epoch>>,
+    /// The smallest delay of an unresolved timer pushed in `epoch` (rule 7).
+    pending_delay: Option<u64>,
+}
+
+impl OwnerState {
+    /// Rule 7: the detached epoch started at `start`.
+    fn fold_pending(&mut self, start: u64) {
+        if let Some(delay) = self.pending_delay.take() {
+            let d = start.saturating_add(delay);
+            if self.earliest.is_none_or(|e| d < e) {
+                self.earliest = Some(d);
+            }
+        }
+    }
 }
 
 // SAFETY: `slots` are atomics; `owner` is only touched by the queue's
@@ -105,6 +216,8 @@ impl Queue {
             owner: UnsafeCell::new(OwnerState {
                 len: 0,
                 earliest: None,
+                epoch: None,
+                pending_delay: None,
             }),
         }
     }
@@ -120,7 +233,13 @@ impl Queue {
     /// Called by the owner; `entry` is pinned, `UNREGISTERED`, in no wheel
     /// list and no slot, and its owner calls [`Queue::remove`] (and, if that
     /// fails, the driver's cancel) before freeing it.
-    pub(crate) unsafe fn push(&self, entry: NonNull<TimerShared>, deadline: StdInstant) -> Push {
+    /// `deadline` is the encoded deadline, or `Err(delay)` for a timer of
+    /// the open epoch whose deadline is unresolved (rule 7).
+    pub(crate) unsafe fn push(
+        &self,
+        entry: NonNull<TimerShared>,
+        deadline: Result<u64, u64>,
+    ) -> Push {
         // SAFETY: owner only (caller).
         self.owner.with_mut(|owner| unsafe {
             let owner = &mut *owner;
@@ -129,8 +248,17 @@ impl Queue {
             }
             let slot = owner.len;
             owner.len += 1;
-            if owner.earliest.is_none_or(|e| deadline < e) {
-                owner.earliest = Some(deadline);
+            match deadline {
+                Ok(d) => {
+                    if owner.earliest.is_none_or(|e| d < e) {
+                        owner.earliest = Some(d);
+                    }
+                }
+                Err(delay) => {
+                    if owner.pending_delay.is_none_or(|e| delay < e) {
+                        owner.pending_delay = Some(delay);
+                    }
+                }
             }
             self.slots[slot].store(entry.as_ptr(), Release);
             Push::Queued(slot as u8)
@@ -150,7 +278,7 @@ impl Queue {
     /// # Safety
     ///
     /// Called by the owner.
-    pub(crate) unsafe fn may_be_due(&self, now: StdInstant) -> bool {
+    pub(crate) unsafe fn may_be_due(&self, now: u64) -> bool {
         // SAFETY: owner only (caller).
         self.owner
             .with(|owner| unsafe { (*owner).earliest.is_some_and(|e| e <= now) })
@@ -212,6 +340,78 @@ impl Queue {
         self.owner.with_mut(|owner| unsafe {
             (*owner).len = 0;
             (*owner).earliest = None;
+        });
+    }
+
+    /// The open epoch, for a timer created now on the owner's thread
+    /// (rule 5): a new one if the last was closed.
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner.
+    #[inline]
+    pub(crate) unsafe fn open_epoch(&self) -> Arc<Epoch> {
+        // SAFETY: owner only (caller).
+        self.owner.with_mut(|owner| unsafe {
+            let owner = &mut *owner;
+            match &owner.epoch {
+                Some(e) if e.is_open() => e.clone(),
+                _ => {
+                    // Closed by another thread (`Epoch::close`): detach it
+                    // first, so its delays fold into its own start.
+                    if let Some(old) = owner.epoch.take() {
+                        owner.fold_pending(old.wait_closed());
+                    }
+                    let e = Arc::new(Epoch::new());
+                    owner.epoch = Some(e.clone());
+                    e
+                }
+            }
+        })
+    }
+
+    /// Whether `epoch` is this queue's open epoch (rule 7).
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner.
+    #[inline]
+    pub(crate) unsafe fn is_open_epoch(&self, epoch: &Epoch) -> bool {
+        // SAFETY: owner only (caller).
+        self.owner.with(|owner| unsafe {
+            (*owner)
+                .epoch
+                .as_ref()
+                .is_some_and(|e| std::ptr::eq(&**e, epoch) && e.is_open())
+        })
+    }
+
+    /// Whether an epoch is attached (it may need closing).
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner.
+    #[inline]
+    pub(crate) unsafe fn has_epoch(&self) -> bool {
+        // SAFETY: owner only (caller).
+        self.owner.with(|owner| unsafe { (*owner).epoch.is_some() })
+    }
+
+    /// Closes and detaches the open epoch with `now` (an encoded clock
+    /// reading taken after every creation in it, rule 6), folding the
+    /// unresolved delays into `earliest` (rule 7).
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner.
+    pub(crate) unsafe fn close_epoch(&self, now: u64) {
+        // SAFETY: owner only (caller).
+        self.owner.with_mut(|owner| unsafe {
+            let owner = &mut *owner;
+            let Some(epoch) = owner.epoch.take() else {
+                return;
+            };
+            owner.fold_pending(epoch.close_owner(now));
         });
     }
 }

@@ -19,6 +19,14 @@ use crate::time::Instant;
 ///
 /// Cancel-safe: dropping the returned [`Sleep`] unregisters its timer.
 ///
+/// On a runtime worker (a task, or `block_on` of a current_thread runtime)
+/// with the clock not paused, `sleep` does not read the clock: the duration
+/// counts from the worker's next visit of the driver (when it reads the
+/// clock anyway), which comes after the call, so the sleep is never short;
+/// it may be late by the time until that visit, as any lazily armed timer
+/// (see [`crate::time`]). [`Sleep::deadline`] fixes the deadline if it is
+/// not fixed yet.
+///
 /// # Panics
 ///
 /// If called outside an evloop runtime, or on a runtime built without
@@ -36,7 +44,15 @@ use crate::time::Instant;
 /// ```
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    let (handle, now) = current_handle(|h| (h.clone(), h.clock().now()));
+    /// Longer sleeps take the clock path, which caps them at ~30 years.
+    const MAX_LAZY: Duration = Duration::from_secs(86_400 * 365 * 30);
+    let (handle, epoch) = current_handle(|h| (h.clone(), h.open_epoch()));
+    if let Some(epoch) = epoch.filter(|_| duration <= MAX_LAZY) {
+        return Sleep {
+            entry: TimerEntry::new_after(handle, epoch, duration),
+        };
+    }
+    let now = handle.clock().now();
     let deadline = now
         .checked_add(duration)
         .map(Instant::from_std)
@@ -115,6 +131,10 @@ impl Sleep {
     }
 
     /// The instant at which this future completes.
+    ///
+    /// For a [`sleep`] created on a worker whose deadline is not fixed yet
+    /// (the worker did not visit the driver since), this fixes it by
+    /// reading the clock (for every timer created since that visit).
     pub fn deadline(&self) -> Instant {
         Instant::from_std(self.entry.deadline())
     }

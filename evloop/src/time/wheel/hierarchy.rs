@@ -209,7 +209,7 @@ mod tests {
             Harness {
                 wheel: Wheel::new(),
                 entries: (0..n)
-                    .map(|_| Box::pin(TimerShared::new(std::time::Instant::now())))
+                    .map(|_| Box::pin(TimerShared::new(0, None)))
                     .collect(),
             }
         }

@@ -33,8 +33,10 @@
 //!    for a thief), so each item is claimed exactly once.
 //! 5. At most one steal is in progress per queue: a thief that sees
 //!    `steal != real` gives up.
-//! 6. The LIFO slot changes only by `swap`, so whoever swaps a non-null pointer
-//!    out owns that item.
+//! 6. Only the owner fills the LIFO slot; anyone empties it, only by `swap`,
+//!    so whoever swaps a non-null pointer out owns that item. The owner
+//!    fills an empty slot with a plain store (nobody else can fill it in
+//!    between) and a full one with a `swap` (a thief may be emptying it).
 //!
 //! # Protocol
 //!
@@ -70,7 +72,10 @@
 //!    those slots (the owner's step 1 is an Acquire).
 //! 6. If the ring was empty, `swap` the LIFO slot with null (rule 6): this is
 //!    how a task sitting in the LIFO slot of a worker stuck in a long poll
-//!    gets run elsewhere.
+//!    gets run elsewhere. Workers searching for work use the patient form
+//!    (`steal_into_patient`): they take the slot's task only when they see
+//!    the same task there on two looks in a row, so a task that its owner
+//!    is about to run anyway is not pulled away from it.
 //!
 //! # Alternatives rejected
 //!
@@ -369,7 +374,15 @@ impl<T: Pointer> Local<T> {
     /// Puts `item` in the LIFO slot and returns the item it displaced, which
     /// the caller should push at the back of the ring.
     pub(crate) fn push_lifo(&mut self, item: T) -> Option<T> {
-        let prev = self.inner.lifo.swap(item.into_raw().as_ptr(), AcqRel);
+        let ptr = item.into_raw().as_ptr();
+        // Rule 6: only the owner (us) fills the slot, so an empty slot stays
+        // empty until we store: no locked swap needed then. The Release
+        // pairs with a thief's swap.
+        if self.inner.lifo.load(Relaxed).is_null() {
+            self.inner.lifo.store(ptr, Release);
+            return None;
+        }
+        let prev = self.inner.lifo.swap(ptr, AcqRel);
         // SAFETY: rule 6: a non-null value in the slot came from
         // `T::into_raw`, and the swap gave it to us.
         NonNull::new(prev).map(|p| unsafe { T::from_raw(p) })
@@ -390,7 +403,35 @@ impl<T: Pointer> Steal<T> {
     /// Steals half of the victim's ring into `dst` and returns one of the
     /// stolen items to run at once; takes the LIFO slot when the ring is empty.
     /// Returns `None` if there was nothing to take or another thief is busy.
+    #[cfg(test)]
     pub(crate) fn steal_into(&self, dst: &mut Local<T>) -> Option<T> {
+        self.steal_into_with(dst, |inner| inner.take_lifo())
+    }
+
+    /// Like `steal_into`, but takes the LIFO slot's task
+    /// only if it is the one `seen` recorded at the previous look (step 6's
+    /// patience): a task that sits in the slot across two looks is stranded
+    /// behind a long poll, while one that comes and goes is being run by its
+    /// owner at once, next to the task that woke it — taking it would only
+    /// move it away from its data. `seen` is the thief's memory for this
+    /// victim (0: nothing seen).
+    pub(crate) fn steal_into_patient(&self, dst: &mut Local<T>, seen: &mut usize) -> Option<T> {
+        self.steal_into_with(dst, |inner| {
+            let now = inner.lifo.load(Relaxed) as usize;
+            if now != 0 && now == *seen {
+                *seen = 0;
+                return inner.take_lifo();
+            }
+            *seen = now;
+            None
+        })
+    }
+
+    fn steal_into_with(
+        &self,
+        dst: &mut Local<T>,
+        lifo: impl FnOnce(&Inner<T>) -> Option<T>,
+    ) -> Option<T> {
         // A thief only steals when it has room for any batch.
         if dst.remaining_slots() < HALF as usize {
             return None;
@@ -400,7 +441,7 @@ impl<T: Pointer> Steal<T> {
             Stolen::Batch(n) => n,
             Stolen::Busy => return None,
             // Thief step 6.
-            Stolen::Empty => return self.0.take_lifo(),
+            Stolen::Empty => return lifo(&self.0),
         };
         // Run the last stolen item now; publish the others.
         let last = dst_tail.wrapping_add(n - 1);

@@ -12,7 +12,8 @@
 //!    `MAX_LIFO_POLLS` times in a row; then the slot's task goes to the back
 //!    of the ring, so two tasks waking each other cannot starve the others.
 //! 4. Nothing local: become a searcher (if the [`super::idle`] cap allows)
-//!    and steal half of a random victim's queue, or its LIFO slot; look
+//!    and steal half of a random victim's queue, or its LIFO slot if the
+//!    same task sat there at the previous look (stranded); look
 //!    again, spinning briefly between rounds, before giving up
 //!    (`SEARCH_ROUNDS`).
 //! 5. Nothing anywhere: park ([`super::idle`]'s worker steps, then
@@ -78,6 +79,9 @@ pub(crate) struct Core {
     /// `None` only while the worker is parked inside it.
     park: Option<Parker>,
     rand: FastRand,
+    /// Per victim, the LIFO-slot task seen at the last look (step 4; see
+    /// `queue::Steal::steal_into_patient`).
+    lifo_seen: Box<[usize]>,
 }
 
 /// Installed as the thread's scheduler context while the worker runs.
@@ -112,6 +116,7 @@ pub(super) fn create(num_workers: usize, driver: driver::Driver) -> (Vec<Core>, 
             is_shutdown: false,
             park: Some(park),
             rand: FastRand::new(index as u64),
+            lifo_seen: vec![0; num_workers].into_boxed_slice(),
         });
     }
     (cores, remotes)
@@ -521,7 +526,9 @@ impl Core {
                 if victim == self.index {
                     continue;
                 }
-                if let Some(task) = shared.remotes[victim].steal.steal_into(&mut self.run_queue) {
+                let seen = &mut self.lifo_seen[victim];
+                let remote = &shared.remotes[victim];
+                if let Some(task) = remote.steal.steal_into_patient(&mut self.run_queue, seen) {
                     return Some(task);
                 }
             }

@@ -184,3 +184,27 @@ fn stress_many_thieves_every_item_exactly_once() {
         assert_eq!(n.load(SeqCst), 1, "item {i}");
     }
 }
+
+#[test]
+fn patient_steal_takes_the_lifo_task_only_on_the_second_look() {
+    let (steal, mut local) = local::<Box<usize>>();
+    let (_s2, mut thief) = super::local::<Box<usize>>();
+    let mut seen = 0;
+    assert!(steal.steal_into_patient(&mut thief, &mut seen).is_none());
+    assert!(local.push_lifo(item(1)).is_none());
+    // First look: recorded, not taken.
+    assert!(steal.steal_into_patient(&mut thief, &mut seen).is_none());
+    // The owner ran it and a new task took the slot: still not taken.
+    // (Keep the first alive so the second cannot reuse its address.)
+    let first = local.take_lifo().unwrap();
+    assert_eq!(*first, 1);
+    assert!(local.push_lifo(item(2)).is_none());
+    assert!(steal.steal_into_patient(&mut thief, &mut seen).is_none());
+    // Same task on the next look: stranded, taken.
+    assert_eq!(*steal.steal_into_patient(&mut thief, &mut seen).unwrap(), 2);
+    assert!(local.take_lifo().is_none());
+    // The ring still goes first, without waiting.
+    local.push_back_or_overflow(item(3), &Inject::new());
+    assert!(local.push_lifo(item(4)).is_none());
+    assert_eq!(*steal.steal_into_patient(&mut thief, &mut seen).unwrap(), 3);
+}
