@@ -9,8 +9,9 @@
 //! - **off**: the normal build, recorder off (the default);
 //! - **on**: the normal build with `Builder::trace` on (no output file).
 //!
-//! The figures: wall time (median of `--runs`) and, because wall time on a
-//! shared machine is noisy, the instructions each child executed
+//! The figures: wall time of the timed section and CPU time of the whole
+//! child process (medians of `--runs`) and, because both are noisy on a
+//! shared machine, the instructions each child executed
 //! (cachegrind without cache simulation, `--quick` sizes, one run each: the
 //! current-thread counts are deterministic to a fraction of a percent).
 //! Targets: off ÷ bare ≤ 1.01, on ÷ off ≤ 1.10.
@@ -106,8 +107,9 @@ pub(crate) fn main(args: &[String]) -> ExitCode {
     let exe = |v: Variant| if v == Variant::Bare { &bare } else { &this };
 
     let mut failed = false;
-    // Wall time: (case, variant) -> samples.
+    // Wall and CPU time, ms: (case, variant) -> samples.
     let mut wall = vec![[Vec::new(), Vec::new(), Vec::new()]; CASES.len()];
+    let mut cpu = wall.clone();
     for i in 0..opts.runs {
         for (c, &(workload, flavor)) in CASES.iter().enumerate() {
             for (v, &variant) in VARIANTS.iter().enumerate() {
@@ -120,9 +122,10 @@ pub(crate) fn main(args: &[String]) -> ExitCode {
                 );
                 let cmd = child_cmd(exe(variant), variant, workload, flavor, &opts.size);
                 match run_child(cmd) {
-                    Ok(ms) => {
-                        eprintln!("{ms:.1} ms");
+                    Ok((ms, cpu_ms)) => {
+                        eprintln!("{ms:.1} ms (cpu {cpu_ms:.1} ms)");
                         wall[c][v].push(ms);
+                        cpu[c][v].push(cpu_ms);
                     }
                     Err(e) => {
                         eprintln!("FAILED\n    {e}");
@@ -170,7 +173,7 @@ pub(crate) fn main(args: &[String]) -> ExitCode {
             }
         }
     }
-    print!("{}", render(&opts, &wall, &counts));
+    print!("{}", render(&opts, &wall, &cpu, &counts));
     if failed {
         eprintln!("evloop-bench overhead: some measurements failed");
         return ExitCode::FAILURE;
@@ -197,18 +200,20 @@ fn child_cmd(
     cmd
 }
 
-fn run_child(cmd: Command) -> Result<f64, String> {
+/// The child's timed section and its whole CPU time, ms.
+fn run_child(cmd: Command) -> Result<(f64, f64), String> {
     let done = process::run(cmd, Duration::from_secs(300)).map_err(|e| format!("{e}"))?;
     if !done.success() {
         return Err(done.failure());
     }
     let report = child::parse_report(&done.stdout)?;
-    report
+    let wall = report
         .metrics
         .iter()
         .find(|(k, _)| k == "time_ms")
         .map(|(_, v)| *v)
-        .ok_or_else(|| "printed no time_ms".to_owned())
+        .ok_or_else(|| "printed no time_ms".to_owned())?;
+    Ok((wall, done.cpu.as_secs_f64() * 1e3))
 }
 
 fn count_child(cmd: Command) -> Result<u64, String> {
@@ -258,31 +263,44 @@ fn build_bare() -> Result<PathBuf, String> {
     Ok(target.join("release").join("evloop-bench"))
 }
 
-fn render(opts: &Opts, wall: &[[Vec<f64>; 3]], counts: &[[Option<u64>; 3]]) -> String {
+fn render(
+    opts: &Opts,
+    wall: &[[Vec<f64>; 3]],
+    cpu: &[[Vec<f64>; 3]],
+    counts: &[[Option<u64>; 3]],
+) -> String {
     let sizes = opts.size.sizes();
     let mut out = format!(
-        "\n## Observability overhead (spawn_many {}, seed_chain {}; median of {} runs)\n\n\
-         | workload | bare | off | on | off ÷ bare (≤ 1.01) | on ÷ off (≤ 1.10) |\n\
-         |---|---|---|---|---|---|\n",
+        "\n## Observability overhead (spawn_many {}, seed_chain {}; median of {} runs)\n",
         sizes.spawn_many, sizes.seed_chains, opts.runs
     );
-    for (c, &(workload, flavor)) in CASES.iter().enumerate() {
-        let m: Vec<Option<f64>> = wall[c].iter().map(|s| stats::median(s)).collect();
-        let cell = |v: Option<f64>| v.map_or("–".to_owned(), |ms| format!("{ms:.1} ms"));
-        let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) => stats::format_ratio(a, b),
-            _ => "–".to_owned(),
-        };
+    for (title, samples) in [
+        ("Wall time of the timed section", wall),
+        ("CPU time of the whole child process", cpu),
+    ] {
         out.push_str(&format!(
-            "| {} {} | {} | {} | {} | {} | {} |\n",
-            workload.name(),
-            flavor.name(),
-            cell(m[0]),
-            cell(m[1]),
-            cell(m[2]),
-            ratio(m[1], m[0]),
-            ratio(m[2], m[1]),
+            "\n### {title}\n\n\
+             | workload | bare | off | on | off ÷ bare (≤ 1.01) | on ÷ off (≤ 1.10) |\n\
+             |---|---|---|---|---|---|\n"
         ));
+        for (c, &(workload, flavor)) in CASES.iter().enumerate() {
+            let m: Vec<Option<f64>> = samples[c].iter().map(|s| stats::median(s)).collect();
+            let cell = |v: Option<f64>| v.map_or("–".to_owned(), |ms| format!("{ms:.1} ms"));
+            let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+                (Some(a), Some(b)) => stats::format_ratio(a, b),
+                _ => "–".to_owned(),
+            };
+            out.push_str(&format!(
+                "| {} {} | {} | {} | {} | {} | {} |\n",
+                workload.name(),
+                flavor.name(),
+                cell(m[0]),
+                cell(m[1]),
+                cell(m[2]),
+                ratio(m[1], m[0]),
+                ratio(m[2], m[1]),
+            ));
+        }
     }
     if counts.iter().any(|c| c.iter().any(Option::is_some)) {
         let quick = SizeArgs {

@@ -47,10 +47,12 @@
 //! | timers fired | `hooks.timers_firing(n)` … `hooks.timers_done()` | time driver, around firing expired entries |
 //! | I/O ready | `hooks.io_ready(n)` | reactor, after `epoll_wait` returned `n` events |
 //!
-//! Wakes are attributed on the waking thread: during a task's poll to that
-//! task, during the `block_on` poll to `block_on`, while parked to the
-//! driver (timer between `timers_firing` and `timers_done`, I/O otherwise),
-//! and anywhere else to an outside thread.
+//! Wakes are attributed on the waking thread: between `timers_firing` and
+//! `timers_done` to a timer (also when a busy loop visits the driver
+//! without blocking), during a task's poll to that task, during the
+//! `block_on` poll to `block_on`, while parked to I/O, and anywhere else to
+//! an outside thread. The wakes of one timer batch (or one `epoll_wait`)
+//! share its `TimerFired` (`IoReady`) timestamp.
 //!
 //! # Files
 //!

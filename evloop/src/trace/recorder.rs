@@ -27,6 +27,12 @@
 //!    event in between, or a new batch, clears it.
 //! 5. A spawn's parent is the task this thread is polling (rule 2), which
 //!    is also who queued it.
+//! 6. The driver's wakes: between `timers_firing` and `timers_done` every
+//!    wake on this thread is a timer's, whatever the thread was doing
+//!    (a zero-timeout visit to the driver between batches fires timers
+//!    too), and takes the `TimerFired` stamp: the timers of one batch fire
+//!    at one instant. While parked, after `IoReady`, wakes are I/O's and
+//!    take its stamp. Park, unpark and the end of the batch clear it.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -133,6 +139,8 @@ struct Fast {
     /// What the amendment needs from the newest record: its spawn-site
     /// index (`Spawn`) or its poll-outcome code (`PollEnd`).
     amend_arg: Cell<u64>,
+    /// Rule 6: the stamp of the driver's current batch (0: none).
+    driver_stamp: Cell<u64>,
     /// Rule 3: `(address of the location, its index)`, direct-mapped.
     sites: [Cell<(usize, u32)>; SITE_CACHE],
 }
@@ -146,6 +154,7 @@ thread_local! {
             firing_timers: Cell::new(false),
             amend: Cell::new(AMEND_NONE),
             amend_arg: Cell::new(0),
+            driver_stamp: Cell::new(0),
             sites: [const { Cell::new((0, 0)) }; SITE_CACHE],
         }
     };
@@ -214,6 +223,7 @@ impl Recorder {
             f.doing.set(DOING_NOTHING);
             f.firing_timers.set(false);
             f.amend.set(AMEND_NONE);
+            f.driver_stamp.set(0);
             for slot in &f.sites {
                 slot.set((0, 0));
             }
@@ -227,7 +237,23 @@ impl Recorder {
     /// next event may do with it (rule 4).
     #[inline]
     fn push(ring: &Ring, kind: u8, task: u64, extra: u64, code: u8, arg: u64, amend: (u64, u64)) {
-        ring.push(Record::new(clock::ticks(), kind, task, extra, code, arg));
+        Self::push_at(ring, clock::ticks(), kind, task, extra, code, arg, amend);
+    }
+
+    /// `push` with a stamp in hand.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn push_at(
+        ring: &Ring,
+        time: u64,
+        kind: u8,
+        task: u64,
+        extra: u64,
+        code: u8,
+        arg: u64,
+        amend: (u64, u64),
+    ) {
+        ring.push(Record::new(time, kind, task, extra, code, arg));
         FAST.with(|f| {
             f.amend.set(amend.0);
             f.amend_arg.set(amend.1);
@@ -335,19 +361,21 @@ impl Recorder {
     pub(crate) fn wake(&self, task: u64, depth: usize) {
         // First: a registration resets `doing`.
         let ring = self.ring();
-        let (doing, firing, amend, site) = FAST.with(|f| {
+        let (doing, firing, amend, site, driver) = FAST.with(|f| {
             let amend = f.amend.replace(AMEND_NONE);
             (
                 f.doing.get(),
                 f.firing_timers.get(),
                 amend,
                 f.amend_arg.get(),
+                f.driver_stamp.get(),
             )
         });
+        // Rule 6: firing timers wins over what the thread was doing.
         let (kind, by) = match doing {
+            _ if firing => (WakerKind::Timer, 0),
             DOING_NOTHING => (WakerKind::Outside, 0),
             DOING_BLOCK_ON => (WakerKind::BlockOn, 0),
-            DOING_PARKED if firing => (WakerKind::Timer, 0),
             DOING_PARKED => (WakerKind::Io, 0),
             id => (WakerKind::Task, id),
         };
@@ -360,57 +388,72 @@ impl Recorder {
         } else {
             let depth = u64::from(clamp(depth as usize));
             let code = kind.code();
-            Self::push(
-                ring,
-                EventKind::Wake.code(),
-                task,
-                by,
-                code,
-                depth,
-                (AMEND_NONE, 0),
-            );
+            // Rule 6: a driver's wake shares its batch's stamp.
+            let driver_wake = firing || doing == DOING_PARKED;
+            let time = if driver_wake && driver != 0 {
+                driver
+            } else {
+                clock::ticks()
+            };
+            let kind = EventKind::Wake.code();
+            Self::push_at(ring, time, kind, task, by, code, depth, (AMEND_NONE, 0));
         }
     }
 
-    /// An event of this thread with a fresh stamp.
-    fn event(&self, kind: EventKind, task: u64, extra: u64, arg: u32) {
+    /// An event of this thread with a fresh stamp; returns the stamp.
+    fn event(&self, kind: EventKind, task: u64, extra: u64, arg: u32) -> u64 {
         let ring = self.ring();
-        Self::push(
+        let time = clock::ticks();
+        let arg = u64::from(arg);
+        Self::push_at(
             ring,
+            time,
             kind.code(),
             task,
             extra,
             0,
-            u64::from(arg),
+            arg,
             (AMEND_NONE, 0),
         );
+        time
     }
 
     pub(crate) fn park(&self, depth: usize) {
         self.event(EventKind::Park, 0, 0, clamp(depth));
-        FAST.with(|f| f.doing.set(DOING_PARKED));
+        FAST.with(|f| {
+            f.doing.set(DOING_PARKED);
+            f.driver_stamp.set(0);
+        });
     }
 
     pub(crate) fn unpark(&self) {
         self.event(EventKind::Unpark, 0, 0, 0);
-        FAST.with(|f| f.doing.set(DOING_NOTHING));
+        FAST.with(|f| {
+            f.doing.set(DOING_NOTHING);
+            f.driver_stamp.set(0);
+        });
     }
 
     pub(crate) fn timers_fired(&self, count: u64, firing: bool) {
-        if firing {
-            self.event(EventKind::TimerFired, 0, count, 0);
+        let stamp = if firing {
+            self.event(EventKind::TimerFired, 0, count, 0)
         } else {
             let _ = self.ring();
-        }
-        FAST.with(|f| f.firing_timers.set(firing));
+            0
+        };
+        FAST.with(|f| {
+            f.firing_timers.set(firing);
+            f.driver_stamp.set(stamp);
+        });
     }
 
     pub(crate) fn io_ready(&self, count: u64) {
-        self.event(EventKind::IoReady, 0, count, 0);
+        let stamp = self.event(EventKind::IoReady, 0, count, 0);
+        FAST.with(|f| f.driver_stamp.set(stamp));
     }
 
     pub(crate) fn cancel(&self, task: u64) {
-        self.event(EventKind::Cancel, task, 0, 0);
+        let _ = self.event(EventKind::Cancel, task, 0, 0);
     }
 
     /// Copies everything recorded so far.
