@@ -295,7 +295,7 @@ impl Recorder {
     /// The parent is the task this thread polls (rule 5): the spawning
     /// task, or for a task spawned inside a `LocalSet` (whose own tasks
     /// are not recorded) the task running the set.
-    #[inline(never)]
+    #[inline]
     pub(crate) fn spawn(&self, task: u64, site: &'static Location<'static>, name: Option<&str>) {
         if let Some(name) = name {
             self.name(task, name);

@@ -87,12 +87,25 @@ impl Hooks {
     #[inline]
     pub(crate) fn spawn<'a>(&self, id: Id, mut meta: SpawnMeta<'a>) -> SpawnMeta<'a> {
         if !NO_OBSERVE && self.timed {
-            if let Some(trace) = &self.trace {
-                trace.spawn(id.as_u64(), meta.spawned_at, meta.name);
-            }
-            meta.track_wakes = self.histograms;
+            meta.track_wakes = self.spawn_timed(id, meta.spawned_at, meta.name);
         }
         meta
+    }
+
+    /// The timed part of [`spawn`](Self::spawn), out of line (the untimed
+    /// spawn path then inlines as if there were no hooks); returns whether
+    /// the task must stamp its wakes.
+    #[inline(never)]
+    fn spawn_timed(
+        &self,
+        id: Id,
+        site: &'static std::panic::Location<'static>,
+        name: Option<&str>,
+    ) -> bool {
+        if let Some(trace) = &self.trace {
+            trace.spawn(id.as_u64(), site, name);
+        }
+        self.histograms
     }
 
     #[inline]
