@@ -115,6 +115,9 @@ pub(crate) const KIND_SPAWN_QUEUED: u8 = 0x81;
 pub(crate) const KIND_POLL_SWITCH: u8 = 0x82;
 /// Bits of each half of a `SPAWN_QUEUED` argument.
 pub(crate) const QUEUED_BITS: u32 = 24;
+/// Where a `SPAWN_QUEUED` record's queue depth starts in word 3 (its
+/// argument starts at bit 16, the depth is the argument's upper half).
+pub(crate) const QUEUED_DEPTH_SHIFT: u32 = 16 + QUEUED_BITS;
 
 impl EventKind {
     pub(crate) fn code(self) -> u8 {

@@ -48,7 +48,7 @@ use crate::trace::clock::{self, TickScale};
 use crate::trace::config::TraceConfig;
 use crate::trace::event::{
     self, EventKind, PollResult, Record, WakerKind, KIND_POLL_SWITCH, KIND_SPAWN_QUEUED,
-    QUEUED_BITS,
+    QUEUED_BITS, QUEUED_DEPTH_SHIFT,
 };
 use crate::trace::ring::Ring;
 use crate::trace::snapshot::{Lane, TraceSnapshot};
@@ -136,8 +136,8 @@ struct Fast {
     /// Set by the time driver while it fires timers (`timers_firing`).
     firing_timers: Cell<bool>,
     amend: Cell<u64>,
-    /// What the amendment needs from the newest record: its spawn-site
-    /// index (`Spawn`) or its poll-outcome code (`PollEnd`).
+    /// What the amendment needs: the amended word 3 but the queue depth
+    /// (`Spawn`), or the poll-outcome code of the newest record (`PollEnd`).
     amend_arg: Cell<u64>,
     /// Rule 6: the stamp of the driver's current batch (0: none).
     driver_stamp: Cell<u64>,
@@ -186,13 +186,25 @@ impl Recorder {
     /// This thread's ring (rule 1).
     #[inline]
     fn ring(&self) -> &Ring {
+        match self.registered_ring() {
+            Some(ring) => ring,
+            None => self.register_thread(),
+        }
+    }
+
+    /// This thread's ring if the thread is registered with this recorder
+    /// (rule 1). The hot hooks call this and leave the registration to a
+    /// cold path, so that their fast path makes no call (and saves no
+    /// registers).
+    #[inline]
+    fn registered_ring(&self) -> Option<&Ring> {
         let (id, ring) = FAST.with(|f| (f.recorder.get(), f.ring.get()));
         if id != self.id {
-            return self.register_thread();
+            return None;
         }
         // SAFETY: rule 1: `FAST` names this recorder, so `ring` points to a
         // ring whose `Arc` is in `self.lanes` for as long as `self` lives.
-        unsafe { &*ring }
+        Some(unsafe { &*ring })
     }
 
     #[cold]
@@ -297,19 +309,54 @@ impl Recorder {
     /// are not recorded) the task running the set.
     #[inline]
     pub(crate) fn spawn(&self, task: u64, site: &'static Location<'static>, name: Option<&str>) {
+        // Fast path: registered, unnamed, the site in this thread's cache.
+        let key = site as *const Location<'static> as usize;
+        let slot = (key >> 4) % SITE_CACHE;
+        let cached = match self.registered_ring() {
+            Some(ring) if name.is_none() => {
+                let (cached, index) = FAST.with(|f| f.sites[slot].get());
+                (cached == key).then_some((ring, index))
+            }
+            _ => None,
+        };
+        match cached {
+            Some((ring, index)) => Self::spawn_record(ring, task, index),
+            None => self.spawn_slow(task, site, name),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn spawn_slow(&self, task: u64, site: &'static Location<'static>, name: Option<&str>) {
         if let Some(name) = name {
             self.name(task, name);
         }
         // First: a registration resets the site cache and `doing`.
         let ring = self.ring();
         let site = self.site(site);
-        let parent = match FAST.with(|f| f.doing.get()) {
+        Self::spawn_record(ring, task, site);
+    }
+
+    #[inline(always)]
+    fn spawn_record(ring: &Ring, task: u64, site: u32) {
+        let site = u64::from(site);
+        let (doing, firing) = FAST.with(|f| (f.doing.get(), f.firing_timers.get()));
+        let parent = match doing {
             DOING_NOTHING | DOING_BLOCK_ON | DOING_PARKED => 0,
             id => id,
         };
-        let kind = EventKind::Spawn.code();
-        let site = u64::from(site);
-        Self::push(ring, kind, task, parent, 0, site, (task, site));
+        // Rule 4: the wake that queues the task follows on this thread with
+        // no event in between, so it is the waker `doing` names now. Its
+        // record is this one with word 3 rewritten: precompute all of it
+        // but the queue depth. `by` is `parent` whenever the waker is a
+        // task, so word 2 stays.
+        let amend = if site < 1 << QUEUED_BITS {
+            let (kind, _) = waker(doing, firing);
+            (task, event::word3(KIND_SPAWN_QUEUED, kind.code(), site))
+        } else {
+            (AMEND_NONE, 0)
+        };
+        Self::push(ring, EventKind::Spawn.code(), task, parent, 0, site, amend);
     }
 
     #[cold]
@@ -323,9 +370,20 @@ impl Recorder {
         FAST.with(|f| f.amend.set(AMEND_NONE));
     }
 
+    /// `poll_start` on a thread not yet registered with this recorder: a
+    /// tail call from the hook's fast path.
+    #[cold]
+    #[inline(never)]
+    fn poll_start_unregistered(&self, task: u64, depth: usize) {
+        self.register_thread();
+        self.poll_start(task, depth);
+    }
+
     #[inline(never)]
     pub(crate) fn poll_start(&self, task: u64, depth: usize) {
-        let ring = self.ring();
+        let Some(ring) = self.registered_ring() else {
+            return self.poll_start_unregistered(task, depth);
+        };
         let depth = u64::from(clamp(depth));
         let (amend, outcome) = FAST.with(|f| {
             f.doing.set(if task == 0 { DOING_BLOCK_ON } else { task });
@@ -340,9 +398,20 @@ impl Recorder {
         }
     }
 
+    /// `poll_end` on a thread not yet registered with this recorder: a
+    /// tail call from the hook's fast path.
+    #[cold]
+    #[inline(never)]
+    fn poll_end_unregistered(&self, task: u64, outcome: PollOutcome) {
+        self.register_thread();
+        self.poll_end(task, outcome);
+    }
+
     #[inline(never)]
     pub(crate) fn poll_end(&self, task: u64, outcome: PollOutcome) {
-        let ring = self.ring();
+        let Some(ring) = self.registered_ring() else {
+            return self.poll_end_unregistered(task, outcome);
+        };
         let code = PollResult::from_outcome(outcome) as u8;
         let kind = EventKind::PollEnd.code();
         Self::push(
@@ -357,47 +426,49 @@ impl Recorder {
         FAST.with(|f| f.doing.set(DOING_NOTHING));
     }
 
+    /// `wake` on a thread not yet registered with this recorder: a
+    /// tail call from the hook's fast path.
+    #[cold]
+    #[inline(never)]
+    fn wake_unregistered(&self, task: u64, depth: usize) {
+        self.register_thread();
+        self.wake(task, depth);
+    }
+
     #[inline(never)]
     pub(crate) fn wake(&self, task: u64, depth: usize) {
-        // First: a registration resets `doing`.
-        let ring = self.ring();
-        let (doing, firing, amend, site, driver) = FAST.with(|f| {
-            let amend = f.amend.replace(AMEND_NONE);
-            (
-                f.doing.get(),
-                f.firing_timers.get(),
-                amend,
-                f.amend_arg.get(),
-                f.driver_stamp.get(),
-            )
-        });
-        // Rule 6: firing timers wins over what the thread was doing.
-        let (kind, by) = match doing {
-            _ if firing => (WakerKind::Timer, 0),
-            DOING_NOTHING => (WakerKind::Outside, 0),
-            DOING_BLOCK_ON => (WakerKind::BlockOn, 0),
-            DOING_PARKED => (WakerKind::Io, 0),
-            id => (WakerKind::Task, id),
+        // First: a registration resets `amend` and `doing`.
+        let Some(ring) = self.registered_ring() else {
+            return self.wake_unregistered(task, depth);
         };
-        let limit = 1u64 << QUEUED_BITS;
+        let (amend, queued) = FAST.with(|f| (f.amend.replace(AMEND_NONE), f.amend_arg.get()));
         let depth = depth as u64;
-        if amend == task && site < limit && depth < limit {
-            // The spawn's parent (rule 5) is `by`: the record says it all.
-            let w3 = event::word3(KIND_SPAWN_QUEUED, kind.code(), site | depth << QUEUED_BITS);
-            ring.amend_newest(by, w3);
+        if amend == task && depth < 1 << QUEUED_BITS {
+            // Rule 4: the wake of the task just spawned (`spawn` prepared
+            // the record's word 3 but the depth).
+            ring.amend_newest_word3(queued | depth << QUEUED_DEPTH_SHIFT);
         } else {
-            let depth = u64::from(clamp(depth as usize));
-            let code = kind.code();
-            // Rule 6: a driver's wake shares its batch's stamp.
-            let driver_wake = firing || doing == DOING_PARKED;
-            let time = if driver_wake && driver != 0 {
-                driver
-            } else {
-                clock::ticks()
-            };
-            let kind = EventKind::Wake.code();
-            Self::push_at(ring, time, kind, task, by, code, depth, (AMEND_NONE, 0));
+            self.wake_record(ring, task, depth);
         }
+    }
+
+    /// A wake with a record of its own.
+    #[inline(never)]
+    fn wake_record(&self, ring: &Ring, task: u64, depth: u64) {
+        let (doing, firing, driver) =
+            FAST.with(|f| (f.doing.get(), f.firing_timers.get(), f.driver_stamp.get()));
+        let (kind, by) = waker(doing, firing);
+        let depth = u64::from(clamp(depth as usize));
+        let code = kind.code();
+        // Rule 6: a driver's wake shares its batch's stamp.
+        let driver_wake = firing || doing == DOING_PARKED;
+        let time = if driver_wake && driver != 0 {
+            driver
+        } else {
+            clock::ticks()
+        };
+        let kind = EventKind::Wake.code();
+        Self::push_at(ring, time, kind, task, by, code, depth, (AMEND_NONE, 0));
     }
 
     /// An event of this thread with a fresh stamp; returns the stamp.
@@ -444,6 +515,8 @@ impl Recorder {
         FAST.with(|f| {
             f.firing_timers.set(firing);
             f.driver_stamp.set(stamp);
+            // Rule 4: the waker changes, so no pending spawn may be amended.
+            f.amend.set(AMEND_NONE);
         });
     }
 
@@ -489,6 +562,20 @@ impl Recorder {
             .map(|(k, v)| (*k, v.to_string()))
             .collect();
         TraceSnapshot::new(events, out_lanes, sites, names)
+    }
+}
+
+/// Who wakes a task on a thread doing `doing` (rules 2 and 6): the waker
+/// kind and, for a task, its id.
+#[inline]
+fn waker(doing: u64, firing: bool) -> (WakerKind, u64) {
+    match doing {
+        // Rule 6: firing timers wins over what the thread was doing.
+        _ if firing => (WakerKind::Timer, 0),
+        DOING_NOTHING => (WakerKind::Outside, 0),
+        DOING_BLOCK_ON => (WakerKind::BlockOn, 0),
+        DOING_PARKED => (WakerKind::Io, 0),
+        id => (WakerKind::Task, id),
     }
 }
 

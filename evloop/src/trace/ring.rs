@@ -21,7 +21,7 @@
 //!    which the head is the sequence number).
 //!
 //! 4. The writer may amend its newest event (`head - 1`), once published:
-//!    words 2 and then 3 (`Release`), turning it into an event that stands
+//!    words 2 (unless it keeps its value) and then 3 (`Release`), turning it into an event that stands
 //!    for two (`event` module docs). Either form is a complete event: a
 //!    reader loads word 3 first (`Acquire`), so if it sees the amended word
 //!    3 it sees the amended word 2, and the original form ignores word 2
@@ -97,6 +97,18 @@ impl Ring {
         let slot = self.slot(head.wrapping_sub(1));
         slot[2].store(word2, Ordering::Relaxed);
         slot[3].store(word3, Ordering::Release);
+        let amended = self.amended.load(Ordering::Relaxed);
+        self.amended.store(amended + 1, Ordering::Relaxed);
+    }
+
+    /// Rule 4 when word 2 keeps its value: rewrites word 3 of the newest
+    /// event. Owner only (rule 1), and only after a push.
+    #[inline]
+    pub(crate) fn amend_newest_word3(&self, word3: u64) {
+        // Rule 1: we are the only writer.
+        let head = self.head.load(Ordering::Relaxed);
+        debug_assert!(head > 0, "amend before any push");
+        self.slot(head.wrapping_sub(1))[3].store(word3, Ordering::Release);
         let amended = self.amended.load(Ordering::Relaxed);
         self.amended.store(amended + 1, Ordering::Relaxed);
     }
