@@ -295,4 +295,29 @@ mod loom_tests {
             writer.join().unwrap();
         });
     }
+
+    /// Rule 4, word 3 only: the reader sees the spawn as pushed or as
+    /// amended, and either way with the word 2 it was pushed with.
+    #[test]
+    fn loom_ring_amend_word3_keeps_word2() {
+        loom::model(|| {
+            let ring = Arc::new(Ring::new(4));
+            ring.push(Record::new(1, EventKind::Spawn.code(), 8, 3, 0, 5));
+            let writer = {
+                let ring = ring.clone();
+                thread::spawn(move || {
+                    ring.amend_newest_word3(crate::trace::event::word3(0x81, 0, 5 | 9 << 24));
+                })
+            };
+            let (events, _) = ring.snapshot();
+            let e = events[0];
+            assert_eq!(e.words[2], 3);
+            if e.kind() == 0x81 {
+                assert_eq!(e.arg(), 5 | 9 << 24);
+            } else {
+                assert_eq!((e.kind(), e.arg()), (EventKind::Spawn.code(), 5));
+            }
+            writer.join().unwrap();
+        });
+    }
 }
