@@ -453,7 +453,7 @@ impl Recorder {
     }
 
     /// A wake with a record of its own.
-    #[inline(never)]
+    #[inline]
     fn wake_record(&self, ring: &Ring, task: u64, depth: u64) {
         let (doing, firing, driver) =
             FAST.with(|f| (f.doing.get(), f.firing_timers.get(), f.driver_stamp.get()));

@@ -33,6 +33,8 @@ pub(crate) struct Hooks {
     pub(crate) histograms: bool,
     /// Any of the three above is on: take precise timestamps.
     timed: bool,
+    /// Histograms or stall detection: a poll reads the clock.
+    clocked: bool,
 }
 
 /// What `poll_start` hands to `poll_end`.
@@ -73,12 +75,14 @@ impl Hooks {
             (trace, stall, histograms)
         };
         let timed = trace.is_some() || stall.is_some() || histograms;
+        let stall_on = stall.is_some();
         Hooks {
             workers: (0..workers).map(|_| WorkerMetrics::new()).collect(),
             trace,
             stall,
             histograms,
             timed,
+            clocked: histograms || stall_on,
         }
     }
 
@@ -167,7 +171,7 @@ impl Hooks {
         if let Some(trace) = &self.trace {
             trace.poll_start(id, queue_depth);
         }
-        if self.histograms || self.stall.is_some() {
+        if self.clocked {
             return self.poll_start_clocked(worker, raw, id);
         }
         PollStamp {
