@@ -130,6 +130,7 @@ impl fmt::Display for TryCurrentError {
 impl std::error::Error for TryCurrentError {}
 
 /// Runs `f` with the current runtime's handle.
+#[inline]
 pub(crate) fn with_current<R>(
     f: impl FnOnce(&scheduler::Handle) -> R,
 ) -> Result<R, TryCurrentError> {

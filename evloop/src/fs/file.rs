@@ -24,7 +24,7 @@ use crate::loom::sync::Mutex;
 ///   what it got; what the caller did not take is served by the next read;
 /// - a write copies the bytes and returns at once, the OS write happening
 ///   in the background (*write-behind*). An error is reported by the next
-///   write or by [`flush`](Self::flush). Call `flush` before dropping the
+///   write or by [`flush`](crate::io::AsyncWriteExt::flush). Call `flush` before dropping the
 ///   file to know that every write reached the OS, and
 ///   [`sync_all`](Self::sync_all) to know it reached the disk. A file
 ///   dropped with a write in flight still completes that write.

@@ -15,7 +15,7 @@
 //! Dropping one of these futures does not stop the operation once it has
 //! been handed to the pool: the file is still created, renamed or removed,
 //! only the result is lost. [`File`]'s writes are buffered and performed in
-//! the background; call [`File::flush`] (or [`File::sync_all`]) to learn
+//! the background; call [`flush`](crate::io::AsyncWriteExt::flush) (or [`File::sync_all`]) to learn
 //! whether they succeeded.
 //!
 //! - `ops.rs`: the one-shot functions (`read`, `write`, `rename`, ...);

@@ -6,9 +6,16 @@
 //! 1. `io` is `Some` from construction until `into_inner` or drop; on drop the
 //!    source is deregistered from the reactor, then closed, then its slot is
 //!    released (the `Registration` field drops last).
-//! 2. A read that fills less than the buffer on a stream socket means the
-//!    kernel buffer was drained: readiness is cleared at once (edge-triggered
-//!    epoll will report new data as a new event with a new tick).
+//! 2. A read that drained the kernel's receive queue clears read readiness
+//!    at once, with the tick observed before the read (edge-triggered epoll
+//!    reports any later data as a new event with a new tick). On a stream
+//!    socket a read that fills less than the buffer drained it; TCP streams
+//!    also learn it for full reads (`net::tcp::inq`).
+//! 3. Likewise a write that took less than all it was given on a stream
+//!    socket found the send buffer full: the kernel marked the socket as
+//!    waiting for space, and reports writability again as a new event. Write
+//!    readiness is cleared at once, so the next write waits for that event
+//!    instead of failing with `WouldBlock` first.
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -19,8 +26,16 @@ use mio::event::Source;
 
 use crate::io::driver::Handle;
 use crate::io::registration::Registration;
-use crate::io::scheduled_io::Direction;
 use crate::io::{Interest, ReadBuf};
+
+/// What one read returned, for rule 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Received {
+    /// Bytes read; 0 is end of stream.
+    pub(crate) n: usize,
+    /// The receive queue is known to be empty after this read.
+    pub(crate) drained: bool,
+}
 
 pub(crate) struct PollEvented<E: Source> {
     io: Option<E>,
@@ -73,22 +88,38 @@ impl<E: Source> PollEvented<E> {
     where
         &'a E: Read,
     {
+        self.poll_read_with(cx, buf, |dst| {
+            let mut io = self.io();
+            let n = io.read(dst)?;
+            // Rule 2: a short read on a stream drained the queue.
+            Ok(Received {
+                n,
+                drained: n > 0 && n < dst.len(),
+            })
+        })
+    }
+
+    /// Reads into `buf` with `read`, waiting for readability; `read` says
+    /// whether it drained the receive queue (rule 2).
+    pub(crate) fn poll_read_with(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+        mut read: impl FnMut(&mut [u8]) -> io::Result<Received>,
+    ) -> Poll<io::Result<()>> {
         loop {
             let event = match self.registration.poll_read_ready(cx) {
                 Poll::Ready(Ok(event)) => event,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
             };
-            let dst = buf.initialize_unfilled();
-            let len = dst.len();
-            let mut io = self.io();
-            match io.read(dst) {
-                Ok(n) => {
+            match read(buf.initialize_unfilled()) {
+                Ok(received) => {
                     // Rule 2.
-                    if n > 0 && n < len {
+                    if received.drained {
                         self.registration.clear_readiness(event);
                     }
-                    buf.advance(n);
+                    buf.advance(received.n);
                     return Poll::Ready(Ok(()));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -107,8 +138,7 @@ impl<E: Source> PollEvented<E> {
     where
         &'a E: Write,
     {
-        self.registration
-            .poll_io(cx, Direction::Write, || self.io().write(buf))
+        self.poll_write_with(cx, buf.len(), || self.io().write(buf))
     }
 
     pub(crate) fn poll_write_vectored<'a>(
@@ -119,8 +149,38 @@ impl<E: Source> PollEvented<E> {
     where
         &'a E: Write,
     {
-        self.registration
-            .poll_io(cx, Direction::Write, || self.io().write_vectored(bufs))
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.poll_write_with(cx, len, || self.io().write_vectored(bufs))
+    }
+
+    /// Waits for writability and runs `write` (which was given `len`
+    /// bytes); rule 3.
+    fn poll_write_with(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut write: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            let event = match self.registration.poll_write_ready(cx) {
+                Poll::Ready(Ok(event)) => event,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            };
+            match write() {
+                Ok(n) => {
+                    // Rule 3.
+                    if n > 0 && n < len {
+                        self.registration.clear_readiness(event);
+                    }
+                    return Poll::Ready(Ok(n));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.registration.clear_readiness(event)
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
     }
 }
 

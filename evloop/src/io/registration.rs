@@ -58,6 +58,12 @@ impl Registration {
         self.handle.deregister_source(io)
     }
 
+    /// The readiness the reactor reported and no task cleared yet.
+    #[cfg(test)]
+    pub(crate) fn ready_event(&self, interest: Interest) -> ReadyEvent {
+        self.shared.ready_event(interest)
+    }
+
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         self.shared.clear_readiness(event);
     }

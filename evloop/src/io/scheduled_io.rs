@@ -26,9 +26,10 @@
 //!    only if the event's generation equals the word's generation: an event
 //!    for an earlier owner of the slab slot is dropped.
 //! 2. Only a task clears readiness ([`ScheduledIo::clear_readiness`]), and
-//!    only after an operation returned `WouldBlock`, and only if the tick is
-//!    still the one it observed with that readiness: a clear never erases an
-//!    event that arrived after the task looked.
+//!    only after an operation returned `WouldBlock` or is known to have
+//!    drained the kernel's queue (`io::poll_evented`, rules 2 and 3), and
+//!    only if the tick is still the one it observed *before* that operation:
+//!    a clear never erases an event that arrived after the task looked.
 //! 3. The closed flags are never cleared: end of stream is final.
 //! 4. Wakers live in `waiters`, behind a mutex. The reactor changes the state
 //!    word *before* taking the lock to collect wakers; a task stores its waker
@@ -483,6 +484,45 @@ mod loom_tests {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(ev) => {
                         if has_data.swap(false, SeqCst) {
+                            return Poll::Ready(());
+                        }
+                        io.clear_readiness(ev);
+                    }
+                }
+            }));
+            reactor.join().unwrap();
+        });
+    }
+
+    /// A read that takes everything queued and reports the queue drained
+    /// clears readiness at once (no `WouldBlock` first), while the reactor
+    /// queues one more message and reports it. The task must get both.
+    #[test]
+    fn loom_drained_read_clear_races_new_data() {
+        use crate::loom::sync::atomic::AtomicUsize;
+        loom::model(|| {
+            let io = Arc::new(ScheduledIo::new(1));
+            let queued = Arc::new(AtomicUsize::new(1));
+            io.set_readiness(1, Ready::READABLE);
+
+            let reactor = {
+                let io = io.clone();
+                let queued = queued.clone();
+                thread::spawn(move || {
+                    queued.fetch_add(1, SeqCst);
+                    io.set_readiness(1, Ready::READABLE);
+                })
+            };
+
+            let mut got = 0;
+            loom::future::block_on(std::future::poll_fn(|cx| loop {
+                match io.poll_ready(cx, Direction::Read) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(ev) => {
+                        // Either `WouldBlock` or a read that drained the
+                        // queue: both clear with the observed tick.
+                        got += queued.swap(0, SeqCst);
+                        if got == 2 {
                             return Poll::Ready(());
                         }
                         io.clear_readiness(ev);

@@ -55,7 +55,7 @@
 //! 5. A dropped receiver leaves `rx_cnt` under the tail lock, noting
 //!    `tail.pos`, and then reads (without cloning) every position below it
 //!    that it still owes, so the `rem` counts stay exact.
-//! 6. **Waiters.** A `Recv` future embeds a [`Waiter`] node, linked into
+//! 6. **Waiters.** A `Recv` future embeds a `Waiter` node, linked into
 //!    `tail.waiters` under the tail lock when it finds nothing to read (rule
 //!    4, checked under that same lock), and accessed only under it. Every
 //!    send and the close wake and unlink every node, in batches of

@@ -93,6 +93,7 @@ impl<S: Schedule> OwnedTasks<S> {
 
     /// Creates a task owned by this list. Returns its `JoinHandle` and, unless
     /// the list is closed, the `Notified` to schedule.
+    #[inline]
     pub(crate) fn bind<'m, T>(
         &self,
         future: T,

@@ -60,6 +60,7 @@ unsafe impl Send for RawTask {}
 unsafe impl Sync for RawTask {}
 
 impl RawTask {
+    #[inline]
     pub(crate) fn new<T: Future, S: Schedule>(
         future: T,
         scheduler: S,

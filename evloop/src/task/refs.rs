@@ -151,6 +151,7 @@ impl<S: 'static> fmt::Debug for Notified<S> {
 
 /// Allocates a task: returns the list's ref, the first `Notified` and the
 /// `JoinHandle` (the three refs of the initial state).
+#[inline]
 pub(crate) fn new_task<T, S>(
     future: T,
     scheduler: S,

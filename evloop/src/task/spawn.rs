@@ -27,6 +27,7 @@ use crate::task::{Id, JoinHandle};
 /// # }
 /// ```
 #[track_caller]
+#[inline]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
@@ -36,6 +37,7 @@ where
     spawn_inner(future, location)
 }
 
+#[inline]
 pub(crate) fn spawn_inner<F>(
     future: F,
     location: &'static Location<'static>,
@@ -51,6 +53,7 @@ where
 }
 
 /// Spawns on the current runtime, or says why there is none.
+#[inline]
 pub(crate) fn try_spawn<F>(
     future: F,
     meta: SpawnMeta<'_>,

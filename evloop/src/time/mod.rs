@@ -35,6 +35,11 @@
 //! which reads the clock anyway and comes after the call (so the timer is
 //! never early), and a timeout dropped before that visit costs no clock
 //! read and no wheel operation at all (see `queue`, epochs).
+//! This is the loop-time model of libuv (Node.js timers count from the
+//! loop's cached time): a task that computes for a long time between
+//! `sleep(d)` and its first await delays that start too. Where the
+//! deadline must be fixed at the call, use
+//! `sleep_until(Instant::now() + d)`, which reads the clock.
 //!
 //! Shutdown: when the runtime shuts down, every timer (linked or queued)
 //! fires with a shutdown flag, and polling it afterwards panics.

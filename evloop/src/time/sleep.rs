@@ -13,7 +13,8 @@ use crate::time::Instant;
 
 /// Waits until `duration` has elapsed.
 ///
-/// Equivalent to `sleep_until(Instant::now() + duration)`. The timer has
+/// Like `sleep_until(Instant::now() + duration)`, except for when the
+/// duration starts on a runtime worker (below). The timer has
 /// millisecond resolution and never completes early. A duration too large to
 /// represent sleeps for about 30 years (effectively forever).
 ///
@@ -25,7 +26,8 @@ use crate::time::Instant;
 /// clock anyway), which comes after the call, so the sleep is never short;
 /// it may be late by the time until that visit, as any lazily armed timer
 /// (see [`crate::time`]). [`Sleep::deadline`] fixes the deadline if it is
-/// not fixed yet.
+/// not fixed yet; `sleep_until(Instant::now() + duration)` fixes it at the
+/// call.
 ///
 /// # Panics
 ///

@@ -286,13 +286,14 @@ mod loom_tests {
         });
     }
 
-    #[test]
-    fn loom_two_wakes_vs_register() {
-        // Two wakers race each other and a registration that re-registers
-        // after each wake-up: the wake that finds another in progress relies
-        // on that one's clearing RMW to publish its flag (see the module
-        // docs), so the task sees both flags.
-        loom::model(|| {
+    /// Two threads each set their flag and wake `w` with `wake`, against a
+    /// task that registers with `register` after each wake-up and re-checks
+    /// the flags: the task must see both flags.
+    fn two_wakers_vs_reregistering_task(
+        wake: fn(&AtomicWaker),
+        register: fn(&AtomicWaker, &std::task::Waker),
+    ) {
+        loom::model(move || {
             let w = Arc::new(AtomicWaker::new());
             let flags = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
             let ths: Vec<_> = (0..2)
@@ -300,7 +301,7 @@ mod loom_tests {
                     let (w, flags) = (w.clone(), flags.clone());
                     thread::spawn(move || {
                         flags[i].store(true, Release);
-                        w.wake();
+                        wake(&w);
                     })
                 })
                 .collect();
@@ -309,7 +310,7 @@ mod loom_tests {
                 if done() {
                     return Poll::Ready(());
                 }
-                w.register(cx.waker());
+                register(&w, cx.waker());
                 if done() {
                     Poll::Ready(())
                 } else {
@@ -323,37 +324,20 @@ mod loom_tests {
     }
 
     #[test]
+    fn loom_two_wakes_vs_register() {
+        // The wake that finds another in progress relies on that one's
+        // clearing RMW to publish its flag (see the module docs).
+        two_wakers_vs_reregistering_task(AtomicWaker::wake, AtomicWaker::register);
+    }
+
+    #[test]
     fn loom_wake_if_registered_vs_register_fenced() {
-        // Rule 6: two wakers that only read the state when it looks empty,
-        // against a task that re-registers after each wake-up. A wake read
-        // as "nobody registered" must be one the task's re-check sees.
-        loom::model(|| {
-            let w = Arc::new(AtomicWaker::new());
-            let flags = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
-            let ths: Vec<_> = (0..2)
-                .map(|i| {
-                    let (w, flags) = (w.clone(), flags.clone());
-                    thread::spawn(move || {
-                        flags[i].store(true, Release);
-                        w.wake_if_registered();
-                    })
-                })
-                .collect();
-            loom::future::block_on(poll_fn(|cx| {
-                let done = || flags.iter().all(|f| f.load(Acquire));
-                if done() {
-                    return Poll::Ready(());
-                }
-                w.register_fenced(cx.waker());
-                if done() {
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
-                }
-            }));
-            for th in ths {
-                th.join().unwrap();
-            }
-        });
+        // Rule 6: wakers that only read the state when it looks empty; a
+        // wake read as "nobody registered" must be one the task's re-check
+        // sees.
+        two_wakers_vs_reregistering_task(
+            AtomicWaker::wake_if_registered,
+            AtomicWaker::register_fenced,
+        );
     }
 }

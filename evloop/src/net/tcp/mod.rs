@@ -1,5 +1,6 @@
 //! TCP: listener, stream, unconnected socket, and stream halves.
 
+mod inq;
 mod listener;
 mod socket;
 pub(crate) mod split;

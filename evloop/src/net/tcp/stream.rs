@@ -13,6 +13,7 @@ use crate::io::poll_evented::PollEvented;
 use crate::io::scheduled_io::Direction;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::net::tcp::inq::Inq;
 use crate::net::tcp::split::{split, ReadHalf, WriteHalf};
 use crate::net::tcp::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 
@@ -49,6 +50,8 @@ use crate::net::tcp::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 /// ```
 pub struct TcpStream {
     io: PollEvented<mio::net::TcpStream>,
+    /// Whether full reads learn that they drained the receive queue.
+    inq: Inq,
 }
 
 impl TcpStream {
@@ -72,7 +75,7 @@ impl TcpStream {
                     Interest::READABLE | Interest::WRITABLE,
                     handle,
                 )?;
-                TcpStream::finish_connect(TcpStream { io }).await
+                TcpStream::finish_connect(TcpStream::from_evented(io)).await
             }
         })
         .await
@@ -97,13 +100,22 @@ impl TcpStream {
         }
     }
 
+    fn from_evented(io: PollEvented<mio::net::TcpStream>) -> TcpStream {
+        TcpStream {
+            io,
+            inq: Inq::new(),
+        }
+    }
+
     pub(crate) fn from_mio(
         sys: mio::net::TcpStream,
         handle: crate::io::Handle,
     ) -> io::Result<Self> {
-        Ok(TcpStream {
-            io: PollEvented::new_with_handle(sys, Interest::READABLE | Interest::WRITABLE, handle)?,
-        })
+        Ok(TcpStream::from_evented(PollEvented::new_with_handle(
+            sys,
+            Interest::READABLE | Interest::WRITABLE,
+            handle,
+        )?))
     }
 
     /// Registers a connected std stream with the current runtime (the
@@ -112,13 +124,14 @@ impl TcpStream {
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
         let io = PollEvented::new(mio::net::TcpStream::from_std(stream))?;
-        Ok(TcpStream { io })
+        Ok(TcpStream::from_evented(io))
     }
 
     /// Deregisters the stream and returns it as a std stream, still in
     /// non-blocking mode.
     pub fn into_std(self) -> io::Result<std::net::TcpStream> {
         let sys = self.io.into_inner()?;
+        self.inq.release(&sys)?;
         // SAFETY: `into_raw_fd` hands over sole ownership of an open TCP
         // socket fd, which `from_raw_fd` takes.
         Ok(unsafe { std::net::TcpStream::from_raw_fd(sys.into_raw_fd()) })
@@ -268,7 +281,8 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.io.poll_read(cx, buf)
+        self.io
+            .poll_read_with(cx, buf, |dst| self.inq.read(&self.io, dst))
     }
 
     pub(crate) fn poll_write_priv(
@@ -363,5 +377,135 @@ impl fmt::Debug for TcpStream {
             .field("peer", &self.peer_addr().ok())
             .field("fd", &self.as_raw_fd())
             .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::io::{AsyncReadExt, AsyncWriteExt};
+    use crate::net::TcpListener;
+
+    fn rt() -> crate::runtime::Runtime {
+        crate::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    async fn pair() -> (TcpStream, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        (client, server)
+    }
+
+    fn readable(stream: &TcpStream) -> bool {
+        let event = stream.io.registration().ready_event(Interest::READABLE);
+        event.ready.is_readable()
+    }
+
+    /// Exact-size reads: once `TCP_INQ` is on, a read that emptied the queue
+    /// clears readiness (the next read waits instead of failing first), and
+    /// one that left bytes behind keeps it.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn full_reads_clear_readiness_only_when_drained() {
+        rt().block_on(async {
+            let (mut client, mut server) = pair().await;
+            let mut buf = [0u8; 16];
+            client.write_all(&[1; 16]).await.unwrap();
+            server.read_exact(&mut buf).await.unwrap();
+            // A plain full read knows nothing: readiness stays.
+            assert!(readable(&server));
+            assert!(server.inq.is_on());
+
+            for round in 0..3u8 {
+                client.write_all(&[round; 16]).await.unwrap();
+                server.read_exact(&mut buf).await.unwrap();
+                assert_eq!(buf, [round; 16]);
+                assert!(!readable(&server), "round {round}: drained, not cleared");
+            }
+
+            client.write_all(&[9; 32]).await.unwrap();
+            server.read_exact(&mut buf).await.unwrap();
+            assert!(readable(&server), "16 bytes left, readiness cleared");
+            server.read_exact(&mut buf).await.unwrap();
+            assert_eq!(buf, [9; 16]);
+            assert!(!readable(&server));
+
+            // End of stream after a full read is still seen.
+            client.write_all(&[5; 16]).await.unwrap();
+            client.shutdown().await.unwrap();
+            server.read_exact(&mut buf).await.unwrap();
+            assert_eq!(server.read(&mut buf).await.unwrap(), 0);
+        });
+    }
+
+    /// `into_std` hands the socket back without `TCP_INQ`.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn into_std_switches_inq_off() {
+        use std::os::fd::AsRawFd;
+        fn inq_of(sock: &std::net::TcpStream) -> libc::c_int {
+            let mut value: libc::c_int = -1;
+            let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+            // SAFETY: `value` and `len` are live locals of the sizes passed.
+            let res = unsafe {
+                libc::getsockopt(
+                    sock.as_raw_fd(),
+                    libc::SOL_TCP,
+                    libc::TCP_INQ,
+                    (&mut value as *mut libc::c_int).cast(),
+                    &mut len,
+                )
+            };
+            assert_eq!(res, 0, "{}", io::Error::last_os_error());
+            value
+        }
+        let sys = rt().block_on(async {
+            let (mut client, mut server) = pair().await;
+            let mut buf = [0u8; 8];
+            client.write_all(&[1; 8]).await.unwrap();
+            server.read_exact(&mut buf).await.unwrap();
+            assert!(server.inq.is_on());
+            drop(client);
+            server.into_std().unwrap()
+        });
+        assert_eq!(inq_of(&sys), 0);
+    }
+
+    /// A short write clears write readiness; the writer is woken again once
+    /// the peer makes room.
+    #[test]
+    fn short_write_clears_write_readiness_and_wakes_later() {
+        rt().block_on(async {
+            let (client, mut server) = pair().await;
+            let data = vec![7u8; 16 << 20];
+            let n = std::future::poll_fn(|cx| client.poll_write_priv(cx, &data))
+                .await
+                .unwrap();
+            assert!(n > 0 && n < data.len(), "wrote {n} of {}", data.len());
+            let event = client.io.registration().ready_event(Interest::WRITABLE);
+            assert!(!event.ready.is_writable(), "short write kept readiness");
+
+            let len = data.len();
+            let reader = crate::spawn(async move {
+                let mut buf = vec![0u8; 1 << 16];
+                let mut total = 0;
+                while total < len {
+                    let n = server.read(&mut buf).await.unwrap();
+                    assert!(n > 0);
+                    assert!(buf[..n].iter().all(|&b| b == 7));
+                    total += n;
+                }
+                total
+            });
+            let mut client = client;
+            client.write_all(&data[n..]).await.unwrap();
+            assert_eq!(reader.await.unwrap(), len);
+        });
     }
 }

@@ -165,6 +165,7 @@ impl Handle {
         })
     }
 
+    #[inline]
     pub(crate) fn spawn<F>(
         me: &Arc<Handle>,
         future: F,

@@ -39,6 +39,7 @@ impl Handle {
         }
     }
 
+    #[inline]
     pub(crate) fn spawn<'m, F>(
         &self,
         future: F,

@@ -123,6 +123,7 @@ impl Handle {
         Ok(handle)
     }
 
+    #[inline]
     pub(crate) fn spawn<F>(
         me: &Arc<Handle>,
         future: F,
