@@ -44,9 +44,13 @@ pub(crate) struct PollStamp {
     /// precise start needed; else the start (`clock::now_ns`).
     start: u64,
     id: u64,
-    /// While stall detection is on, a ref that keeps the task's name and
-    /// spawn site readable after the poll.
-    task: Option<crate::task::RawTaskRef>,
+    /// While stall detection is on, the task with a ref taken at the
+    /// poll's start, which keeps its name and spawn site readable after
+    /// the poll; `poll_end` releases it. A plain pointer rather than a
+    /// `RawTaskRef`: no drop glue on the scheduler's poll path. (A stamp
+    /// not handed to `poll_end` leaks the ref: every scheduler hands each
+    /// stamp back, right after the poll.)
+    task: Option<crate::task::RawTask>,
 }
 
 /// `PollStamp::start` of a timed poll whose start time nobody needs.
@@ -197,7 +201,8 @@ impl Hooks {
         let task = match &self.stall {
             Some(stall) => {
                 start = stall.begin(worker, id);
-                Some(crate::task::RawTaskRef::new(raw))
+                raw.ref_inc();
+                Some(raw)
             }
             None => None,
         };
@@ -225,9 +230,12 @@ impl Hooks {
             let took = clock::now_ns().saturating_sub(stamp.start);
             self.workers[worker].poll_time.record(took);
         }
-        if let (Some(stall), Some(task)) = (&self.stall, &stamp.task) {
-            let raw = task.raw();
-            stall.end(worker, stamp.id, stamp.start, raw.name(), raw.spawned_at());
+        if let Some(raw) = stamp.task {
+            if let Some(stall) = &self.stall {
+                stall.end(worker, stamp.id, stamp.start, raw.name(), raw.spawned_at());
+            }
+            // The ref `poll_start_clocked` took.
+            raw.drop_reference();
         }
     }
 
