@@ -27,6 +27,7 @@ pub(crate) fn main(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    workloads::set_evloop_trace(sizes.trace);
     match workloads::run(runtime, flavor, workload, &sizes.sizes()) {
         None => println!("unsupported"),
         Some(outcome) => {
@@ -53,7 +54,8 @@ type ChildArgs = (RuntimeKind, Flavor, Workload, SizeArgs);
 fn parse_args(args: &[String]) -> Result<ChildArgs, String> {
     let [runtime, flavor, workload, flags @ ..] = args else {
         return Err(
-            "usage: __child RUNTIME FLAVOR WORKLOAD [--quick] [--seed-n N] [--empty]".into(),
+            "usage: __child RUNTIME FLAVOR WORKLOAD [--quick] [--seed-n N] [--empty] [--trace]"
+                .into(),
         );
     };
     let runtime = RuntimeKind::from_name(runtime).ok_or(format!("unknown runtime {runtime}"))?;

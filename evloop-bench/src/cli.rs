@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! evloop-bench all | NAME [NAME..] [--runs N] [--quick] [--seed-n N]
+//! evloop-bench overhead [--runs N] [--quick] [--seed-n N] [--bare EXE] [--no-count]
 //! evloop-bench list
 //! ```
 
@@ -9,13 +10,21 @@ use crate::workloads::{Sizes, Workload};
 
 pub(crate) const USAGE: &str = "\
 usage: evloop-bench all | NAME [NAME..] [--runs N] [--quick] [--seed-n N]
+       evloop-bench overhead [--runs N] [--quick] [--seed-n N] [--bare EXE] [--no-count]
        evloop-bench list
 
   all          run every workload
   NAME         run the named workloads (see `list`)
   --runs N     measurements per runtime, median reported (default 5)
   --quick      small sizes, for smoke checks
-  --seed-n N   concurrent chains in seed_chain (default 1000000, quick 10000)";
+  --seed-n N   concurrent chains in seed_chain (default 1000000, quick 10000;
+               overhead: 100000)
+  overhead     the observability layer's cost on spawn_many and seed_chain:
+               evloop built with `--cfg evloop_no_observe` (bare), the normal
+               build with the recorder off, and with it on; wall-time ratios
+               (median of --runs) and instruction counts (cachegrind, --quick
+               sizes; --no-count skips them). --bare EXE: a bare build to use
+               instead of building one in target/no-observe";
 
 /// Flags that decide the problem sizes; passed on to every child.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,6 +33,9 @@ pub(crate) struct SizeArgs {
     pub(crate) seed_n: Option<usize>,
     /// seed_chain with no chains: the baseline of its bytes/chain figure.
     pub(crate) empty: bool,
+    /// evloop only: record a trace (`Builder::trace`, no output file), to
+    /// measure the recorder's cost (`overhead` mode).
+    pub(crate) trace: bool,
 }
 
 impl SizeArgs {
@@ -55,6 +67,9 @@ impl SizeArgs {
         if self.empty {
             args.push("--empty".to_owned());
         }
+        if self.trace {
+            args.push("--trace".to_owned());
+        }
         args
     }
 
@@ -66,6 +81,7 @@ impl SizeArgs {
             match flag.as_str() {
                 "--quick" => out.quick = true,
                 "--empty" => out.empty = true,
+                "--trace" => out.trace = true,
                 "--seed-n" => out.seed_n = Some(number(it.next(), "--seed-n")?),
                 other => return Err(format!("unknown argument {other}")),
             }
@@ -164,6 +180,7 @@ mod tests {
             quick: true,
             seed_n: Some(7),
             empty: false,
+            trace: true,
         };
         assert_eq!(SizeArgs::parse(&s.to_args()).unwrap(), s);
         assert_eq!(s.sizes().seed_chains, 7);

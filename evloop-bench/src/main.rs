@@ -13,6 +13,7 @@ mod workloads;
 mod child;
 mod cli;
 mod harness;
+mod overhead;
 mod process;
 mod report;
 mod stats;
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("__child") => return child::main(&args[1..]),
+        Some("overhead") => return overhead::main(&args[1..]),
         Some("list") => {
             for w in workloads::Workload::ALL {
                 println!("{}", w.name());

@@ -49,6 +49,8 @@ pub(crate) struct Finished {
     pub(crate) timed_out: bool,
     /// The child's own peak RSS (`ru_maxrss` from `wait4`), kB.
     pub(crate) maxrss_kb: u64,
+    /// User + system CPU time of the child (all its threads), from `wait4`.
+    pub(crate) cpu: Duration,
 }
 
 impl Finished {
@@ -110,7 +112,12 @@ pub(crate) fn run(mut cmd: Command, limit: Duration) -> io::Result<Finished> {
         code,
         timed_out,
         maxrss_kb: usage.ru_maxrss.max(0) as u64,
+        cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
     })
+}
+
+fn timeval(tv: libc::timeval) -> Duration {
+    Duration::from_secs(tv.tv_sec.max(0) as u64) + Duration::from_micros(tv.tv_usec.max(0) as u64)
 }
 
 fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
@@ -180,6 +187,7 @@ mod tests {
         assert!(!done.success());
         assert!(done.failure().contains("exit code 3: err"));
         assert!(done.maxrss_kb > 0);
+        assert!(done.cpu < Duration::from_secs(10));
     }
 
     #[test]

@@ -286,6 +286,7 @@ mod tests {
                 quick: false,
                 seed_n: Some(1000),
                 empty: false,
+                trace: false,
             },
         };
         let mut cells = HashMap::new();

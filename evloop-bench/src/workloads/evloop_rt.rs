@@ -7,6 +7,9 @@ use super::common::{self, Flavor, Outcome, Sizes, Workload, WORKERS};
 #[cfg(feature = "evloop-net")]
 use super::http;
 
+/// Set by the child's `--trace` flag: build runtimes with the recorder on.
+pub(super) static TRACE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn build(flavor: Flavor) -> Option<evloop::runtime::Runtime> {
     let mut builder = match flavor {
         #[cfg(feature = "evloop-mt")]
@@ -19,6 +22,9 @@ fn build(flavor: Flavor) -> Option<evloop::runtime::Runtime> {
         Flavor::MultiThread => return None,
         Flavor::CurrentThread => evloop::runtime::Builder::new_current_thread(),
     };
+    if TRACE.load(std::sync::atomic::Ordering::Relaxed) {
+        builder.trace(evloop::trace::TraceConfig::new());
+    }
     Some(builder.enable_all().build().expect("build evloop runtime"))
 }
 

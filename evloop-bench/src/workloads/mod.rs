@@ -25,6 +25,15 @@ mod tokio_rt;
 
 pub(crate) use common::{Flavor, Outcome, RuntimeKind, Sizes, Unit, Workload, BYTES_PER_CHAIN};
 
+/// Makes every evloop runtime this process builds record a trace (the
+/// `overhead` mode's "on" variant); other runtimes ignore it.
+pub(crate) fn set_evloop_trace(on: bool) {
+    #[cfg(feature = "evloop-rt")]
+    evloop_rt::TRACE.store(on, std::sync::atomic::Ordering::Relaxed);
+    #[cfg(not(feature = "evloop-rt"))]
+    let _ = on;
+}
+
 /// Runs `workload` on `runtime` in this process. `None`: that runtime does not
 /// offer the API the workload needs (yet).
 pub(crate) fn run(

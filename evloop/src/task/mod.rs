@@ -70,7 +70,7 @@ pub use yield_now::{yield_now, YieldNow};
 
 pub(crate) use harness::PollOutcome;
 pub(crate) use raw::RawTask;
-pub(crate) use refs::{new_task, Notified, RawTaskRef, Schedule, Task};
+pub(crate) use refs::{new_task, Notified, Schedule, Task};
 pub(crate) use spawn::SpawnMeta;
 pub(crate) use state::Snapshot;
 

@@ -173,24 +173,3 @@ where
         )
     }
 }
-
-/// An owned ref to a task, for observers that must read the cell (name,
-/// spawn site) after the scheduler may have dropped its own refs.
-pub(crate) struct RawTaskRef(RawTask);
-
-impl RawTaskRef {
-    pub(crate) fn new(raw: RawTask) -> RawTaskRef {
-        raw.ref_inc();
-        RawTaskRef(raw)
-    }
-
-    pub(crate) fn raw(&self) -> RawTask {
-        self.0
-    }
-}
-
-impl Drop for RawTaskRef {
-    fn drop(&mut self) {
-        self.0.drop_reference();
-    }
-}

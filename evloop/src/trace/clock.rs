@@ -2,6 +2,18 @@
 //!
 //! Nanoseconds since the first use of the clock in this process, plus one,
 //! so that 0 can mean "never" in the task trailer's timestamp slots.
+//!
+//! Three ways to read it, by cost:
+//!
+//! - [`now_ns`]: `CLOCK_MONOTONIC` (a vDSO call, ~20 ns): histograms,
+//!   stall detection, busy time at park/unpark;
+//! - [`coarse_ns`]: `CLOCK_MONOTONIC_COARSE` (the kernel's last tick, no
+//!   counter read, a few ns, lags by up to one tick): the per-batch refresh
+//!   of the coarse stamp written into each polled task;
+//! - [`ticks`]: the recorder's event stamps — the CPU's time-stamp counter
+//!   on x86_64 (one instruction), [`now_ns`] elsewhere — converted to
+//!   nanoseconds when a trace is read, by a [`TickScale`] fitted between
+//!   the start of the recording and the snapshot.
 
 use std::sync::OnceLock;
 
@@ -30,6 +42,88 @@ fn monotonic_ns() -> u64 {
 pub(crate) fn now_ns() -> u64 {
     let epoch = *EPOCH.get_or_init(monotonic_ns);
     monotonic_ns().saturating_sub(epoch) + 1
+}
+
+/// [`now_ns`] as of the kernel's last timer tick: no counter read, so it
+/// costs a few loads; it lags [`now_ns`] by up to one tick (1–10 ms).
+#[inline]
+pub(crate) fn coarse_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable `timespec`; CLOCK_MONOTONIC_COARSE
+    // exists on every Linux since 2.6.32, so the call cannot fail.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+    let ns = (ts.tv_sec as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(ts.tv_nsec as u64);
+    let epoch = *EPOCH.get_or_init(monotonic_ns);
+    ns.saturating_sub(epoch) + 1
+}
+
+/// A cheap monotonic stamp for trace events: the time-stamp counter on
+/// x86_64 (invariant and synchronized across cores on every x86-64 CPU
+/// Linux uses as a clock source), [`now_ns`] elsewhere. Convert with
+/// [`TickScale`].
+#[inline]
+pub(crate) fn ticks() -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: `rdtsc` exists on every x86_64 CPU and has no
+        // preconditions; it only reads the time-stamp counter.
+        unsafe { core::arch::x86_64::_rdtsc() }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        now_ns()
+    }
+}
+
+/// A `(ticks, now_ns)` pair read back to back (the tick read halfway
+/// between the two around the clock read).
+pub(crate) fn tick_pair() -> (u64, u64) {
+    let t0 = ticks();
+    let ns = now_ns();
+    let t1 = ticks();
+    (t0 + (t1.wrapping_sub(t0)) / 2, ns)
+}
+
+/// Maps [`ticks`] to [`now_ns`] nanoseconds along the line through two
+/// [`tick_pair`]s, the first taken when recording started, the second
+/// when the trace is read: ordering is kept exactly, durations to the
+/// precision of the fit (a few tens of ns over the whole span).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TickScale {
+    t0: u64,
+    n0: u64,
+    /// Nanoseconds per tick.
+    rate: f64,
+}
+
+impl TickScale {
+    pub(crate) fn new(start: (u64, u64), end: (u64, u64)) -> TickScale {
+        let dt = end.0.saturating_sub(start.0);
+        let dn = end.1.saturating_sub(start.1);
+        let rate = if cfg!(target_arch = "x86_64") && dt > 0 && dn > 0 {
+            dn as f64 / dt as f64
+        } else {
+            // Ticks are nanoseconds already (or nothing to fit yet).
+            1.0
+        };
+        TickScale {
+            t0: start.0,
+            n0: start.1,
+            rate,
+        }
+    }
+
+    /// `now_ns` at tick `t`.
+    pub(crate) fn to_ns(self, t: u64) -> u64 {
+        let delta = t as i128 - self.t0 as i128;
+        let ns = self.n0 as i128 + (delta as f64 * self.rate).round() as i128;
+        ns.clamp(0, u64::MAX as i128) as u64
+    }
 }
 
 /// Resolution of a coarse stamp: 2^20 ns (about 1.05 ms).
@@ -61,6 +155,25 @@ mod tests {
         let err = gap.as_nanos().abs_diff(250_000_000);
         assert!(err <= 1 << COARSE_SHIFT, "gap {gap:?}");
         assert_eq!(coarse_stamp(0), 1, "0 is reserved for never");
+    }
+
+    #[test]
+    fn ticks_map_onto_the_clock() {
+        let start = tick_pair();
+        let mid_ns = now_ns();
+        let mid = ticks();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let end = tick_pair();
+        let scale = TickScale::new(start, end);
+        assert_eq!(scale.to_ns(start.0), start.1);
+        let err = scale.to_ns(mid).abs_diff(mid_ns);
+        assert!(err < 200_000, "{err} ns off");
+        let err = scale.to_ns(end.0).abs_diff(end.1);
+        assert!(err < 1_000, "{err} ns off at the end");
+        assert!(ticks() >= mid);
+        let coarse = coarse_ns();
+        assert!(coarse <= now_ns());
+        assert!(now_ns() - coarse < 100_000_000);
     }
 
     #[test]

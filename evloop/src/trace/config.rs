@@ -2,15 +2,21 @@
 
 use std::path::PathBuf;
 
-/// Default number of events kept per thread (32 bytes each: 2 MiB).
+/// Default number of records kept per thread (32 bytes each: 2 MiB; a
+/// record holds one event, or two that follow each other directly).
 pub const DEFAULT_RING_CAPACITY: usize = 1 << 16;
 
 /// Turns the event recorder on; pass it to
 /// [`Builder::trace`](crate::runtime::Builder::trace).
 ///
 /// Each thread that runs the loop (or wakes its tasks) records into its own
-/// ring of `ring_capacity` events; when a ring is full the oldest events are
-/// overwritten and counted in [`TraceSnapshot::dropped`](crate::trace::TraceSnapshot::dropped).
+/// ring of `ring_capacity` records; when a ring is full the oldest are
+/// overwritten and their events counted in
+/// [`TraceSnapshot::dropped`](crate::trace::TraceSnapshot::dropped). A
+/// record holds one event, or two when the second directly follows the
+/// first on that thread (a spawn and the wake that queues the new task, a
+/// poll's end and the next poll's start), so a ring keeps between
+/// `ring_capacity` and twice as many events.
 ///
 /// ```
 /// use evloop::trace::TraceConfig;
@@ -38,7 +44,8 @@ impl TraceConfig {
         }
     }
 
-    /// Events kept per thread (rounded up to a power of two).
+    /// Records kept per thread (rounded up to a power of two; one or two
+    /// events each).
     pub fn ring_capacity(mut self, events: usize) -> TraceConfig {
         self.ring_capacity = events;
         self

@@ -1,4 +1,6 @@
-//! The fixed-size event the recorder stores: four 64-bit words.
+//! The fixed-size event a snapshot returns, and the record a ring stores.
+//!
+//! An [`Event`] is four 64-bit words:
 //!
 //! ```text
 //!  word 0  time      ns on the trace clock
@@ -8,6 +10,25 @@
 //!          code: waker kind (Wake) or poll outcome (PollEnd)
 //!          arg:  spawn-site index (Spawn) or run-queue depth (PollStart, Wake, Park)
 //! ```
+//!
+//! A ring [`Record`] is four words too, in the thread's ring (so no lane),
+//! stamped in `clock::ticks`, and may stand for two events:
+//!
+//! ```text
+//!  word 0  time      ticks
+//!  word 1  task
+//!  word 2  extra     as above; POLL_SWITCH: the task whose poll starts
+//!  word 3  kind:8 | code:8 | arg:48
+//!          SPAWN_QUEUED: arg = site:24 | depth:24, code = waker kind
+//!          POLL_SWITCH:  arg = depth, code = poll outcome
+//! ```
+//!
+//! `SPAWN_QUEUED` is a `Spawn` whose `Wake` came right after it on the same
+//! thread (by the task polled there, the spawner), `POLL_SWITCH` a `PollEnd`
+//! directly followed by the next `PollStart` on the same worker: the
+//! recorder amends its newest record in place instead of writing a second
+//! one (ring rule 4), and a snapshot expands it back into both events, at
+//! the same time.
 
 use std::fmt;
 use std::time::Duration;
@@ -89,6 +110,14 @@ const KIND_UNPARK: u8 = 6;
 const KIND_TIMER: u8 = 7;
 const KIND_IO: u8 = 8;
 const KIND_CANCEL: u8 = 9;
+/// Record-only kinds (see the module docs).
+pub(crate) const KIND_SPAWN_QUEUED: u8 = 0x81;
+pub(crate) const KIND_POLL_SWITCH: u8 = 0x82;
+/// Bits of each half of a `SPAWN_QUEUED` argument.
+pub(crate) const QUEUED_BITS: u32 = 24;
+/// Where a `SPAWN_QUEUED` record's queue depth starts in word 3 (its
+/// argument starts at bit 16, the depth is the argument's upper half).
+pub(crate) const QUEUED_DEPTH_SHIFT: u32 = 16 + QUEUED_BITS;
 
 impl EventKind {
     pub(crate) fn code(self) -> u8 {
@@ -312,11 +341,68 @@ impl Event {
     pub(crate) fn time_ns(&self) -> u64 {
         self.words[0]
     }
+}
+/// What a ring stores (module docs).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Record {
+    pub(crate) words: [u64; 4],
+}
 
-    pub(crate) fn with_time(mut self, time: u64) -> Event {
-        self.words[0] = time;
-        self
+impl Record {
+    #[inline]
+    pub(crate) fn new(time: u64, kind: u8, task: u64, extra: u64, code: u8, arg: u64) -> Record {
+        Record {
+            words: [time, task, extra, word3(kind, code, arg)],
+        }
     }
+
+    pub(crate) fn kind(&self) -> u8 {
+        self.words[3] as u8
+    }
+
+    pub(crate) fn code(&self) -> u8 {
+        (self.words[3] >> 8) as u8
+    }
+
+    pub(crate) fn arg(&self) -> u64 {
+        self.words[3] >> 16
+    }
+
+    /// The events this record stands for, on `lane`, at `time` (ns).
+    pub(crate) fn expand(&self, lane: u16, time: u64, out: &mut Vec<Event>) {
+        let [_, task, extra, _] = self.words;
+        let ev = |kind: EventKind, task: u64, extra: u64, code: u8, arg: u64| {
+            let arg = arg.min(u64::from(u32::MAX)) as u32;
+            Event::new(time, kind, task, extra, code, lane, arg)
+        };
+        match self.kind() {
+            KIND_SPAWN_QUEUED => {
+                let mask = (1u64 << QUEUED_BITS) - 1;
+                let (site, depth) = (self.arg() & mask, self.arg() >> QUEUED_BITS);
+                out.push(ev(EventKind::Spawn, task, extra, 0, site));
+                let by = if WakerKind::from_code(self.code()) == WakerKind::Task {
+                    extra
+                } else {
+                    0
+                };
+                out.push(ev(EventKind::Wake, task, by, self.code(), depth));
+            }
+            KIND_POLL_SWITCH => {
+                out.push(ev(EventKind::PollEnd, task, 0, self.code(), 0));
+                out.push(ev(EventKind::PollStart, extra, 0, 0, self.arg()));
+            }
+            kind => {
+                let kind = EventKind::from_code(kind);
+                out.push(ev(kind, task, extra, self.code(), self.arg()));
+            }
+        }
+    }
+}
+
+/// Word 3 of a record.
+#[inline]
+pub(crate) fn word3(kind: u8, code: u8, arg: u64) -> u64 {
+    u64::from(kind) | u64::from(code) << 8 | arg << 16
 }
 
 impl fmt::Debug for Event {
@@ -363,5 +449,61 @@ mod tests {
         assert_eq!(s.spawn_site(), Some(u32::MAX as usize));
         let p = Event::new(1, EventKind::PollEnd, 5, 0, 3, 0, 0);
         assert_eq!(p.poll_result(), Some(PollResult::Panicked));
+    }
+
+    fn expand(r: Record) -> Vec<Event> {
+        let mut out = Vec::new();
+        r.expand(2, 77, &mut out);
+        out
+    }
+
+    #[test]
+    fn records_expand_into_events() {
+        let plain = Record::new(9, EventKind::Park.code(), 0, 0, 0, 12);
+        let [park] = expand(plain)[..] else { panic!() };
+        assert_eq!(park.kind(), EventKind::Park);
+        assert_eq!(
+            (park.lane(), park.time_ns(), park.queue_depth()),
+            (2, 77, Some(12))
+        );
+
+        let arg = 5 | 1000 << QUEUED_BITS;
+        let queued = Record::new(9, KIND_SPAWN_QUEUED, 8, 3, WakerKind::Task.code(), arg);
+        let [spawn, wake] = expand(queued)[..] else {
+            panic!()
+        };
+        assert_eq!(
+            (spawn.kind(), spawn.task(), spawn.parent()),
+            (EventKind::Spawn, Some(8), Some(3))
+        );
+        assert_eq!(spawn.spawn_site(), Some(5));
+        assert_eq!(
+            (wake.kind(), wake.task(), wake.waker_task()),
+            (EventKind::Wake, Some(8), Some(3))
+        );
+        assert_eq!(wake.queue_depth(), Some(1000));
+        assert_eq!(wake.time_ns(), spawn.time_ns());
+
+        let outside = Record::new(9, KIND_SPAWN_QUEUED, 8, 0, WakerKind::BlockOn.code(), 0);
+        let [spawn, wake] = expand(outside)[..] else {
+            panic!()
+        };
+        assert_eq!(spawn.parent(), None);
+        assert_eq!(wake.waker(), Some(WakerKind::BlockOn));
+
+        let switch = Record::new(9, KIND_POLL_SWITCH, 4, 6, 1, 30);
+        let [end, start] = expand(switch)[..] else {
+            panic!()
+        };
+        assert_eq!(
+            (end.kind(), end.task(), end.poll_result()),
+            (EventKind::PollEnd, Some(4), Some(PollResult::Rescheduled))
+        );
+        assert_eq!(
+            (start.kind(), start.task(), start.queue_depth()),
+            (EventKind::PollStart, Some(6), Some(30))
+        );
+        let to_block_on = Record::new(9, KIND_POLL_SWITCH, 4, 0, 2, 0);
+        assert_eq!(expand(to_block_on)[1].task(), None);
     }
 }

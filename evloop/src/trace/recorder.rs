@@ -3,16 +3,38 @@
 //! # Rules
 //!
 //! 1. A thread records only into its own ring (ring rule 1). The ring is
-//!    found through the thread-local `LOCAL`, which caches the ring of the
-//!    last recorder this thread used; a miss registers (or finds) the
-//!    thread's ring under the `lanes` lock.
-//! 2. `LOCAL` also holds what the thread is doing — polling a task, polling
+//!    found through the thread-local `FAST` (plain cells, no destructor, so
+//!    reaching it is one TLS access with no lazy-init check), which names
+//!    the recorder whose ring it points to. A miss registers (or finds) the
+//!    thread's ring under the `lanes` lock. Recorder ids are never reused,
+//!    and a recorder keeps an `Arc` of every ring it handed out in `lanes`
+//!    until it is dropped, so while `FAST` names `self` its pointer is
+//!    valid for as long as `&self` is.
+//! 2. `FAST` also holds what the thread is doing — polling a task, polling
 //!    the `block_on` future, parked in the driver — so a wake recorded on
 //!    this thread can say who woke the task. Only the owning thread touches it.
-//! 3. Spawn sites and task names are interned under their own locks; only
-//!    spawns take them, and only while recording.
+//! 3. Spawn sites and task names are interned under their own locks, and
+//!    only while recording. A per-thread cache of recent sites (reset when
+//!    the thread switches recorders) keeps the sites lock off the common
+//!    path of a program spawning from a few places.
+//! 4. One record, one stamp: an event reads the tick counter once, except
+//!    the `Wake` that directly follows the `Spawn` of the same task on this
+//!    thread and a `PollStart` that directly follows this thread's
+//!    `PollEnd` in one batch: those amend the newest record instead (ring
+//!    rule 4, `event` module docs) and share its stamp (for a poll start,
+//!    the gap since the previous poll's end, a queue pop, is counted in the
+//!    new poll). `Fast::amend` says which next event may amend; any other
+//!    event in between, or a new batch, clears it.
+//! 5. A spawn's parent is the task this thread is polling (rule 2), which
+//!    is also who queued it.
+//! 6. The driver's wakes: between `timers_firing` and `timers_done` every
+//!    wake on this thread is a timer's, whatever the thread was doing
+//!    (a zero-timeout visit to the driver between batches fires timers
+//!    too), and takes the `TimerFired` stamp: the timers of one batch fire
+//!    at one instant. While parked, after `IoReady`, wakes are I/O's and
+//!    take its stamp. Park, unpark and the end of the batch clear it.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::Location;
 use std::path::PathBuf;
@@ -22,15 +44,19 @@ use std::thread::ThreadId;
 use crate::loom::sync::atomic::Ordering;
 use crate::loom::sync::Mutex;
 use crate::task::PollOutcome;
-use crate::trace::clock;
+use crate::trace::clock::{self, TickScale};
 use crate::trace::config::TraceConfig;
-use crate::trace::event::{Event, EventKind, PollResult, WakerKind};
+use crate::trace::event::{
+    self, EventKind, PollResult, Record, WakerKind, KIND_POLL_SWITCH, KIND_SPAWN_QUEUED,
+    QUEUED_BITS, QUEUED_DEPTH_SHIFT,
+};
 use crate::trace::ring::Ring;
 use crate::trace::snapshot::{Lane, TraceSnapshot};
 
 pub(crate) struct Recorder {
     id: u64,
-    start: u64,
+    /// `(ticks, now_ns)` when recording started (rule 4 stamps are ticks).
+    start: (u64, u64),
     capacity: usize,
     output: Option<PathBuf>,
     /// Rule 1: lane index = position.
@@ -88,38 +114,63 @@ impl std::hash::Hasher for PtrHasher {
 // they point to `'static` locations.
 unsafe impl Send for Sites {}
 
-/// Rule 2: what this thread is doing, for wake attribution.
-#[derive(Clone, Copy)]
-enum Doing {
-    Nothing,
-    Polling(u64),
-    BlockOn,
-    Parked,
-}
+/// Rule 2, `Fast::doing`: a task id (ids start at 1), or one of these.
+const DOING_NOTHING: u64 = 0;
+const DOING_BLOCK_ON: u64 = u64::MAX;
+const DOING_PARKED: u64 = u64::MAX - 1;
 
-struct Local {
-    recorder: u64,
-    lane: u16,
-    ring: Arc<Ring>,
-    doing: Cell<Doing>,
+/// Rule 4, `Fast::amend`: which next event may amend the newest record —
+/// the `Wake` of a task id (after its `Spawn`), the next `PollStart`, or none.
+const AMEND_NONE: u64 = 0;
+const AMEND_POLL_START: u64 = u64::MAX;
+
+/// Entries of the per-thread spawn-site cache (rule 3).
+const SITE_CACHE: usize = 8;
+
+/// Rules 1–4: this thread's recording state. Plain cells, no destructor.
+struct Fast {
+    /// The recorder whose ring `ring` is (0: none).
+    recorder: Cell<u64>,
+    ring: Cell<*const Ring>,
+    doing: Cell<u64>,
     /// Set by the time driver while it fires timers (`timers_firing`).
     firing_timers: Cell<bool>,
+    amend: Cell<u64>,
+    /// What the amendment needs: the amended word 3 but the queue depth
+    /// (`Spawn`), or the poll-outcome code of the newest record (`PollEnd`).
+    amend_arg: Cell<u64>,
+    /// Rule 6: the stamp of the driver's current batch (0: none).
+    driver_stamp: Cell<u64>,
+    /// Rule 3: `(address of the location, its index)`, direct-mapped.
+    sites: [Cell<(usize, u32)>; SITE_CACHE],
 }
 
 thread_local! {
-    static LOCAL: RefCell<Option<Local>> = const { RefCell::new(None) };
+    static FAST: Fast = const {
+        Fast {
+            recorder: Cell::new(0),
+            ring: Cell::new(std::ptr::null()),
+            doing: Cell::new(DOING_NOTHING),
+            firing_timers: Cell::new(false),
+            amend: Cell::new(AMEND_NONE),
+            amend_arg: Cell::new(0),
+            driver_stamp: Cell::new(0),
+            sites: [const { Cell::new((0, 0)) }; SITE_CACHE],
+        }
+    };
 }
 
-/// Recorder ids tell rings of different runtimes apart in `LOCAL`. A plain
-/// std atomic: a process-wide counter that takes part in no protocol a loom
-/// model checks (and loom's atomics cannot live in a `static`).
+/// Recorder ids tell rings of different runtimes apart in `FAST` (0 is
+/// "none"). A plain std atomic: a process-wide counter that takes part in
+/// no protocol a loom model checks (and loom's atomics cannot live in a
+/// `static`).
 static NEXT_RECORDER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Recorder {
     pub(crate) fn new(config: &TraceConfig) -> Recorder {
         Recorder {
             id: NEXT_RECORDER.fetch_add(1, Ordering::Relaxed),
-            start: clock::now_ns(),
+            start: clock::tick_pair(),
             capacity: config.ring_capacity,
             output: config.output.clone(),
             lanes: Mutex::new(Vec::new()),
@@ -132,20 +183,33 @@ impl Recorder {
         self.output.as_ref()
     }
 
-    /// Runs `f` with this thread's ring state (rule 1).
-    fn with_local<R>(&self, f: impl FnOnce(&Local) -> R) -> Option<R> {
-        LOCAL
-            .try_with(|cell| {
-                let mut slot = cell.borrow_mut();
-                if slot.as_ref().map(|l| l.recorder) != Some(self.id) {
-                    *slot = Some(self.register_thread());
-                }
-                f(slot.as_ref().expect("set above"))
-            })
-            .ok()
+    /// This thread's ring (rule 1).
+    #[inline]
+    fn ring(&self) -> &Ring {
+        match self.registered_ring() {
+            Some(ring) => ring,
+            None => self.register_thread(),
+        }
     }
 
-    fn register_thread(&self) -> Local {
+    /// This thread's ring if the thread is registered with this recorder
+    /// (rule 1). The hot hooks call this and leave the registration to a
+    /// cold path, so that their fast path makes no call (and saves no
+    /// registers).
+    #[inline]
+    fn registered_ring(&self) -> Option<&Ring> {
+        let (id, ring) = FAST.with(|f| (f.recorder.get(), f.ring.get()));
+        if id != self.id {
+            return None;
+        }
+        // SAFETY: rule 1: `FAST` names this recorder, so `ring` points to a
+        // ring whose `Arc` is in `self.lanes` for as long as `self` lives.
+        Some(unsafe { &*ring })
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn register_thread(&self) -> &Ring {
         let thread = std::thread::current();
         let mut lanes = self.lanes.lock();
         let lane = match lanes.iter().position(|l| l.thread == thread.id()) {
@@ -163,20 +227,66 @@ impl Recorder {
                 lanes.len() - 1
             }
         };
-        Local {
-            recorder: self.id,
-            lane: lane.min(u16::MAX as usize) as u16,
-            ring: lanes[lane].ring.clone(),
-            doing: Cell::new(Doing::Nothing),
-            firing_timers: Cell::new(false),
+        let ring = Arc::as_ptr(&lanes[lane].ring);
+        drop(lanes);
+        FAST.with(|f| {
+            f.recorder.set(self.id);
+            f.ring.set(ring);
+            f.doing.set(DOING_NOTHING);
+            f.firing_timers.set(false);
+            f.amend.set(AMEND_NONE);
+            f.driver_stamp.set(0);
+            for slot in &f.sites {
+                slot.set((0, 0));
+            }
+        });
+        // SAFETY: rule 1: `ring` is in `self.lanes`, which keeps it alive
+        // as long as `self`.
+        unsafe { &*ring }
+    }
+
+    /// Appends a record with a fresh stamp; `amend`, `amend_arg`: what the
+    /// next event may do with it (rule 4).
+    #[inline]
+    fn push(ring: &Ring, kind: u8, task: u64, extra: u64, code: u8, arg: u64, amend: (u64, u64)) {
+        Self::push_at(ring, clock::ticks(), kind, task, extra, code, arg, amend);
+    }
+
+    /// `push` with a stamp in hand.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn push_at(
+        ring: &Ring,
+        time: u64,
+        kind: u8,
+        task: u64,
+        extra: u64,
+        code: u8,
+        arg: u64,
+        amend: (u64, u64),
+    ) {
+        ring.push(Record::new(time, kind, task, extra, code, arg));
+        FAST.with(|f| {
+            f.amend.set(amend.0);
+            f.amend_arg.set(amend.1);
+        });
+    }
+
+    /// Rule 3. Call after `ring()` (a registration resets the cache).
+    #[inline]
+    fn site(&self, site: &'static Location<'static>) -> u32 {
+        let key = site as *const Location<'static> as usize;
+        let slot = (key >> 4) % SITE_CACHE;
+        let (cached, index) = FAST.with(|f| f.sites[slot].get());
+        if cached == key {
+            return index;
         }
+        let index = self.site_index(site);
+        FAST.with(|f| f.sites[slot].set((key, index)));
+        index
     }
 
-    fn push(&self, local: &Local, kind: EventKind, task: u64, extra: u64, code: u8, arg: u32) {
-        let ev = Event::new(clock::now_ns(), kind, task, extra, code, local.lane, arg);
-        local.ring.push(ev);
-    }
-
+    #[cold]
     fn site_index(&self, site: &'static Location<'static>) -> u32 {
         let mut sites = self.sites.lock();
         let key = site as *const Location<'static>;
@@ -191,96 +301,251 @@ impl Recorder {
 
     // ---- hooks (see the module docs of `trace` for where each is called) ----
 
-    pub(crate) fn spawn(
-        &self,
-        task: u64,
-        parent: Option<u64>,
-        site: &'static Location<'static>,
-        name: Option<&str>,
-    ) {
-        let site = self.site_index(site);
-        if let Some(name) = name {
-            self.names.lock().insert(task, name.into());
+    // Each hook is a small out-of-line function: the schedulers inline
+    // only the call, behind their branch on "recording".
+
+    /// The parent is the task this thread polls (rule 5): the spawning
+    /// task, or for a task spawned inside a `LocalSet` (whose own tasks
+    /// are not recorded) the task running the set.
+    #[inline]
+    pub(crate) fn spawn(&self, task: u64, site: &'static Location<'static>, name: Option<&str>) {
+        // Fast path: registered, unnamed, the site in this thread's cache.
+        let key = site as *const Location<'static> as usize;
+        let slot = (key >> 4) % SITE_CACHE;
+        let cached = match self.registered_ring() {
+            Some(ring) if name.is_none() => {
+                let (cached, index) = FAST.with(|f| f.sites[slot].get());
+                (cached == key).then_some((ring, index))
+            }
+            _ => None,
+        };
+        match cached {
+            Some((ring, index)) => Self::spawn_record(ring, task, index),
+            None => self.spawn_slow(task, site, name),
         }
-        self.with_local(|l| {
-            self.push(l, EventKind::Spawn, task, parent.unwrap_or(0), 0, site);
-        });
     }
 
+    #[cold]
+    #[inline(never)]
+    fn spawn_slow(&self, task: u64, site: &'static Location<'static>, name: Option<&str>) {
+        if let Some(name) = name {
+            self.name(task, name);
+        }
+        // First: a registration resets the site cache and `doing`.
+        let ring = self.ring();
+        let site = self.site(site);
+        Self::spawn_record(ring, task, site);
+    }
+
+    #[inline(always)]
+    fn spawn_record(ring: &Ring, task: u64, site: u32) {
+        let site = u64::from(site);
+        let (doing, firing) = FAST.with(|f| (f.doing.get(), f.firing_timers.get()));
+        let parent = match doing {
+            DOING_NOTHING | DOING_BLOCK_ON | DOING_PARKED => 0,
+            id => id,
+        };
+        // Rule 4: the wake that queues the task follows on this thread with
+        // no event in between, so it is the waker `doing` names now. Its
+        // record is this one with word 3 rewritten: precompute all of it
+        // but the queue depth. `by` is `parent` whenever the waker is a
+        // task, so word 2 stays.
+        let amend = if site < 1 << QUEUED_BITS {
+            let (kind, _) = waker(doing, firing);
+            (task, event::word3(KIND_SPAWN_QUEUED, kind.code(), site))
+        } else {
+            (AMEND_NONE, 0)
+        };
+        Self::push(ring, EventKind::Spawn.code(), task, parent, 0, site, amend);
+    }
+
+    #[cold]
+    fn name(&self, task: u64, name: &str) {
+        self.names.lock().insert(task, name.into());
+    }
+
+    /// A new batch of polls: the next poll start is a record of its own.
+    #[inline]
+    pub(crate) fn new_batch(&self) {
+        FAST.with(|f| f.amend.set(AMEND_NONE));
+    }
+
+    /// `poll_start` on a thread not yet registered with this recorder: a
+    /// tail call from the hook's fast path.
+    #[cold]
+    #[inline(never)]
+    fn poll_start_unregistered(&self, task: u64, depth: usize) {
+        self.register_thread();
+        self.poll_start(task, depth);
+    }
+
+    #[inline(never)]
     pub(crate) fn poll_start(&self, task: u64, depth: usize) {
-        self.with_local(|l| {
-            l.doing.set(if task == 0 {
-                Doing::BlockOn
-            } else {
-                Doing::Polling(task)
-            });
-            self.push(l, EventKind::PollStart, task, 0, 0, clamp(depth));
+        let Some(ring) = self.registered_ring() else {
+            return self.poll_start_unregistered(task, depth);
+        };
+        let depth = u64::from(clamp(depth));
+        let (amend, outcome) = FAST.with(|f| {
+            f.doing.set(if task == 0 { DOING_BLOCK_ON } else { task });
+            (f.amend.replace(AMEND_NONE), f.amend_arg.get())
         });
+        if amend == AMEND_POLL_START {
+            let w3 = event::word3(KIND_POLL_SWITCH, outcome as u8, depth);
+            ring.amend_newest(task, w3);
+        } else {
+            let kind = EventKind::PollStart.code();
+            Self::push(ring, kind, task, 0, 0, depth, (AMEND_NONE, 0));
+        }
     }
 
+    /// `poll_end` on a thread not yet registered with this recorder: a
+    /// tail call from the hook's fast path.
+    #[cold]
+    #[inline(never)]
+    fn poll_end_unregistered(&self, task: u64, outcome: PollOutcome) {
+        self.register_thread();
+        self.poll_end(task, outcome);
+    }
+
+    #[inline(never)]
     pub(crate) fn poll_end(&self, task: u64, outcome: PollOutcome) {
-        self.with_local(|l| {
-            l.doing.set(Doing::Nothing);
-            let code = PollResult::from_outcome(outcome) as u8;
-            self.push(l, EventKind::PollEnd, task, 0, code, 0);
-        });
+        let Some(ring) = self.registered_ring() else {
+            return self.poll_end_unregistered(task, outcome);
+        };
+        let code = PollResult::from_outcome(outcome) as u8;
+        let kind = EventKind::PollEnd.code();
+        Self::push(
+            ring,
+            kind,
+            task,
+            0,
+            code,
+            0,
+            (AMEND_POLL_START, u64::from(code)),
+        );
+        FAST.with(|f| f.doing.set(DOING_NOTHING));
     }
 
+    /// `wake` on a thread not yet registered with this recorder: a
+    /// tail call from the hook's fast path.
+    #[cold]
+    #[inline(never)]
+    fn wake_unregistered(&self, task: u64, depth: usize) {
+        self.register_thread();
+        self.wake(task, depth);
+    }
+
+    #[inline(never)]
     pub(crate) fn wake(&self, task: u64, depth: usize) {
-        self.with_local(|l| {
-            let (kind, by) = match l.doing.get() {
-                Doing::Polling(id) => (WakerKind::Task, id),
-                Doing::BlockOn => (WakerKind::BlockOn, 0),
-                Doing::Parked if l.firing_timers.get() => (WakerKind::Timer, 0),
-                Doing::Parked => (WakerKind::Io, 0),
-                Doing::Nothing => (WakerKind::Outside, 0),
-            };
-            self.push(l, EventKind::Wake, task, by, kind.code(), clamp(depth));
-        });
+        // First: a registration resets `amend` and `doing`.
+        let Some(ring) = self.registered_ring() else {
+            return self.wake_unregistered(task, depth);
+        };
+        let (amend, queued) = FAST.with(|f| (f.amend.replace(AMEND_NONE), f.amend_arg.get()));
+        let depth = depth as u64;
+        if amend == task && depth < 1 << QUEUED_BITS {
+            // Rule 4: the wake of the task just spawned (`spawn` prepared
+            // the record's word 3 but the depth).
+            ring.amend_newest_word3(queued | depth << QUEUED_DEPTH_SHIFT);
+        } else {
+            self.wake_record(ring, task, depth);
+        }
+    }
+
+    /// A wake with a record of its own.
+    #[inline]
+    fn wake_record(&self, ring: &Ring, task: u64, depth: u64) {
+        let (doing, firing, driver) =
+            FAST.with(|f| (f.doing.get(), f.firing_timers.get(), f.driver_stamp.get()));
+        let (kind, by) = waker(doing, firing);
+        let depth = u64::from(clamp(depth as usize));
+        let code = kind.code();
+        // Rule 6: a driver's wake shares its batch's stamp.
+        let driver_wake = firing || doing == DOING_PARKED;
+        let time = if driver_wake && driver != 0 {
+            driver
+        } else {
+            clock::ticks()
+        };
+        let kind = EventKind::Wake.code();
+        Self::push_at(ring, time, kind, task, by, code, depth, (AMEND_NONE, 0));
+    }
+
+    /// An event of this thread with a fresh stamp; returns the stamp.
+    fn event(&self, kind: EventKind, task: u64, extra: u64, arg: u32) -> u64 {
+        let ring = self.ring();
+        let time = clock::ticks();
+        let arg = u64::from(arg);
+        Self::push_at(
+            ring,
+            time,
+            kind.code(),
+            task,
+            extra,
+            0,
+            arg,
+            (AMEND_NONE, 0),
+        );
+        time
     }
 
     pub(crate) fn park(&self, depth: usize) {
-        self.with_local(|l| {
-            l.doing.set(Doing::Parked);
-            self.push(l, EventKind::Park, 0, 0, 0, clamp(depth));
+        self.event(EventKind::Park, 0, 0, clamp(depth));
+        FAST.with(|f| {
+            f.doing.set(DOING_PARKED);
+            f.driver_stamp.set(0);
         });
     }
 
     pub(crate) fn unpark(&self) {
-        self.with_local(|l| {
-            l.doing.set(Doing::Nothing);
-            self.push(l, EventKind::Unpark, 0, 0, 0, 0);
+        self.event(EventKind::Unpark, 0, 0, 0);
+        FAST.with(|f| {
+            f.doing.set(DOING_NOTHING);
+            f.driver_stamp.set(0);
         });
     }
 
     pub(crate) fn timers_fired(&self, count: u64, firing: bool) {
-        self.with_local(|l| {
-            l.firing_timers.set(firing);
-            if firing {
-                self.push(l, EventKind::TimerFired, 0, count, 0, 0);
-            }
+        let stamp = if firing {
+            self.event(EventKind::TimerFired, 0, count, 0)
+        } else {
+            let _ = self.ring();
+            0
+        };
+        FAST.with(|f| {
+            f.firing_timers.set(firing);
+            f.driver_stamp.set(stamp);
+            // Rule 4: the waker changes, so no pending spawn may be amended.
+            f.amend.set(AMEND_NONE);
         });
     }
 
     pub(crate) fn io_ready(&self, count: u64) {
-        self.with_local(|l| self.push(l, EventKind::IoReady, 0, count, 0, 0));
+        let stamp = self.event(EventKind::IoReady, 0, count, 0);
+        FAST.with(|f| f.driver_stamp.set(stamp));
     }
 
     pub(crate) fn cancel(&self, task: u64) {
-        self.with_local(|l| self.push(l, EventKind::Cancel, task, 0, 0, 0));
+        let _ = self.event(EventKind::Cancel, task, 0, 0);
     }
 
     /// Copies everything recorded so far.
     pub(crate) fn snapshot(&self) -> TraceSnapshot {
+        let scale = TickScale::new(self.start, clock::tick_pair());
+        let origin = self.start.1;
         let lanes = self.lanes.lock();
         let mut events = Vec::new();
         let mut out_lanes = Vec::with_capacity(lanes.len());
-        for entry in lanes.iter() {
-            let (evs, dropped) = entry.ring.snapshot();
-            events.extend(
-                evs.into_iter()
-                    .map(|e| e.with_time(e.time_ns().saturating_sub(self.start))),
-            );
+        for (lane, entry) in lanes.iter().enumerate() {
+            let (records, _) = entry.ring.snapshot();
+            let recorded = entry.ring.events_recorded();
+            let lane = lane.min(u16::MAX as usize) as u16;
+            let before = events.len();
+            for r in records {
+                let time = scale.to_ns(r.words[0]).saturating_sub(origin);
+                r.expand(lane, time, &mut events);
+            }
+            let dropped = recorded.saturating_sub((events.len() - before) as u64);
             out_lanes.push(Lane {
                 name: entry.name.clone(),
                 dropped,
@@ -297,6 +562,20 @@ impl Recorder {
             .map(|(k, v)| (*k, v.to_string()))
             .collect();
         TraceSnapshot::new(events, out_lanes, sites, names)
+    }
+}
+
+/// Who wakes a task on a thread doing `doing` (rules 2 and 6): the waker
+/// kind and, for a task, its id.
+#[inline]
+fn waker(doing: u64, firing: bool) -> (WakerKind, u64) {
+    match doing {
+        // Rule 6: firing timers wins over what the thread was doing.
+        _ if firing => (WakerKind::Timer, 0),
+        DOING_NOTHING => (WakerKind::Outside, 0),
+        DOING_BLOCK_ON => (WakerKind::BlockOn, 0),
+        DOING_PARKED => (WakerKind::Io, 0),
+        id => (WakerKind::Task, id),
     }
 }
 

@@ -1,21 +1,30 @@
 //! `Hooks`: what a scheduler calls at its observable moments.
 //!
 //! One value per runtime, shared by its workers. Each method is small and
-//! inlined; everything that needs a precise timestamp (histograms, the
+//! inlined; everything that needs a timestamp per event (histograms, the
 //! recorder, stall detection) sits behind one branch on `timed`, which is
-//! `false` unless one of them was turned on. The table of call sites is in
-//! the `trace` module docs.
+//! `false` unless one of them was turned on, in out-of-line functions. The
+//! table of call sites is in the `trace` module docs.
+//!
+//! With all of them off, a poll costs what tokio's metrics cost too — the
+//! poll counter and the queue depth — plus one store of the worker's coarse
+//! stamp into the task (for dumps), and no clock read: the coarse stamp is
+//! refreshed once per batch from `CLOCK_MONOTONIC_COARSE`. A park/unpark
+//! pair reads the precise clock twice (busy time), next to its syscalls.
 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::context;
 use crate::runtime::metrics::worker::WorkerMetrics;
 use crate::task::{Id, Notified, PollOutcome, SpawnMeta};
 use crate::trace::clock;
 use crate::trace::recorder::Recorder;
 use crate::trace::stall::StallDetector;
 use crate::trace::TraceSnapshot;
+
+/// Built with `--cfg evloop_no_observe` (a benchmark baseline only): no
+/// counters, no clock reads, no recorder; every hook is empty.
+const NO_OBSERVE: bool = cfg!(evloop_no_observe);
 
 pub(crate) struct Hooks {
     pub(crate) workers: Box<[WorkerMetrics]>,
@@ -24,16 +33,35 @@ pub(crate) struct Hooks {
     pub(crate) histograms: bool,
     /// Any of the three above is on: take precise timestamps.
     timed: bool,
+    /// Histograms or stall detection: a poll reads the clock.
+    clocked: bool,
 }
 
 /// What `poll_start` hands to `poll_end`.
 #[must_use]
 pub(crate) struct PollStamp {
+    /// 0: untimed (nothing to do at the end); `TIMED_NO_CLOCK`: timed, no
+    /// precise start needed; else the start (`clock::now_ns`).
     start: u64,
     id: u64,
-    /// While stall detection is on, a ref that keeps the task's name and
-    /// spawn site readable after the poll.
-    task: Option<crate::task::RawTaskRef>,
+    /// While stall detection is on, the task with a ref taken at the
+    /// poll's start, which keeps its name and spawn site readable after
+    /// the poll; `poll_end` releases it. A plain pointer rather than a
+    /// `RawTaskRef`: no drop glue on the scheduler's poll path. (A stamp
+    /// not handed to `poll_end` leaks the ref: every scheduler hands each
+    /// stamp back, right after the poll.)
+    task: Option<crate::task::RawTask>,
+}
+
+/// `PollStamp::start` of a timed poll whose start time nobody needs.
+const TIMED_NO_CLOCK: u64 = 1;
+
+impl PollStamp {
+    const UNTIMED: PollStamp = PollStamp {
+        start: 0,
+        id: 0,
+        task: None,
+    };
 }
 
 impl Hooks {
@@ -43,13 +71,22 @@ impl Hooks {
         stall: Option<Arc<StallDetector>>,
         histograms: bool,
     ) -> Hooks {
+        // `--cfg evloop_no_observe`: the baseline build the benchmark
+        // compares against; every hook compiles to nothing.
+        let (trace, stall, histograms) = if NO_OBSERVE {
+            (None, None, false)
+        } else {
+            (trace, stall, histograms)
+        };
         let timed = trace.is_some() || stall.is_some() || histograms;
+        let stall_on = stall.is_some();
         Hooks {
             workers: (0..workers).map(|_| WorkerMetrics::new()).collect(),
             trace,
             stall,
             histograms,
             timed,
+            clocked: histograms || stall_on,
         }
     }
 
@@ -57,39 +94,62 @@ impl Hooks {
     /// must record for these hooks (a wake stamp while histograms are on).
     #[inline]
     pub(crate) fn spawn<'a>(&self, id: Id, mut meta: SpawnMeta<'a>) -> SpawnMeta<'a> {
-        if let Some(trace) = &self.trace {
-            let parent = context::current_task_id().map(|p| p.as_u64());
-            trace.spawn(id.as_u64(), parent, meta.spawned_at, meta.name);
+        if !NO_OBSERVE && self.timed {
+            meta.track_wakes = self.spawn_timed(id, meta.spawned_at, meta.name);
         }
-        meta.track_wakes = self.histograms;
         meta
+    }
+
+    /// The timed part of [`spawn`](Self::spawn), out of line (the untimed
+    /// spawn path then inlines as if there were no hooks); returns whether
+    /// the task must stamp its wakes.
+    #[inline(never)]
+    fn spawn_timed(
+        &self,
+        id: Id,
+        site: &'static std::panic::Location<'static>,
+        name: Option<&str>,
+    ) -> bool {
+        if let Some(trace) = &self.trace {
+            trace.spawn(id.as_u64(), site, name);
+        }
+        self.histograms
     }
 
     #[inline]
     pub(crate) fn wake<S>(&self, task: &Notified<S>, queue_depth: usize) {
-        if self.timed {
-            self.wake_timed(task.raw(), queue_depth);
+        if !NO_OBSERVE && self.timed {
+            let raw = task.raw();
+            if let Some(trace) = &self.trace {
+                trace.wake(raw.id().as_u64(), queue_depth);
+            }
+            if self.histograms {
+                Self::stamp_wake(raw);
+            }
         }
     }
 
     #[cold]
-    fn wake_timed(&self, task: crate::task::RawTask, queue_depth: usize) {
-        if self.histograms {
-            task.set_woken_at(clock::now_ns());
-        }
-        if let Some(trace) = &self.trace {
-            trace.wake(task.id().as_u64(), queue_depth);
-        }
+    #[inline(never)]
+    fn stamp_wake(task: crate::task::RawTask) {
+        task.set_woken_at(clock::now_ns());
     }
 
-    /// Once per batch of polls: refreshes the coarse clock and opens a busy stretch.
+    /// Once per batch of polls: refreshes the coarse stamp (no counter
+    /// read) and opens a busy stretch if none is open.
     #[inline]
     pub(crate) fn batch_start(&self, worker: usize) {
+        if NO_OBSERVE {
+            return;
+        }
         let w = &self.workers[worker];
-        let now = clock::now_ns();
-        w.coarse_now.set(now);
+        w.poll_stamp
+            .set(u64::from(clock::coarse_stamp(clock::coarse_ns())));
         if w.busy_since.get() == 0 {
-            w.busy_since.set(now);
+            w.busy_since.set(clock::now_ns());
+        }
+        if let Some(trace) = &self.trace {
+            trace.new_batch();
         }
     }
 
@@ -100,31 +160,36 @@ impl Hooks {
         task: &Notified<S>,
         queue_depth: usize,
     ) -> PollStamp {
+        if NO_OBSERVE {
+            return PollStamp::UNTIMED;
+        }
         let w = &self.workers[worker];
         w.polls.add(1);
         w.local_queue_depth.set(queue_depth as u64);
         let raw = task.raw();
+        raw.set_last_poll(w.poll_stamp.get() as u32);
         if !self.timed {
-            raw.set_last_poll(clock::coarse_stamp(w.coarse_now.get()));
-            return PollStamp {
-                start: 0,
-                id: 0,
-                task: None,
-            };
+            return PollStamp::UNTIMED;
         }
-        self.poll_start_timed(worker, raw, queue_depth)
+        let id = raw.id().as_u64();
+        if let Some(trace) = &self.trace {
+            trace.poll_start(id, queue_depth);
+        }
+        if self.clocked {
+            return self.poll_start_clocked(worker, raw, id);
+        }
+        PollStamp {
+            start: TIMED_NO_CLOCK,
+            id,
+            task: None,
+        }
     }
 
+    /// Histograms or stall detection: the poll's precise start.
     #[cold]
-    fn poll_start_timed(
-        &self,
-        worker: usize,
-        raw: crate::task::RawTask,
-        queue_depth: usize,
-    ) -> PollStamp {
-        let id = raw.id().as_u64();
+    #[inline(never)]
+    fn poll_start_clocked(&self, worker: usize, raw: crate::task::RawTask, id: u64) -> PollStamp {
         let mut start = clock::now_ns();
-        raw.set_last_poll(clock::coarse_stamp(start));
         if self.histograms {
             let woken = raw.woken_at();
             if woken != 0 {
@@ -133,44 +198,53 @@ impl Hooks {
                     .record(start.saturating_sub(woken));
             }
         }
-        if let Some(trace) = &self.trace {
-            trace.poll_start(id, queue_depth);
-        }
         let task = match &self.stall {
             Some(stall) => {
                 start = stall.begin(worker, id);
-                Some(crate::task::RawTaskRef::new(raw))
+                raw.ref_inc();
+                Some(raw)
             }
             None => None,
         };
+        // Never mistaken for `TIMED_NO_CLOCK` (1 ns after the epoch).
+        let start = start.max(TIMED_NO_CLOCK + 1);
         PollStamp { start, id, task }
     }
 
     #[inline]
     pub(crate) fn poll_end(&self, worker: usize, stamp: PollStamp, outcome: PollOutcome) {
-        if stamp.start != 0 {
-            self.poll_end_timed(worker, stamp, outcome);
+        if !NO_OBSERVE && stamp.start != 0 {
+            if let Some(trace) = &self.trace {
+                trace.poll_end(stamp.id, outcome);
+            }
+            if stamp.start != TIMED_NO_CLOCK {
+                self.poll_end_clocked(worker, stamp);
+            }
         }
     }
 
     #[cold]
-    fn poll_end_timed(&self, worker: usize, stamp: PollStamp, outcome: PollOutcome) {
+    #[inline(never)]
+    fn poll_end_clocked(&self, worker: usize, stamp: PollStamp) {
         if self.histograms {
             let took = clock::now_ns().saturating_sub(stamp.start);
             self.workers[worker].poll_time.record(took);
         }
-        if let Some(trace) = &self.trace {
-            trace.poll_end(stamp.id, outcome);
-        }
-        if let (Some(stall), Some(task)) = (&self.stall, &stamp.task) {
-            let raw = task.raw();
-            stall.end(worker, stamp.id, stamp.start, raw.name(), raw.spawned_at());
+        if let Some(raw) = stamp.task {
+            if let Some(stall) = &self.stall {
+                stall.end(worker, stamp.id, stamp.start, raw.name(), raw.spawned_at());
+            }
+            // The ref `poll_start_clocked` took.
+            raw.drop_reference();
         }
     }
 
     /// The `block_on` future is about to be polled (traced as task 0).
     #[inline]
     pub(crate) fn block_on_start(&self) {
+        if NO_OBSERVE {
+            return;
+        }
         if let Some(trace) = &self.trace {
             trace.poll_start(0, 0);
         }
@@ -179,6 +253,9 @@ impl Hooks {
     /// The `block_on` future's poll returned; `ready`: the loop is exiting.
     #[inline]
     pub(crate) fn block_on_end(&self, worker: usize, ready: bool) {
+        if NO_OBSERVE {
+            return;
+        }
         if let Some(trace) = &self.trace {
             trace.poll_end(
                 0,
@@ -206,6 +283,9 @@ impl Hooks {
     /// The worker is about to block in the driver.
     #[inline]
     pub(crate) fn park(&self, worker: usize, queue_depth: usize) {
+        if NO_OBSERVE {
+            return;
+        }
         let w = &self.workers[worker];
         w.parks.add(1);
         w.local_queue_depth.set(queue_depth as u64);
@@ -218,9 +298,12 @@ impl Hooks {
     /// The worker is back from a blocking park.
     #[inline]
     pub(crate) fn unpark(&self, worker: usize) {
+        if NO_OBSERVE {
+            return;
+        }
         let w = &self.workers[worker];
         let now = clock::now_ns();
-        w.coarse_now.set(now);
+        w.poll_stamp.set(u64::from(clock::coarse_stamp(now)));
         w.busy_since.set(now);
         if let Some(trace) = &self.trace {
             trace.unpark();

@@ -12,6 +12,9 @@
 use crate::loom::sync::atomic::{AtomicU64, Ordering};
 use crate::runtime::metrics::histogram::AtomicHistogram;
 
+/// Aligned to two cache lines so that two workers' counters never share
+/// one (adjacent-line prefetch included).
+#[repr(align(128))]
 pub(crate) struct WorkerMetrics {
     pub(crate) polls: Counter,
     pub(crate) parks: Counter,
@@ -22,9 +25,9 @@ pub(crate) struct WorkerMetrics {
     pub(crate) busy_since: Counter,
     /// Tasks in the local queue at the last poll start or park.
     pub(crate) local_queue_depth: Counter,
-    /// A coarse clock: `trace::clock` ns at the last batch start or unpark;
-    /// stamped into each polled task's `last_poll`.
-    pub(crate) coarse_now: Counter,
+    /// `trace::clock::coarse_stamp` at the last batch start or unpark,
+    /// written into each polled task's `last_poll`.
+    pub(crate) poll_stamp: Counter,
     pub(crate) poll_time: AtomicHistogram,
     pub(crate) schedule_latency: AtomicHistogram,
 }
@@ -59,7 +62,7 @@ impl WorkerMetrics {
             busy_ns: Counter::new(),
             busy_since: Counter::new(),
             local_queue_depth: Counter::new(),
-            coarse_now: Counter::new(),
+            poll_stamp: Counter::new(),
             poll_time: AtomicHistogram::new(),
             schedule_latency: AtomicHistogram::new(),
         }
