@@ -1,7 +1,9 @@
 //! Small internal helpers.
 
 pub(crate) mod atomic_waker;
+mod cache_padded;
 pub(crate) mod rand;
 mod sync_wrapper;
 
+pub(crate) use cache_padded::CachePadded;
 pub(crate) use sync_wrapper::SyncWrapper;

@@ -33,6 +33,7 @@ use crate::sync::mpsc::block::{self, Read};
 use crate::sync::Notify;
 use crate::task::coop;
 use crate::util::atomic_waker::AtomicWaker;
+use crate::util::CachePadded;
 
 /// The capacity accounting of a flavour (rule 3).
 pub(crate) trait Semaphore {
@@ -44,16 +45,22 @@ pub(crate) trait Semaphore {
     fn is_closed(&self) -> bool;
 }
 
+///
+/// The senders' tail, the receiver's waker slot, the capacity and the
+/// receiver's own fields each sit on their own cache lines: on a
+/// multi-thread runtime senders and the receiver run on different cores,
+/// and a line shared between the two sides would move between the cores on
+/// every message.
 pub(crate) struct Chan<T, S> {
-    tx: block::Tx<T>,
-    rx_waker: AtomicWaker,
+    tx: CachePadded<block::Tx<T>>,
+    rx_waker: CachePadded<AtomicWaker>,
     /// Woken when the receiver closes (for `Sender::closed`).
     notify_rx_closed: Notify,
-    pub(crate) semaphore: S,
+    pub(crate) semaphore: CachePadded<S>,
     /// Rule 1.
     tx_count: AtomicUsize,
     /// Rule 2.
-    rx_fields: UnsafeCell<RxFields<T>>,
+    rx_fields: CachePadded<UnsafeCell<RxFields<T>>>,
 }
 
 struct RxFields<T> {
@@ -80,15 +87,15 @@ pub(crate) struct Rx<T, S: Semaphore> {
 pub(crate) fn channel<T, S: Semaphore>(semaphore: S) -> (Tx<T, S>, Rx<T, S>) {
     let (tx, rx) = block::list();
     let chan = Arc::new(Chan {
-        tx,
-        rx_waker: AtomicWaker::new(),
+        tx: CachePadded::new(tx),
+        rx_waker: CachePadded::new(AtomicWaker::new()),
         notify_rx_closed: Notify::new(),
-        semaphore,
+        semaphore: CachePadded::new(semaphore),
         tx_count: AtomicUsize::new(1),
-        rx_fields: UnsafeCell::new(RxFields {
+        rx_fields: CachePadded::new(UnsafeCell::new(RxFields {
             list: rx,
             rx_closed: false,
-        }),
+        })),
     });
     (
         Tx {

@@ -107,7 +107,7 @@ impl<T> UnboundedSender<T> {
 
     /// Returns `true` if the receiver is dropped or closed.
     pub fn is_closed(&self) -> bool {
-        chan::Semaphore::is_closed(&self.chan.chan().semaphore)
+        chan::Semaphore::is_closed(&*self.chan.chan().semaphore)
     }
 
     /// Returns `true` if both senders feed the same channel.
