@@ -18,13 +18,17 @@
 //!    the thread switches recorders) keeps the sites lock off the common
 //!    path of a program spawning from a few places.
 //! 4. One record, one stamp: an event reads the tick counter once, except
-//!    the `Wake` that directly follows the `Spawn` of the same task on this
+//!    where one record stands for two events that share its stamp (ring
+//!    rule 4, `event` module docs): a `Spawn` and the `Wake` that queues
+//!    the new task (`spawn_queued`, the schedulers' spawn path), and a
+//!    `PollEnd` and the next `PollStart` of one batch (`poll_switch`; the
+//!    gap between them, a queue pop, is counted in the poll that ended).
+//!    The same pairs recorded by separate hooks are merged too: the
+//!    `Wake` that directly follows the `Spawn` of the same task on this
 //!    thread and a `PollStart` that directly follows this thread's
-//!    `PollEnd` in one batch: those amend the newest record instead (ring
-//!    rule 4, `event` module docs) and share its stamp (for a poll start,
-//!    the gap since the previous poll's end, a queue pop, is counted in the
-//!    new poll). `Fast::amend` says which next event may amend; any other
-//!    event in between, or a new batch, clears it.
+//!    `PollEnd` in one batch amend the newest record instead.
+//!    `Fast::amend` says which next event may amend; any other event in
+//!    between, or a new batch, clears it.
 //! 5. A spawn's parent is the task this thread is polling (rule 2), which
 //!    is also who queued it.
 //! 6. The driver's wakes: between `timers_firing` and `timers_done` every
@@ -359,6 +363,79 @@ impl Recorder {
         Self::push(ring, EventKind::Spawn.code(), task, parent, 0, site, amend);
     }
 
+    /// A task was created and queued at once by this thread, with no
+    /// event in between (the schedulers' spawn path): one record stands
+    /// for its `Spawn` and the `Wake` that queued it (rule 4). The parent
+    /// and the waker are what this thread is doing (rules 2 and 5).
+    #[inline(never)]
+    pub(crate) fn spawn_queued(&self, task: crate::task::RawTask, depth: usize) {
+        let (site, name) = (task.spawned_at(), task.name());
+        let task = task.id().as_u64();
+        // Fast path: registered, unnamed, the site in this thread's cache.
+        let key = site as *const Location<'static> as usize;
+        let slot = (key >> 4) % SITE_CACHE;
+        let cached = match self.registered_ring() {
+            Some(ring) if name.is_none() => {
+                let (cached, index) = FAST.with(|f| f.sites[slot].get());
+                (cached == key).then_some((ring, index))
+            }
+            _ => None,
+        };
+        match cached {
+            Some((ring, index)) => Self::spawn_queued_record(ring, task, index, depth),
+            None => self.spawn_queued_slow(task, site, name, depth),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn spawn_queued_slow(
+        &self,
+        task: u64,
+        site: &'static Location<'static>,
+        name: Option<&str>,
+        depth: usize,
+    ) {
+        if let Some(name) = name {
+            self.name(task, name);
+        }
+        // First: a registration resets the site cache and `doing`.
+        let ring = self.ring();
+        let site = self.site(site);
+        Self::spawn_queued_record(ring, task, site, depth);
+    }
+
+    #[inline(always)]
+    fn spawn_queued_record(ring: &Ring, task: u64, site: u32, depth: usize) {
+        let site = u64::from(site);
+        let depth = depth as u64;
+        let (doing, firing) = FAST.with(|f| (f.doing.get(), f.firing_timers.get()));
+        let parent = match doing {
+            DOING_NOTHING | DOING_BLOCK_ON | DOING_PARKED => 0,
+            id => id,
+        };
+        if site < 1 << QUEUED_BITS && depth < 1 << QUEUED_BITS {
+            // `by` is `parent` whenever the waker is a task, so word 2
+            // serves both events.
+            let (kind, _) = waker(doing, firing);
+            let arg = site | depth << QUEUED_BITS;
+            let record = Record::new(
+                clock::ticks(),
+                KIND_SPAWN_QUEUED,
+                task,
+                parent,
+                kind.code(),
+                arg,
+            );
+            ring.push_pair(record);
+            FAST.with(|f| f.amend.set(AMEND_NONE));
+        } else {
+            let kind = EventKind::Spawn.code();
+            Self::push(ring, kind, task, parent, 0, site, (AMEND_NONE, 0));
+            Self::wake_record(ring, task, depth);
+        }
+    }
+
     #[cold]
     fn name(&self, task: u64, name: &str) {
         self.names.lock().insert(task, name.into());
@@ -426,6 +503,33 @@ impl Recorder {
         FAST.with(|f| f.doing.set(DOING_NOTHING));
     }
 
+    /// The poll of `prev` ended with `outcome` and this worker starts
+    /// polling `next`, in one batch (the schedulers' batch loops): one
+    /// record for the `PollEnd` and the `PollStart` (rule 4).
+    #[inline(never)]
+    pub(crate) fn poll_switch(&self, prev: u64, outcome: PollOutcome, next: u64, depth: usize) {
+        let Some(ring) = self.registered_ring() else {
+            return self.poll_switch_unregistered(prev, outcome, next, depth);
+        };
+        let code = PollResult::from_outcome(outcome) as u8;
+        let depth = u64::from(clamp(depth));
+        let record = Record::new(clock::ticks(), KIND_POLL_SWITCH, prev, next, code, depth);
+        ring.push_pair(record);
+        FAST.with(|f| {
+            f.doing.set(next);
+            f.amend.set(AMEND_NONE);
+        });
+    }
+
+    /// `poll_switch` on a thread not registered with this recorder (its
+    /// poll start went elsewhere): two records, the first registers.
+    #[cold]
+    #[inline(never)]
+    fn poll_switch_unregistered(&self, prev: u64, outcome: PollOutcome, next: u64, depth: usize) {
+        self.poll_end(prev, outcome);
+        self.poll_start(next, depth);
+    }
+
     /// `wake` on a thread not yet registered with this recorder: a
     /// tail call from the hook's fast path.
     #[cold]
@@ -448,13 +552,13 @@ impl Recorder {
             // the record's word 3 but the depth).
             ring.amend_newest_word3(queued | depth << QUEUED_DEPTH_SHIFT);
         } else {
-            self.wake_record(ring, task, depth);
+            Self::wake_record(ring, task, depth);
         }
     }
 
     /// A wake with a record of its own.
     #[inline]
-    fn wake_record(&self, ring: &Ring, task: u64, depth: u64) {
+    fn wake_record(ring: &Ring, task: u64, depth: u64) {
         let (doing, firing, driver) =
             FAST.with(|f| (f.doing.get(), f.firing_timers.get(), f.driver_stamp.get()));
         let (kind, by) = waker(doing, firing);
