@@ -402,8 +402,8 @@ impl Record {
 
 /// Word 3 of a record.
 #[inline]
-pub(crate) fn word3(kind: u8, code: u8, arg: u64) -> u64 {
-    u64::from(kind) | u64::from(code) << 8 | arg << 16
+pub(crate) const fn word3(kind: u8, code: u8, arg: u64) -> u64 {
+    kind as u64 | (code as u64) << 8 | arg << 16
 }
 
 impl fmt::Debug for Event {

@@ -47,7 +47,7 @@ use std::thread::ThreadId;
 
 use crate::loom::sync::atomic::Ordering;
 use crate::loom::sync::Mutex;
-use crate::task::PollOutcome;
+use crate::task::{PollOutcome, RawTask};
 use crate::trace::clock::{self, TickScale};
 use crate::trace::config::TraceConfig;
 use crate::trace::event::{
@@ -132,13 +132,26 @@ const AMEND_POLL_START: u64 = u64::MAX;
 const SITE_CACHE: usize = 8;
 
 /// Rules 1–4: this thread's recording state. Plain cells, no destructor.
-struct Fast {
+///
+/// The hot hooks (`try_poll_switch`, `try_spawn_queued`) take it from
+/// their caller ([`with_fast`]): reaching a thread-local compiles to a
+/// call the linker rewrites into two instructions, but the register
+/// allocator still sees a call and would make a leaf hook save and restore
+/// callee-saved registers; the scheduler loop that calls the hook has
+/// them saved already.
+pub(crate) struct Fast {
     /// The recorder whose ring `ring` is (0: none).
     recorder: Cell<u64>,
     ring: Cell<*const Ring>,
     doing: Cell<u64>,
     /// Set by the time driver while it fires timers (`timers_firing`).
     firing_timers: Cell<bool>,
+    /// What a spawn on this thread records, derived from `doing` and
+    /// `firing_timers` whenever either changes (`Fast::set_doing`): the
+    /// parent (word 2) and word 3 of a `SPAWN_QUEUED` record but the site
+    /// and the depth (the waker kind).
+    spawn_parent: Cell<u64>,
+    spawn_word3: Cell<u64>,
     amend: Cell<u64>,
     /// What the amendment needs: the amended word 3 but the queue depth
     /// (`Spawn`), or the poll-outcome code of the newest record (`PollEnd`).
@@ -156,12 +169,68 @@ thread_local! {
             ring: Cell::new(std::ptr::null()),
             doing: Cell::new(DOING_NOTHING),
             firing_timers: Cell::new(false),
+            spawn_parent: Cell::new(0),
+            spawn_word3: Cell::new(event::word3(
+                KIND_SPAWN_QUEUED,
+                WAKER_OUTSIDE_CODE,
+                0,
+            )),
             amend: Cell::new(AMEND_NONE),
             amend_arg: Cell::new(0),
             driver_stamp: Cell::new(0),
             sites: [const { Cell::new((0, 0)) }; SITE_CACHE],
         }
     };
+}
+
+/// `WakerKind::Outside.code()`, for `FAST`'s const initializer.
+const WAKER_OUTSIDE_CODE: u8 = 4;
+
+impl Fast {
+    /// Rule 2: the thread now does `doing` (and fires timers or not); also
+    /// what a spawn here records (rule 5).
+    #[inline]
+    fn set_doing(&self, doing: u64, firing: bool) {
+        self.doing.set(doing);
+        self.firing_timers.set(firing);
+        let parent = match doing {
+            DOING_NOTHING | DOING_BLOCK_ON | DOING_PARKED => 0,
+            id => id,
+        };
+        let (kind, _) = waker(doing, firing);
+        self.spawn_parent.set(parent);
+        self.spawn_word3
+            .set(event::word3(KIND_SPAWN_QUEUED, kind.code(), 0));
+    }
+}
+
+impl Fast {
+    /// [`set_doing`](Self::set_doing) for a task's poll (`task` is an id).
+    #[inline]
+    fn set_polling(&self, task: u64) {
+        self.doing.set(task);
+        let kind = if self.firing_timers.get() {
+            WakerKind::Timer
+        } else {
+            WakerKind::Task
+        };
+        self.spawn_parent.set(task);
+        self.spawn_word3
+            .set(event::word3(KIND_SPAWN_QUEUED, kind.code(), 0));
+    }
+}
+
+/// Calls `f` with this thread's recording state (see [`Fast`]).
+#[inline(always)]
+pub(crate) fn with_fast<R>(f: impl FnOnce(&Fast) -> R) -> R {
+    // Through a pointer, so that `LocalKey::with` has nothing to inline
+    // but the address computation (with `f` inside it, the compiler
+    // kept it out of line).
+    let fast = FAST.with(|fast| fast as *const Fast);
+    // SAFETY: `FAST` is const-initialized and has no destructor, so its
+    // storage is valid for the whole life of this thread, and `Fast` is
+    // not `Sync`: the reference is used on this thread, within this call.
+    f(unsafe { &*fast })
 }
 
 /// Recorder ids tell rings of different runtimes apart in `FAST` (0 is
@@ -202,7 +271,14 @@ impl Recorder {
     /// registers).
     #[inline]
     fn registered_ring(&self) -> Option<&Ring> {
-        let (id, ring) = FAST.with(|f| (f.recorder.get(), f.ring.get()));
+        FAST.with(|f| self.registered_ring_in(f))
+    }
+
+    /// [`registered_ring`](Self::registered_ring) with this thread's
+    /// `FAST` in hand.
+    #[inline]
+    fn registered_ring_in(&self, fast: &Fast) -> Option<&Ring> {
+        let (id, ring) = (fast.recorder.get(), fast.ring.get());
         if id != self.id {
             return None;
         }
@@ -236,8 +312,7 @@ impl Recorder {
         FAST.with(|f| {
             f.recorder.set(self.id);
             f.ring.set(ring);
-            f.doing.set(DOING_NOTHING);
-            f.firing_timers.set(false);
+            f.set_doing(DOING_NOTHING, false);
             f.amend.set(AMEND_NONE);
             f.driver_stamp.set(0);
             for slot in &f.sites {
@@ -367,68 +442,58 @@ impl Recorder {
     /// event in between (the schedulers' spawn path): one record stands
     /// for its `Spawn` and the `Wake` that queued it (rule 4). The parent
     /// and the waker are what this thread is doing (rules 2 and 5).
+    ///
+    /// The fast path only: returns false, recording nothing, unless this
+    /// thread is registered, the task is unnamed and its site is in this
+    /// thread's cache; the caller then calls
+    /// [`spawn_queued_slow`](Self::spawn_queued_slow). (A leaf function:
+    /// no call, so no registers to save on the common path.)
     #[inline(never)]
-    pub(crate) fn spawn_queued(&self, task: crate::task::RawTask, depth: usize) {
-        let (site, name) = (task.spawned_at(), task.name());
-        let task = task.id().as_u64();
-        // Fast path: registered, unnamed, the site in this thread's cache.
+    pub(crate) fn try_spawn_queued(&self, fast: &Fast, task: RawTask, depth: usize) -> bool {
+        let Some(ring) = self.registered_ring_in(fast) else {
+            return false;
+        };
+        let Some(site) = task.unnamed_spawned_at() else {
+            return false;
+        };
         let key = site as *const Location<'static> as usize;
         let slot = (key >> 4) % SITE_CACHE;
-        let cached = match self.registered_ring() {
-            Some(ring) if name.is_none() => {
-                let (cached, index) = FAST.with(|f| f.sites[slot].get());
-                (cached == key).then_some((ring, index))
-            }
-            _ => None,
-        };
-        match cached {
-            Some((ring, index)) => Self::spawn_queued_record(ring, task, index, depth),
-            None => self.spawn_queued_slow(task, site, name, depth),
+        let (cached, index) = fast.sites[slot].get();
+        if cached != key {
+            return false;
         }
+        Self::spawn_queued_record(fast, ring, task.id().as_u64(), index, depth);
+        true
     }
 
+    /// [`try_spawn_queued`](Self::try_spawn_queued) when it returned false.
     #[cold]
     #[inline(never)]
-    fn spawn_queued_slow(
-        &self,
-        task: u64,
-        site: &'static Location<'static>,
-        name: Option<&str>,
-        depth: usize,
-    ) {
-        if let Some(name) = name {
-            self.name(task, name);
+    pub(crate) fn spawn_queued_slow(&self, task: RawTask, depth: usize) {
+        let id = task.id().as_u64();
+        if let Some(name) = task.name() {
+            self.name(id, name);
         }
         // First: a registration resets the site cache and `doing`.
         let ring = self.ring();
-        let site = self.site(site);
-        Self::spawn_queued_record(ring, task, site, depth);
+        let site = self.site(task.spawned_at());
+        FAST.with(|fast| Self::spawn_queued_record(fast, ring, id, site, depth));
     }
 
     #[inline(always)]
-    fn spawn_queued_record(ring: &Ring, task: u64, site: u32, depth: usize) {
+    fn spawn_queued_record(fast: &Fast, ring: &Ring, task: u64, site: u32, depth: usize) {
         let site = u64::from(site);
         let depth = depth as u64;
-        let (doing, firing) = FAST.with(|f| (f.doing.get(), f.firing_timers.get()));
-        let parent = match doing {
-            DOING_NOTHING | DOING_BLOCK_ON | DOING_PARKED => 0,
-            id => id,
-        };
+        // Rules 2 and 5, prepared by `Fast::set_doing`.
+        let parent = fast.spawn_parent.get();
         if site < 1 << QUEUED_BITS && depth < 1 << QUEUED_BITS {
             // `by` is `parent` whenever the waker is a task, so word 2
             // serves both events.
-            let (kind, _) = waker(doing, firing);
-            let arg = site | depth << QUEUED_BITS;
-            let record = Record::new(
-                clock::ticks(),
-                KIND_SPAWN_QUEUED,
-                task,
-                parent,
-                kind.code(),
-                arg,
-            );
-            ring.push_pair(record);
-            FAST.with(|f| f.amend.set(AMEND_NONE));
+            let word3 = fast.spawn_word3.get() | (site | depth << QUEUED_BITS) << 16;
+            ring.push_pair(Record {
+                words: [clock::ticks(), task, parent, word3],
+            });
+            fast.amend.set(AMEND_NONE);
         } else {
             let kind = EventKind::Spawn.code();
             Self::push(ring, kind, task, parent, 0, site, (AMEND_NONE, 0));
@@ -463,7 +528,10 @@ impl Recorder {
         };
         let depth = u64::from(clamp(depth));
         let (amend, outcome) = FAST.with(|f| {
-            f.doing.set(if task == 0 { DOING_BLOCK_ON } else { task });
+            f.set_doing(
+                if task == 0 { DOING_BLOCK_ON } else { task },
+                f.firing_timers.get(),
+            );
             (f.amend.replace(AMEND_NONE), f.amend_arg.get())
         });
         if amend == AMEND_POLL_START {
@@ -500,32 +568,60 @@ impl Recorder {
             0,
             (AMEND_POLL_START, u64::from(code)),
         );
-        FAST.with(|f| f.doing.set(DOING_NOTHING));
+        FAST.with(|f| f.set_doing(DOING_NOTHING, f.firing_timers.get()));
     }
 
     /// The poll of `prev` ended with `outcome` and this worker starts
     /// polling `next`, in one batch (the schedulers' batch loops): one
     /// record for the `PollEnd` and the `PollStart` (rule 4).
+    ///
+    /// Returns false, recording nothing, if this thread is not registered
+    /// with this recorder; the caller then calls
+    /// [`poll_switch_slow`](Self::poll_switch_slow). (A leaf function: no
+    /// registers to save.)
     #[inline(never)]
-    pub(crate) fn poll_switch(&self, prev: u64, outcome: PollOutcome, next: u64, depth: usize) {
-        let Some(ring) = self.registered_ring() else {
-            return self.poll_switch_unregistered(prev, outcome, next, depth);
+    pub(crate) fn try_poll_switch(
+        &self,
+        fast: &Fast,
+        prev: u64,
+        next: u64,
+        word3: PollSwitchWord,
+    ) -> bool {
+        let Some(ring) = self.registered_ring_in(fast) else {
+            return false;
         };
-        let code = PollResult::from_outcome(outcome) as u8;
-        let depth = u64::from(clamp(depth));
-        let record = Record::new(clock::ticks(), KIND_POLL_SWITCH, prev, next, code, depth);
-        ring.push_pair(record);
-        FAST.with(|f| {
-            f.doing.set(next);
-            f.amend.set(AMEND_NONE);
+        ring.push_pair(Record {
+            words: [clock::ticks(), prev, next, word3.0],
         });
+        fast.set_polling(next);
+        fast.amend.set(AMEND_NONE);
+        true
     }
 
-    /// `poll_switch` on a thread not registered with this recorder (its
-    /// poll start went elsewhere): two records, the first registers.
+    /// What [`try_poll_switch`](Self::try_poll_switch) records in word 3,
+    /// computed by the caller (inlined there, where registers are free).
+    #[inline]
+    pub(crate) fn poll_switch_word(outcome: PollOutcome, depth: usize) -> PollSwitchWord {
+        let code = PollResult::from_outcome(outcome) as u8;
+        PollSwitchWord(event::word3(
+            KIND_POLL_SWITCH,
+            code,
+            u64::from(clamp(depth)),
+        ))
+    }
+
+    /// [`try_poll_switch`](Self::try_poll_switch) when it returned false
+    /// (the thread's poll start went to no ring of this recorder): two
+    /// records, the first registers.
     #[cold]
     #[inline(never)]
-    fn poll_switch_unregistered(&self, prev: u64, outcome: PollOutcome, next: u64, depth: usize) {
+    pub(crate) fn poll_switch_slow(
+        &self,
+        prev: u64,
+        outcome: PollOutcome,
+        next: u64,
+        depth: usize,
+    ) {
         self.poll_end(prev, outcome);
         self.poll_start(next, depth);
     }
@@ -596,7 +692,7 @@ impl Recorder {
     pub(crate) fn park(&self, depth: usize) {
         self.event(EventKind::Park, 0, 0, clamp(depth));
         FAST.with(|f| {
-            f.doing.set(DOING_PARKED);
+            f.set_doing(DOING_PARKED, f.firing_timers.get());
             f.driver_stamp.set(0);
         });
     }
@@ -604,7 +700,7 @@ impl Recorder {
     pub(crate) fn unpark(&self) {
         self.event(EventKind::Unpark, 0, 0, 0);
         FAST.with(|f| {
-            f.doing.set(DOING_NOTHING);
+            f.set_doing(DOING_NOTHING, f.firing_timers.get());
             f.driver_stamp.set(0);
         });
     }
@@ -617,7 +713,7 @@ impl Recorder {
             0
         };
         FAST.with(|f| {
-            f.firing_timers.set(firing);
+            f.set_doing(f.doing.get(), firing);
             f.driver_stamp.set(stamp);
             // Rule 4: the waker changes, so no pending spawn may be amended.
             f.amend.set(AMEND_NONE);
@@ -669,6 +765,10 @@ impl Recorder {
     }
 }
 
+/// Word 3 of a `POLL_SWITCH` record (`Recorder::poll_switch_word`).
+#[derive(Clone, Copy)]
+pub(crate) struct PollSwitchWord(u64);
+
 /// Who wakes a task on a thread doing `doing` (rules 2 and 6): the waker
 /// kind and, for a task, its id.
 #[inline]
@@ -683,6 +783,7 @@ fn waker(doing: u64, firing: bool) -> (WakerKind, u64) {
     }
 }
 
+#[inline]
 fn clamp(n: usize) -> u32 {
     n.min(u32::MAX as usize) as u32
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use crate::runtime::metrics::worker::WorkerMetrics;
 use crate::task::{Id, Notified, PollOutcome, SpawnMeta};
 use crate::trace::clock;
-use crate::trace::recorder::Recorder;
+use crate::trace::recorder::{self, Recorder};
 use crate::trace::stall::StallDetector;
 use crate::trace::TraceSnapshot;
 
@@ -112,7 +112,9 @@ impl Hooks {
             // of our own on the recording path.
             let raw = task.raw();
             if let Some(trace) = &self.trace {
-                trace.spawn_queued(raw, queue_depth);
+                if !recorder::with_fast(|f| trace.try_spawn_queued(f, raw, queue_depth)) {
+                    trace.spawn_queued_slow(raw, queue_depth);
+                }
             }
             if self.histograms {
                 Self::stamp_wake(raw);
@@ -253,7 +255,10 @@ impl Hooks {
             // Recording only (`prev` has no clock either): straight to the
             // recorder's out-of-line hook, no call frame of our own.
             if let Some(trace) = &self.trace {
-                trace.poll_switch(prev.id, outcome, id, queue_depth);
+                let word = Recorder::poll_switch_word(outcome, queue_depth);
+                if !recorder::with_fast(|f| trace.try_poll_switch(f, prev.id, id, word)) {
+                    trace.poll_switch_slow(prev.id, outcome, id, queue_depth);
+                }
             }
             return PollStamp {
                 start: TIMED_NO_CLOCK,
@@ -278,7 +283,10 @@ impl Hooks {
         queue_depth: usize,
     ) -> PollStamp {
         if let Some(trace) = &self.trace {
-            trace.poll_switch(prev.id, outcome, id, queue_depth);
+            let word = Recorder::poll_switch_word(outcome, queue_depth);
+            if !recorder::with_fast(|f| trace.try_poll_switch(f, prev.id, id, word)) {
+                trace.poll_switch_slow(prev.id, outcome, id, queue_depth);
+            }
         }
         if prev.start != TIMED_NO_CLOCK {
             self.poll_end_clocked(worker, prev);

@@ -520,53 +520,47 @@ impl<'a> CoreGuard<'a> {
                     }
                 }
 
-                // Loop step 2.
-                let hooks = &handle.config.hooks;
-                let mut parked = false;
-                // The batch's previous poll, whose end hook is still due:
-                // between two polls of the batch one `poll_switch` stands
-                // for the end of one and the start of the next. `None`
-                // before the first poll, which starts the batch: the batch
+                // Loop step 2: a batch of up to `event_interval` polls.
+                // Between two polls of the batch one `poll_switch` stands
+                // for the end of one and the start of the next; the last
+                // poll's end is reported when the batch ends. The batch
                 // clock is read only for a batch that runs a task (a
                 // `block_on` future that yields to an empty queue must not
                 // pay a clock read per round).
-                let mut prev = None;
-                for _ in 0..handle.config.event_interval {
-                    core.tick = core.tick.wrapping_add(1);
-                    let Some(task) = core.next_task(handle) else {
-                        if let Some((stamp, outcome)) = prev.take() {
-                            hooks.poll_end(0, stamp, outcome);
-                        }
-                        // Loop step 3: nothing to run. If the `block_on`
-                        // future is ready again and the driver was visited
-                        // recently, go straight back to the future.
-                        let since_park = core.tick.wrapping_sub(core.last_park);
-                        if since_park >= handle.config.event_interval
-                            || !handle.shared.woken.load(Ordering::Acquire)
-                        {
-                            core = cx.park(core, None);
-                        }
-                        parked = true;
-                        break;
-                    };
-                    let depth = core.tasks.len();
-                    let stamp = match prev.take() {
-                        Some((stamp, outcome)) => {
-                            hooks.poll_switch(0, stamp, outcome, &task, depth)
-                        }
-                        None => {
-                            hooks.batch_start(0);
-                            hooks.poll_start(0, &task, depth)
-                        }
-                    };
-                    let (c, outcome) = cx.enter(core, || task.run());
-                    prev = Some((stamp, outcome));
+                let hooks = &handle.config.hooks;
+                core.tick = core.tick.wrapping_add(1);
+                // The run queue ran dry (rather than the batch filling up).
+                let mut dry = true;
+                if let Some(task) = core.next_task(handle) {
+                    dry = false;
+                    hooks.batch_start(0);
+                    let mut stamp = hooks.poll_start(0, &task, core.tasks.len());
+                    let (c, mut outcome) = cx.enter(core, || task.run());
                     core = c;
-                }
-                if let Some((stamp, outcome)) = prev {
+                    for _ in 1..handle.config.event_interval {
+                        core.tick = core.tick.wrapping_add(1);
+                        let Some(task) = core.next_task(handle) else {
+                            dry = true;
+                            break;
+                        };
+                        let depth = core.tasks.len();
+                        stamp = hooks.poll_switch(0, stamp, outcome, &task, depth);
+                        let (c, o) = cx.enter(core, || task.run());
+                        (core, outcome) = (c, o);
+                    }
                     hooks.poll_end(0, stamp, outcome);
                 }
-                if !parked {
+                if dry {
+                    // Loop step 3: nothing to run. If the `block_on`
+                    // future is ready again and the driver was visited
+                    // recently, go straight back to the future.
+                    let since_park = core.tick.wrapping_sub(core.last_park);
+                    if since_park >= handle.config.event_interval
+                        || !handle.shared.woken.load(Ordering::Acquire)
+                    {
+                        core = cx.park(core, None);
+                    }
+                } else {
                     // Loop step 3: serve timers and I/O between batches.
                     core = cx.park(core, Some(Duration::ZERO));
                 }
