@@ -27,7 +27,7 @@
 //! thread (by the task polled there, the spawner), `POLL_SWITCH` a `PollEnd`
 //! directly followed by the next `PollStart` on the same worker: the
 //! recorder writes one record for both when the scheduler reports them in
-//! one hook (`spawn_queued`, `poll_switch`), or amends its newest record
+//! one hook (`Hooks::spawn_queued`, `Hooks::poll_switch`), or amends its newest record
 //! in place instead of writing a second one (ring rule 4); a snapshot
 //! expands it back into both events, at the same time.
 

@@ -61,6 +61,7 @@
 //! - `event.rs`: the 32-byte event and its kinds, the ring record;
 //! - `ring.rs`: the single-producer ring each thread records into;
 //! - `recorder.rs`: rings per thread, spawn sites, names, the hook bodies;
+//! - `fast.rs`: a thread's recording state (the thread-local the hooks read);
 //! - `snapshot.rs`: [`TraceSnapshot`], what a program gets back;
 //! - `html.rs` + `timeline.html`: the timeline page; `chrome.rs`: Chrome JSON;
 //! - `stall.rs`: the stall watchdog; `clock.rs`: the shared time base;
@@ -70,6 +71,7 @@ mod chrome;
 pub(crate) mod clock;
 mod config;
 mod event;
+mod fast;
 mod html;
 pub(crate) mod recorder;
 mod ring;

@@ -12,7 +12,9 @@
 //!    valid for as long as `&self` is.
 //! 2. `FAST` also holds what the thread is doing — polling a task, polling
 //!    the `block_on` future, parked in the driver — so a wake recorded on
-//!    this thread can say who woke the task. Only the owning thread touches it.
+//!    this thread can say who woke the task, and what a spawn here records
+//!    as parent and waker (derived whenever that changes: `Fast::set_doing`).
+//!    Only the owning thread touches it.
 //! 3. Spawn sites and task names are interned under their own locks, and
 //!    only while recording. A per-thread cache of recent sites (reset when
 //!    the thread switches recorders) keeps the sites lock off the common
@@ -20,8 +22,8 @@
 //! 4. One record, one stamp: an event reads the tick counter once, except
 //!    where one record stands for two events that share its stamp (ring
 //!    rule 4, `event` module docs): a `Spawn` and the `Wake` that queues
-//!    the new task (`spawn_queued`, the schedulers' spawn path), and a
-//!    `PollEnd` and the next `PollStart` of one batch (`poll_switch`; the
+//!    the new task (`try_spawn_queued`, the schedulers' spawn path), and a
+//!    `PollEnd` and the next `PollStart` of one batch (`try_poll_switch`; the
 //!    gap between them, a queue pop, is counted in the poll that ended).
 //!    The same pairs recorded by separate hooks are merged too: the
 //!    `Wake` that directly follows the `Spawn` of the same task on this
@@ -38,7 +40,6 @@
 //!    at one instant. While parked, after `IoReady`, wakes are I/O's and
 //!    take its stamp. Park, unpark and the end of the batch clear it.
 
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::Location;
 use std::path::PathBuf;
@@ -51,9 +52,14 @@ use crate::task::{PollOutcome, RawTask};
 use crate::trace::clock::{self, TickScale};
 use crate::trace::config::TraceConfig;
 use crate::trace::event::{
-    self, EventKind, PollResult, Record, WakerKind, KIND_POLL_SWITCH, KIND_SPAWN_QUEUED,
-    QUEUED_BITS, QUEUED_DEPTH_SHIFT,
+    self, EventKind, PollResult, Record, KIND_POLL_SWITCH, KIND_SPAWN_QUEUED, QUEUED_BITS,
+    QUEUED_DEPTH_SHIFT,
 };
+use crate::trace::fast::{
+    waker, AMEND_NONE, AMEND_POLL_START, DOING_BLOCK_ON, DOING_NOTHING, DOING_PARKED, FAST,
+    SITE_CACHE,
+};
+pub(crate) use crate::trace::fast::{with_fast, Fast};
 use crate::trace::ring::Ring;
 use crate::trace::snapshot::{Lane, TraceSnapshot};
 
@@ -117,121 +123,6 @@ impl std::hash::Hasher for PtrHasher {
 // SAFETY: the raw pointers in `index` are keys only, never dereferenced;
 // they point to `'static` locations.
 unsafe impl Send for Sites {}
-
-/// Rule 2, `Fast::doing`: a task id (ids start at 1), or one of these.
-const DOING_NOTHING: u64 = 0;
-const DOING_BLOCK_ON: u64 = u64::MAX;
-const DOING_PARKED: u64 = u64::MAX - 1;
-
-/// Rule 4, `Fast::amend`: which next event may amend the newest record —
-/// the `Wake` of a task id (after its `Spawn`), the next `PollStart`, or none.
-const AMEND_NONE: u64 = 0;
-const AMEND_POLL_START: u64 = u64::MAX;
-
-/// Entries of the per-thread spawn-site cache (rule 3).
-const SITE_CACHE: usize = 8;
-
-/// Rules 1–4: this thread's recording state. Plain cells, no destructor.
-///
-/// The hot hooks (`try_poll_switch`, `try_spawn_queued`) take it from
-/// their caller ([`with_fast`]): reaching a thread-local compiles to a
-/// call the linker rewrites into two instructions, but the register
-/// allocator still sees a call and would make a leaf hook save and restore
-/// callee-saved registers; the scheduler loop that calls the hook has
-/// them saved already.
-pub(crate) struct Fast {
-    /// The recorder whose ring `ring` is (0: none).
-    recorder: Cell<u64>,
-    ring: Cell<*const Ring>,
-    doing: Cell<u64>,
-    /// Set by the time driver while it fires timers (`timers_firing`).
-    firing_timers: Cell<bool>,
-    /// What a spawn on this thread records, derived from `doing` and
-    /// `firing_timers` whenever either changes (`Fast::set_doing`): the
-    /// parent (word 2) and word 3 of a `SPAWN_QUEUED` record but the site
-    /// and the depth (the waker kind).
-    spawn_parent: Cell<u64>,
-    spawn_word3: Cell<u64>,
-    amend: Cell<u64>,
-    /// What the amendment needs: the amended word 3 but the queue depth
-    /// (`Spawn`), or the poll-outcome code of the newest record (`PollEnd`).
-    amend_arg: Cell<u64>,
-    /// Rule 6: the stamp of the driver's current batch (0: none).
-    driver_stamp: Cell<u64>,
-    /// Rule 3: `(address of the location, its index)`, direct-mapped.
-    sites: [Cell<(usize, u32)>; SITE_CACHE],
-}
-
-thread_local! {
-    static FAST: Fast = const {
-        Fast {
-            recorder: Cell::new(0),
-            ring: Cell::new(std::ptr::null()),
-            doing: Cell::new(DOING_NOTHING),
-            firing_timers: Cell::new(false),
-            spawn_parent: Cell::new(0),
-            spawn_word3: Cell::new(event::word3(
-                KIND_SPAWN_QUEUED,
-                WAKER_OUTSIDE_CODE,
-                0,
-            )),
-            amend: Cell::new(AMEND_NONE),
-            amend_arg: Cell::new(0),
-            driver_stamp: Cell::new(0),
-            sites: [const { Cell::new((0, 0)) }; SITE_CACHE],
-        }
-    };
-}
-
-/// `WakerKind::Outside.code()`, for `FAST`'s const initializer.
-const WAKER_OUTSIDE_CODE: u8 = 4;
-
-impl Fast {
-    /// Rule 2: the thread now does `doing` (and fires timers or not); also
-    /// what a spawn here records (rule 5).
-    #[inline]
-    fn set_doing(&self, doing: u64, firing: bool) {
-        self.doing.set(doing);
-        self.firing_timers.set(firing);
-        let parent = match doing {
-            DOING_NOTHING | DOING_BLOCK_ON | DOING_PARKED => 0,
-            id => id,
-        };
-        let (kind, _) = waker(doing, firing);
-        self.spawn_parent.set(parent);
-        self.spawn_word3
-            .set(event::word3(KIND_SPAWN_QUEUED, kind.code(), 0));
-    }
-}
-
-impl Fast {
-    /// [`set_doing`](Self::set_doing) for a task's poll (`task` is an id).
-    #[inline]
-    fn set_polling(&self, task: u64) {
-        self.doing.set(task);
-        let kind = if self.firing_timers.get() {
-            WakerKind::Timer
-        } else {
-            WakerKind::Task
-        };
-        self.spawn_parent.set(task);
-        self.spawn_word3
-            .set(event::word3(KIND_SPAWN_QUEUED, kind.code(), 0));
-    }
-}
-
-/// Calls `f` with this thread's recording state (see [`Fast`]).
-#[inline(always)]
-pub(crate) fn with_fast<R>(f: impl FnOnce(&Fast) -> R) -> R {
-    // Through a pointer, so that `LocalKey::with` has nothing to inline
-    // but the address computation (with `f` inside it, the compiler
-    // kept it out of line).
-    let fast = FAST.with(|fast| fast as *const Fast);
-    // SAFETY: `FAST` is const-initialized and has no destructor, so its
-    // storage is valid for the whole life of this thread, and `Fast` is
-    // not `Sync`: the reference is used on this thread, within this call.
-    f(unsafe { &*fast })
-}
 
 /// Recorder ids tell rings of different runtimes apart in `FAST` (0 is
 /// "none"). A plain std atomic: a process-wide counter that takes part in
@@ -768,20 +659,6 @@ impl Recorder {
 /// Word 3 of a `POLL_SWITCH` record (`Recorder::poll_switch_word`).
 #[derive(Clone, Copy)]
 pub(crate) struct PollSwitchWord(u64);
-
-/// Who wakes a task on a thread doing `doing` (rules 2 and 6): the waker
-/// kind and, for a task, its id.
-#[inline]
-fn waker(doing: u64, firing: bool) -> (WakerKind, u64) {
-    match doing {
-        // Rule 6: firing timers wins over what the thread was doing.
-        _ if firing => (WakerKind::Timer, 0),
-        DOING_NOTHING => (WakerKind::Outside, 0),
-        DOING_BLOCK_ON => (WakerKind::BlockOn, 0),
-        DOING_PARKED => (WakerKind::Io, 0),
-        id => (WakerKind::Task, id),
-    }
-}
 
 #[inline]
 fn clamp(n: usize) -> u32 {

@@ -11,6 +11,12 @@
 //! stamp into the task (for dumps), and no clock read: the coarse stamp is
 //! refreshed once per batch from `CLOCK_MONOTONIC_COARSE`. A park/unpark
 //! pair reads the precise clock twice (busy time), next to its syscalls.
+//!
+//! With the recorder on, a task costs two recorder calls, each writing
+//! one record that stands for two events: `spawn_queued` (its spawn and
+//! the wake that queues it) and `poll_switch` (the end of the previous
+//! poll of the batch and its own start); a batch adds one `poll_start`
+//! and one `poll_end`.
 
 use std::fmt;
 use std::sync::Arc;
