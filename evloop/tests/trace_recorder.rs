@@ -293,3 +293,91 @@ fn timer_fired_between_batches_is_attributed_to_the_timer() {
         "{fired_at:?} {wakes:?}"
     );
 }
+
+#[test]
+fn multi_thread_records_every_spawn_wake_and_poll_in_order() {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .trace(TraceConfig::new())
+        .build()
+        .unwrap();
+    let ids = rt.block_on(async {
+        let handles: Vec<_> = (0..200)
+            .map(|_| {
+                evloop::spawn(async {
+                    evloop::task::yield_now().await;
+                    evloop::task::id()
+                })
+            })
+            .collect();
+        let mut ids = Vec::new();
+        for h in handles {
+            ids.push(h.await.unwrap().as_u64());
+        }
+        ids
+    });
+    // Let the workers report the end of their last polls (a worker reports
+    // a poll's end when it starts the next one or goes idle).
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let trace = rt.trace_snapshot().unwrap();
+    assert_eq!(trace.dropped(), 0);
+    for &id in &ids {
+        let events: Vec<_> = trace
+            .events()
+            .iter()
+            .filter(|e| e.task() == Some(id))
+            .collect();
+        let kinds: Vec<_> = events.iter().map(|e| e.kind()).collect();
+        // Spawned from outside the workers: spawn and wake first, then
+        // two polls; the yield's wake comes within the first.
+        assert_eq!(
+            kinds[..2],
+            [EventKind::Spawn, EventKind::Wake],
+            "{events:?}"
+        );
+        // (`block_on` of a multi-thread runtime runs on no worker.)
+        assert_eq!(events[1].waker(), Some(WakerKind::Outside));
+        let polls: Vec<_> = kinds
+            .iter()
+            .filter(|k| matches!(k, EventKind::PollStart | EventKind::PollEnd))
+            .collect();
+        assert_eq!(
+            polls,
+            [
+                &EventKind::PollStart,
+                &EventKind::PollEnd,
+                &EventKind::PollStart,
+                &EventKind::PollEnd
+            ],
+            "{events:?}"
+        );
+        let ends: Vec<_> = events.iter().filter_map(|e| e.poll_result()).collect();
+        assert_eq!(ends, [PollResult::Rescheduled, PollResult::Complete]);
+        // A poll starts and ends on one lane.
+        let lanes: Vec<_> = events
+            .iter()
+            .filter(|e| matches!(e.kind(), EventKind::PollStart | EventKind::PollEnd))
+            .map(|e| e.lane())
+            .collect();
+        assert_eq!(lanes[0], lanes[1]);
+        assert_eq!(lanes[2], lanes[3]);
+    }
+    // On each lane, polls alternate: start, end, start, end.
+    for lane in 0..trace.lanes().len() {
+        let mut polling = None;
+        for e in trace.events().iter().filter(|e| e.lane() == lane) {
+            match e.kind() {
+                EventKind::PollStart => {
+                    assert_eq!(polling, None, "{e:?}");
+                    polling = Some(e.task());
+                }
+                EventKind::PollEnd => {
+                    assert_eq!(polling, Some(e.task()), "{e:?}");
+                    polling = None;
+                }
+                EventKind::Park => assert_eq!(polling, None, "{e:?}"),
+                _ => {}
+            }
+        }
+    }
+}

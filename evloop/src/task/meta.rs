@@ -107,6 +107,18 @@ impl Meta {
         }
     }
 
+    /// The spawn site of a task without a name; `None` for a named task
+    /// (the recorder's fast path, which records unnamed tasks only).
+    #[inline]
+    pub(crate) fn unnamed_spawned_at(&self) -> Option<&'static Location<'static>> {
+        match self.extra() {
+            // SAFETY: as in `spawned_at`.
+            None => Some(unsafe { self.ptr.cast::<Location<'static>>().as_ref() }),
+            Some(extra) if extra.name.is_none() => Some(extra.spawned_at),
+            Some(_) => None,
+        }
+    }
+
     pub(crate) fn name(&self) -> Option<&str> {
         self.extra().and_then(|e| e.name.as_deref())
     }

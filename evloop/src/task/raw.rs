@@ -106,6 +106,12 @@ impl RawTask {
         self.trailer().meta.spawned_at()
     }
 
+    /// [`spawned_at`](Self::spawned_at) if the task has no name.
+    #[inline]
+    pub(crate) fn unnamed_spawned_at(&self) -> Option<&'static Location<'static>> {
+        self.trailer().meta.unnamed_spawned_at()
+    }
+
     /// The name given with `task::Builder::name`.
     pub(crate) fn name(&self) -> Option<&str> {
         self.trailer().meta.name()

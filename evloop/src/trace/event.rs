@@ -26,9 +26,10 @@
 //! `SPAWN_QUEUED` is a `Spawn` whose `Wake` came right after it on the same
 //! thread (by the task polled there, the spawner), `POLL_SWITCH` a `PollEnd`
 //! directly followed by the next `PollStart` on the same worker: the
-//! recorder amends its newest record in place instead of writing a second
-//! one (ring rule 4), and a snapshot expands it back into both events, at
-//! the same time.
+//! recorder writes one record for both when the scheduler reports them in
+//! one hook (`Hooks::spawn_queued`, `Hooks::poll_switch`), or amends its newest record
+//! in place instead of writing a second one (ring rule 4); a snapshot
+//! expands it back into both events, at the same time.
 
 use std::fmt;
 use std::time::Duration;
@@ -401,8 +402,8 @@ impl Record {
 
 /// Word 3 of a record.
 #[inline]
-pub(crate) fn word3(kind: u8, code: u8, arg: u64) -> u64 {
-    u64::from(kind) | u64::from(code) << 8 | arg << 16
+pub(crate) const fn word3(kind: u8, code: u8, arg: u64) -> u64 {
+    kind as u64 | (code as u64) << 8 | arg << 16
 }
 
 impl fmt::Debug for Event {

@@ -36,10 +36,12 @@
 //!
 //! | moment | call | where (current_thread) |
 //! |---|---|---|
-//! | spawn | `meta = hooks.spawn(id, meta)` | `Handle::spawn`, before creating the task (the returned meta says what the task records) |
-//! | wake | `hooks.wake(notified, queue_depth)` | `Schedule::schedule`, after the push (local or inject) |
-//! | poll start | `hooks.poll_start(worker, &notified, queue_depth)` | loop step 2, before `Notified::run` |
-//! | poll end | `hooks.poll_end(worker, stamp, outcome)` | right after `Notified::run`, with the returned `PollOutcome` |
+//! | spawn | `meta = hooks.spawn_meta(meta)` | `Handle::spawn`, before creating the task (the returned meta says what the task records; nothing is recorded yet) |
+//! | spawn and its queueing wake | `hooks.spawn_queued(&notified, queue_depth)` | `Handle::spawn`, right before the new task's push (local or inject): one call, one record for both events; `hooks.spawn_unqueued(id, meta)` if the runtime was shutting down and the task was not queued |
+//! | wake | `hooks.wake(&notified, queue_depth)` | `Schedule::schedule`, right before the push (local or inject) |
+//! | poll start | `hooks.poll_start(worker, &notified, queue_depth)` | loop step 2, before the first `Notified::run` of a batch |
+//! | between two polls | `stamp = hooks.poll_switch(worker, stamp, outcome, &next, queue_depth)` | loop step 2, before every further `Notified::run` of the batch, with the previous poll's `PollOutcome`: stands for its poll end and the next poll start (one call, one record) |
+//! | poll end | `hooks.poll_end(worker, stamp, outcome)` | after the batch's last `Notified::run`, before anything else is recorded (park, driver, `block_on`) |
 //! | `block_on` poll | `hooks.block_on_start()` / `block_on_end(ready)` | loop step 1 |
 //! | park / unpark | `hooks.park(worker, depth)` / `hooks.unpark(worker)` | `Context::park`, only when it may block |
 //! | batch start | `hooks.batch_start(worker)` | loop step 2, once per batch that runs a task, before its first poll (refreshes the coarse stamp; the next poll start gets a record of its own) |
@@ -59,6 +61,7 @@
 //! - `event.rs`: the 32-byte event and its kinds, the ring record;
 //! - `ring.rs`: the single-producer ring each thread records into;
 //! - `recorder.rs`: rings per thread, spawn sites, names, the hook bodies;
+//! - `fast.rs`: a thread's recording state (the thread-local the hooks read);
 //! - `snapshot.rs`: [`TraceSnapshot`], what a program gets back;
 //! - `html.rs` + `timeline.html`: the timeline page; `chrome.rs`: Chrome JSON;
 //! - `stall.rs`: the stall watchdog; `clock.rs`: the shared time base;
@@ -68,6 +71,7 @@ mod chrome;
 pub(crate) mod clock;
 mod config;
 mod event;
+mod fast;
 mod html;
 pub(crate) mod recorder;
 mod ring;

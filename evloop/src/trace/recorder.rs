@@ -12,19 +12,25 @@
 //!    valid for as long as `&self` is.
 //! 2. `FAST` also holds what the thread is doing — polling a task, polling
 //!    the `block_on` future, parked in the driver — so a wake recorded on
-//!    this thread can say who woke the task. Only the owning thread touches it.
+//!    this thread can say who woke the task, and what a spawn here records
+//!    as parent and waker (derived whenever that changes: `Fast::set_doing`).
+//!    Only the owning thread touches it.
 //! 3. Spawn sites and task names are interned under their own locks, and
 //!    only while recording. A per-thread cache of recent sites (reset when
 //!    the thread switches recorders) keeps the sites lock off the common
 //!    path of a program spawning from a few places.
 //! 4. One record, one stamp: an event reads the tick counter once, except
-//!    the `Wake` that directly follows the `Spawn` of the same task on this
+//!    where one record stands for two events that share its stamp (ring
+//!    rule 4, `event` module docs): a `Spawn` and the `Wake` that queues
+//!    the new task (`try_spawn_queued`, the schedulers' spawn path), and a
+//!    `PollEnd` and the next `PollStart` of one batch (`try_poll_switch`; the
+//!    gap between them, a queue pop, is counted in the poll that ended).
+//!    The same pairs recorded by separate hooks are merged too: the
+//!    `Wake` that directly follows the `Spawn` of the same task on this
 //!    thread and a `PollStart` that directly follows this thread's
-//!    `PollEnd` in one batch: those amend the newest record instead (ring
-//!    rule 4, `event` module docs) and share its stamp (for a poll start,
-//!    the gap since the previous poll's end, a queue pop, is counted in the
-//!    new poll). `Fast::amend` says which next event may amend; any other
-//!    event in between, or a new batch, clears it.
+//!    `PollEnd` in one batch amend the newest record instead.
+//!    `Fast::amend` says which next event may amend; any other event in
+//!    between, or a new batch, clears it.
 //! 5. A spawn's parent is the task this thread is polling (rule 2), which
 //!    is also who queued it.
 //! 6. The driver's wakes: between `timers_firing` and `timers_done` every
@@ -34,7 +40,6 @@
 //!    at one instant. While parked, after `IoReady`, wakes are I/O's and
 //!    take its stamp. Park, unpark and the end of the batch clear it.
 
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::Location;
 use std::path::PathBuf;
@@ -43,13 +48,18 @@ use std::thread::ThreadId;
 
 use crate::loom::sync::atomic::Ordering;
 use crate::loom::sync::Mutex;
-use crate::task::PollOutcome;
+use crate::task::{PollOutcome, RawTask};
 use crate::trace::clock::{self, TickScale};
 use crate::trace::config::TraceConfig;
 use crate::trace::event::{
-    self, EventKind, PollResult, Record, WakerKind, KIND_POLL_SWITCH, KIND_SPAWN_QUEUED,
-    QUEUED_BITS, QUEUED_DEPTH_SHIFT,
+    self, EventKind, PollResult, Record, KIND_POLL_SWITCH, KIND_SPAWN_QUEUED, QUEUED_BITS,
+    QUEUED_DEPTH_SHIFT,
 };
+use crate::trace::fast::{
+    waker, AMEND_NONE, AMEND_POLL_START, DOING_BLOCK_ON, DOING_NOTHING, DOING_PARKED, FAST,
+    SITE_CACHE,
+};
+pub(crate) use crate::trace::fast::{with_fast, Fast};
 use crate::trace::ring::Ring;
 use crate::trace::snapshot::{Lane, TraceSnapshot};
 
@@ -114,52 +124,6 @@ impl std::hash::Hasher for PtrHasher {
 // they point to `'static` locations.
 unsafe impl Send for Sites {}
 
-/// Rule 2, `Fast::doing`: a task id (ids start at 1), or one of these.
-const DOING_NOTHING: u64 = 0;
-const DOING_BLOCK_ON: u64 = u64::MAX;
-const DOING_PARKED: u64 = u64::MAX - 1;
-
-/// Rule 4, `Fast::amend`: which next event may amend the newest record —
-/// the `Wake` of a task id (after its `Spawn`), the next `PollStart`, or none.
-const AMEND_NONE: u64 = 0;
-const AMEND_POLL_START: u64 = u64::MAX;
-
-/// Entries of the per-thread spawn-site cache (rule 3).
-const SITE_CACHE: usize = 8;
-
-/// Rules 1–4: this thread's recording state. Plain cells, no destructor.
-struct Fast {
-    /// The recorder whose ring `ring` is (0: none).
-    recorder: Cell<u64>,
-    ring: Cell<*const Ring>,
-    doing: Cell<u64>,
-    /// Set by the time driver while it fires timers (`timers_firing`).
-    firing_timers: Cell<bool>,
-    amend: Cell<u64>,
-    /// What the amendment needs: the amended word 3 but the queue depth
-    /// (`Spawn`), or the poll-outcome code of the newest record (`PollEnd`).
-    amend_arg: Cell<u64>,
-    /// Rule 6: the stamp of the driver's current batch (0: none).
-    driver_stamp: Cell<u64>,
-    /// Rule 3: `(address of the location, its index)`, direct-mapped.
-    sites: [Cell<(usize, u32)>; SITE_CACHE],
-}
-
-thread_local! {
-    static FAST: Fast = const {
-        Fast {
-            recorder: Cell::new(0),
-            ring: Cell::new(std::ptr::null()),
-            doing: Cell::new(DOING_NOTHING),
-            firing_timers: Cell::new(false),
-            amend: Cell::new(AMEND_NONE),
-            amend_arg: Cell::new(0),
-            driver_stamp: Cell::new(0),
-            sites: [const { Cell::new((0, 0)) }; SITE_CACHE],
-        }
-    };
-}
-
 /// Recorder ids tell rings of different runtimes apart in `FAST` (0 is
 /// "none"). A plain std atomic: a process-wide counter that takes part in
 /// no protocol a loom model checks (and loom's atomics cannot live in a
@@ -198,7 +162,14 @@ impl Recorder {
     /// registers).
     #[inline]
     fn registered_ring(&self) -> Option<&Ring> {
-        let (id, ring) = FAST.with(|f| (f.recorder.get(), f.ring.get()));
+        FAST.with(|f| self.registered_ring_in(f))
+    }
+
+    /// [`registered_ring`](Self::registered_ring) with this thread's
+    /// `FAST` in hand.
+    #[inline]
+    fn registered_ring_in(&self, fast: &Fast) -> Option<&Ring> {
+        let (id, ring) = (fast.recorder.get(), fast.ring.get());
         if id != self.id {
             return None;
         }
@@ -232,8 +203,7 @@ impl Recorder {
         FAST.with(|f| {
             f.recorder.set(self.id);
             f.ring.set(ring);
-            f.doing.set(DOING_NOTHING);
-            f.firing_timers.set(false);
+            f.set_doing(DOING_NOTHING, false);
             f.amend.set(AMEND_NONE);
             f.driver_stamp.set(0);
             for slot in &f.sites {
@@ -359,6 +329,69 @@ impl Recorder {
         Self::push(ring, EventKind::Spawn.code(), task, parent, 0, site, amend);
     }
 
+    /// A task was created and queued at once by this thread, with no
+    /// event in between (the schedulers' spawn path): one record stands
+    /// for its `Spawn` and the `Wake` that queued it (rule 4). The parent
+    /// and the waker are what this thread is doing (rules 2 and 5).
+    ///
+    /// The fast path only: returns false, recording nothing, unless this
+    /// thread is registered, the task is unnamed and its site is in this
+    /// thread's cache; the caller then calls
+    /// [`spawn_queued_slow`](Self::spawn_queued_slow). (A leaf function:
+    /// no call, so no registers to save on the common path.)
+    #[inline(never)]
+    pub(crate) fn try_spawn_queued(&self, fast: &Fast, task: RawTask, depth: usize) -> bool {
+        let Some(ring) = self.registered_ring_in(fast) else {
+            return false;
+        };
+        let Some(site) = task.unnamed_spawned_at() else {
+            return false;
+        };
+        let key = site as *const Location<'static> as usize;
+        let slot = (key >> 4) % SITE_CACHE;
+        let (cached, index) = fast.sites[slot].get();
+        if cached != key {
+            return false;
+        }
+        Self::spawn_queued_record(fast, ring, task.id().as_u64(), index, depth);
+        true
+    }
+
+    /// [`try_spawn_queued`](Self::try_spawn_queued) when it returned false.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn spawn_queued_slow(&self, task: RawTask, depth: usize) {
+        let id = task.id().as_u64();
+        if let Some(name) = task.name() {
+            self.name(id, name);
+        }
+        // First: a registration resets the site cache and `doing`.
+        let ring = self.ring();
+        let site = self.site(task.spawned_at());
+        FAST.with(|fast| Self::spawn_queued_record(fast, ring, id, site, depth));
+    }
+
+    #[inline(always)]
+    fn spawn_queued_record(fast: &Fast, ring: &Ring, task: u64, site: u32, depth: usize) {
+        let site = u64::from(site);
+        let depth = depth as u64;
+        // Rules 2 and 5, prepared by `Fast::set_doing`.
+        let parent = fast.spawn_parent.get();
+        if site < 1 << QUEUED_BITS && depth < 1 << QUEUED_BITS {
+            // `by` is `parent` whenever the waker is a task, so word 2
+            // serves both events.
+            let word3 = fast.spawn_word3.get() | (site | depth << QUEUED_BITS) << 16;
+            ring.push_pair(Record {
+                words: [clock::ticks(), task, parent, word3],
+            });
+            fast.amend.set(AMEND_NONE);
+        } else {
+            let kind = EventKind::Spawn.code();
+            Self::push(ring, kind, task, parent, 0, site, (AMEND_NONE, 0));
+            Self::wake_record(ring, task, depth);
+        }
+    }
+
     #[cold]
     fn name(&self, task: u64, name: &str) {
         self.names.lock().insert(task, name.into());
@@ -386,7 +419,10 @@ impl Recorder {
         };
         let depth = u64::from(clamp(depth));
         let (amend, outcome) = FAST.with(|f| {
-            f.doing.set(if task == 0 { DOING_BLOCK_ON } else { task });
+            f.set_doing(
+                if task == 0 { DOING_BLOCK_ON } else { task },
+                f.firing_timers.get(),
+            );
             (f.amend.replace(AMEND_NONE), f.amend_arg.get())
         });
         if amend == AMEND_POLL_START {
@@ -423,7 +459,62 @@ impl Recorder {
             0,
             (AMEND_POLL_START, u64::from(code)),
         );
-        FAST.with(|f| f.doing.set(DOING_NOTHING));
+        FAST.with(|f| f.set_doing(DOING_NOTHING, f.firing_timers.get()));
+    }
+
+    /// The poll of `prev` ended with `outcome` and this worker starts
+    /// polling `next`, in one batch (the schedulers' batch loops): one
+    /// record for the `PollEnd` and the `PollStart` (rule 4).
+    ///
+    /// Returns false, recording nothing, if this thread is not registered
+    /// with this recorder; the caller then calls
+    /// [`poll_switch_slow`](Self::poll_switch_slow). (A leaf function: no
+    /// registers to save.)
+    #[inline(never)]
+    pub(crate) fn try_poll_switch(
+        &self,
+        fast: &Fast,
+        prev: u64,
+        next: u64,
+        word3: PollSwitchWord,
+    ) -> bool {
+        let Some(ring) = self.registered_ring_in(fast) else {
+            return false;
+        };
+        ring.push_pair(Record {
+            words: [clock::ticks(), prev, next, word3.0],
+        });
+        fast.set_polling(next);
+        fast.amend.set(AMEND_NONE);
+        true
+    }
+
+    /// What [`try_poll_switch`](Self::try_poll_switch) records in word 3,
+    /// computed by the caller (inlined there, where registers are free).
+    #[inline]
+    pub(crate) fn poll_switch_word(outcome: PollOutcome, depth: usize) -> PollSwitchWord {
+        let code = PollResult::from_outcome(outcome) as u8;
+        PollSwitchWord(event::word3(
+            KIND_POLL_SWITCH,
+            code,
+            u64::from(clamp(depth)),
+        ))
+    }
+
+    /// [`try_poll_switch`](Self::try_poll_switch) when it returned false
+    /// (the thread's poll start went to no ring of this recorder): two
+    /// records, the first registers.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn poll_switch_slow(
+        &self,
+        prev: u64,
+        outcome: PollOutcome,
+        next: u64,
+        depth: usize,
+    ) {
+        self.poll_end(prev, outcome);
+        self.poll_start(next, depth);
     }
 
     /// `wake` on a thread not yet registered with this recorder: a
@@ -448,13 +539,13 @@ impl Recorder {
             // the record's word 3 but the depth).
             ring.amend_newest_word3(queued | depth << QUEUED_DEPTH_SHIFT);
         } else {
-            self.wake_record(ring, task, depth);
+            Self::wake_record(ring, task, depth);
         }
     }
 
     /// A wake with a record of its own.
     #[inline]
-    fn wake_record(&self, ring: &Ring, task: u64, depth: u64) {
+    fn wake_record(ring: &Ring, task: u64, depth: u64) {
         let (doing, firing, driver) =
             FAST.with(|f| (f.doing.get(), f.firing_timers.get(), f.driver_stamp.get()));
         let (kind, by) = waker(doing, firing);
@@ -492,7 +583,7 @@ impl Recorder {
     pub(crate) fn park(&self, depth: usize) {
         self.event(EventKind::Park, 0, 0, clamp(depth));
         FAST.with(|f| {
-            f.doing.set(DOING_PARKED);
+            f.set_doing(DOING_PARKED, f.firing_timers.get());
             f.driver_stamp.set(0);
         });
     }
@@ -500,7 +591,7 @@ impl Recorder {
     pub(crate) fn unpark(&self) {
         self.event(EventKind::Unpark, 0, 0, 0);
         FAST.with(|f| {
-            f.doing.set(DOING_NOTHING);
+            f.set_doing(DOING_NOTHING, f.firing_timers.get());
             f.driver_stamp.set(0);
         });
     }
@@ -513,7 +604,7 @@ impl Recorder {
             0
         };
         FAST.with(|f| {
-            f.firing_timers.set(firing);
+            f.set_doing(f.doing.get(), firing);
             f.driver_stamp.set(stamp);
             // Rule 4: the waker changes, so no pending spawn may be amended.
             f.amend.set(AMEND_NONE);
@@ -565,20 +656,11 @@ impl Recorder {
     }
 }
 
-/// Who wakes a task on a thread doing `doing` (rules 2 and 6): the waker
-/// kind and, for a task, its id.
-#[inline]
-fn waker(doing: u64, firing: bool) -> (WakerKind, u64) {
-    match doing {
-        // Rule 6: firing timers wins over what the thread was doing.
-        _ if firing => (WakerKind::Timer, 0),
-        DOING_NOTHING => (WakerKind::Outside, 0),
-        DOING_BLOCK_ON => (WakerKind::BlockOn, 0),
-        DOING_PARKED => (WakerKind::Io, 0),
-        id => (WakerKind::Task, id),
-    }
-}
+/// Word 3 of a `POLL_SWITCH` record (`Recorder::poll_switch_word`).
+#[derive(Clone, Copy)]
+pub(crate) struct PollSwitchWord(u64);
 
+#[inline]
 fn clamp(n: usize) -> u32 {
     n.min(u32::MAX as usize) as u32
 }

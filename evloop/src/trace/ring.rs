@@ -38,7 +38,8 @@ pub(crate) struct Ring {
     mask: u64,
     /// Rule 2.
     head: AtomicU64,
-    /// Amendments ever made (rule 4): each adds one event. Owner writes.
+    /// Amendments ever made (rule 4) and records pushed as pairs
+    /// (`push_pair`): each adds one event. Owner writes.
     amended: AtomicU64,
 }
 
@@ -85,6 +86,15 @@ impl Ring {
         }
         // Rule 2: publish.
         self.head.store(head + 1, Ordering::Release);
+    }
+
+    /// Appends a record that stands for two events (`event` module docs):
+    /// counted as a push and an amendment. Rule 1: owner only.
+    #[inline]
+    pub(crate) fn push_pair(&self, event: Record) {
+        self.push(event);
+        let amended = self.amended.load(Ordering::Relaxed);
+        self.amended.store(amended + 1, Ordering::Relaxed);
     }
 
     /// Rule 4: rewrites words 2 and 3 of the newest event. Owner only

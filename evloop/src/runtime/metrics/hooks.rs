@@ -11,6 +11,12 @@
 //! stamp into the task (for dumps), and no clock read: the coarse stamp is
 //! refreshed once per batch from `CLOCK_MONOTONIC_COARSE`. A park/unpark
 //! pair reads the precise clock twice (busy time), next to its syscalls.
+//!
+//! With the recorder on, a task costs two recorder calls, each writing
+//! one record that stands for two events: `spawn_queued` (its spawn and
+//! the wake that queues it) and `poll_switch` (the end of the previous
+//! poll of the batch and its own start); a batch adds one `poll_start`
+//! and one `poll_end`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -18,7 +24,7 @@ use std::sync::Arc;
 use crate::runtime::metrics::worker::WorkerMetrics;
 use crate::task::{Id, Notified, PollOutcome, SpawnMeta};
 use crate::trace::clock;
-use crate::trace::recorder::Recorder;
+use crate::trace::recorder::{self, Recorder};
 use crate::trace::stall::StallDetector;
 use crate::trace::TraceSnapshot;
 
@@ -92,28 +98,43 @@ impl Hooks {
 
     /// A task is about to be created; returns `meta` with what the task
     /// must record for these hooks (a wake stamp while histograms are on).
+    /// Nothing is recorded yet: [`spawn_queued`](Self::spawn_queued) (or
+    /// [`spawn_unqueued`](Self::spawn_unqueued)) follows.
     #[inline]
-    pub(crate) fn spawn<'a>(&self, id: Id, mut meta: SpawnMeta<'a>) -> SpawnMeta<'a> {
-        if !NO_OBSERVE && self.timed {
-            meta.track_wakes = self.spawn_timed(id, meta.spawned_at, meta.name);
-        }
+    pub(crate) fn spawn_meta<'a>(&self, mut meta: SpawnMeta<'a>) -> SpawnMeta<'a> {
+        meta.track_wakes = self.histograms;
         meta
     }
 
-    /// The timed part of [`spawn`](Self::spawn), out of line (the untimed
-    /// spawn path then inlines as if there were no hooks); returns whether
-    /// the task must stamp its wakes.
-    #[inline(never)]
-    fn spawn_timed(
-        &self,
-        id: Id,
-        site: &'static std::panic::Location<'static>,
-        name: Option<&str>,
-    ) -> bool {
-        if let Some(trace) = &self.trace {
-            trace.spawn(id.as_u64(), site, name);
+    /// The task `spawn_meta` prepared was created and is about to be
+    /// queued, `queue_depth` as for [`wake`](Self::wake): its spawn and
+    /// the wake that queues it, in one call. (The spawn site and name are
+    /// read back from the task, so the caller keeps no `SpawnMeta` alive
+    /// across the task's creation.)
+    #[inline]
+    pub(crate) fn spawn_queued<S>(&self, task: &Notified<S>, queue_depth: usize) {
+        if !NO_OBSERVE && self.timed {
+            // Straight to the recorder's out-of-line hook: no call frame
+            // of our own on the recording path.
+            let raw = task.raw();
+            if let Some(trace) = &self.trace {
+                if !recorder::with_fast(|f| trace.try_spawn_queued(f, raw, queue_depth)) {
+                    trace.spawn_queued_slow(raw, queue_depth);
+                }
+            }
+            if self.histograms {
+                Self::stamp_wake(raw);
+            }
         }
-        self.histograms
+    }
+
+    /// The task `spawn_meta` prepared was created but not queued: the
+    /// runtime is shutting down and cancelled it at once.
+    #[cold]
+    pub(crate) fn spawn_unqueued(&self, id: Id, meta: SpawnMeta<'_>) {
+        if let Some(trace) = &self.trace {
+            trace.spawn(id.as_u64(), meta.spawned_at, meta.name);
+        }
     }
 
     #[inline]
@@ -209,6 +230,74 @@ impl Hooks {
         // Never mistaken for `TIMED_NO_CLOCK` (1 ns after the epoch).
         let start = start.max(TIMED_NO_CLOCK + 1);
         PollStamp { start, id, task }
+    }
+
+    /// Between two polls of one batch, in place of `poll_end(prev,
+    /// outcome)` followed by `poll_start(next, queue_depth)`: one call,
+    /// and one trace record.
+    #[inline]
+    pub(crate) fn poll_switch<S>(
+        &self,
+        worker: usize,
+        prev: PollStamp,
+        outcome: PollOutcome,
+        next: &Notified<S>,
+        queue_depth: usize,
+    ) -> PollStamp {
+        if NO_OBSERVE {
+            return PollStamp::UNTIMED;
+        }
+        let w = &self.workers[worker];
+        w.polls.add(1);
+        w.local_queue_depth.set(queue_depth as u64);
+        let raw = next.raw();
+        raw.set_last_poll(w.poll_stamp.get() as u32);
+        if !self.timed {
+            // `prev` is untimed too: `timed` never changes.
+            return PollStamp::UNTIMED;
+        }
+        let id = raw.id().as_u64();
+        if !self.clocked {
+            // Recording only (`prev` has no clock either): straight to the
+            // recorder's out-of-line hook, no call frame of our own.
+            if let Some(trace) = &self.trace {
+                let word = Recorder::poll_switch_word(outcome, queue_depth);
+                if !recorder::with_fast(|f| trace.try_poll_switch(f, prev.id, id, word)) {
+                    trace.poll_switch_slow(prev.id, outcome, id, queue_depth);
+                }
+            }
+            return PollStamp {
+                start: TIMED_NO_CLOCK,
+                id,
+                task: None,
+            };
+        }
+        self.poll_switch_clocked(worker, prev, outcome, raw, id, queue_depth)
+    }
+
+    /// [`poll_switch`](Self::poll_switch) with histograms or stall
+    /// detection on.
+    #[cold]
+    #[inline(never)]
+    fn poll_switch_clocked(
+        &self,
+        worker: usize,
+        prev: PollStamp,
+        outcome: PollOutcome,
+        raw: crate::task::RawTask,
+        id: u64,
+        queue_depth: usize,
+    ) -> PollStamp {
+        if let Some(trace) = &self.trace {
+            let word = Recorder::poll_switch_word(outcome, queue_depth);
+            if !recorder::with_fast(|f| trace.try_poll_switch(f, prev.id, id, word)) {
+                trace.poll_switch_slow(prev.id, outcome, id, queue_depth);
+            }
+        }
+        if prev.start != TIMED_NO_CLOCK {
+            self.poll_end_clocked(worker, prev);
+        }
+        self.poll_start_clocked(worker, raw, id)
     }
 
     #[inline]

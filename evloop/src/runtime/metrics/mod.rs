@@ -14,5 +14,5 @@ mod runtime;
 mod worker;
 
 pub use histogram::Histogram;
-pub(crate) use hooks::Hooks;
+pub(crate) use hooks::{Hooks, PollStamp};
 pub use runtime::RuntimeMetrics;

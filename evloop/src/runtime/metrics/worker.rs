@@ -40,14 +40,21 @@ impl Counter {
         Counter(AtomicU64::new(0))
     }
 
+    // `#[inline]`: the schedulers' loops that count are generic (one copy
+    // per `block_on` future), so they are compiled in the user's crate,
+    // where a non-generic function is a call unless marked inline.
+
+    #[inline]
     pub(crate) fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
 
+    #[inline]
     pub(crate) fn set(&self, v: u64) {
         self.0.store(v, Ordering::Relaxed);
     }
 
+    #[inline]
     pub(crate) fn add(&self, n: u64) {
         self.set(self.get().wrapping_add(n));
     }

@@ -176,10 +176,14 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let meta = me.config.hooks.spawn(id, meta);
+        let hooks = &me.config.hooks;
+        let meta = hooks.spawn_meta(meta);
         let (join, notified) = me.shared.owned.bind(future, me.clone(), id, meta);
-        if let Some(notified) = notified {
-            me.schedule(notified);
+        match notified {
+            Some(notified) => me.push_task(notified, |task, depth| {
+                hooks.spawn_queued(task, depth);
+            }),
+            None => hooks.spawn_unqueued(id, meta),
         }
         join
     }
@@ -322,19 +326,33 @@ impl Schedule for Arc<Handle> {
     }
 
     fn schedule(&self, task: Notified<Self>) {
+        self.push_task(task, |task, depth| self.config.hooks.wake(task, depth));
+    }
+}
+
+impl Handle {
+    /// Queues `task` (rule 2). `hook` is called right before the push with
+    /// the queue's depth after it: the wake hook, or for a new task the
+    /// spawn hook that records the wake too.
+    #[inline(always)]
+    fn push_task(
+        self: &Arc<Self>,
+        task: Notified<Arc<Handle>>,
+        hook: impl FnOnce(&Notified<Arc<Handle>>, usize),
+    ) {
         context::with_scheduler(|cx| {
             // Rule 2.
             if let Some(scheduler::Context::CurrentThread(cx)) = cx {
                 if Arc::ptr_eq(self, &cx.handle) {
                     if let Some(core) = cx.core.borrow_mut().as_mut() {
-                        self.config.hooks.wake(&task, core.tasks.len() + 1);
+                        hook(&task, core.tasks.len() + 1);
                         core.tasks.push_back(task);
                         return;
                     }
                 }
             }
             let depth = self.shared.inject.len.load(Ordering::Relaxed) + 1;
-            self.config.hooks.wake(&task, depth);
+            hook(&task, depth);
             if let Some(task) = self.shared.inject.push(task) {
                 // The runtime has shut down: the task is already cancelled
                 // (rule 4); dropping the `Notified` releases its ref.
@@ -502,37 +520,47 @@ impl<'a> CoreGuard<'a> {
                     }
                 }
 
-                // Loop step 2.
-                let mut parked = false;
-                // The batch clock is read only for a batch that runs a task:
-                // a `block_on` future that yields to an empty queue must not
-                // pay a clock read per round.
-                let mut batch_started = false;
-                for _ in 0..handle.config.event_interval {
-                    core.tick = core.tick.wrapping_add(1);
-                    let Some(task) = core.next_task(handle) else {
-                        // Loop step 3: nothing to run. If the `block_on`
-                        // future is ready again and the driver was visited
-                        // recently, go straight back to the future.
-                        let since_park = core.tick.wrapping_sub(core.last_park);
-                        if since_park >= handle.config.event_interval
-                            || !handle.shared.woken.load(Ordering::Acquire)
-                        {
-                            core = cx.park(core, None);
-                        }
-                        parked = true;
-                        break;
-                    };
-                    if !batch_started {
-                        batch_started = true;
-                        handle.config.hooks.batch_start(0);
-                    }
-                    let stamp = handle.config.hooks.poll_start(0, &task, core.tasks.len());
-                    let (c, outcome) = cx.enter(core, || task.run());
-                    handle.config.hooks.poll_end(0, stamp, outcome);
+                // Loop step 2: a batch of up to `event_interval` polls.
+                // Between two polls of the batch one `poll_switch` stands
+                // for the end of one and the start of the next; the last
+                // poll's end is reported when the batch ends. The batch
+                // clock is read only for a batch that runs a task (a
+                // `block_on` future that yields to an empty queue must not
+                // pay a clock read per round).
+                let hooks = &handle.config.hooks;
+                core.tick = core.tick.wrapping_add(1);
+                // The run queue ran dry (rather than the batch filling up).
+                let mut dry = true;
+                if let Some(task) = core.next_task(handle) {
+                    dry = false;
+                    hooks.batch_start(0);
+                    let mut stamp = hooks.poll_start(0, &task, core.tasks.len());
+                    let (c, mut outcome) = cx.enter(core, || task.run());
                     core = c;
+                    for _ in 1..handle.config.event_interval {
+                        core.tick = core.tick.wrapping_add(1);
+                        let Some(task) = core.next_task(handle) else {
+                            dry = true;
+                            break;
+                        };
+                        let depth = core.tasks.len();
+                        stamp = hooks.poll_switch(0, stamp, outcome, &task, depth);
+                        let (c, o) = cx.enter(core, || task.run());
+                        (core, outcome) = (c, o);
+                    }
+                    hooks.poll_end(0, stamp, outcome);
                 }
-                if !parked {
+                if dry {
+                    // Loop step 3: nothing to run. If the `block_on`
+                    // future is ready again and the driver was visited
+                    // recently, go straight back to the future.
+                    let since_park = core.tick.wrapping_sub(core.last_park);
+                    if since_park >= handle.config.event_interval
+                        || !handle.shared.woken.load(Ordering::Acquire)
+                    {
+                        core = cx.park(core, None);
+                    }
+                } else {
                     // Loop step 3: serve timers and I/O between batches.
                     core = cx.park(core, Some(Duration::ZERO));
                 }

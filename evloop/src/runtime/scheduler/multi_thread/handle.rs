@@ -134,10 +134,17 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let meta = me.shared.config.hooks.spawn(id, meta);
+        let hooks = &me.shared.config.hooks;
+        let meta = hooks.spawn_meta(meta);
         let (join, notified) = me.shared.owned.bind(future, me.clone(), id, meta);
-        if let Some(notified) = notified {
-            me.schedule_task(notified, Push::Back);
+        match notified {
+            Some(notified) => {
+                // One hook for the spawn and the wake that queues the task.
+                let depth = me.shared.inject.len();
+                hooks.spawn_queued(&notified, depth);
+                me.push_task(notified, Push::Back);
+            }
+            None => hooks.spawn_unqueued(id, meta),
         }
         join
     }
@@ -173,6 +180,13 @@ impl Handle {
             .config
             .hooks
             .wake(&task, self.shared.inject.len());
+        self.push_task(task, how);
+    }
+
+    /// Rule 1 and 2 without the wake hook (the caller calls it, or the
+    /// spawn hook that stands for it).
+    #[inline]
+    fn push_task(self: &Arc<Self>, task: Notified<Arc<Handle>>, how: Push) {
         let task = context::with_scheduler(|cx| match cx {
             Some(scheduler::Context::MultiThread(cx)) => cx.schedule_local(self, task, how),
             _ => Some(task),

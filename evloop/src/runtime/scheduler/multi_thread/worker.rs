@@ -41,8 +41,9 @@ use std::sync::Arc;
 
 use crate::context;
 use crate::runtime::driver;
+use crate::runtime::metrics::PollStamp;
 use crate::runtime::scheduler;
-use crate::task::Notified;
+use crate::task::{Notified, PollOutcome};
 
 use super::handle::{Handle, Push, Remote};
 use super::park::{self, Parker};
@@ -207,10 +208,16 @@ impl Context {
     fn run(&self, mut core: Box<Core>) -> Option<Box<Core>> {
         let handle = &*self.handle;
         let config = &handle.shared.config;
+        // The previous poll, whose end hook is still due: polls that follow
+        // each other with no other event in between (no maintenance, no
+        // park) are one batch, and one `poll_switch` stands for the end of
+        // one and the start of the next.
+        let mut prev = None;
         while !core.is_shutdown {
             core.tick = core.tick.wrapping_add(1);
             // Step 1.
             if countdown_due(&mut core.event_countdown, config.event_interval) {
+                self.end_poll(&core, &mut prev);
                 core = self.maintenance(core);
                 if core.is_shutdown {
                     break;
@@ -218,23 +225,40 @@ impl Context {
             }
             // Steps 2–3.
             if let Some(task) = core.next_task(handle) {
-                core = self.run_task(task, core)?;
+                core = self.run_task(task, core, &mut prev)?;
                 continue;
             }
             // Step 4.
             if let Some(task) = core.steal_work(handle) {
-                core = self.run_task(task, core)?;
+                core = self.run_task(task, core, &mut prev)?;
                 continue;
             }
             // Step 5.
+            self.end_poll(&core, &mut prev);
             core = self.park(core);
         }
+        self.end_poll(&core, &mut prev);
         Some(core)
     }
 
+    /// The end hook of the batch's last poll, if due.
+    #[inline]
+    fn end_poll(&self, core: &Core, prev: &mut Option<(PollStamp, PollOutcome)>) {
+        if let Some((stamp, outcome)) = prev.take() {
+            let hooks = &self.handle.shared.config.hooks;
+            hooks.poll_end(core.index, stamp, outcome);
+        }
+    }
+
     /// Runs `task`, then what it woke (step 3). `None`: the core was handed
-    /// off during a poll ([`super::handoff`] step 4).
-    fn run_task(&self, task: Task, mut core: Box<Core>) -> Option<Box<Core>> {
+    /// off during a poll ([`super::handoff`] step 4). `prev`: the batch's
+    /// poll whose end hook is still due, before and after.
+    fn run_task(
+        &self,
+        task: Task,
+        mut core: Box<Core>,
+        prev: &mut Option<(PollStamp, PollOutcome)>,
+    ) -> Option<Box<Core>> {
         // Rule 2.
         if core.is_searching {
             core.is_searching = false;
@@ -248,12 +272,19 @@ impl Context {
             let hooks = &self.handle.shared.config.hooks;
             let (index, depth) = (core.index, core.run_queue.len());
             *self.core.borrow_mut() = Some(core);
-            let stamp = hooks.poll_start(index, &task, depth);
+            let stamp = match prev.take() {
+                Some((stamp, outcome)) => hooks.poll_switch(index, stamp, outcome, &task, depth),
+                None => hooks.poll_start(index, &task, depth),
+            };
             self.polling.set(true);
             let outcome = task.run();
             self.polling.set(false);
-            hooks.poll_end(index, stamp, outcome);
-            core = self.core.borrow_mut().take()?;
+            let Some(c) = self.core.borrow_mut().take() else {
+                hooks.poll_end(index, stamp, outcome);
+                return None;
+            };
+            core = c;
+            *prev = Some((stamp, outcome));
             let Some(next) = core.run_queue.take_lifo() else {
                 return Some(core);
             };
