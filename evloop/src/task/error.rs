@@ -23,9 +23,12 @@ pub struct JoinError {
     id: Id,
 }
 
+/// One word: the payload's fat pointer sits behind a thin one, so that a
+/// task's `Result<T, JoinError>` output slot (inside every task cell) stays
+/// small. A panic pays one more allocation.
 enum Repr {
     Cancelled,
-    Panic(SyncWrapper<Box<dyn Any + Send + 'static>>),
+    Panic(Box<SyncWrapper<Box<dyn Any + Send + 'static>>>),
 }
 
 impl JoinError {
@@ -38,7 +41,7 @@ impl JoinError {
 
     pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
         JoinError {
-            repr: Repr::Panic(SyncWrapper::new(payload)),
+            repr: Repr::Panic(Box::new(SyncWrapper::new(payload))),
             id,
         }
     }
@@ -108,5 +111,30 @@ impl std::error::Error for JoinError {}
 impl From<JoinError> for io::Error {
     fn from(src: JoinError) -> io::Error {
         io::Error::other(src.to_string())
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::JoinError;
+    use std::mem::size_of;
+
+    #[test]
+    fn a_small_output_and_its_error_fit_in_two_words() {
+        // Every task cell holds a `Result<T::Output, JoinError>`.
+        assert_eq!(size_of::<JoinError>(), 16);
+        assert_eq!(size_of::<Result<u64, JoinError>>(), 16);
+    }
+
+    #[test]
+    fn a_panic_keeps_its_payload_and_message() {
+        let id = crate::task::Id::next();
+        let err = JoinError::panic(id, Box::new("boom"));
+        assert!(err.is_panic() && !err.is_cancelled());
+        assert!(err.to_string().contains("\"boom\""), "{err}");
+        assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
+        let err = JoinError::cancelled(id);
+        assert!(err.is_cancelled());
+        assert!(err.try_into_panic().is_err());
     }
 }
