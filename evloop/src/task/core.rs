@@ -154,6 +154,42 @@ impl<T: Future, S> Core<T, S> {
         self.stage.with_mut(|ptr| unsafe { *ptr = stage });
     }
 
+    /// Drops what the stage holds, if anything, leaving it `Consumed`; a
+    /// stage already consumed (the usual case once a `JoinHandle` read the
+    /// output) costs no drop call.
+    ///
+    /// # Safety
+    ///
+    /// As [`Core::set_stage`].
+    pub(crate) unsafe fn drop_stage(&self) {
+        // SAFETY: exclusive access per the caller's contract.
+        let consumed = self
+            .stage
+            .with(|ptr| unsafe { matches!(*ptr, Stage::Consumed) });
+        if !consumed {
+            // SAFETY: as above.
+            unsafe { self.set_stage(Stage::Consumed) };
+        }
+    }
+
+    /// Stores `stage` over a `Consumed` one, with no drop glue for the old
+    /// value (the generic drop of a `Stage` is an out-of-line call).
+    ///
+    /// # Safety
+    ///
+    /// As [`Core::set_stage`], and the stage is `Consumed`.
+    pub(crate) unsafe fn set_stage_over_consumed(&self, stage: Stage<T>) {
+        self.stage.with_mut(|ptr| {
+            // SAFETY: exclusive access per the caller's contract; the old
+            // value is `Consumed`, which owns nothing, so not dropping it
+            // leaks nothing.
+            unsafe {
+                debug_assert!(matches!(*ptr, Stage::Consumed));
+                std::ptr::write(ptr, stage);
+            }
+        });
+    }
+
     /// Takes the output out of a finished stage.
     ///
     /// # Safety

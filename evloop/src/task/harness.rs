@@ -161,7 +161,7 @@ impl<T: Future, S: Schedule> Harness<T, S> {
                 // Rule 2: no JoinHandle, the output is ours to drop.
                 let _id = context::set_current_task_id(Some(self.id()));
                 // SAFETY: rule 2 — nobody else can read the stage now.
-                unsafe { self.core().set_stage(Stage::Consumed) };
+                unsafe { self.core().drop_stage() };
             } else if snapshot.is_join_waker_set() {
                 // SAFETY: rule 3 — after COMPLETE with JOIN_WAKER set the
                 // task side may read the slot.
@@ -213,7 +213,7 @@ impl<T: Future, S: Schedule> Harness<T, S> {
             let _ = catch_unwind(AssertUnwindSafe(|| {
                 let _id = context::set_current_task_id(Some(self.id()));
                 // SAFETY: rule 2.
-                unsafe { self.core().set_stage(Stage::Consumed) };
+                unsafe { self.core().drop_stage() };
             }));
         }
         if !snapshot.is_join_waker_set() {
@@ -259,8 +259,8 @@ fn poll_future<T: Future, S>(core: &Core<T, S>, id: Id, cx: &mut Context<'_>) ->
         Ok(_) => PollOutcome::Complete,
         Err(_) => PollOutcome::Panicked,
     };
-    // SAFETY: stage lock held (rule 1).
-    unsafe { core.set_stage(Stage::Finished(output)) };
+    // SAFETY: stage lock held (rule 1); `drop_future` left it `Consumed`.
+    unsafe { core.set_stage_over_consumed(Stage::Finished(output)) };
     Poll::Ready(outcome)
 }
 
@@ -271,8 +271,8 @@ fn cancel_task<T: Future, S>(core: &Core<T, S>, id: Id) {
         Ok(()) => JoinError::cancelled(id),
         Err(panic) => JoinError::panic(id, panic),
     };
-    // SAFETY: stage lock held (rule 1).
-    unsafe { core.set_stage(Stage::Finished(Err(err))) };
+    // SAFETY: stage lock held (rule 1); `drop_future` left it `Consumed`.
+    unsafe { core.set_stage_over_consumed(Stage::Finished(Err(err))) };
 }
 
 fn drop_future<T: Future, S>(core: &Core<T, S>) -> std::thread::Result<()> {

@@ -174,6 +174,16 @@ impl Hooks {
         }
     }
 
+    /// The untimed part of every poll: the worker's counters and the
+    /// task's last-poll stamp (for dumps).
+    #[inline(always)]
+    fn count_poll(&self, worker: usize, raw: crate::task::RawTask, queue_depth: usize) {
+        let w = &self.workers[worker];
+        w.polls.add(1);
+        w.local_queue_depth.set(queue_depth as u64);
+        raw.set_last_poll(w.poll_stamp.get() as u32);
+    }
+
     #[inline]
     pub(crate) fn poll_start<S>(
         &self,
@@ -184,11 +194,8 @@ impl Hooks {
         if NO_OBSERVE {
             return PollStamp::UNTIMED;
         }
-        let w = &self.workers[worker];
-        w.polls.add(1);
-        w.local_queue_depth.set(queue_depth as u64);
         let raw = task.raw();
-        raw.set_last_poll(w.poll_stamp.get() as u32);
+        self.count_poll(worker, raw, queue_depth);
         if !self.timed {
             return PollStamp::UNTIMED;
         }
@@ -247,11 +254,8 @@ impl Hooks {
         if NO_OBSERVE {
             return PollStamp::UNTIMED;
         }
-        let w = &self.workers[worker];
-        w.polls.add(1);
-        w.local_queue_depth.set(queue_depth as u64);
         let raw = next.raw();
-        raw.set_last_poll(w.poll_stamp.get() as u32);
+        self.count_poll(worker, raw, queue_depth);
         if !self.timed {
             // `prev` is untimed too: `timed` never changes.
             return PollStamp::UNTIMED;
