@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use evloop::io::{AsyncReadExt, AsyncWriteExt};
 use evloop::net::{TcpListener, TcpSocket, TcpStream};
-use evloop::runtime::{Builder, Runtime};
-use support::rt;
+use support::{mt, rt};
 
 fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 31 % 251) as u8).collect()
@@ -33,16 +32,6 @@ async fn echo_server() -> (SocketAddr, evloop::task::JoinHandle<()>) {
         }
     });
     (addr, server)
-}
-
-/// Two workers: the reactor's events are delivered on whichever worker
-/// parks in it, and tasks migrate between workers.
-fn mt() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 #[test]

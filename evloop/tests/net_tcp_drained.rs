@@ -11,15 +11,7 @@ use std::time::Duration;
 
 use evloop::io::{AsyncReadExt, AsyncWriteExt};
 use evloop::net::{TcpListener, TcpStream};
-use evloop::runtime::{Builder, Runtime};
-
-fn mt() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use evloop::runtime::Runtime;
 
 /// Message `i` of the stream: its length and contents.
 fn message(i: usize) -> Vec<u8> {
@@ -90,7 +82,7 @@ fn exact_reads_never_miss_data_current_thread() {
 
 #[test]
 fn exact_reads_never_miss_data_multi_thread() {
-    exact_reads_never_miss_data(mt());
+    exact_reads_never_miss_data(support::mt());
 }
 
 /// Writes far larger than the send buffer (so most are short) against a
@@ -146,5 +138,5 @@ fn short_writes_are_woken_current_thread() {
 
 #[test]
 fn short_writes_are_woken_multi_thread() {
-    short_writes_are_woken(mt());
+    short_writes_are_woken(support::mt());
 }

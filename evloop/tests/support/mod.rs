@@ -13,6 +13,16 @@ pub fn rt() -> Runtime {
     Builder::new_current_thread().enable_all().build().unwrap()
 }
 
+/// Two workers: the reactor's events are delivered on whichever worker
+/// parks in it, and tasks migrate between workers.
+pub fn mt() -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// A future that stays pending until the gate is opened from anywhere.
 #[derive(Clone, Default)]
 pub struct Gate {
