@@ -283,22 +283,13 @@ fn render(
              | workload | bare | off | on | off ÷ bare (≤ 1.01) | on ÷ off (≤ 1.10) |\n\
              |---|---|---|---|---|---|\n"
         ));
-        for (c, &(workload, flavor)) in CASES.iter().enumerate() {
-            let m: Vec<Option<f64>> = samples[c].iter().map(|s| stats::median(s)).collect();
-            let cell = |v: Option<f64>| v.map_or("–".to_owned(), |ms| format!("{ms:.1} ms"));
-            let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-                (Some(a), Some(b)) => stats::format_ratio(a, b),
-                _ => "–".to_owned(),
-            };
-            out.push_str(&format!(
-                "| {} {} | {} | {} | {} | {} | {} |\n",
-                workload.name(),
-                flavor.name(),
-                cell(m[0]),
-                cell(m[1]),
-                cell(m[2]),
-                ratio(m[1], m[0]),
-                ratio(m[2], m[1]),
+        for (c, &case) in CASES.iter().enumerate() {
+            let m = samples[c].each_ref().map(|s| stats::median(s));
+            out.push_str(&row(
+                case,
+                m,
+                |ms| format!("{ms:.1} ms"),
+                stats::format_ratio,
             ));
         }
     }
@@ -314,27 +305,42 @@ fn render(
              |---|---|---|---|---|---|\n",
             quick.spawn_many, quick.seed_chains
         ));
-        for (c, &(workload, flavor)) in CASES.iter().enumerate() {
-            let n = counts[c];
-            let cell =
-                |v: Option<u64>| v.map_or("–".to_owned(), |n| format!("{:.2} M", n as f64 / 1e6));
-            let ratio = |a: Option<u64>, b: Option<u64>| match (a, b) {
-                (Some(a), Some(b)) => format!("{:.3}×", a as f64 / b as f64),
-                _ => "–".to_owned(),
-            };
-            out.push_str(&format!(
-                "| {} {} | {} | {} | {} | {} | {} |\n",
-                workload.name(),
-                flavor.name(),
-                cell(n[0]),
-                cell(n[1]),
-                cell(n[2]),
-                ratio(n[1], n[0]),
-                ratio(n[2], n[1]),
+        for (c, &case) in CASES.iter().enumerate() {
+            let n = counts[c].map(|n| n.map(|n| n as f64));
+            out.push_str(&row(
+                case,
+                n,
+                |n| format!("{:.2} M", n / 1e6),
+                |a, b| format!("{:.3}×", a / b),
             ));
         }
     }
     out
+}
+
+/// One table row: the bare, off and on figures, then off ÷ bare and
+/// on ÷ off; a missing figure (or ratio) prints as "–".
+fn row(
+    (workload, flavor): (Workload, Flavor),
+    [bare, off, on]: [Option<f64>; 3],
+    cell: impl Fn(f64) -> String,
+    ratio: impl Fn(f64, f64) -> String,
+) -> String {
+    let cell = |v: Option<f64>| v.map_or("–".to_owned(), &cell);
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => ratio(a, b),
+        _ => "–".to_owned(),
+    };
+    format!(
+        "| {} {} | {} | {} | {} | {} | {} |\n",
+        workload.name(),
+        flavor.name(),
+        cell(bare),
+        cell(off),
+        cell(on),
+        ratio(off, bare),
+        ratio(on, off),
+    )
 }
 
 #[cfg(test)]
@@ -364,6 +370,21 @@ mod tests {
         );
         assert!(parse(&args("--runs 0")).is_err());
         assert!(parse(&args("--fast")).is_err());
+    }
+
+    #[test]
+    fn a_row_prints_figures_ratios_and_gaps() {
+        let case = (Workload::SpawnMany, Flavor::CurrentThread);
+        let r = row(
+            case,
+            [Some(100.0), Some(101.0), None],
+            |ms| format!("{ms:.1} ms"),
+            |a, b| format!("{:.3}×", a / b),
+        );
+        assert_eq!(
+            r,
+            "| spawn_many ct | 100.0 ms | 101.0 ms | – | 1.010× | – |\n"
+        );
     }
 
     #[test]
