@@ -90,10 +90,18 @@ impl SizeArgs {
     }
 }
 
-fn number(arg: Option<&String>, flag: &str) -> Result<usize, String> {
+pub(crate) fn number(arg: Option<&String>, flag: &str) -> Result<usize, String> {
     let arg = arg.ok_or(format!("{flag} needs a number"))?;
     arg.parse()
         .map_err(|_| format!("{flag}: not a number: {arg}"))
+}
+
+/// The value of `--runs`: a number, at least 1.
+pub(crate) fn runs(arg: Option<&String>) -> Result<usize, String> {
+    match number(arg, "--runs")? {
+        0 => Err("--runs must be at least 1".into()),
+        n => Ok(n),
+    }
 }
 
 /// What the harness was asked to do.
@@ -111,12 +119,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Options, String> {
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
-            "--runs" => {
-                runs = number(it.next(), "--runs")?;
-                if runs == 0 {
-                    return Err("--runs must be at least 1".into());
-                }
-            }
+            "--runs" => runs = self::runs(it.next())?,
             "--quick" => size_flags.push(arg.clone()),
             "--seed-n" => {
                 size_flags.push(arg.clone());

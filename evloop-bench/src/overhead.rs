@@ -21,7 +21,7 @@ use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use crate::child;
-use crate::cli::SizeArgs;
+use crate::cli::{self, SizeArgs};
 use crate::process;
 use crate::stats;
 use crate::workloads::{Flavor, Workload};
@@ -63,20 +63,9 @@ fn parse(args: &[String]) -> Result<Opts, String> {
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
-            "--runs" => {
-                let n = it.next().ok_or("--runs needs a number")?;
-                opts.runs = n
-                    .parse()
-                    .map_err(|_| format!("--runs: not a number: {n}"))?;
-                if opts.runs == 0 {
-                    return Err("--runs must be at least 1".into());
-                }
-            }
+            "--runs" => opts.runs = cli::runs(it.next())?,
             "--quick" => opts.size.quick = true,
-            "--seed-n" => {
-                let n = it.next().ok_or("--seed-n needs a number")?;
-                opts.size.seed_n = Some(n.parse().map_err(|_| format!("--seed-n: {n}"))?);
-            }
+            "--seed-n" => opts.size.seed_n = Some(cli::number(it.next(), "--seed-n")?),
             "--bare" => opts.bare = Some(it.next().ok_or("--bare needs a path")?.into()),
             "--no-count" => opts.count = false,
             other => return Err(format!("unknown argument {other}")),
@@ -92,7 +81,7 @@ pub(crate) fn main(args: &[String]) -> ExitCode {
     let opts = match parse(args) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("evloop-bench overhead: {e}\n\n{}", crate::cli::USAGE);
+            eprintln!("evloop-bench overhead: {e}\n\n{}", cli::USAGE);
             return ExitCode::from(2);
         }
     };
