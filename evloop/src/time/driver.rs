@@ -217,7 +217,7 @@ impl Handle {
 
     /// The clock's current time, encoded.
     pub(crate) fn now_encoded(&self) -> u64 {
-        self.inner.encode(self.inner.clock.now())
+        self.inner.now_encoded()
     }
 
     /// The open epoch of this thread's queue, for a timer created now that
@@ -470,7 +470,7 @@ impl Inner {
         // SAFETY: owner (caller).
         if unsafe { q.has_epoch() } {
             // SAFETY: owner (caller).
-            unsafe { q.close_epoch(self.encode(self.clock.now())) };
+            unsafe { q.close_epoch(self.now_encoded()) };
         }
         let mut wakers = WakeList::new();
         let mut fired = 0;
@@ -487,7 +487,7 @@ impl Inner {
                 wakers.push(shared.fire(true));
             } else {
                 // Every epoch of a queued entry is closed (above).
-                let deadline = shared.deadline(|| self.encode(self.clock.now()));
+                let deadline = shared.deadline(|| self.now_encoded());
                 let tick = self.deadline_to_tick(deadline);
                 // SAFETY: lock held; in no list (queue rule 1); its owner
                 // cancels it before freeing it (entry rule 5).
@@ -541,6 +541,11 @@ impl Inner {
         } else {
             BIAS - nanos(self.start - t).min(BIAS)
         }
+    }
+
+    /// The clock's current time, encoded.
+    fn now_encoded(&self) -> u64 {
+        self.encode(self.clock.now())
     }
 
     fn decode(&self, d: u64) -> StdInstant {
@@ -602,7 +607,7 @@ const BIAS: u64 = 1 << 62;
 
 /// `d` in nanoseconds, saturating.
 #[inline]
-fn nanos(d: Duration) -> u64 {
+pub(crate) fn nanos(d: Duration) -> u64 {
     d.as_secs()
         .saturating_mul(1_000_000_000)
         .saturating_add(u64::from(d.subsec_nanos()))

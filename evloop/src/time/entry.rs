@@ -82,7 +82,7 @@ use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::AtomicU8;
 use crate::loom::sync::atomic::Ordering::{Acquire, Release};
 use crate::loom::sync::Arc;
-use crate::time::driver::Handle;
+use crate::time::driver::{self, Handle};
 use crate::time::queue::Epoch;
 use crate::util::atomic_waker::AtomicWaker;
 
@@ -288,11 +288,8 @@ impl TimerEntry {
 
     /// An entry due `delay` after the start of `epoch` (rule 7).
     pub(crate) fn new_after(handle: Handle, epoch: Arc<Epoch>, delay: Duration) -> TimerEntry {
-        let nanos = delay
-            .as_secs()
-            .saturating_mul(1_000_000_000)
-            .saturating_add(u64::from(delay.subsec_nanos()));
-        TimerEntry::new_raw(handle, UNRESOLVED | nanos.min(UNRESOLVED - 1), Some(epoch))
+        let nanos = driver::nanos(delay).min(UNRESOLVED - 1);
+        TimerEntry::new_raw(handle, UNRESOLVED | nanos, Some(epoch))
     }
 
     fn new_raw(handle: Handle, deadline: u64, epoch: Option<Arc<Epoch>>) -> TimerEntry {
