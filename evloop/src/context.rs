@@ -157,6 +157,7 @@ pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
     let prev = CONTEXT.with(|ctx| ctx.current.replace(Some(handle.clone())));
     SetCurrentGuard {
         prev,
+        _time: crate::time::set_current(handle.driver().time.as_ref()),
         _not_send: PhantomData,
     }
 }
@@ -164,6 +165,9 @@ pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
 /// Restores the previously current runtime (rule 1).
 pub(crate) struct SetCurrentGuard {
     prev: Option<scheduler::Handle>,
+    /// The time driver's copy of the current runtime (its timers find
+    /// their driver without borrowing `CONTEXT`).
+    _time: crate::time::CurrentGuard,
     _not_send: PhantomData<*const ()>,
 }
 

@@ -237,3 +237,26 @@ fn time_instant_honours_paused_clock() {
         );
     });
 }
+
+/// A timer belongs to the runtime entered last, even inside a task of
+/// another one: here a runtime without timers, so `sleep` panics, and
+/// works again once the guard is gone.
+#[test]
+fn sleep_uses_the_innermost_entered_runtime() {
+    let outer = rt();
+    let no_timers = Builder::new_current_thread().build().unwrap();
+    outer.block_on(async {
+        {
+            let _guard = no_timers.enter();
+            let res = std::panic::catch_unwind(|| drop(sleep(Duration::from_millis(1))));
+            let err = res.expect_err("sleep on a runtime without timers");
+            let msg = err
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| err.downcast_ref::<String>().cloned())
+                .unwrap();
+            assert!(msg.contains("timers are disabled"), "{msg}");
+        }
+        sleep(Duration::from_millis(1)).await;
+    });
+}

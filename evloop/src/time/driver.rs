@@ -37,8 +37,9 @@
 //!    `advance`) flushes the calling thread's queue too, so a paused-time
 //!    jump sees every armed timer.
 
+use std::cell::Cell;
 use std::fmt;
-use std::ptr::NonNull;
+use std::ptr::{self, NonNull};
 use std::task::Waker;
 use std::time::{Duration, Instant as StdInstant};
 
@@ -46,6 +47,7 @@ use crate::loom::sync::atomic::AtomicBool;
 use crate::loom::sync::atomic::Ordering::{Acquire, Release};
 use crate::loom::sync::MutexGuard;
 use crate::loom::sync::{Arc, Mutex};
+use crate::time::anchor::HandleRef;
 use crate::time::clock::Clock;
 use crate::time::entry::UNRESOLVED;
 use crate::time::entry::{self, TimerShared};
@@ -66,7 +68,7 @@ pub(crate) struct Handle {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     clock: Clock,
     /// Tick 0.
     start: StdInstant,
@@ -200,6 +202,20 @@ impl Driver {
 }
 
 impl Handle {
+    pub(crate) fn into_inner(self) -> Arc<Inner> {
+        self.inner
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Handle {
+        Handle { inner }
+    }
+
+    /// The shared state's address (`time::anchor`).
+    #[inline]
+    pub(crate) fn as_raw(&self) -> *const Inner {
+        Arc::as_ptr(&self.inner)
+    }
+
     pub(crate) fn clock(&self) -> &Clock {
         &self.inner.clock
     }
@@ -230,8 +246,8 @@ impl Handle {
         if self.inner.clock.is_paused() {
             return None;
         }
-        // SAFETY: this thread owns `q` (`current_queue`).
-        Some(unsafe { q.open_epoch() })
+        // SAFETY: this thread owns `q` (`current_queue`), one of ours.
+        Some(unsafe { q.open_epoch(self) })
     }
 
     /// Fires every timer due at the clock's current time (used after the
@@ -258,7 +274,7 @@ impl Handle {
             // SAFETY: exclusive (caller); the handle stored next to the
             // guard keeps the queue alive, and is dropped after it.
             enter: unsafe { queue::enter(q) },
-            _handle: self.clone(),
+            handle: self.clone(),
         }
     }
 
@@ -271,9 +287,23 @@ impl Handle {
     /// As [`Handle::enter_worker`]; an `enter_worker` guard of this driver
     /// is live on this thread (it keeps the queue alive).
     pub(crate) unsafe fn switch_worker(&self, index: Option<usize>) {
+        self.detach_epoch();
         let q = index.map_or(std::ptr::null(), |i| &self.inner.queues[i] as *const Queue);
         // SAFETY: exclusive ownership (caller).
         unsafe { queue::switch(q) };
+    }
+
+    /// Queue rule 8: closes and detaches the open epoch of the queue this
+    /// thread owns, which it is about to stop owning.
+    fn detach_epoch(&self) {
+        if let Some(q) = self.current_queue() {
+            // SAFETY: this thread owns `q` (`current_queue`).
+            unsafe {
+                if q.has_epoch() {
+                    q.close_epoch(self.now_encoded());
+                }
+            }
+        }
     }
 
     /// The queue this thread owns, if it is one of this driver's.
@@ -396,7 +426,7 @@ impl Handle {
     /// `deadline` is encoded and resolved.
     pub(crate) unsafe fn register(&self, entry: NonNull<TimerShared>, deadline: u64) {
         let inner = &*self.inner;
-        let tick = inner.deadline_to_tick(deadline);
+        let tick = deadline_to_tick(deadline);
         // SAFETY: pinned and alive (caller).
         let shared = unsafe { entry.as_ref() };
         let mut locked = inner.locked.lock();
@@ -488,7 +518,7 @@ impl Inner {
             } else {
                 // Every epoch of a queued entry is closed (above).
                 let deadline = shared.deadline(|| self.now_encoded());
-                let tick = self.deadline_to_tick(deadline);
+                let tick = deadline_to_tick(deadline);
                 // SAFETY: lock held; in no list (queue rule 1); its owner
                 // cancels it before freeing it (entry rule 5).
                 match unsafe { locked.wheel.insert(entry, tick) } {
@@ -560,11 +590,6 @@ impl Inner {
         }
     }
 
-    fn deadline_to_tick(&self, deadline: u64) -> u64 {
-        // Round up: never fire early.
-        deadline.saturating_sub(BIAS).div_ceil(1_000_000)
-    }
-
     fn now_tick(&self) -> u64 {
         let since = self.clock.now().saturating_duration_since(self.start);
         let sub_ms = u64::from(since.subsec_nanos()) / 1_000_000;
@@ -604,6 +629,22 @@ impl Inner {
 
 /// See [`Inner::encode`].
 const BIAS: u64 = 1 << 62;
+
+/// The tick of an encoded, resolved deadline. Rounds up: never fire early.
+#[inline]
+pub(crate) fn deadline_to_tick(deadline: u64) -> u64 {
+    deadline.saturating_sub(BIAS).div_ceil(1_000_000)
+}
+
+/// The largest tick of an encoded deadline (~146 years).
+#[cfg(test)]
+pub(crate) const MAX_TICK: u64 = (UNRESOLVED - 1 - BIAS) / 1_000_000;
+
+/// The encoded deadline of the start of `tick` (tests), saturating.
+#[cfg(test)]
+pub(crate) fn tick_to_deadline(tick: u64) -> u64 {
+    BIAS + tick.min(MAX_TICK) * 1_000_000
+}
 
 /// `d` in nanoseconds, saturating.
 #[inline]
@@ -661,7 +702,71 @@ impl WakeList {
 pub(crate) struct WorkerGuard {
     /// Dropped first: clears the thread's queue before the handle goes.
     enter: queue::EnterGuard,
-    _handle: Handle,
+    handle: Handle,
+}
+
+impl Drop for WorkerGuard {
+    fn drop(&mut self) {
+        // Queue rule 8: this thread stops owning its queue.
+        self.handle.detach_epoch();
+    }
+}
+
+thread_local! {
+    /// The time driver of this thread's current runtime (see
+    /// [`set_current`]), as `Arc::into_raw` of one strong reference that
+    /// the cell owns; null if none. Mirrors `context`'s current handle, so
+    /// that a timer finds its driver with one plain thread-local load.
+    static CURRENT: Cell<*const Inner> = const { Cell::new(ptr::null()) };
+}
+
+/// Makes `handle` (the time driver of the runtime `context::set_current`
+/// makes current, if it has one) this thread's current driver until the
+/// guard drops.
+pub(crate) fn set_current(handle: Option<&Handle>) -> CurrentGuard {
+    let new = handle.map_or(ptr::null(), |h| Arc::into_raw(h.inner.clone()));
+    let prev = CURRENT.with(|c| c.replace(new));
+    CurrentGuard { prev }
+}
+
+/// Runs `f` with this thread's current time driver, or `none` if there is
+/// no current runtime or it has no time driver. (Not an `Option`: a timer
+/// entry returned by `f` is then written straight into the caller's slot.)
+#[inline(always)]
+pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R, none: impl FnOnce() -> R) -> R {
+    let raw = CURRENT.with(Cell::get);
+    if raw.is_null() {
+        return none();
+    }
+    // SAFETY: the cell owns a strong reference to the non-null `raw` (see
+    // `CURRENT`); only a guard's drop replaces it, and none runs inside `f`
+    // (the runtime's own code, which drops no guard of this thread).
+    let handle = unsafe { HandleRef::from_raw(raw) };
+    f(&handle)
+}
+
+/// Restores the previous current driver. Every non-null value is owned by
+/// exactly one place, the cell or one guard: `set_current` moves the old
+/// value into the guard, the drop moves it back and releases the value it
+/// replaces (so guards dropped out of order leak or release nothing twice).
+pub(crate) struct CurrentGuard {
+    prev: *const Inner,
+}
+
+impl Drop for CurrentGuard {
+    fn drop(&mut self) {
+        let cur = CURRENT.with(|c| c.replace(self.prev));
+        if !cur.is_null() {
+            // SAFETY: the cell owned this strong reference (see above).
+            drop(unsafe { Arc::from_raw(cur) });
+        }
+    }
+}
+
+impl fmt::Debug for CurrentGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CurrentGuard").finish_non_exhaustive()
+    }
 }
 
 impl fmt::Debug for WorkerGuard {

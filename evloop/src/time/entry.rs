@@ -3,9 +3,9 @@
 //! A [`TimerEntry`] lives *inside* the `Sleep` future, which is pinned, so the
 //! wheel can point at it without any allocation: arming a timer is linking
 //! the entry into a slot list, cancelling it is unlinking it, both O(1).
-//! The entry is split in two: the owner's private fields (driver handle,
-//! whether it was ever armed, where it is queued) and [`TimerShared`], the
-//! fields the driver thread also touches.
+//! All its fields live in one flat [`TimerShared`] (the owner's private
+//! fields next to the ones the driver thread touches), so that the small
+//! ones share a word and a `Sleep` is 64 bytes: one cache line.
 //!
 //! Arming is lazy on a scheduler worker: the first poll stores the entry in
 //! the worker's queue (see `time::queue`) without taking the driver lock,
@@ -15,13 +15,16 @@
 //!
 //! # The shared state
 //!
-//! - `links` (`prev`, `next`, `when`, `level`, `slot`): the entry's place in
-//!   the wheel.
+//! - links (`prev`, `next`, `level`, `slot`): the entry's place in the
+//!   wheel.
 //! - `deadline`: when the timer is due, encoded as a `u64` (see
-//!   `driver::Inner::encode`; rounded up to a tick when it is linked), or
-//!   *unresolved*: `UNRESOLVED | delay` for a timer created by `sleep` that
-//!   did not read the clock, whose deadline is the start of its `epoch`
-//!   plus the delay (see `time::queue`, epochs).
+//!   `driver::Inner::encode`), or *unresolved*: `UNRESOLVED | delay` for a
+//!   timer created by `sleep` that did not read the clock, whose deadline
+//!   is the start of its epoch plus the delay (see `time::queue`, epochs).
+//!   The wheel keeps no tick of its own: a linked entry's tick is its
+//!   deadline rounded up to a tick, recomputed when it cascades.
+//! - `anchor`: the driver, or the epoch (which holds the driver) of an
+//!   unresolved deadline; one word, set at creation (`time::anchor`).
 //! - `state`: one of `UNREGISTERED`, `PENDING`, `FIRING`, `FIRED`, plus the
 //!   `SHUTDOWN` flag.
 //! - `waker`: the waiting task's waker, an [`AtomicWaker`].
@@ -37,13 +40,14 @@
 //!
 //! # Rules
 //!
-//! 1. `links` is read and written only by a thread holding the driver lock
-//!    (i.e. through `&mut Wheel`).
+//! 1. The links are read and written only by a thread holding the driver
+//!    lock (i.e. through `&mut Wheel`).
 //! 2. Every write of `state` happens with the driver lock held; reads may be
 //!    lock-free (`Acquire`). While the entry sits in a worker queue its state
 //!    stays `UNREGISTERED` (queue rule 1).
 //! 3. An entry is linked in the wheel if and only if its state is `PENDING`;
-//!    it is then in exactly one slot list (the one `links.level/slot` name).
+//!    it is then in exactly one slot list (the one `level`/`slot` name), and
+//!    its deadline is resolved or its epoch closed.
 //! 4. The driver reaches an entry only through the wheel, with the lock held.
 //!    When it fires one, it unlinks it, stores `FIRING`, takes the waker
 //!    (the condition is published before the take: atomic-waker rule 5) and
@@ -61,11 +65,15 @@
 //!    see it yet), so arming costs no atomic read-modify-write but the
 //!    slot's.
 //! 7. `deadline` is written by the owner only, either with the driver lock
-//!    held or while the entry is in no queue slot; it is read by the owner,
-//!    or by a flusher (lock held) for an entry it took out of a slot. An
+//!    held or while the entry is in no queue slot and not linked; it is read
+//!    by the owner, by a flusher (lock held) for an entry it took out of a
+//!    slot, or by the wheel (lock held) for a linked entry. An
 //!    unresolved deadline is resolved by reading the epoch's start (closing
-//!    the epoch if it is still open), never by writing it elsewhere; `epoch`
-//!    is set at creation and never changes.
+//!    the epoch if it is still open), never by writing it elsewhere; the
+//!    anchor is set at creation and never changes.
+//! 8. `flags`, `queue` and `queue_slot` are the owner's: only the thread
+//!    holding `Pin<&mut>` of the entry (polling, resetting or dropping it)
+//!    reads or writes them.
 //!
 //! Rejected: a heap-allocated, reference-counted entry per timer (one
 //! allocation per `timeout`, and two atomic ops per clone); a slab of entries
@@ -81,7 +89,7 @@ use std::time::{Duration, Instant as StdInstant};
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::AtomicU8;
 use crate::loom::sync::atomic::Ordering::{Acquire, Release};
-use crate::loom::sync::Arc;
+use crate::time::anchor::{Anchor, HandleRef};
 use crate::time::driver::{self, Handle};
 use crate::time::queue::Epoch;
 use crate::util::atomic_waker::AtomicWaker;
@@ -101,70 +109,157 @@ pub(crate) const FIRED: u8 = 3;
 pub(crate) const SHUTDOWN: u8 = 0b100;
 const PHASE: u8 = 0b011;
 
-/// The entry's place in the wheel (rule 1).
-#[derive(Debug)]
-pub(crate) struct Links {
-    pub(crate) prev: Option<NonNull<TimerShared>>,
-    pub(crate) next: Option<NonNull<TimerShared>>,
-    /// The tick (ms since the driver started) the timer fires at.
-    pub(crate) when: u64,
-    pub(crate) level: u8,
-    pub(crate) slot: u8,
+type Link = Option<NonNull<TimerShared>>;
+
+/// An empty waker slot, copied from a constant: built in place, its
+/// `Option<Waker>` (one word undefined) goes through a stack temporary whose
+/// copy stalls on the stores that just filled it (store forwarding), which
+/// cost `sleep` a fifth of its time.
+#[cfg(not(loom))]
+#[inline(always)]
+fn new_waker() -> AtomicWaker {
+    #[allow(clippy::declare_interior_mutable_const)] // copied, never shared
+    const EMPTY: AtomicWaker = AtomicWaker::EMPTY;
+    EMPTY
 }
 
-/// The fields of an entry that the driver thread touches.
+#[cfg(loom)]
+fn new_waker() -> AtomicWaker {
+    AtomicWaker::new()
+}
+
+/// A timer: the owner's fields and the fields the driver thread touches,
+/// in one flat struct so that the small fields share one word (a `Sleep`
+/// is this struct and nothing else).
 pub(crate) struct TimerShared {
-    links: UnsafeCell<Links>,
+    /// The wheel list neighbours (rule 1).
+    prev: UnsafeCell<Link>,
+    next: UnsafeCell<Link>,
     /// Rule 7.
     deadline: UnsafeCell<u64>,
-    /// The epoch an unresolved deadline counts from (rule 7).
-    epoch: Option<Arc<Epoch>>,
-    state: AtomicU8,
+    /// The driver, or the epoch an unresolved deadline counts from (which
+    /// holds the driver). Never changes (anchor rule 2).
+    anchor: Anchor,
     waker: AtomicWaker,
+    state: AtomicU8,
+    /// The wheel level and slot the entry is linked in (rule 1).
+    level: UnsafeCell<u8>,
+    slot: UnsafeCell<u8>,
+    /// Owner only (rule 8): `REGISTERED`, `QUEUED`.
+    flags: UnsafeCell<u8>,
+    /// Owner only (rule 8): while `QUEUED`, the queue and slot the entry was
+    /// stored in.
+    queue_slot: UnsafeCell<u8>,
+    queue: UnsafeCell<u16>,
+    /// Fills the last word: with a hole in it, the compiler initialises the
+    /// small fields with two overlapping stores, and the move of the new
+    /// entry that follows stalls on them (store forwarding).
+    _fill: u8,
     _pinned: PhantomPinned,
 }
 
-// SAFETY: `links` is only accessed under the driver lock (rule 1), `state`
-// and `waker` are synchronised on their own.
+// SAFETY: the links are only accessed under the driver lock (rule 1), the
+// owner fields only by the owner (rule 8), `deadline` by rule 7; `state` and
+// `waker` are synchronised on their own, and the anchor is immutable.
 unsafe impl Send for TimerShared {}
 // SAFETY: as above.
 unsafe impl Sync for TimerShared {}
 
 impl TimerShared {
-    /// An entry with an encoded `deadline` (`UNRESOLVED | delay` needs
-    /// `epoch`).
-    pub(crate) fn new(deadline: u64, epoch: Option<Arc<Epoch>>) -> TimerShared {
-        debug_assert!(deadline & UNRESOLVED == 0 || epoch.is_some());
+    /// An entry with an encoded `deadline` (`UNRESOLVED | delay` needs an
+    /// epoch anchor).
+    #[inline(always)]
+    pub(crate) fn new(deadline: u64, anchor: Anchor) -> TimerShared {
+        debug_assert!(deadline & UNRESOLVED == 0 || anchor.as_epoch().is_some());
         TimerShared {
+            prev: UnsafeCell::new(None),
+            next: UnsafeCell::new(None),
             deadline: UnsafeCell::new(deadline),
-            epoch,
-            links: UnsafeCell::new(Links {
-                prev: None,
-                next: None,
-                when: 0,
-                level: 0,
-                slot: 0,
-            }),
+            anchor,
+            waker: new_waker(),
             state: AtomicU8::new(UNREGISTERED),
-            waker: AtomicWaker::new(),
+            level: UnsafeCell::new(0),
+            slot: UnsafeCell::new(0),
+            flags: UnsafeCell::new(0),
+            queue_slot: UnsafeCell::new(0),
+            queue: UnsafeCell::new(0),
+            _fill: 0,
             _pinned: PhantomPinned,
         }
     }
 
-    /// Runs `f` on the links.
+    /// The wheel list neighbours.
     ///
     /// # Safety
     ///
-    /// The caller holds the driver lock (rule 1) and no other reference to
-    /// these links is live.
+    /// The caller holds the driver lock (rule 1).
     #[inline]
-    pub(crate) unsafe fn with_links<R>(&self, f: impl FnOnce(&mut Links) -> R) -> R {
-        // SAFETY: exclusive access guaranteed by the caller (rule 1).
-        self.links.with_mut(|links| f(unsafe { &mut *links }))
+    pub(crate) unsafe fn links(&self) -> (Link, Link) {
+        // SAFETY: lock held (caller, rule 1).
+        unsafe { (self.prev.with(|p| *p), self.next.with(|n| *n)) }
+    }
+
+    /// # Safety
+    ///
+    /// As [`TimerShared::links`].
+    #[inline]
+    pub(crate) unsafe fn set_prev(&self, prev: Link) {
+        // SAFETY: lock held (caller, rule 1).
+        self.prev.with_mut(|p| unsafe { *p = prev });
+    }
+
+    /// # Safety
+    ///
+    /// As [`TimerShared::links`].
+    #[inline]
+    pub(crate) unsafe fn set_next(&self, next: Link) {
+        // SAFETY: lock held (caller, rule 1).
+        self.next.with_mut(|n| unsafe { *n = next });
+    }
+
+    /// The wheel level and slot the entry is linked in.
+    ///
+    /// # Safety
+    ///
+    /// As [`TimerShared::links`].
+    #[inline]
+    pub(crate) unsafe fn position(&self) -> (u8, u8) {
+        // SAFETY: lock held (caller, rule 1).
+        unsafe { (self.level.with(|l| *l), self.slot.with(|s| *s)) }
+    }
+
+    /// # Safety
+    ///
+    /// As [`TimerShared::links`].
+    #[inline]
+    pub(crate) unsafe fn set_position(&self, level: u8, slot: u8) {
+        // SAFETY: lock held (caller, rule 1).
+        unsafe {
+            self.level.with_mut(|l| *l = level);
+            self.slot.with_mut(|s| *s = slot);
+        }
+    }
+
+    /// The tick the timer is due at: its deadline rounded up to a tick.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the driver lock and the entry is linked (so its
+    /// deadline is resolved, or its epoch closed: rule 7).
+    #[inline]
+    pub(crate) unsafe fn tick(&self) -> u64 {
+        driver::deadline_to_tick(self.deadline(|| unreachable!("linked timer with an open epoch")))
+    }
+
+    /// The driver.
+    #[inline]
+    pub(crate) fn handle(&self) -> HandleRef<'_> {
+        self.anchor.handle()
     }
 
     /// The deadline (rule 7: the caller is the owner, or a flusher holding
-    /// the lock for an entry it took out of a queue slot).
+    /// the lock for an entry it took out of a queue slot, or holds the lock
+    /// while the entry is linked).
     #[inline]
     pub(crate) fn deadline_raw(&self) -> u64 {
         // SAFETY: rule 7 — no write can run concurrently with this read.
@@ -180,10 +275,7 @@ impl TimerShared {
         if raw & UNRESOLVED == 0 {
             return raw;
         }
-        let epoch = self
-            .epoch
-            .as_ref()
-            .expect("unresolved deadline without epoch");
+        let epoch = self.epoch().expect("unresolved deadline without epoch");
         let start = epoch.start().unwrap_or_else(|| epoch.close(now));
         start.saturating_add(raw & !UNRESOLVED).min(UNRESOLVED - 1)
     }
@@ -191,7 +283,7 @@ impl TimerShared {
     /// The epoch of an unresolved deadline.
     #[inline]
     pub(crate) fn epoch(&self) -> Option<&Epoch> {
-        self.epoch.as_deref()
+        self.anchor.as_epoch()
     }
 
     /// Sets the deadline.
@@ -199,7 +291,7 @@ impl TimerShared {
     /// # Safety
     ///
     /// Called by the owner, with the driver lock held or while the entry is
-    /// in no queue slot (rule 7).
+    /// in no queue slot and not linked (rule 7).
     #[inline]
     pub(crate) unsafe fn set_deadline(&self, deadline: u64) {
         // SAFETY: rule 7 (caller).
@@ -241,6 +333,35 @@ impl TimerShared {
         self.state.store(FIRED | flag, Release);
         waker
     }
+
+    /// The owner's flags (rule 8: owner only).
+    #[inline]
+    fn flags(&self) -> u8 {
+        // SAFETY: rule 8 — only the owner, which is the caller, touches it.
+        self.flags.with(|f| unsafe { *f })
+    }
+
+    #[inline]
+    fn set_flags(&self, flags: u8) {
+        // SAFETY: rule 8, as above.
+        self.flags.with_mut(|f| unsafe { *f = flags });
+    }
+
+    /// Where the entry was queued (rule 8: owner only).
+    #[inline]
+    fn queued_at(&self) -> (u16, u8) {
+        // SAFETY: rule 8, as above.
+        unsafe { (self.queue.with(|q| *q), self.queue_slot.with(|s| *s)) }
+    }
+
+    #[inline]
+    fn set_queued_at(&self, queue: u16, slot: u8) {
+        // SAFETY: rule 8, as above.
+        unsafe {
+            self.queue.with_mut(|q| *q = queue);
+            self.queue_slot.with_mut(|s| *s = slot);
+        }
+    }
 }
 
 /// `FIRING` or `FIRED`: the deadline was reached (a poll may complete).
@@ -265,13 +386,7 @@ impl fmt::Debug for TimerShared {
 
 /// A timer owned by a future (`Sleep`). Must be pinned before its first poll.
 pub(crate) struct TimerEntry {
-    handle: Handle,
     shared: TimerShared,
-    /// `REGISTERED`, `QUEUED`.
-    flags: u8,
-    /// While `QUEUED`: the slot in queue `queue` the entry was stored in.
-    slot: u8,
-    queue: u16,
 }
 
 /// The entry was armed (polled) at least once.
@@ -283,51 +398,66 @@ const QUEUED: u8 = 0b10;
 impl TimerEntry {
     pub(crate) fn new(handle: Handle, deadline: StdInstant) -> TimerEntry {
         let deadline = handle.encode(deadline);
-        TimerEntry::new_raw(handle, deadline, None)
-    }
-
-    /// An entry due `delay` after the start of `epoch` (rule 7).
-    pub(crate) fn new_after(handle: Handle, epoch: Arc<Epoch>, delay: Duration) -> TimerEntry {
-        let nanos = driver::nanos(delay).min(UNRESOLVED - 1);
-        TimerEntry::new_raw(handle, UNRESOLVED | nanos, Some(epoch))
-    }
-
-    fn new_raw(handle: Handle, deadline: u64, epoch: Option<Arc<Epoch>>) -> TimerEntry {
         TimerEntry {
-            handle,
-            shared: TimerShared::new(deadline, epoch),
-            flags: 0,
-            slot: 0,
-            queue: 0,
+            shared: TimerShared::new(deadline, Anchor::driver(handle)),
+        }
+    }
+
+    /// An entry due `delay` from now (for `sleep`). On one of `handle`'s
+    /// workers with the clock not paused it joins the open epoch instead of
+    /// reading the clock (rule 7). The entry is built in one place, so that
+    /// it is written straight into the caller's slot.
+    #[inline]
+    pub(crate) fn after(handle: &Handle, delay: Duration) -> TimerEntry {
+        /// Longer delays take the clock path, which caps them at ~30 years.
+        const MAX_LAZY: Duration = Duration::from_secs(86_400 * 365 * 30);
+        let epoch = if delay <= MAX_LAZY {
+            handle.open_epoch()
+        } else {
+            None
+        };
+        let (deadline, anchor) = match epoch {
+            Some(epoch) => {
+                let nanos = driver::nanos(delay).min(UNRESOLVED - 1);
+                (UNRESOLVED | nanos, Anchor::epoch(epoch))
+            }
+            None => after_clock(handle, delay),
+        };
+        TimerEntry {
+            shared: TimerShared::new(deadline, anchor),
         }
     }
 
     /// The deadline; resolving an unresolved one may read the clock (if
     /// its epoch is still open, this closes it).
     pub(crate) fn deadline(&self) -> StdInstant {
-        let h = &self.handle;
+        let h = self.shared.handle();
         h.decode(self.shared.deadline(|| h.now_encoded()))
     }
 
     /// True once the driver fired the timer (and it was not reset since).
     pub(crate) fn is_elapsed(&self) -> bool {
-        self.flags & REGISTERED != 0 && is_fired(self.shared.state())
+        self.shared.flags() & REGISTERED != 0 && is_fired(self.shared.state())
     }
 
     /// Takes the entry back out of its queue slot, if it is still there.
     /// Returns true if it was (the entry is then unreachable by the driver).
     #[inline]
     fn unqueue(&mut self) -> bool {
-        if self.flags & QUEUED == 0 {
+        let flags = self.shared.flags();
+        if flags & QUEUED == 0 {
             return false;
         }
-        self.flags &= !QUEUED;
+        self.shared.set_flags(flags & !QUEUED);
         // A flusher that took the entry set its state first thing (under
         // the lock): skip the CAS that would fail anyway.
-        self.shared.state() == UNREGISTERED
-            && self
-                .handle
-                .unqueue(self.queue, self.slot, NonNull::from(&self.shared))
+        if self.shared.state() != UNREGISTERED {
+            return false;
+        }
+        let (queue, slot) = self.shared.queued_at();
+        self.shared
+            .handle()
+            .unqueue(queue, slot, NonNull::from(&self.shared))
     }
 
     /// Moves the deadline. If the entry was already armed it is re-linked at
@@ -338,14 +468,16 @@ impl TimerEntry {
         let this = unsafe { self.get_unchecked_mut() };
         this.unqueue();
         let ptr = NonNull::from(&this.shared);
-        if this.flags & REGISTERED != 0 {
+        let handle = this.shared.handle();
+        let deadline = handle.encode(deadline);
+        if this.shared.flags() & REGISTERED != 0 {
             // SAFETY: the entry is pinned and `Drop` cancels it, so it stays
             // valid while linked (entry rule 5); only the owner registers.
             // `register` writes the deadline under the lock (rule 7).
-            unsafe { this.handle.register(ptr, this.handle.encode(deadline)) };
+            unsafe { handle.register(ptr, deadline) };
         } else {
-            // SAFETY: never armed, so in no slot (rule 7).
-            unsafe { this.shared.set_deadline(this.handle.encode(deadline)) };
+            // SAFETY: never armed, so in no slot and not linked (rule 7).
+            unsafe { this.shared.set_deadline(deadline) };
         }
     }
 
@@ -360,21 +492,21 @@ impl TimerEntry {
     pub(crate) fn poll_elapsed(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         // SAFETY: only `shared` is structurally pinned, and it is not moved.
         let this = unsafe { self.get_unchecked_mut() };
-        if this.flags & REGISTERED == 0 {
-            this.flags |= REGISTERED;
+        let flags = this.shared.flags();
+        if flags & REGISTERED == 0 {
             let ptr = NonNull::from(&this.shared);
+            let handle = this.shared.handle();
             // SAFETY: pinned, taken back or cancelled on drop (entry rule 5),
             // owner only, never armed before (so in no slot or list).
-            if let Some((queue, slot)) = unsafe { this.handle.queue(ptr, cx.waker()) } {
-                this.flags |= QUEUED;
-                this.queue = queue;
-                this.slot = slot;
+            if let Some((queue, slot)) = unsafe { handle.queue(ptr, cx.waker()) } {
+                this.shared.set_flags(REGISTERED | QUEUED);
+                this.shared.set_queued_at(queue, slot);
                 return Poll::Pending;
             }
-            let h = &this.handle;
-            let deadline = this.shared.deadline(|| h.now_encoded());
+            this.shared.set_flags(REGISTERED);
+            let deadline = this.shared.deadline(|| handle.now_encoded());
             // SAFETY: as above.
-            unsafe { this.handle.register(ptr, deadline) };
+            unsafe { handle.register(ptr, deadline) };
         }
         if let Some(ready) = this.check_fired() {
             return ready;
@@ -397,16 +529,27 @@ impl TimerEntry {
     }
 }
 
+/// [`TimerEntry::after`] off a worker: reads the clock.
+#[cold]
+fn after_clock(handle: &Handle, delay: Duration) -> (u64, Anchor) {
+    let deadline = handle
+        .clock()
+        .now()
+        .checked_add(delay)
+        .unwrap_or_else(|| crate::time::Instant::far_future().into_std());
+    (handle.encode(deadline), Anchor::driver(handle.clone()))
+}
+
 impl Drop for TimerEntry {
     #[inline]
     fn drop(&mut self) {
         if self.unqueue() {
             return;
         }
-        if self.flags & REGISTERED != 0 {
+        if self.shared.flags() & REGISTERED != 0 {
             // SAFETY: entry rule 5 — `cancel` returns only once the driver can
             // no longer reach the entry.
-            unsafe { self.handle.cancel(NonNull::from(&self.shared)) };
+            unsafe { self.shared.handle().cancel(NonNull::from(&self.shared)) };
         }
     }
 }
@@ -415,7 +558,7 @@ impl fmt::Debug for TimerEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TimerEntry")
             .field("deadline", &self.deadline())
-            .field("armed", &(self.flags & REGISTERED != 0))
+            .field("armed", &(self.shared.flags() & REGISTERED != 0))
             .field("state", &self.shared.state())
             .finish()
     }

@@ -195,7 +195,8 @@ fn loom_epoch_close_races_foreign_close() {
     use crate::time::queue::Epoch;
 
     loom::model(|| {
-        let epoch = Arc::new(Epoch::new());
+        let (_driver, handle) = Driver::new(Clock::new(true, true), std::sync::Arc::new(|| {}), 1);
+        let epoch = Arc::new(Epoch::new(handle));
         let e = epoch.clone();
         let th = thread::spawn(move || e.close(|| 7));
         let mine = epoch.close_owner(5);

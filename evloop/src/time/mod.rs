@@ -47,9 +47,15 @@
 //! Layout: `clock` (real or paused time), `driver` (the wheel behind a lock,
 //! what the scheduler parks on), `queue` (the per-worker queues of lazily
 //! armed timers), `wheel/` (the data structure), `entry` (the per-timer
-//! state shared with the driver; its waker slot is `util::atomic_waker`), and the public futures
-//! `sleep`, `timeout`, `interval`.
+//! state shared with the driver; its waker slot is `util::atomic_waker`),
+//! `anchor` (the one word by which a timer holds its driver or epoch), and
+//! the public futures `sleep`, `timeout`, `interval`.
+//!
+//! A timer finds its driver through a thread-local copy of the current
+//! runtime's time driver (`driver::set_current`, kept by `context`'s
+//! `set_current`), one plain load, not through the context's `RefCell`.
 
+mod anchor;
 mod clock;
 mod driver;
 mod entry;
@@ -67,7 +73,7 @@ mod driver_tests;
 mod loom_tests;
 
 pub(crate) use clock::Clock;
-pub(crate) use driver::{Driver, Handle, WorkerGuard};
+pub(crate) use driver::{set_current, CurrentGuard, Driver, Handle, WorkerGuard};
 
 pub use clock::{advance, pause, resume};
 pub use instant::Instant;

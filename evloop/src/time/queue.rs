@@ -67,6 +67,11 @@
 //!    open epoch when pushed (`Handle::queue` resolves any other first);
 //!    `pending_delay` holds the smallest such delay, folded into `earliest`
 //!    when the epoch closes.
+//! 8. An epoch holds its driver's handle and the driver holds its queues,
+//!    so an attached epoch would keep the driver alive for ever. A thread
+//!    closes and detaches the open epoch of the queue it owns whenever it
+//!    stops owning it (`switch`, and the worker guard's drop): an epoch is
+//!    attached only while a thread runs the queue's worker.
 //!
 //! Rejected: a lock per queue (two more atomic RMWs per timer); an intrusive
 //! list per queue (a cancel from another thread cannot unlink safely without
@@ -80,6 +85,7 @@ use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
 use crate::loom::sync::atomic::{AtomicPtr, AtomicU64};
 use crate::loom::sync::Arc;
+use crate::time::driver::Handle;
 use crate::time::entry::TimerShared;
 
 /// The start of a group of timers created between two driver visits of one
@@ -88,16 +94,26 @@ pub(crate) struct Epoch {
     /// `OPEN`, `CLOSING`, or the start as an encoded deadline (see
     /// `driver::Inner::encode`).
     start: AtomicU64,
+    /// The driver, so that a timer holding the epoch needs no handle of its
+    /// own (`time::anchor`). Rule 8 keeps this from forming a cycle.
+    handle: Handle,
 }
 
 const OPEN: u64 = 0;
 const CLOSING: u64 = u64::MAX;
 
 impl Epoch {
-    pub(crate) fn new() -> Epoch {
+    pub(crate) fn new(handle: Handle) -> Epoch {
         Epoch {
             start: AtomicU64::new(OPEN),
+            handle,
         }
+    }
+
+    /// The driver the epoch's timers belong to.
+    #[inline]
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
     }
 
     #[inline]
@@ -344,13 +360,14 @@ impl Queue {
     }
 
     /// The open epoch, for a timer created now on the owner's thread
-    /// (rule 5): a new one if the last was closed.
+    /// (rule 5): a new one (of driver `handle`, this queue's) if the last
+    /// was closed.
     ///
     /// # Safety
     ///
     /// Called by the owner.
     #[inline]
-    pub(crate) unsafe fn open_epoch(&self) -> Arc<Epoch> {
+    pub(crate) unsafe fn open_epoch(&self, handle: &Handle) -> Arc<Epoch> {
         // SAFETY: owner only (caller).
         self.owner.with_mut(|owner| unsafe {
             let owner = &mut *owner;
@@ -362,7 +379,7 @@ impl Queue {
                     if let Some(old) = owner.epoch.take() {
                         owner.fold_pending(old.wait_closed());
                     }
-                    let e = Arc::new(Epoch::new());
+                    let e = Arc::new(Epoch::new(handle.clone()));
                     owner.epoch = Some(e.clone());
                     e
                 }

@@ -46,20 +46,9 @@ use crate::time::Instant;
 /// ```
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    /// Longer sleeps take the clock path, which caps them at ~30 years.
-    const MAX_LAZY: Duration = Duration::from_secs(86_400 * 365 * 30);
-    let (handle, epoch) = current_handle(|h| (h.clone(), h.open_epoch()));
-    if let Some(epoch) = epoch.filter(|_| duration <= MAX_LAZY) {
-        return Sleep {
-            entry: TimerEntry::new_after(handle, epoch, duration),
-        };
+    Sleep {
+        entry: current_handle(|handle| TimerEntry::after(handle, duration)),
     }
-    let now = handle.clock().now();
-    let deadline = now
-        .checked_add(duration)
-        .map(Instant::from_std)
-        .unwrap_or_else(Instant::far_future);
-    Sleep::new(handle, deadline)
 }
 
 /// Waits until `deadline` is reached. See [`sleep`].
@@ -88,10 +77,18 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// Runs `f` with the current runtime's time driver, panicking with the fix
 /// if there is none.
 #[track_caller]
+#[inline]
 pub(crate) fn current_handle<R>(f: impl FnOnce(&Handle) -> R) -> R {
-    match crate::context::with_driver(|d| d.time.as_ref().map(f)) {
-        Some(Some(r)) => r,
-        Some(None) => panic!(
+    crate::time::driver::with_current(f, || no_time_driver())
+}
+
+#[cold]
+#[track_caller]
+fn no_time_driver() -> ! {
+    match crate::context::with_driver(|d| d.time.is_some()) {
+        // `driver::with_current` mirrors the context's current runtime.
+        Some(true) => unreachable!("the current runtime's time driver is not registered"),
+        Some(false) => panic!(
             "timers are disabled on this runtime: build it with `Builder::enable_time()` \
              (or `enable_all()`) to use `sleep`, `timeout` and `interval`"
         ),

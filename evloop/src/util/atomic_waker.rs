@@ -80,6 +80,14 @@ unsafe impl Send for AtomicWaker {}
 unsafe impl Sync for AtomicWaker {}
 
 impl AtomicWaker {
+    /// An empty slot, for constant initialisers.
+    #[cfg(not(loom))]
+    #[allow(clippy::declare_interior_mutable_const)] // a template, copied on use
+    pub(crate) const EMPTY: AtomicWaker = AtomicWaker {
+        state: AtomicUsize::new(WAITING),
+        slot: UnsafeCell::new(None),
+    };
+
     pub(crate) fn new() -> AtomicWaker {
         AtomicWaker {
             state: AtomicUsize::new(WAITING),

@@ -69,10 +69,7 @@ impl Wheel {
         let level = Self::level_for(self.elapsed, when);
         let slot = Level::slot_for(level, when);
         // SAFETY: lock held, entry alive (caller).
-        unsafe {
-            entry.as_ref().with_links(|l| l.when = when);
-            self.levels[level as usize].push(slot, entry);
-        }
+        unsafe { self.levels[level as usize].push(slot, entry) };
         Ok(())
     }
 
@@ -83,7 +80,7 @@ impl Wheel {
     /// Driver lock held; `entry` is linked in this wheel.
     pub(crate) unsafe fn remove(&mut self, entry: NonNull<TimerShared>) {
         // SAFETY: lock held, linked entries are alive (caller).
-        let (level, slot) = unsafe { entry.as_ref().with_links(|l| (l.level, l.slot)) };
+        let (level, slot) = unsafe { entry.as_ref().position() };
         // SAFETY: the links name the slot the entry is in (entry rule 3).
         unsafe { self.levels[level as usize].remove(slot, entry) };
     }
@@ -142,8 +139,10 @@ impl Wheel {
             // expiration again.
             // SAFETY: lock held (caller).
             while let Some(entry) = unsafe { self.levels[exp.level as usize].pop(exp.slot) } {
-                // SAFETY: lock held; the entry was linked, so it is alive.
-                let when = unsafe { entry.as_ref().with_links(|l| l.when) };
+                // SAFETY: lock held; the entry was linked, so it is alive
+                // and its deadline resolved. Its tick, not the clamped one
+                // it was inserted at (rule 4): clamped again if still far.
+                let when = unsafe { entry.as_ref().tick() };
                 // SAFETY: lock held; just unlinked; alive as above. A timer
                 // due now is returned at once; the rest of the slot is
                 // cascaded by the next call (the slot is still the earliest).
@@ -183,6 +182,16 @@ mod tests {
     use std::collections::{BTreeMap, HashSet};
     use std::pin::Pin;
 
+    use crate::time::anchor::Anchor;
+    use crate::time::driver::{tick_to_deadline, MAX_TICK};
+    use crate::time::{Clock, Driver};
+
+    /// Entries need a driver to hold on to; the wheel never uses it.
+    fn anchor() -> Anchor {
+        let (_driver, handle) = Driver::new(Clock::new(true, false), std::sync::Arc::new(|| {}), 0);
+        Anchor::driver(handle)
+    }
+
     /// xorshift64*: small, deterministic, good enough for test inputs.
     struct Rng(u64);
     impl Rng {
@@ -209,7 +218,7 @@ mod tests {
             Harness {
                 wheel: Wheel::new(),
                 entries: (0..n)
-                    .map(|_| Box::pin(TimerShared::new(0, None)))
+                    .map(|_| Box::pin(TimerShared::new(0, anchor())))
                     .collect(),
             }
         }
@@ -224,6 +233,8 @@ mod tests {
         }
         fn insert(&mut self, i: usize, when: u64) -> bool {
             let p = self.ptr(i);
+            // SAFETY: the harness owns the entries; this one is not linked.
+            unsafe { self.entries[i].set_deadline(tick_to_deadline(when)) };
             // SAFETY: the harness owns the entries for the whole test.
             unsafe { self.wheel.insert(p, when) }.is_ok()
         }
@@ -237,7 +248,7 @@ mod tests {
             // SAFETY: single-threaded test owns the wheel.
             while let Some(p) = unsafe { self.wheel.poll(now) } {
                 // SAFETY: as above; the entry is alive (owned by the harness).
-                let when = unsafe { p.as_ref().with_links(|l| l.when) };
+                let when = unsafe { p.as_ref().tick() };
                 out.push((self.index(p), when));
             }
             out
@@ -331,24 +342,27 @@ mod tests {
         assert!(h.insert(1, 101));
     }
 
+    /// Rule 4: a far timer is linked at the horizon, then re-linked from
+    /// there until its own tick comes; it never fires early.
     #[test]
-    fn far_future_is_clamped() {
+    fn far_future_is_clamped_but_fires_on_time() {
         let mut h = Harness::new(3);
         h.poll_all(1000);
         assert!(h.insert(0, u64::MAX));
         assert!(h.insert(1, 1000 + MAX_DURATION + 12345));
         assert!(h.insert(2, 1000 + MAX_DURATION));
         assert!(h.poll_all(1000 + MAX_DURATION - 1).is_empty());
-        let mut fired = h.poll_all(1000 + MAX_DURATION);
-        fired.sort();
         assert_eq!(
-            fired,
-            vec![
-                (0, 1000 + MAX_DURATION),
-                (1, 1000 + MAX_DURATION),
-                (2, 1000 + MAX_DURATION)
-            ]
+            h.poll_all(1000 + MAX_DURATION),
+            vec![(2, 1000 + MAX_DURATION)]
         );
+        assert!(h.poll_all(1000 + MAX_DURATION + 12344).is_empty());
+        assert_eq!(
+            h.poll_all(1000 + MAX_DURATION + 12345),
+            vec![(1, 1000 + MAX_DURATION + 12345)]
+        );
+        assert!(h.poll_all(1000 + 3 * MAX_DURATION).is_empty());
+        assert!(h.wheel.next_deadline().is_some(), "entry 0 still linked");
     }
 
     /// Timers crossing the 2^36 boundary wrap around level 5 correctly.
@@ -388,7 +402,7 @@ mod tests {
         for seed in 1..=8u64 {
             let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ seed);
             let mut h = Harness::new(N);
-            // index -> clamped deadline of live timers
+            // index -> deadline of live timers
             let mut live: BTreeMap<usize, u64> = BTreeMap::new();
             let mut now = 0u64;
             for _ in 0..20_000 {
@@ -400,11 +414,11 @@ mod tests {
                         }
                         let scale = [1u64, 64, 4096, 1 << 18, 1 << 24, 1 << 30, 1 << 40]
                             [rng.below(7) as usize];
-                        let when = now + rng.below(scale * 2);
-                        let expect = when.min(now + MAX_DURATION);
+                        // Ticks come from encoded deadlines (`MAX_TICK`).
+                        let when = (now + rng.below(scale * 2)).min(MAX_TICK);
                         if h.insert(i, when) {
                             assert!(when > now);
-                            live.insert(i, expect);
+                            live.insert(i, when);
                         } else {
                             assert!(when <= now);
                         }

@@ -81,16 +81,14 @@ impl Level {
         let head = self.heads[slot as usize];
         // SAFETY: lock held and entry alive (caller).
         unsafe {
-            entry.as_ref().with_links(|l| {
-                l.prev = None;
-                l.next = head;
-                l.level = self.level;
-                l.slot = slot;
-            })
-        };
+            let e = entry.as_ref();
+            e.set_prev(None);
+            e.set_next(head);
+            e.set_position(self.level, slot);
+        }
         if let Some(head) = head {
             // SAFETY: linked entries are alive (entry rule 5), lock held.
-            unsafe { head.as_ref().with_links(|l| l.prev = Some(entry)) };
+            unsafe { head.as_ref().set_prev(Some(entry)) };
         }
         self.heads[slot as usize] = Some(entry);
         self.occupied |= 1 << slot;
@@ -104,15 +102,16 @@ impl Level {
     pub(crate) unsafe fn remove(&mut self, slot: u8, entry: NonNull<TimerShared>) {
         // SAFETY: lock held, entry linked hence alive (caller).
         let (prev, next) = unsafe {
-            entry.as_ref().with_links(|l| {
-                let pn = (l.prev.take(), l.next.take());
-                debug_assert_eq!((l.level, l.slot), (self.level, slot));
-                pn
-            })
+            let e = entry.as_ref();
+            debug_assert_eq!(e.position(), (self.level, slot));
+            let links = e.links();
+            e.set_prev(None);
+            e.set_next(None);
+            links
         };
         match prev {
             // SAFETY: neighbours in the list are linked, hence alive.
-            Some(prev) => unsafe { prev.as_ref().with_links(|l| l.next = next) },
+            Some(prev) => unsafe { prev.as_ref().set_next(next) },
             None => {
                 debug_assert_eq!(self.heads[slot as usize], Some(entry));
                 self.heads[slot as usize] = next;
@@ -120,7 +119,7 @@ impl Level {
         }
         if let Some(next) = next {
             // SAFETY: as above.
-            unsafe { next.as_ref().with_links(|l| l.prev = prev) };
+            unsafe { next.as_ref().set_prev(prev) };
         }
         if self.heads[slot as usize].is_none() {
             self.occupied &= !(1 << slot);

@@ -33,9 +33,11 @@
 //!    back into the same slot) or fire if their tick has come; a level-0 slot
 //!    fires all its timers.
 //! 4. Deadlines more than [`MAX_DURATION`] ticks (2^36 - 2^30 - 1 ms, ~2.1
-//!    years) ahead are clamped to that. The margin of one top-level slot
-//!    keeps a wrapped level-5 timer from ever landing in `elapsed`'s own
-//!    slot, which rule 1 relies on.
+//!    years) ahead are linked as if due at that horizon; when their slot is
+//!    reached they cascade with their own tick (the entry's deadline) and are
+//!    clamped again, so they never fire early. The margin of one top-level
+//!    slot keeps a wrapped level-5 timer from ever landing in `elapsed`'s
+//!    own slot, which rule 1 relies on.
 //! 5. Every timer sits in an intrusive doubly-linked list (the links live in
 //!    the timer entry, see `time::entry`), so insert and cancel are O(1) and
 //!    allocate nothing. The wheel is only touched with the driver lock held.
