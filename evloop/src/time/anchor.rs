@@ -88,6 +88,7 @@ impl Anchor {
 }
 
 impl Drop for Anchor {
+    #[inline]
     fn drop(&mut self) {
         let raw = self.untagged();
         if self.ptr.as_ptr() as usize & EPOCH != 0 {

@@ -31,8 +31,8 @@
 //! 3. Flushing: the owner moves every live entry to the wheel when it is
 //!    about to block in the driver or on its condvar, when one of its
 //!    entries may be due (`earliest <= now`) at a non-blocking visit of the
-//!    driver (every `event_interval` polls), and when the queue is full;
-//!    then it resets the fill level. Driver shutdown drains every slot of
+//!    driver (every `event_interval` polls), and when the queue is full
+//!    (rule 9); then it resets the fill level. Driver shutdown drains every slot of
 //!    every queue (firing the entries with the shutdown flag).
 //! 4. Nothing is pushed once the driver is shut down (`push` checks the
 //!    flag; the runtime shuts the driver down only from an owner thread or
@@ -72,6 +72,13 @@
 //!    closes and detaches the open epoch of the queue it owns whenever it
 //!    stops owning it (`switch`, and the worker guard's drop): an epoch is
 //!    attached only while a thread runs the queue's worker.
+//! 9. Once every slot was used since the last flush, the owner reuses a
+//!    slot that is null again (its entry was taken back by its owner): only
+//!    the owner stores non-null pointers, so a null slot it reads stays
+//!    null until it stores. The queue is full, and flushed, only when a few
+//!    slots after the last one reused are all taken. `len` stays the
+//!    high-water mark a flush scans, and `earliest` only ever decreases
+//!    until the flush, so it stays a lower bound.
 //!
 //! Rejected: a lock per queue (two more atomic RMWs per timer); an intrusive
 //! list per queue (a cancel from another thread cannot unlink safely without
@@ -170,6 +177,9 @@ impl fmt::Debug for Epoch {
     }
 }
 
+/// Slots the owner looks at for an emptied one before it flushes (rule 9).
+const REUSE_PROBES: usize = 4;
+
 /// Slots per queue. A full queue is flushed, so this bounds the batch.
 #[cfg(not(loom))]
 pub(crate) const QUEUE_LEN: usize = 256;
@@ -190,6 +200,8 @@ pub(crate) struct Queue {
 struct OwnerState {
     /// Slots `len..` are null and unused since the last flush.
     len: usize,
+    /// Where the next search for an emptied slot starts (rule 9).
+    reuse: usize,
     /// The earliest (encoded) deadline pushed since the last flush.
     earliest: Option<u64>,
     /// The open epoch, if a timer joined it (rule 5).
@@ -231,6 +243,7 @@ impl Queue {
             slots: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
             owner: UnsafeCell::new(OwnerState {
                 len: 0,
+                reuse: 0,
                 earliest: None,
                 epoch: None,
                 pending_delay: None,
@@ -259,11 +272,25 @@ impl Queue {
         // SAFETY: owner only (caller).
         self.owner.with_mut(|owner| unsafe {
             let owner = &mut *owner;
-            if owner.len == QUEUE_LEN {
-                return Push::Full;
-            }
-            let slot = owner.len;
-            owner.len += 1;
+            let slot = if owner.len < QUEUE_LEN {
+                owner.len += 1;
+                owner.len - 1
+            } else {
+                // Rule 9: reuse a slot emptied since, if one is near.
+                let mut found = None;
+                for _ in 0..REUSE_PROBES {
+                    let i = owner.reuse;
+                    owner.reuse = (i + 1) % QUEUE_LEN;
+                    if self.slots[i].load(Relaxed).is_null() {
+                        found = Some(i);
+                        break;
+                    }
+                }
+                match found {
+                    Some(i) => i,
+                    None => return Push::Full,
+                }
+            };
             match deadline {
                 Ok(d) => {
                     if owner.earliest.is_none_or(|e| d < e) {
@@ -283,6 +310,7 @@ impl Queue {
 
     /// Takes `entry` back out of `slot`. False if a flusher took it first
     /// (rule 2: take the driver lock before touching the entry again).
+    #[inline]
     pub(crate) fn remove(&self, slot: u8, entry: NonNull<TimerShared>) -> bool {
         self.slots[slot as usize]
             .compare_exchange(entry.as_ptr(), ptr::null_mut(), AcqRel, Relaxed)
@@ -355,6 +383,7 @@ impl Queue {
         // SAFETY: owner only (caller).
         self.owner.with_mut(|owner| unsafe {
             (*owner).len = 0;
+            (*owner).reuse = 0;
             (*owner).earliest = None;
         });
     }
