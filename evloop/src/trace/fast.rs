@@ -23,7 +23,7 @@ pub(super) const SITE_CACHE: usize = 8;
 
 /// Rules 1–4: this thread's recording state. Plain cells, no destructor.
 ///
-/// The hot hooks (`try_poll_switch`, `try_spawn_queued`) take it from
+/// The hot hooks (`try_poll_switch`, `spawn_queued`) take it from
 /// their caller ([`with_fast`]): reaching a thread-local compiles to a
 /// call the linker rewrites into two instructions, but the register
 /// allocator still sees a call and would make a leaf hook save and restore
