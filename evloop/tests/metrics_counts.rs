@@ -122,3 +122,32 @@ fn multi_thread_counts_polls_on_every_worker() {
     let dump = rt.handle().dump();
     assert_eq!(dump.tasks().len(), 0, "{dump}");
 }
+
+#[test]
+fn counts_are_published_at_the_end_of_each_batch() {
+    // Batches of 10 polls: the `block_on` future sees, between batches,
+    // exactly the polls of the batches that ended and the queue they left.
+    let rt = Builder::new_current_thread()
+        .enable_all()
+        .event_interval(10)
+        .build()
+        .unwrap();
+    let metrics = rt.handle().metrics();
+    let seen = rt.block_on(async {
+        let handles: Vec<_> = (0..25).map(|_| evloop::spawn(async {})).collect();
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            evloop::task::yield_now().await;
+            seen.push((
+                metrics.worker_poll_count(0),
+                metrics.worker_local_queue_depth(0),
+            ));
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+        seen
+    });
+    assert_eq!(seen, [(10, 15), (20, 5), (25, 0)]);
+    assert_eq!(metrics.worker_poll_count(0), 25);
+}

@@ -110,6 +110,26 @@ impl Fast {
     }
 }
 
+impl Fast {
+    /// [`set_polling`](Self::set_polling) from the poll of another task,
+    /// with no event in between: `doing` was a task and timers are not
+    /// firing, so the spawn's word 3 keeps its value.
+    #[inline]
+    pub(super) fn switch_task(&self, task: u64) {
+        debug_assert!(
+            !matches!(
+                self.doing.get(),
+                DOING_NOTHING | DOING_BLOCK_ON | DOING_PARKED
+            ) && !self.firing_timers.get()
+                && self.spawn_word3.get()
+                    == event::word3(KIND_SPAWN_QUEUED, WakerKind::Task.code(), 0),
+            "a poll switch while not polling a task"
+        );
+        self.doing.set(task);
+        self.spawn_parent.set(task);
+    }
+}
+
 /// Calls `f` with this thread's recording state (see [`Fast`]).
 #[inline(always)]
 pub(crate) fn with_fast<R>(f: impl FnOnce(&Fast) -> R) -> R {

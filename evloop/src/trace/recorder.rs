@@ -700,7 +700,12 @@ impl Recording<'_> {
         self.ring.push_pair(Record {
             words: [clock::ticks(), prev, next, word3],
         });
-        fast.set_polling(next);
+        // This thread polled `prev`, a task of the batch, and nothing since
+        // changed what it does (rule 2: the driver's timers fire between
+        // batches, not inside a poll; an event of another recorder would
+        // have failed the check above): a spawn's word 3 stays that of a
+        // task's spawn, only the parent changes.
+        fast.switch_task(next);
         fast.amend.set(AMEND_NONE);
     }
 }

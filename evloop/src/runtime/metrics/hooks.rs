@@ -1,22 +1,35 @@
 //! `Hooks`: what a scheduler calls at its observable moments.
 //!
 //! One value per runtime, shared by its workers. Each method is small and
-//! inlined; everything that needs a timestamp per event (histograms, the
-//! recorder, stall detection) sits behind one branch on `timed`, which is
-//! `false` unless one of them was turned on, in out-of-line functions. The
-//! table of call sites is in the `trace` module docs.
+//! inlined. What a poll does beyond counting is set by one mode byte,
+//! fixed at construction: off, recorder only (`MODE_TRACE`), or clocked
+//! (histograms or stall detection, maybe the recorder too; out-of-line
+//! functions). The table of call sites is in the `trace` module docs.
 //!
-//! With all of them off, a poll costs what tokio's metrics cost too — the
-//! poll counter and the queue depth — plus one store of the worker's coarse
-//! stamp into the task (for dumps), and no clock read: the coarse stamp is
-//! refreshed once per batch from `CLOCK_MONOTONIC_COARSE`. A park/unpark
-//! pair reads the precise clock twice (busy time), next to its syscalls.
+//! # Batches
 //!
-//! With the recorder on, a task costs two recorder calls, each writing
-//! one record that stands for two events: `spawn_queued` (its spawn and
-//! the wake that queues it) and `poll_switch` (the end of the previous
-//! poll of the batch and its own start); a batch adds one `poll_start`
-//! and one `poll_end`.
+//! A scheduler runs polls in batches (`batch_start` … `batch_end`) and
+//! keeps a [`Batch`] for each: the worker's poll count and local queue
+//! depth are added up there and published once, at `batch_end` (worker
+//! metrics rule 3), and the batch's coarse clock stamp, read once at
+//! `batch_start` from `CLOCK_MONOTONIC_COARSE`, is what each polled task
+//! keeps as its last-poll stamp (for dumps). `batch_start` returns the
+//! mode, so a batch loop can be compiled once per mode (the poll hooks'
+//! `MODE` argument; `MODE_ANY` reads it from the batch): the current-thread
+//! loop is, and with the hooks off its polls then cost an increment of
+//! the batch's count and one store of the stamp into the task — no branch,
+//! no clock read. A park/unpark pair reads the precise clock twice (busy
+//! time), next to its syscalls.
+//!
+//! The poll in progress is described by a [`PollStamp`] the polling thread
+//! keeps (two words, untouched with the hooks off).
+//!
+//! With the recorder on, a task costs two records, each standing for two
+//! events: `spawn_queued` (its spawn and the wake that queues it, one
+//! out-of-line recorder call) and `poll_switch` (the end of the previous
+//! poll of the batch and its own start; written inline by the
+//! current-thread loop through the batch's `Recording`, a recorder call
+//! elsewhere); a batch adds one `poll_start` and one `poll_end`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -349,21 +362,38 @@ impl Hooks {
             MODE_OFF => {}
             MODE_TRACE => {
                 let id = raw.id().as_u64();
-                if let Some(recording) = recording {
+                let prev = slot.word;
+                match recording {
                     // The batch loop holds the ring: the record inline.
-                    recording.poll_switch(slot.word, outcome, id, queue_depth);
-                } else if let Some(trace) = &self.trace {
-                    // Straight to the recorder's out-of-line hook, no call
-                    // frame of our own.
-                    let prev = slot.word;
-                    let word = Recorder::poll_switch_word(outcome, queue_depth);
-                    if !recorder::with_fast(|f| trace.try_poll_switch(f, prev, id, word)) {
-                        trace.poll_switch_slow(prev, outcome, id, queue_depth);
+                    Some(recording) => recording.poll_switch(prev, outcome, id, queue_depth),
+                    // A loop compiled for `MODE_TRACE` always has one.
+                    None if MODE == MODE_TRACE => {
+                        self.poll_switch_unrecorded(prev, outcome, id, queue_depth)
+                    }
+                    None => {
+                        if let Some(trace) = &self.trace {
+                            // Straight to the recorder's out-of-line hook,
+                            // no call frame of our own.
+                            let word = Recorder::poll_switch_word(outcome, queue_depth);
+                            if !recorder::with_fast(|f| trace.try_poll_switch(f, prev, id, word)) {
+                                trace.poll_switch_slow(prev, outcome, id, queue_depth);
+                            }
+                        }
                     }
                 }
                 slot.word = id;
             }
             _ => self.poll_switch_clocked(worker, slot, outcome, raw, queue_depth),
+        }
+    }
+
+    /// `poll_switch` in a loop compiled for `MODE_TRACE` without a
+    /// [`Recording`] (the recorder could not hand one out).
+    #[cold]
+    #[inline(never)]
+    fn poll_switch_unrecorded(&self, prev: u64, outcome: PollOutcome, next: u64, depth: usize) {
+        if let Some(trace) = &self.trace {
+            trace.poll_switch_slow(prev, outcome, next, depth);
         }
     }
 

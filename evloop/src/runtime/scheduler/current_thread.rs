@@ -556,7 +556,8 @@ impl<'a> CoreGuard<'a> {
                 // Loop step 2: a batch of up to `event_interval` polls.
                 // Between two polls of the batch one `poll_switch` stands
                 // for the end of one and the start of the next; the last
-                // poll's end is reported when the batch ends. The batch
+                // poll's end is reported when the batch ends, and so are
+                // the batch's metrics (poll count, queue depth). The batch
                 // clock is read only for a batch that runs a task (a
                 // `block_on` future that yields to an empty queue must not
                 // pay a clock read per round).
