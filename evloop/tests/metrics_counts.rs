@@ -33,8 +33,10 @@ fn spawn_100_tasks() {
     });
     assert_eq!(sum, 4950);
     assert_eq!(metrics.spawned_tasks_count(), 100);
-    // Each task: a poll that yields, a poll that completes.
-    assert!(metrics.worker_poll_count(0) >= 200, "{metrics:?}");
+    // Each task: a poll that yields, a poll that completes. The
+    // current-thread loop publishes a batch's count before it polls the
+    // `block_on` future again, so it is exact once `block_on` returned.
+    assert_eq!(metrics.worker_poll_count(0), 200, "{metrics:?}");
     assert_eq!(metrics.num_alive_tasks(), 0);
     assert_eq!(metrics.global_queue_depth(), 0);
     assert_eq!(metrics.worker_steal_count(0), 0);
@@ -107,9 +109,45 @@ fn multi_thread_counts_polls_on_every_worker() {
     });
     assert_eq!(sum, 4950);
     assert_eq!(metrics.spawned_tasks_count(), 100);
-    let polls = metrics.worker_poll_count(0) + metrics.worker_poll_count(1);
-    assert!(polls >= 200, "{metrics:?}");
+    // Each task: a poll that yields, a poll that completes. Workers
+    // publish their counts at the end of a batch (when they park, at the
+    // latest): wait for the last one, then the sum is exact.
+    let polls = || metrics.worker_poll_count(0) + metrics.worker_poll_count(1);
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while polls() < 200 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(polls(), 200, "{metrics:?}");
     assert_eq!(metrics.num_alive_tasks(), 0);
     let dump = rt.handle().dump();
     assert_eq!(dump.tasks().len(), 0, "{dump}");
+}
+
+#[test]
+fn counts_are_published_at_the_end_of_each_batch() {
+    // Batches of 10 polls: the `block_on` future sees, between batches,
+    // exactly the polls of the batches that ended and the queue they left.
+    let rt = Builder::new_current_thread()
+        .enable_all()
+        .event_interval(10)
+        .build()
+        .unwrap();
+    let metrics = rt.handle().metrics();
+    let seen = rt.block_on(async {
+        let handles: Vec<_> = (0..25).map(|_| evloop::spawn(async {})).collect();
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            evloop::task::yield_now().await;
+            seen.push((
+                metrics.worker_poll_count(0),
+                metrics.worker_local_queue_depth(0),
+            ));
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+        seen
+    });
+    assert_eq!(seen, [(10, 15), (20, 5), (25, 0)]);
+    assert_eq!(metrics.worker_poll_count(0), 25);
 }

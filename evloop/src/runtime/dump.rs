@@ -129,9 +129,9 @@ impl TaskDump {
 
     /// Time since the task's last poll started; `None` if never polled.
     /// About a millisecond of resolution (each task keeps a 32-bit stamp).
-    /// Unless a poll-timing feature (trace, histograms, stall detection) is
-    /// on, the stamp is the worker's batch clock, so the poll may have
-    /// started up to one batch of polls later. Gaps over about 52 days wrap.
+    /// The stamp is the coarse clock read once at the start of the
+    /// worker's batch of polls, so the poll may have started up to one
+    /// batch of polls later. Gaps over about 52 days wrap.
     pub fn since_last_poll(&self) -> Option<Duration> {
         self.since_last_poll
     }

@@ -23,7 +23,7 @@ pub(super) const SITE_CACHE: usize = 8;
 
 /// Rules 1–4: this thread's recording state. Plain cells, no destructor.
 ///
-/// The hot hooks (`try_poll_switch`, `try_spawn_queued`) take it from
+/// The hot hooks (`try_poll_switch`, `spawn_queued`) take it from
 /// their caller ([`with_fast`]): reaching a thread-local compiles to a
 /// call the linker rewrites into two instructions, but the register
 /// allocator still sees a call and would make a leaf hook save and restore
@@ -107,6 +107,26 @@ impl Fast {
         self.spawn_parent.set(task);
         self.spawn_word3
             .set(event::word3(KIND_SPAWN_QUEUED, kind.code(), 0));
+    }
+}
+
+impl Fast {
+    /// [`set_polling`](Self::set_polling) from the poll of another task,
+    /// with no event in between: `doing` was a task and timers are not
+    /// firing, so the spawn's word 3 keeps its value.
+    #[inline]
+    pub(super) fn switch_task(&self, task: u64) {
+        debug_assert!(
+            !matches!(
+                self.doing.get(),
+                DOING_NOTHING | DOING_BLOCK_ON | DOING_PARKED
+            ) && !self.firing_timers.get()
+                && self.spawn_word3.get()
+                    == event::word3(KIND_SPAWN_QUEUED, WakerKind::Task.code(), 0),
+            "a poll switch while not polling a task"
+        );
+        self.doing.set(task);
+        self.spawn_parent.set(task);
     }
 }
 

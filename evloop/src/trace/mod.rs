@@ -13,9 +13,11 @@
 //!
 //! # Cost
 //!
-//! Off (the default), each hook is one predictable branch on a field of the
-//! scheduler; a poll pays only the counters (poll count, queue depth, the
-//! task's coarse last-poll stamp), no clock read. On, an event is at most
+//! Off (the default), each hook is one predictable branch on the hooks'
+//! mode byte; a poll pays only an increment of its batch's poll count and
+//! the store of the task's coarse last-poll stamp, no clock read and no
+//! branch (the current-thread loop is compiled once per mode; the worker
+//! counters are published once per batch). On, an event is at most
 //! one read of the CPU's time-stamp counter (`rdtsc`, converted to
 //! nanoseconds when the trace is read) and one 32-byte record in the
 //! recording thread's own ring (four stores and a release store of the
@@ -39,12 +41,13 @@
 //! | spawn | `meta = hooks.spawn_meta(meta)` | `Handle::spawn`, before creating the task (the returned meta says what the task records; nothing is recorded yet) |
 //! | spawn and its queueing wake | `hooks.spawn_queued(&notified, queue_depth)` | `Handle::spawn`, right before the new task's push (local or inject): one call, one record for both events; `hooks.spawn_unqueued(id, meta)` if the runtime was shutting down and the task was not queued |
 //! | wake | `hooks.wake(&notified, queue_depth)` | `Schedule::schedule`, right before the push (local or inject) |
-//! | poll start | `hooks.poll_start(worker, &notified, queue_depth)` | loop step 2, before the first `Notified::run` of a batch |
-//! | between two polls | `stamp = hooks.poll_switch(worker, stamp, outcome, &next, queue_depth)` | loop step 2, before every further `Notified::run` of the batch, with the previous poll's `PollOutcome`: stands for its poll end and the next poll start (one call, one record) |
-//! | poll end | `hooks.poll_end(worker, stamp, outcome)` | after the batch's last `Notified::run`, before anything else is recorded (park, driver, `block_on`) |
+//! | batch start | `mode = hooks.batch_start(worker, &mut batch)` | loop step 2, once per batch that runs a task, before its first poll (refreshes the batch's coarse stamp; the next poll start gets a record of its own); `Context::run_batch::<MODE>` is the batch loop, compiled per mode |
+//! | poll start | `hooks.poll_start::<MODE, _>(worker, &mut batch, &mut stamp, &notified, queue_depth)` | `run_batch`, before the first `Notified::run` of a batch; then `recording = hooks.recording::<MODE>()` |
+//! | between two polls | `hooks.poll_switch::<MODE, _>(worker, &mut batch, recording, &mut stamp, outcome, &next, queue_depth)` | `run_batch`, before every further `Notified::run` of the batch, with the previous poll's `PollOutcome`: stands for its poll end and the next poll start (one call, one record) |
+//! | poll end | `hooks.poll_end::<MODE>(worker, &stamp, outcome)` | after the batch's last `Notified::run`, before anything else is recorded (park, driver, `block_on`) |
+//! | batch end | `hooks.batch_end(worker, &mut batch, queue_depth)` | loop step 2, after the batch's poll end: publishes the worker's poll count and queue depth |
 //! | `block_on` poll | `hooks.block_on_start()` / `block_on_end(ready)` | loop step 1 |
 //! | park / unpark | `hooks.park(worker, depth)` / `hooks.unpark(worker)` | `Context::park`, only when it may block |
-//! | batch start | `hooks.batch_start(worker)` | loop step 2, once per batch that runs a task, before its first poll (refreshes the coarse stamp; the next poll start gets a record of its own) |
 //! | cancel at shutdown | `hooks.shutdown_task(id)` | `Handle::shutdown`, for every task still owned |
 //! | timers fired | `hooks.timers_firing(n)` … `hooks.timers_done()` | time driver, around firing expired entries |
 //! | I/O ready | `hooks.io_ready(n)` | reactor, after `epoll_wait` returned `n` events |

@@ -22,7 +22,7 @@
 //! 4. One record, one stamp: an event reads the tick counter once, except
 //!    where one record stands for two events that share its stamp (ring
 //!    rule 4, `event` module docs): a `Spawn` and the `Wake` that queues
-//!    the new task (`try_spawn_queued`, the schedulers' spawn path), and a
+//!    the new task (`spawn_queued`, the schedulers' spawn path), and a
 //!    `PollEnd` and the next `PollStart` of one batch (`try_poll_switch`; the
 //!    gap between them, a queue pop, is counted in the poll that ended).
 //!    The same pairs recorded by separate hooks are merged too: the
@@ -334,30 +334,28 @@ impl Recorder {
     /// for its `Spawn` and the `Wake` that queued it (rule 4). The parent
     /// and the waker are what this thread is doing (rules 2 and 5).
     ///
-    /// The fast path only: returns false, recording nothing, unless this
-    /// thread is registered, the task is unnamed and its site is in this
-    /// thread's cache; the caller then calls
-    /// [`spawn_queued_slow`](Self::spawn_queued_slow). (A leaf function:
-    /// no call, so no registers to save on the common path.)
+    /// The fast path records here: this thread registered, the task
+    /// unnamed and its site in this thread's cache. Anything else is a
+    /// tail call to [`spawn_queued_slow`](Self::spawn_queued_slow). (A
+    /// leaf function on the fast path: no call, so no registers to save.)
     #[inline(never)]
-    pub(crate) fn try_spawn_queued(&self, fast: &Fast, task: RawTask, depth: usize) -> bool {
+    pub(crate) fn spawn_queued(&self, fast: &Fast, task: RawTask, depth: usize) {
         let Some(ring) = self.registered_ring_in(fast) else {
-            return false;
+            return self.spawn_queued_slow(task, depth);
         };
         let Some(site) = task.unnamed_spawned_at() else {
-            return false;
+            return self.spawn_queued_slow(task, depth);
         };
         let key = site as *const Location<'static> as usize;
         let slot = (key >> 4) % SITE_CACHE;
         let (cached, index) = fast.sites[slot].get();
         if cached != key {
-            return false;
+            return self.spawn_queued_slow(task, depth);
         }
         Self::spawn_queued_record(fast, ring, task.id().as_u64(), index, depth);
-        true
     }
 
-    /// [`try_spawn_queued`](Self::try_spawn_queued) when it returned false.
+    /// [`spawn_queued`](Self::spawn_queued) off its fast path.
     #[cold]
     #[inline(never)]
     pub(crate) fn spawn_queued_slow(&self, task: RawTask, depth: usize) {
@@ -487,6 +485,26 @@ impl Recorder {
         fast.set_polling(next);
         fast.amend.set(AMEND_NONE);
         true
+    }
+
+    /// This thread's hold on its ring for one batch of polls (see
+    /// [`Recording`]); `None` if the thread is not registered with this
+    /// recorder (the batch's first `poll_start` registers it).
+    #[inline]
+    pub(crate) fn recording(&self) -> Option<Recording<'_>> {
+        let fast = FAST.with(|f| f as *const Fast);
+        // SAFETY: `FAST` is const-initialized and has no destructor, so its
+        // storage is valid for the whole life of this thread; `Recording`
+        // holds `&Fast`, which is not `Send` (`Fast` is not `Sync`), so the
+        // reference stays on this thread, which outlives it.
+        let fast = unsafe { &*fast };
+        let ring = self.registered_ring_in(fast)?;
+        Some(Recording {
+            id: self.id,
+            recorder: self,
+            fast,
+            ring,
+        })
     }
 
     /// What [`try_poll_switch`](Self::try_poll_switch) records in word 3,
@@ -653,6 +671,42 @@ impl Recorder {
             .map(|(k, v)| (*k, v.to_string()))
             .collect();
         TraceSnapshot::new(events, out_lanes, sites, names)
+    }
+}
+
+/// A scheduler's hold on this thread's ring and recording state for one
+/// batch of polls, from [`Recorder::recording`]: the batch loop records
+/// each `poll_switch` inline, with no call and no lookup of the
+/// thread-local. Each record still checks that the thread's state names
+/// this recorder (rule 1): if something in a poll registered the thread
+/// with another recorder, the record takes the registering slow path.
+pub(crate) struct Recording<'a> {
+    id: u64,
+    recorder: &'a Recorder,
+    fast: &'a Fast,
+    ring: &'a Ring,
+}
+
+impl Recording<'_> {
+    /// [`Recorder::try_poll_switch`] inline, falling back to
+    /// [`Recorder::poll_switch_slow`].
+    #[inline(always)]
+    pub(crate) fn poll_switch(&self, prev: u64, outcome: PollOutcome, next: u64, depth: usize) {
+        let fast = self.fast;
+        if fast.recorder.get() != self.id {
+            return self.recorder.poll_switch_slow(prev, outcome, next, depth);
+        }
+        let word3 = Recorder::poll_switch_word(outcome, depth).0;
+        self.ring.push_pair(Record {
+            words: [clock::ticks(), prev, next, word3],
+        });
+        // This thread polled `prev`, a task of the batch, and nothing since
+        // changed what it does (rule 2: the driver's timers fire between
+        // batches, not inside a poll; an event of another recorder would
+        // have failed the check above): a spawn's word 3 stays that of a
+        // task's spawn, only the parent changes.
+        fast.switch_task(next);
+        fast.amend.set(AMEND_NONE);
     }
 }
 

@@ -14,5 +14,5 @@ mod runtime;
 mod worker;
 
 pub use histogram::Histogram;
-pub(crate) use hooks::{Hooks, PollStamp};
+pub(crate) use hooks::{Batch, Hooks, PollStamp, MODE_ANY, MODE_CLOCKED, MODE_OFF, MODE_TRACE};
 pub use runtime::RuntimeMetrics;

@@ -12,7 +12,12 @@ use crate::runtime::scheduler;
 ///
 /// Every method reads the current value; counters only grow. Per-worker
 /// values are kept by each worker in its own cells and summed here, so
-/// reading costs the workers nothing.
+/// reading costs the workers nothing. A worker publishes its poll count
+/// and local queue depth once per batch of polls — when it goes back to
+/// the driver, parks, polls the `block_on` future or stops (a busy
+/// multi-thread worker at least every `event_interval` polls) — so a
+/// published count is exact for the batches that ended but leaves out
+/// the batch in progress.
 ///
 /// ```
 /// # #[evloop::main(flavor = "current_thread")]
@@ -69,7 +74,10 @@ impl RuntimeMetrics {
         self.handle.global_queue_depth()
     }
 
-    /// Polls of tasks by `worker` (the `block_on` future is not counted).
+    /// Polls of tasks by `worker` (the `block_on` future is not counted),
+    /// as of the end of its last batch of polls (see above): on the
+    /// current-thread runtime, all polls before the `block_on` future's
+    /// current poll.
     ///
     /// # Panics
     ///
@@ -89,7 +97,8 @@ impl RuntimeMetrics {
         self.worker(worker).steals.get()
     }
 
-    /// Tasks in `worker`'s local queue, as of its last poll or park.
+    /// Tasks in `worker`'s local queue, as of the end of its last batch of
+    /// polls or its last park.
     pub fn worker_local_queue_depth(&self, worker: usize) -> usize {
         self.worker(worker).local_queue_depth.get() as usize
     }

@@ -8,6 +8,12 @@
 //!    load and store — no read-modify-write on the hot path.
 //! 2. Readers (`RuntimeMetrics`, any thread) load `Relaxed`: each value is
 //!    a statistic, consistent on its own, not with the others.
+//! 3. The poll count and the local queue depth are published once per
+//!    batch of polls (`Hooks::batch_end`: when the worker goes to the
+//!    driver, parks, polls the `block_on` future or stops; a multi-thread
+//!    worker at least every `event_interval` ticks), not per poll: a
+//!    reader sees every poll of the batches that ended, exactly, and none
+//!    of the batch in progress.
 
 use crate::loom::sync::atomic::{AtomicU64, Ordering};
 use crate::runtime::metrics::histogram::AtomicHistogram;
@@ -16,6 +22,7 @@ use crate::runtime::metrics::histogram::AtomicHistogram;
 /// one (adjacent-line prefetch included).
 #[repr(align(128))]
 pub(crate) struct WorkerMetrics {
+    /// Polls of the worker's batches that ended (rule 3).
     pub(crate) polls: Counter,
     pub(crate) parks: Counter,
     pub(crate) steals: Counter,
@@ -23,11 +30,8 @@ pub(crate) struct WorkerMetrics {
     pub(crate) busy_ns: Counter,
     /// Start of the current busy stretch (`trace::clock` ns; 0: idle).
     pub(crate) busy_since: Counter,
-    /// Tasks in the local queue at the last poll start or park.
+    /// Tasks in the local queue at the last batch end or park.
     pub(crate) local_queue_depth: Counter,
-    /// `trace::clock::coarse_stamp` at the last batch start or unpark,
-    /// written into each polled task's `last_poll`.
-    pub(crate) poll_stamp: Counter,
     pub(crate) poll_time: AtomicHistogram,
     pub(crate) schedule_latency: AtomicHistogram,
 }
@@ -69,7 +73,6 @@ impl WorkerMetrics {
             busy_ns: Counter::new(),
             busy_since: Counter::new(),
             local_queue_depth: Counter::new(),
-            poll_stamp: Counter::new(),
             poll_time: AtomicHistogram::new(),
             schedule_latency: AtomicHistogram::new(),
         }

@@ -63,7 +63,7 @@ use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
 use crate::runtime::blocking;
 use crate::runtime::driver::{self, Driver};
-use crate::runtime::metrics::Hooks;
+use crate::runtime::metrics::{Batch, Hooks, PollStamp, MODE_CLOCKED, MODE_OFF, MODE_TRACE};
 use crate::runtime::park::{ParkThread, UnparkThread};
 use crate::runtime::scheduler;
 use crate::task::list::OwnedTasks;
@@ -430,6 +430,39 @@ impl Context {
         (core, ret)
     }
 
+    /// Loop step 2: a batch of up to `event_interval` polls, `task` first.
+    /// Returns the core and whether the run queue ran dry (rather than the
+    /// batch filling up). `MODE`: what `Hooks::batch_start` returned.
+    #[inline(always)]
+    fn run_batch<const MODE: u8>(
+        &self,
+        core: Box<Core>,
+        task: Notified<Arc<Handle>>,
+        batch: &mut Batch,
+    ) -> (Box<Core>, bool) {
+        let handle = &self.handle;
+        let hooks = &handle.config.hooks;
+        let mut stamp = PollStamp::default();
+        let depth = core.tasks.len();
+        hooks.poll_start::<MODE, _>(0, batch, &mut stamp, &task, depth);
+        let recording = hooks.recording::<MODE>();
+        let (mut core, mut outcome) = self.enter(core, || task.run());
+        let mut dry = false;
+        for _ in 1..handle.config.event_interval {
+            core.tick = core.tick.wrapping_add(1);
+            let Some(task) = core.next_task(handle) else {
+                dry = true;
+                break;
+            };
+            let depth = core.tasks.len();
+            let rec = recording.as_ref();
+            hooks.poll_switch::<MODE, _>(0, batch, rec, &mut stamp, outcome, &task, depth);
+            (core, outcome) = self.enter(core, || task.run());
+        }
+        hooks.poll_end::<MODE>(0, &stamp, outcome);
+        (core, dry)
+    }
+
     /// Parks in the driver until woken; `limit` bounds the wait.
     fn park(&self, mut core: Box<Core>, limit: Option<Duration>) -> Box<Core> {
         let mut driver = core.driver.take().expect("driver missing");
@@ -523,32 +556,26 @@ impl<'a> CoreGuard<'a> {
                 // Loop step 2: a batch of up to `event_interval` polls.
                 // Between two polls of the batch one `poll_switch` stands
                 // for the end of one and the start of the next; the last
-                // poll's end is reported when the batch ends. The batch
+                // poll's end is reported when the batch ends, and so are
+                // the batch's metrics (poll count, queue depth). The batch
                 // clock is read only for a batch that runs a task (a
                 // `block_on` future that yields to an empty queue must not
                 // pay a clock read per round).
-                let hooks = &handle.config.hooks;
                 core.tick = core.tick.wrapping_add(1);
                 // The run queue ran dry (rather than the batch filling up).
                 let mut dry = true;
                 if let Some(task) = core.next_task(handle) {
-                    dry = false;
-                    hooks.batch_start(0);
-                    let mut stamp = hooks.poll_start(0, &task, core.tasks.len());
-                    let (c, mut outcome) = cx.enter(core, || task.run());
-                    core = c;
-                    for _ in 1..handle.config.event_interval {
-                        core.tick = core.tick.wrapping_add(1);
-                        let Some(task) = core.next_task(handle) else {
-                            dry = true;
-                            break;
-                        };
-                        let depth = core.tasks.len();
-                        stamp = hooks.poll_switch(0, stamp, outcome, &task, depth);
-                        let (c, o) = cx.enter(core, || task.run());
-                        (core, outcome) = (c, o);
-                    }
-                    hooks.poll_end(0, stamp, outcome);
+                    let mut batch = Batch::default();
+                    // A copy of the batch loop per hooks mode: no per-poll
+                    // branch on the mode, and with the hooks off none on
+                    // them at all.
+                    (core, dry) = match handle.config.hooks.batch_start(0, &mut batch) {
+                        MODE_OFF => cx.run_batch::<MODE_OFF>(core, task, &mut batch),
+                        MODE_TRACE => cx.run_batch::<MODE_TRACE>(core, task, &mut batch),
+                        _ => cx.run_batch::<MODE_CLOCKED>(core, task, &mut batch),
+                    };
+                    let depth = core.tasks.len();
+                    handle.config.hooks.batch_end(0, &mut batch, depth);
                 }
                 if dry {
                     // Loop step 3: nothing to run. If the `block_on`

@@ -41,7 +41,7 @@ use std::sync::Arc;
 
 use crate::context;
 use crate::runtime::driver;
-use crate::runtime::metrics::PollStamp;
+use crate::runtime::metrics::{Batch, PollStamp, MODE_ANY};
 use crate::runtime::scheduler;
 use crate::task::{Notified, PollOutcome};
 
@@ -83,6 +83,9 @@ pub(crate) struct Core {
     /// Per victim, the LIFO-slot task seen at the last look (step 4; see
     /// `queue::Steal::steal_into_patient`).
     lifo_seen: Box<[usize]>,
+    /// The metrics of the batch of polls in progress, published at its end
+    /// (`Context::end_poll`) by whichever thread holds the core then.
+    batch: Batch,
 }
 
 /// Installed as the thread's scheduler context while the worker runs.
@@ -118,6 +121,7 @@ pub(super) fn create(num_workers: usize, driver: driver::Driver) -> (Vec<Core>, 
             park: Some(park),
             rand: FastRand::new(index as u64),
             lifo_seen: vec![0; num_workers].into_boxed_slice(),
+            batch: Batch::default(),
         });
     }
     (cores, remotes)
@@ -202,6 +206,15 @@ fn run(handle: &Arc<Handle>, core: Option<Box<Core>>) {
     });
 }
 
+/// The batch's previous poll, whose end hook is still due (`outcome` is
+/// `Some`), for the poll hooks. A local of the polling thread: it stays
+/// with the thread when a poll hands the core off.
+#[derive(Default)]
+struct PrevPoll {
+    stamp: PollStamp,
+    outcome: Option<PollOutcome>,
+}
+
 impl Context {
     /// The loop; returns the core at shutdown, `None` if a task handed it
     /// off (`block_in_place`) and did not get one back.
@@ -212,12 +225,13 @@ impl Context {
         // each other with no other event in between (no maintenance, no
         // park) are one batch, and one `poll_switch` stands for the end of
         // one and the start of the next.
-        let mut prev = None;
+        let mut prev = PrevPoll::default();
+        config.hooks.batch_start(core.index, &mut core.batch);
         while !core.is_shutdown {
             core.tick = core.tick.wrapping_add(1);
             // Step 1.
             if countdown_due(&mut core.event_countdown, config.event_interval) {
-                self.end_poll(&core, &mut prev);
+                self.end_poll(&mut core, &mut prev);
                 core = self.maintenance(core);
                 if core.is_shutdown {
                     break;
@@ -234,31 +248,29 @@ impl Context {
                 continue;
             }
             // Step 5.
-            self.end_poll(&core, &mut prev);
+            self.end_poll(&mut core, &mut prev);
             core = self.park(core);
         }
-        self.end_poll(&core, &mut prev);
+        self.end_poll(&mut core, &mut prev);
         Some(core)
     }
 
-    /// The end hook of the batch's last poll, if due.
+    /// The end of a batch: the end hook of its last poll, if due, and its
+    /// metrics published.
     #[inline]
-    fn end_poll(&self, core: &Core, prev: &mut Option<(PollStamp, PollOutcome)>) {
-        if let Some((stamp, outcome)) = prev.take() {
-            let hooks = &self.handle.shared.config.hooks;
-            hooks.poll_end(core.index, stamp, outcome);
+    fn end_poll(&self, core: &mut Core, prev: &mut PrevPoll) {
+        let hooks = &self.handle.shared.config.hooks;
+        if let Some(outcome) = prev.outcome.take() {
+            hooks.poll_end::<MODE_ANY>(core.index, &prev.stamp, outcome);
         }
+        let depth = core.run_queue.len();
+        hooks.batch_end(core.index, &mut core.batch, depth);
     }
 
     /// Runs `task`, then what it woke (step 3). `None`: the core was handed
     /// off during a poll ([`super::handoff`] step 4). `prev`: the batch's
     /// poll whose end hook is still due, before and after.
-    fn run_task(
-        &self,
-        task: Task,
-        mut core: Box<Core>,
-        prev: &mut Option<(PollStamp, PollOutcome)>,
-    ) -> Option<Box<Core>> {
+    fn run_task(&self, task: Task, mut core: Box<Core>, prev: &mut PrevPoll) -> Option<Box<Core>> {
         // Rule 2.
         if core.is_searching {
             core.is_searching = false;
@@ -271,20 +283,22 @@ impl Context {
         loop {
             let hooks = &self.handle.shared.config.hooks;
             let (index, depth) = (core.index, core.run_queue.len());
+            let (batch, stamp) = (&mut core.batch, &mut prev.stamp);
+            match prev.outcome.take() {
+                Some(outcome) => hooks
+                    .poll_switch::<MODE_ANY, _>(index, batch, None, stamp, outcome, &task, depth),
+                None => hooks.poll_start::<MODE_ANY, _>(index, batch, stamp, &task, depth),
+            }
             *self.core.borrow_mut() = Some(core);
-            let stamp = match prev.take() {
-                Some((stamp, outcome)) => hooks.poll_switch(index, stamp, outcome, &task, depth),
-                None => hooks.poll_start(index, &task, depth),
-            };
             self.polling.set(true);
             let outcome = task.run();
             self.polling.set(false);
             let Some(c) = self.core.borrow_mut().take() else {
-                hooks.poll_end(index, stamp, outcome);
+                hooks.poll_end::<MODE_ANY>(index, &prev.stamp, outcome);
                 return None;
             };
             core = c;
-            *prev = Some((stamp, outcome));
+            prev.outcome = Some(outcome);
             let Some(next) = core.run_queue.take_lifo() else {
                 return Some(core);
             };
@@ -315,7 +329,12 @@ impl Context {
         park.park_timeout_zero(&self.handle.driver);
         core = self.take_core();
         core.park = Some(park);
-        self.handle.shared.config.hooks.batch_start(core.index);
+        let index = core.index;
+        self.handle
+            .shared
+            .config
+            .hooks
+            .batch_start(index, &mut core.batch);
         core.is_shutdown = self.handle.is_shutdown();
         self.notify_if_shared_work(&core);
         core
@@ -348,7 +367,11 @@ impl Context {
             core = self.take_core();
             core.park = Some(park);
             handle.shared.config.hooks.unpark(index);
-            handle.shared.config.hooks.batch_start(index);
+            handle
+                .shared
+                .config
+                .hooks
+                .batch_start(index, &mut core.batch);
             core.is_shutdown = handle.is_shutdown();
             if core.is_shutdown || !core.run_queue.is_empty() {
                 self.unpark_self(&mut core);
