@@ -162,6 +162,18 @@ impl Sleep {
     }
 }
 
+impl Sleep {
+    /// Polls the timer without spending a unit of the task's cooperative
+    /// budget (what a poll under `coop::with_unconstrained` does, minus the
+    /// thread-local accesses). For `Timeout`, whose check must not be
+    /// starved by the future it guards.
+    #[track_caller]
+    #[inline]
+    pub(crate) fn poll_uncharged(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.project().entry.poll_elapsed(cx)
+    }
+}
+
 impl Future for Sleep {
     type Output = ();
 

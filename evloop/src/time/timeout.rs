@@ -6,7 +6,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::task::coop;
 use crate::time::error::Elapsed;
 use crate::time::sleep::{sleep, sleep_until, Sleep};
 use crate::time::Instant;
@@ -110,8 +109,9 @@ impl<T: Future> Future for Timeout<T> {
         // future spent the last unit, a charged check would return Pending
         // and a future that keeps the task busy could never time out. The
         // inner future's own resource operations still pay, so the task
-        // still yields.
-        let delay = coop::with_unconstrained(|| me.delay.poll(cx));
+        // still yields. Skipping the budget check altogether is what running
+        // it unconstrained would do, without touching the thread-local.
+        let delay = me.delay.poll_uncharged(cx);
         delay.map(|()| Err(Elapsed::new()))
     }
 }
