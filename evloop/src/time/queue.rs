@@ -264,6 +264,7 @@ impl Queue {
     /// fails, the driver's cancel) before freeing it.
     /// `deadline` is the encoded deadline, or `Err(delay)` for a timer of
     /// the open epoch whose deadline is unresolved (rule 7).
+    #[inline]
     pub(crate) unsafe fn push(
         &self,
         entry: NonNull<TimerShared>,

@@ -166,6 +166,7 @@ impl AtomicWaker {
     ///
     /// No other thread accesses this cell until the caller publishes it with
     /// a `Release` store (or stronger) that the next accessor acquires.
+    #[inline]
     pub(crate) unsafe fn set_unshared(&self, waker: &Waker) {
         // SAFETY: exclusive access (caller); the state word stays WAITING.
         let old = self
