@@ -11,7 +11,8 @@
 //! 1. The word is `Arc::into_raw` of either the driver's `Inner` (low bit
 //!    clear) or an [`Epoch`] (low bit set); both are aligned to at least 8
 //!    bytes, so the low bit is free. The anchor owns that strong reference
-//!    and releases it on drop, exactly once.
+//!    and releases it on drop, exactly once (an epoch's possibly into its
+//!    queue's spare, queue rule 10).
 //! 2. The anchor never changes after creation, so any thread holding a
 //!    reference to the entry may read it.
 
@@ -23,7 +24,7 @@ use std::ptr::NonNull;
 
 use crate::loom::sync::Arc;
 use crate::time::driver::{Handle, Inner};
-use crate::time::queue::Epoch;
+use crate::time::queue::{self, Epoch};
 
 /// Tag of an epoch pointer (rule 1).
 const EPOCH: usize = 1;
@@ -93,7 +94,7 @@ impl Drop for Anchor {
         let raw = self.untagged();
         if self.ptr.as_ptr() as usize & EPOCH != 0 {
             // SAFETY: rule 1 — we own one strong reference, released once.
-            drop(unsafe { Arc::from_raw(raw.cast::<Epoch>()) });
+            queue::release_epoch(unsafe { Arc::from_raw(raw.cast::<Epoch>()) });
         } else {
             // SAFETY: as above.
             drop(unsafe { Arc::from_raw(raw.cast::<Inner>()) });

@@ -410,6 +410,21 @@ impl Handle {
     }
 
     /// The tick the wheel must be polled at next (tests).
+    /// The strong count of this thread's queue's attached epoch and whether
+    /// the queue holds a spare reference to it (queue rule 10), if attached.
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn current_epoch_refs(&self) -> Option<(usize, bool)> {
+        let q = self.current_queue()?;
+        // SAFETY: this thread owns `q` (`current_queue`).
+        unsafe { q.epoch_refs() }
+    }
+
+    /// How many handles share this driver (tests: leak checks).
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn handle_count(&self) -> usize {
+        Arc::strong_count(&self.inner)
+    }
+
     #[cfg(test)]
     pub(crate) fn next_deadline(&self) -> Option<u64> {
         self.inner.locked.lock().wheel.next_deadline()

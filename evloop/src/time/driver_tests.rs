@@ -245,3 +245,37 @@ fn sleep_stays_small() {
     let size = std::mem::size_of::<crate::time::Sleep>();
     assert!(size <= 64, "Sleep is {size} bytes");
 }
+
+/// Queue rule 10: a timer of the open epoch dropped on its worker leaves its
+/// reference as the queue's spare, the next timer takes it instead of a new
+/// one, a timer dropped while the spare is taken releases its own, and
+/// detaching the epoch releases the spare: nothing leaks.
+#[test]
+fn epoch_reference_is_recycled_on_its_worker() {
+    let (_d, h, _) = driver(false);
+    let handles = h.handle_count();
+    // SAFETY: this test thread is the only runner of worker 0.
+    let guard = unsafe { h.enter_worker(Some(0)) };
+    let lazy = |h: &Handle| Box::pin(TimerEntry::after(h, Duration::from_secs(1)));
+    let a = lazy(&h);
+    // The queue's reference and `a`'s.
+    assert_eq!(h.current_epoch_refs(), Some((2, false)));
+    drop(a);
+    assert_eq!(h.current_epoch_refs(), Some((2, true)), "kept as the spare");
+    let b = lazy(&h);
+    assert_eq!(h.current_epoch_refs(), Some((2, false)), "the spare reused");
+    let c = lazy(&h);
+    assert_eq!(h.current_epoch_refs(), Some((3, false)));
+    drop(b);
+    drop(c);
+    assert_eq!(h.current_epoch_refs(), Some((2, true)), "one spare at most");
+    let (_, w) = counting_waker();
+    let mut d = lazy(&h);
+    assert!(poll(&mut d, &w).is_pending());
+    // A driver visit closes and detaches the epoch, and drops the spare.
+    h.process();
+    assert_eq!(h.current_epoch_refs(), None);
+    drop(d);
+    drop(guard);
+    assert_eq!(h.handle_count(), handles, "the epoch was freed");
+}

@@ -196,7 +196,7 @@ fn loom_epoch_close_races_foreign_close() {
 
     loom::model(|| {
         let (_driver, handle) = Driver::new(Clock::new(true, true), std::sync::Arc::new(|| {}), 1);
-        let epoch = Arc::new(Epoch::new(handle));
+        let epoch = Arc::new(Epoch::new(handle, std::ptr::null()));
         let e = epoch.clone();
         let th = thread::spawn(move || e.close(|| 7));
         let mine = epoch.close_owner(5);

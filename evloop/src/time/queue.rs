@@ -79,6 +79,12 @@
 //!    slots after the last one reused are all taken. `len` stays the
 //!    high-water mark a flush scans, and `earliest` only ever decreases
 //!    until the flush, so it stays a lower bound.
+//! 10. `spare` is empty or one strong reference to the attached epoch (never
+//!     to another): a timer of that epoch dropped on the owner's thread
+//!     hands its reference back there (`recycle`) instead of releasing it,
+//!     and the next `open_epoch` hands it out again instead of cloning, so
+//!     a timer created and dropped on its worker costs no reference-count
+//!     atomics. Whoever detaches the epoch empties `spare` with it.
 //!
 //! Rejected: a lock per queue (two more atomic RMWs per timer); an intrusive
 //! list per queue (a cancel from another thread cannot unlink safely without
@@ -104,16 +110,21 @@ pub(crate) struct Epoch {
     /// The driver, so that a timer holding the epoch needs no handle of its
     /// own (`time::anchor`). Rule 8 keeps this from forming a cycle.
     handle: Handle,
+    /// The address of the queue the epoch belongs to (0: none), only
+    /// compared (rule 10).
+    queue: usize,
 }
 
 const OPEN: u64 = 0;
 const CLOSING: u64 = u64::MAX;
 
 impl Epoch {
-    pub(crate) fn new(handle: Handle) -> Epoch {
+    /// A new open epoch of `queue` (of `handle`'s driver; null: of none).
+    pub(crate) fn new(handle: Handle, queue: *const Queue) -> Epoch {
         Epoch {
             start: AtomicU64::new(OPEN),
             handle,
+            queue: queue as usize,
         }
     }
 
@@ -206,6 +217,8 @@ struct OwnerState {
     earliest: Option<u64>,
     /// The open epoch, if a timer joined it (rule 5).
     epoch: Option<Arc<Epoch>>,
+    /// A spare reference to `epoch` (rule 10).
+    spare: Option<Arc<Epoch>>,
     /// The smallest delay of an unresolved timer pushed in `epoch` (rule 7).
     pending_delay: Option<u64>,
 }
@@ -246,6 +259,7 @@ impl Queue {
                 reuse: 0,
                 earliest: None,
                 epoch: None,
+                spare: None,
                 pending_delay: None,
             }),
         }
@@ -402,14 +416,16 @@ impl Queue {
         self.owner.with_mut(|owner| unsafe {
             let owner = &mut *owner;
             match &owner.epoch {
-                Some(e) if e.is_open() => e.clone(),
+                // Rule 10: the spare reference, if any, is to `e`.
+                Some(e) if e.is_open() => owner.spare.take().unwrap_or_else(|| e.clone()),
                 _ => {
                     // Closed by another thread (`Epoch::close`): detach it
                     // first, so its delays fold into its own start.
+                    owner.spare = None;
                     if let Some(old) = owner.epoch.take() {
                         owner.fold_pending(old.wait_closed());
                     }
-                    let e = Arc::new(Epoch::new(handle.clone()));
+                    let e = Arc::new(Epoch::new(handle.clone(), self));
                     owner.epoch = Some(e.clone());
                     e
                 }
@@ -458,8 +474,67 @@ impl Queue {
             let Some(epoch) = owner.epoch.take() else {
                 return;
             };
+            owner.spare = None;
             owner.fold_pending(epoch.close_owner(now));
         });
+    }
+}
+
+impl Queue {
+    /// Keeps a timer's reference to this queue's attached epoch as the
+    /// spare (rule 10); gives it back if the epoch is another one or the
+    /// spare is taken.
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner.
+    #[inline]
+    unsafe fn recycle_epoch(&self, epoch: Arc<Epoch>) -> Option<Arc<Epoch>> {
+        // SAFETY: owner only (caller).
+        self.owner.with_mut(|owner| unsafe {
+            let owner = &mut *owner;
+            let attached = owner.epoch.as_ref().is_some_and(|e| Arc::ptr_eq(e, &epoch));
+            if attached && owner.spare.is_none() {
+                owner.spare = Some(epoch);
+                None
+            } else {
+                Some(epoch)
+            }
+        })
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+impl Queue {
+    /// The attached epoch's strong count and whether `spare` is set.
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner.
+    pub(crate) unsafe fn epoch_refs(&self) -> Option<(usize, bool)> {
+        // SAFETY: owner only (caller).
+        self.owner.with(|owner| unsafe {
+            let owner = &*owner;
+            let e = owner.epoch.as_ref()?;
+            Some((Arc::strong_count(e), owner.spare.is_some()))
+        })
+    }
+}
+
+/// Releases a timer's reference to `epoch`: into the spare of this thread's
+/// queue if that queue holds the epoch (rule 10), else by dropping it.
+#[inline]
+pub(crate) fn release_epoch(epoch: Arc<Epoch>) {
+    let q = current();
+    if q.is_null() || q as usize != epoch.queue {
+        return drop(epoch);
+    }
+    // SAFETY: `q` is the epoch's queue, which this thread owns (`enter`);
+    // the epoch's driver owns the queue and outlives the call (we hold the
+    // epoch, which holds the driver's handle; once stored, the queue's
+    // attached epoch does).
+    if let Some(epoch) = unsafe { (*q).recycle_epoch(epoch) } {
+        drop(epoch);
     }
 }
 
