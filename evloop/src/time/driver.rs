@@ -298,11 +298,14 @@ impl Handle {
     fn detach_epoch(&self) {
         if let Some(q) = self.current_queue() {
             // SAFETY: this thread owns `q` (`current_queue`).
-            unsafe {
+            let spare = unsafe {
                 if q.has_epoch() {
                     q.close_epoch(self.now_encoded());
                 }
-            }
+                q.take_spare_waker()
+            };
+            // Queue rule 11, dropped outside the owner state.
+            drop(spare);
         }
     }
 
@@ -327,7 +330,10 @@ impl Handle {
         let Some(q) = self.current_queue() else {
             return false;
         };
+        // Queue rule 11: a driver visit drops the spare waker.
         // SAFETY: this thread owns `q` (`current_queue`).
+        drop(unsafe { q.take_spare_waker() });
+        // SAFETY: as above.
         unsafe {
             let has_epoch = q.has_epoch();
             if q.is_empty() && !has_epoch {
@@ -371,6 +377,9 @@ impl Handle {
         // SAFETY: alive and unpublished (caller).
         let shared = unsafe { entry.as_ref() };
         // SAFETY: unpublished (caller): entry rule 6.
+        // SAFETY: this thread owns `q`.
+        let waker = unsafe { q.waker_like(waker) }.unwrap_or_else(|| waker.clone());
+        // SAFETY: unpublished (caller): entry rule 6.
         unsafe { shared.set_first_waker(waker) };
         let raw = shared.deadline_raw();
         let deadline = if raw & UNRESOLVED == 0 {
@@ -407,6 +416,21 @@ impl Handle {
     #[inline]
     pub(crate) fn unqueue(&self, queue: u16, slot: u8, entry: NonNull<TimerShared>) -> bool {
         self.inner.queues[queue as usize].remove(slot, entry)
+    }
+
+    /// Disposes of the waker of a timer its owner took back out of queue
+    /// `queue`: kept as that queue's spare if this thread owns it (queue
+    /// rule 11), else dropped.
+    #[inline]
+    pub(crate) fn recycle_waker(&self, queue: u16, waker: Waker) {
+        let q = &self.inner.queues[queue as usize];
+        if !std::ptr::eq(queue::current(), q) {
+            return drop(waker);
+        }
+        // SAFETY: this thread owns `q` (`queue::current`).
+        if let Some(waker) = unsafe { q.recycle_waker(waker) } {
+            drop(waker);
+        }
     }
 
     /// The tick the wheel must be polled at next (tests).

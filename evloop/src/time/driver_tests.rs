@@ -279,3 +279,39 @@ fn epoch_reference_is_recycled_on_its_worker() {
     drop(guard);
     assert_eq!(h.handle_count(), handles, "the epoch was freed");
 }
+
+/// Queue rule 11: the waker of a queued timer cancelled on its worker is
+/// kept as the spare and taken by the next timer armed there with a waker
+/// of the same task (no clone); another task's waker gets its own clone;
+/// a driver visit drops the spare.
+#[test]
+fn waker_is_recycled_on_its_worker() {
+    let (_d, h, _) = driver(false);
+    // SAFETY: this test thread is the only runner of worker 0.
+    let guard = unsafe { h.enter_worker(Some(0)) };
+    let (c, w) = counting_waker();
+    let (c2, w2) = counting_waker();
+    let base = Arc::strong_count(&c);
+    let mut a = entry(&h, Duration::from_secs(1));
+    assert!(poll(&mut a, &w).is_pending());
+    assert_eq!(Arc::strong_count(&c), base + 1, "the queued timer's clone");
+    drop(a);
+    assert_eq!(Arc::strong_count(&c), base + 1, "kept as the spare");
+    let mut b = entry(&h, Duration::from_secs(1));
+    assert!(poll(&mut b, &w).is_pending());
+    assert_eq!(Arc::strong_count(&c), base + 1, "the spare reused");
+    drop(b);
+    let mut x = entry(&h, Duration::from_secs(1));
+    assert!(poll(&mut x, &w2).is_pending());
+    assert_eq!(Arc::strong_count(&c2), base + 1, "another task: a clone");
+    drop(x);
+    assert_eq!(Arc::strong_count(&c2), base, "spare taken: released");
+    assert_eq!(Arc::strong_count(&c), base + 1);
+    h.process();
+    assert_eq!(
+        Arc::strong_count(&c),
+        base,
+        "a driver visit drops the spare"
+    );
+    drop(guard);
+}

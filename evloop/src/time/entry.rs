@@ -306,7 +306,7 @@ impl TimerShared {
     /// Called by the owner before the entry is stored in a queue slot; the
     /// entry was never armed.
     #[inline]
-    pub(crate) unsafe fn set_first_waker(&self, waker: &Waker) {
+    pub(crate) unsafe fn set_first_waker(&self, waker: Waker) {
         // SAFETY: unpublished, so no other thread can reach the cell.
         unsafe { self.waker.set_unshared(waker) };
     }
@@ -544,6 +544,11 @@ impl Drop for TimerEntry {
     #[inline]
     fn drop(&mut self) {
         if self.unqueue() {
+            // Taken back out of its slot: the waker is ours alone (rule 5).
+            if let Some(waker) = self.shared.waker.take_exclusive() {
+                let (queue, _) = self.shared.queued_at();
+                self.shared.handle().recycle_waker(queue, waker);
+            }
             return;
         }
         if self.shared.flags() & REGISTERED != 0 {

@@ -85,6 +85,16 @@
 //!     and the next `open_epoch` hands it out again instead of cloning, so
 //!     a timer created and dropped on its worker costs no reference-count
 //!     atomics. Whoever detaches the epoch empties `spare` with it.
+//! 11. `spare_waker` is empty or the waker of a timer taken back out of a
+//!     slot of this queue by its owner on the owner's thread (`recycle_waker`):
+//!     the next timer pushed here whose waker would wake the same task takes
+//!     it instead of a clone (`waker_like`), so a task arming and cancelling
+//!     timers costs no reference-count atomics on its waker. It is dropped
+//!     at every driver visit of the owner (`flush_current`) and when the
+//!     owner stops owning the queue (like the epoch, rule 8), so it keeps a
+//!     task alive no longer than an epoch keeps its timers' driver; and it
+//!     is only ever dropped outside the owner state's borrow (a waker's drop
+//!     may run a task's destructors).
 //!
 //! Rejected: a lock per queue (two more atomic RMWs per timer); an intrusive
 //! list per queue (a cancel from another thread cannot unlink safely without
@@ -93,6 +103,7 @@
 use std::cell::Cell;
 use std::fmt;
 use std::ptr::{self, NonNull};
+use std::task::Waker;
 
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
@@ -219,6 +230,8 @@ struct OwnerState {
     epoch: Option<Arc<Epoch>>,
     /// A spare reference to `epoch` (rule 10).
     spare: Option<Arc<Epoch>>,
+    /// A recycled waker (rule 11).
+    spare_waker: Option<Waker>,
     /// The smallest delay of an unresolved timer pushed in `epoch` (rule 7).
     pending_delay: Option<u64>,
 }
@@ -260,6 +273,7 @@ impl Queue {
                 earliest: None,
                 epoch: None,
                 spare: None,
+                spare_waker: None,
                 pending_delay: None,
             }),
         }
@@ -521,6 +535,57 @@ impl Queue {
     }
 }
 
+impl Queue {
+    /// The spare waker, if it would wake the same task as `waker` (rule 11).
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner.
+    #[inline]
+    pub(crate) unsafe fn waker_like(&self, waker: &Waker) -> Option<Waker> {
+        // SAFETY: owner only (caller).
+        self.owner.with_mut(|owner| unsafe {
+            let owner = &mut *owner;
+            match &owner.spare_waker {
+                Some(w) if w.will_wake(waker) => owner.spare_waker.take(),
+                _ => None,
+            }
+        })
+    }
+
+    /// Keeps `waker` as the spare if there is none; gives it back otherwise
+    /// (rule 11: the caller drops it).
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner.
+    #[inline]
+    pub(crate) unsafe fn recycle_waker(&self, waker: Waker) -> Option<Waker> {
+        // SAFETY: owner only (caller).
+        self.owner.with_mut(|owner| unsafe {
+            let owner = &mut *owner;
+            if owner.spare_waker.is_none() {
+                owner.spare_waker = Some(waker);
+                None
+            } else {
+                Some(waker)
+            }
+        })
+    }
+
+    /// Takes the spare waker out, for the caller to drop (rule 11).
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner.
+    #[inline]
+    pub(crate) unsafe fn take_spare_waker(&self) -> Option<Waker> {
+        // SAFETY: owner only (caller).
+        self.owner
+            .with_mut(|owner| unsafe { (*owner).spare_waker.take() })
+    }
+}
+
 /// Releases a timer's reference to `epoch`: into the spare of this thread's
 /// queue if that queue holds the epoch (rule 10), else by dropping it.
 #[inline]
@@ -546,9 +611,17 @@ impl fmt::Debug for Queue {
     }
 }
 
+#[cfg(not(loom))]
 thread_local! {
     /// The queue this thread owns, if it runs a worker.
     static CURRENT: Cell<*const Queue> = const { Cell::new(ptr::null()) };
+}
+
+// Loom runs its model threads on one OS thread: a loom thread-local keeps
+// each model thread's ownership its own (rules 10 and 11 depend on it).
+#[cfg(loom)]
+loom::thread_local! {
+    static CURRENT: Cell<*const Queue> = Cell::new(ptr::null());
 }
 
 /// The queue this thread owns (null if none). Only compared by the caller,

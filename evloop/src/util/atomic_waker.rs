@@ -14,7 +14,8 @@
 //!    construction).
 //! 2. `slot` is accessed only by the thread that set `REGISTERING` or
 //!    `TAKING` in a state that had neither: that CAS/fetch_or is the lock.
-//!    `WAKER` changes only while that lock is held (or in `set_unshared`),
+//!    `WAKER` changes only while that lock is held (or in `set_unshared` and
+//!    `take_exclusive`, which have the cell to themselves),
 //!    and is set exactly when the slot holds a waker.
 //! 3. Registrant steps: (a) CAS in `REGISTERING` (Acquire); if it fails
 //!    because a taker holds `TAKING`, wake the new waker directly and stop;
@@ -159,22 +160,30 @@ impl AtomicWaker {
         fence(SeqCst);
     }
 
-    /// Stores `waker` without the protocol: for a cell no other thread can
-    /// reach yet.
+    /// Stores `waker` (owned: the caller cloned or recycled it) without the
+    /// protocol: for a cell no other thread can reach yet.
     ///
     /// # Safety
     ///
     /// No other thread accesses this cell until the caller publishes it with
     /// a `Release` store (or stronger) that the next accessor acquires.
     #[inline]
-    pub(crate) unsafe fn set_unshared(&self, waker: &Waker) {
+    pub(crate) unsafe fn set_unshared(&self, waker: Waker) {
         // SAFETY: exclusive access (caller); the state word stays WAITING.
-        let old = self
-            .slot
-            .with_mut(|slot| unsafe { (*slot).replace(waker.clone()) });
+        let old = self.slot.with_mut(|slot| unsafe { (*slot).replace(waker) });
         // Rule 2: the slot holds a waker; published with the cell.
         self.state.store(WAKER, Relaxed);
         drop(old);
+    }
+
+    /// Moves the stored waker out without the protocol: for a cell no other
+    /// thread can reach any more (`&mut`).
+    #[inline]
+    pub(crate) fn take_exclusive(&mut self) -> Option<Waker> {
+        // SAFETY: `&mut self`: no other access to the slot.
+        let w = self.slot.with_mut(|slot| unsafe { (*slot).take() });
+        self.state.store(WAITING, Relaxed);
+        w
     }
 
     /// Moves the stored waker out, if the slot is free (rule 4). The caller
