@@ -381,3 +381,65 @@ fn multi_thread_records_every_spawn_wake_and_poll_in_order() {
         }
     }
 }
+
+/// A burst of spawns reads the clock for one spawn in sixteen (recorder
+/// rule 7); the others get times spread between their stamped neighbours:
+/// in spawn order, inside the spawning poll, the first one exact.
+#[test]
+fn spawn_burst_times_are_ordered_and_inside_the_spawning_poll() {
+    let rt = Builder::new_current_thread()
+        .trace(TraceConfig::new())
+        .build()
+        .unwrap();
+    let (parent, children) = rt.block_on(async {
+        evloop::spawn(async {
+            let handles: Vec<_> = (0..100)
+                .map(|_| evloop::spawn(async { evloop::task::id() }))
+                .collect();
+            let mut ids = Vec::new();
+            for h in handles {
+                ids.push(h.await.unwrap().as_u64());
+            }
+            (evloop::task::id().as_u64(), ids)
+        })
+        .await
+        .unwrap()
+    });
+    let trace = rt.trace_snapshot().unwrap();
+    let events = trace.events();
+    let parent_polls: Vec<_> = events
+        .iter()
+        .filter(|e| e.task() == Some(parent))
+        .filter(|e| matches!(e.kind(), EventKind::PollStart | EventKind::PollEnd))
+        .collect();
+    let (start, end) = (parent_polls[0].time(), parent_polls[1].time());
+    assert_eq!(parent_polls[0].kind(), EventKind::PollStart);
+    let spawn_time = |id: u64| {
+        let spawns: Vec<_> = events
+            .iter()
+            .filter(|e| e.task() == Some(id) && e.kind() == EventKind::Spawn)
+            .collect();
+        assert_eq!(spawns.len(), 1, "task {id}");
+        assert_eq!(spawns[0].parent(), Some(parent));
+        spawns[0].time()
+    };
+    let times: Vec<_> = children.iter().map(|&c| spawn_time(c)).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    assert!(
+        times[0] >= start && times[99] <= end,
+        "{start:?} {times:?} {end:?}"
+    );
+    // Spread, not piled on the stamped ones: more distinct times than the
+    // 7 stamped spawns.
+    let mut distinct = times.clone();
+    distinct.dedup();
+    assert!(distinct.len() > 50, "{distinct:?}");
+    // Each child's wake shares its spawn's time (one record).
+    for &c in &children {
+        let wake = events
+            .iter()
+            .find(|e| e.task() == Some(c) && e.kind() == EventKind::Wake)
+            .unwrap();
+        assert_eq!(wake.time(), spawn_time(c));
+    }
+}

@@ -18,6 +18,10 @@ pub(super) const DOING_PARKED: u64 = u64::MAX - 1;
 pub(super) const AMEND_NONE: u64 = 0;
 pub(super) const AMEND_POLL_START: u64 = u64::MAX;
 
+/// Rule 7: one spawn in this many, counted from the start of each poll,
+/// reads the clock; the others are stamped `event::UNSTAMPED`.
+pub(super) const SPAWN_STAMP_EVERY: u32 = 16;
+
 /// Entries of the per-thread spawn-site cache (rule 3).
 pub(super) const SITE_CACHE: usize = 8;
 
@@ -48,6 +52,9 @@ pub(crate) struct Fast {
     pub(super) amend_arg: Cell<u64>,
     /// Rule 6: the stamp of the driver's current batch (0: none).
     pub(super) driver_stamp: Cell<u64>,
+    /// Rule 7: spawns recorded since this thread's poll (or other doing)
+    /// began; the ones at multiples of `SPAWN_STAMP_EVERY` read the clock.
+    pub(super) spawn_run: Cell<u32>,
     /// Rule 3: `(address of the location, its index)`, direct-mapped.
     pub(super) sites: [Cell<(usize, u32)>; SITE_CACHE],
 }
@@ -68,6 +75,7 @@ thread_local! {
             amend: Cell::new(AMEND_NONE),
             amend_arg: Cell::new(0),
             driver_stamp: Cell::new(0),
+            spawn_run: Cell::new(0),
             sites: [const { Cell::new((0, 0)) }; SITE_CACHE],
         }
     };
@@ -82,6 +90,7 @@ impl Fast {
     #[inline]
     pub(super) fn set_doing(&self, doing: u64, firing: bool) {
         self.doing.set(doing);
+        self.spawn_run.set(0);
         self.firing_timers.set(firing);
         let parent = match doing {
             DOING_NOTHING | DOING_BLOCK_ON | DOING_PARKED => 0,
@@ -99,6 +108,7 @@ impl Fast {
     #[inline]
     pub(super) fn set_polling(&self, task: u64) {
         self.doing.set(task);
+        self.spawn_run.set(0);
         let kind = if self.firing_timers.get() {
             WakerKind::Timer
         } else {
@@ -127,6 +137,7 @@ impl Fast {
         );
         self.doing.set(task);
         self.spawn_parent.set(task);
+        self.spawn_run.set(0);
     }
 }
 

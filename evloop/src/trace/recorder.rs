@@ -19,9 +19,10 @@
 //!    only while recording. A per-thread cache of recent sites (reset when
 //!    the thread switches recorders) keeps the sites lock off the common
 //!    path of a program spawning from a few places.
-//! 4. One record, one stamp: an event reads the tick counter once, except
-//!    where one record stands for two events that share its stamp (ring
-//!    rule 4, `event` module docs): a `Spawn` and the `Wake` that queues
+//! 4. One record, one stamp: an event reads the tick counter once (or,
+//!    for some spawns, not at all: rule 7), except where one record stands
+//!    for two events that share its stamp (ring rule 4, `event` module
+//!    docs): a `Spawn` and the `Wake` that queues
 //!    the new task (`spawn_queued`, the schedulers' spawn path), and a
 //!    `PollEnd` and the next `PollStart` of one batch (`try_poll_switch`; the
 //!    gap between them, a queue pop, is counted in the poll that ended).
@@ -39,6 +40,15 @@
 //!    too), and takes the `TimerFired` stamp: the timers of one batch fire
 //!    at one instant. While parked, after `IoReady`, wakes are I/O's and
 //!    take its stamp. Park, unpark and the end of the batch clear it.
+//! 7. A task that spawns in a loop would read the clock for every spawn,
+//!    and on x86_64 a counter read costs ~10 ns, as much as the rest of the
+//!    spawn's record. So the first `SPAWN_STAMP_EVERY`-th spawn of a poll
+//!    — counted from the poll's start, the first one included — reads the
+//!    clock, and the others write `event::UNSTAMPED`. A snapshot spreads
+//!    the unstamped records of a ring evenly between the stamped records
+//!    around them (`fill_unstamped`): a burst of spawns keeps its order and
+//!    is placed to within the time of 16 spawns; a poll's first spawn, and
+//!    any spawn of a poll that spawns only a few, keeps its exact time.
 
 use std::collections::HashMap;
 use std::panic::Location;
@@ -57,7 +67,7 @@ use crate::trace::event::{
 };
 use crate::trace::fast::{
     waker, AMEND_NONE, AMEND_POLL_START, DOING_BLOCK_ON, DOING_NOTHING, DOING_PARKED, FAST,
-    SITE_CACHE,
+    SITE_CACHE, SPAWN_STAMP_EVERY,
 };
 pub(crate) use crate::trace::fast::{with_fast, Fast};
 use crate::trace::ring::Ring;
@@ -379,8 +389,16 @@ impl Recorder {
             // `by` is `parent` whenever the waker is a task, so word 2
             // serves both events.
             let word3 = fast.spawn_word3.get() | (site | depth << QUEUED_BITS) << 16;
+            // Rule 7.
+            let run = fast.spawn_run.get();
+            fast.spawn_run.set(run.wrapping_add(1));
+            let time = if run % SPAWN_STAMP_EVERY == 0 {
+                clock::ticks()
+            } else {
+                event::UNSTAMPED
+            };
             ring.push_pair(Record {
-                words: [clock::ticks(), task, parent, word3],
+                words: [time, task, parent, word3],
             });
             fast.amend.set(AMEND_NONE);
         } else {
@@ -650,8 +668,10 @@ impl Recorder {
             let recorded = entry.ring.events_recorded();
             let lane = lane.min(u16::MAX as usize) as u16;
             let before = events.len();
-            for r in records {
-                let time = scale.to_ns(r.words[0]).saturating_sub(origin);
+            let mut stamps: Vec<u64> = records.iter().map(|r| r.words[0]).collect();
+            fill_unstamped(&mut stamps);
+            for (r, stamp) in records.iter().zip(stamps) {
+                let time = scale.to_ns(stamp).saturating_sub(origin);
                 r.expand(lane, time, &mut events);
             }
             let dropped = recorded.saturating_sub((events.len() - before) as u64);
@@ -671,6 +691,43 @@ impl Recorder {
             .map(|(k, v)| (*k, v.to_string()))
             .collect();
         TraceSnapshot::new(events, out_lanes, sites, names)
+    }
+}
+
+/// Rule 7: gives each `UNSTAMPED` entry of one ring's stamps (in ring
+/// order) a time between the stamped entries before and after its run,
+/// spread evenly; a run with a stamped entry on one side only takes that
+/// one's time. A ring's stamps only go forward (one thread, one invariant
+/// counter), but a later stamp smaller than an earlier one leaves the run
+/// at the earlier one rather than going back.
+fn fill_unstamped(stamps: &mut [u64]) {
+    let mut before = None;
+    let mut i = 0;
+    while i < stamps.len() {
+        if stamps[i] != event::UNSTAMPED {
+            before = Some(stamps[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < stamps.len() && stamps[i] == event::UNSTAMPED {
+            i += 1;
+        }
+        let after = stamps.get(i).copied();
+        let parts = (i - start + 1) as u128;
+        for (k, stamp) in stamps[start..i].iter_mut().enumerate() {
+            *stamp = match (before, after) {
+                (Some(a), Some(b)) if b > a => {
+                    let step = u128::from(b - a) * (k as u128 + 1) / parts;
+                    a + step as u64
+                }
+                (Some(a), _) => a,
+                (None, Some(b)) => b,
+                // Only unstamped records: a ring smaller than the stamping
+                // period, holding part of one burst.
+                (None, None) => event::UNSTAMPED,
+            };
+        }
     }
 }
 
@@ -717,4 +774,46 @@ pub(crate) struct PollSwitchWord(u64);
 #[inline]
 fn clamp(n: usize) -> u32 {
     n.min(u32::MAX as usize) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill_unstamped;
+    use crate::trace::event::UNSTAMPED as U;
+
+    #[test]
+    fn unstamped_runs_are_spread_between_their_neighbours() {
+        let mut s = [100, U, U, U, 500, U, 600];
+        fill_unstamped(&mut s);
+        assert_eq!(s, [100, 200, 300, 400, 500, 550, 600]);
+    }
+
+    #[test]
+    fn unstamped_runs_at_the_edges_take_their_one_neighbour() {
+        let mut s = [U, U, 70, 80, U, U];
+        fill_unstamped(&mut s);
+        assert_eq!(s, [70, 70, 70, 80, 80, 80]);
+        let mut only = [U, U];
+        fill_unstamped(&mut only);
+        assert_eq!(only, [U, U]);
+    }
+
+    #[test]
+    fn a_stamp_going_back_does_not_move_a_run_backwards() {
+        let mut s = [90, U, 80];
+        fill_unstamped(&mut s);
+        assert_eq!(s, [90, 90, 80]);
+        let mut s = [u64::MAX - 4, U, U, U, u64::MAX];
+        fill_unstamped(&mut s);
+        assert_eq!(
+            s,
+            [
+                u64::MAX - 4,
+                u64::MAX - 3,
+                u64::MAX - 2,
+                u64::MAX - 1,
+                u64::MAX
+            ]
+        );
+    }
 }
