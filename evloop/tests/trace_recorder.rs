@@ -5,6 +5,11 @@ use evloop::trace::{EventKind, PollResult, TraceConfig, WakerKind};
 
 mod support;
 
+/// A current-thread runtime recording with `config`.
+fn traced(config: TraceConfig) -> evloop::runtime::Runtime {
+    Builder::new_current_thread().trace(config).build().unwrap()
+}
+
 #[test]
 fn off_by_default() {
     let rt = support::rt();
@@ -14,10 +19,7 @@ fn off_by_default() {
 
 #[test]
 fn records_spawn_poll_wake_with_parent_and_site() {
-    let rt = Builder::new_current_thread()
-        .trace(TraceConfig::new())
-        .build()
-        .unwrap();
+    let rt = traced(TraceConfig::new());
     let (parent_id, child_id) = rt.block_on(async {
         let parent = evloop::task::Builder::new()
             .name("parent")
@@ -91,10 +93,7 @@ fn records_spawn_poll_wake_with_parent_and_site() {
 
 #[test]
 fn wake_from_another_thread_is_outside() {
-    let rt = Builder::new_current_thread()
-        .trace(TraceConfig::new())
-        .build()
-        .unwrap();
+    let rt = traced(TraceConfig::new());
     let gate = support::Gate::new();
     let g = gate.clone();
     let id = rt.block_on(async move {
@@ -121,10 +120,7 @@ fn wake_from_another_thread_is_outside() {
 
 #[test]
 fn full_ring_drops_oldest_and_counts() {
-    let rt = Builder::new_current_thread()
-        .trace(TraceConfig::new().ring_capacity(64))
-        .build()
-        .unwrap();
+    let rt = traced(TraceConfig::new().ring_capacity(64));
     rt.block_on(async {
         for _ in 0..100 {
             evloop::spawn(async {}).await.unwrap();
@@ -164,10 +160,7 @@ fn shutdown_records_cancel_and_writes_output() {
     let dir = std::env::temp_dir().join(format!("evloop-trace-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let json = dir.join("out.json");
-    let rt = Builder::new_current_thread()
-        .trace(TraceConfig::new().output(&json))
-        .build()
-        .unwrap();
+    let rt = traced(TraceConfig::new().output(&json));
     let h = rt.spawn(std::future::pending::<()>());
     rt.block_on(evloop::task::yield_now());
     let id = h.id().as_u64();
@@ -387,10 +380,7 @@ fn multi_thread_records_every_spawn_wake_and_poll_in_order() {
 /// in spawn order, inside the spawning poll, the first one exact.
 #[test]
 fn spawn_burst_times_are_ordered_and_inside_the_spawning_poll() {
-    let rt = Builder::new_current_thread()
-        .trace(TraceConfig::new())
-        .build()
-        .unwrap();
+    let rt = traced(TraceConfig::new());
     let (parent, children) = rt.block_on(async {
         evloop::spawn(async {
             let handles: Vec<_> = (0..100)
