@@ -6,6 +6,7 @@ use std::panic::Location;
 use crate::context::{self, SetCurrentGuard, TryCurrentError};
 use crate::runtime::scheduler;
 use crate::runtime::{Dump, RuntimeMetrics};
+use crate::task::moved::moved;
 use crate::task::{Id, JoinHandle};
 use crate::trace::TraceSnapshot;
 
@@ -68,6 +69,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        moved!(future);
         self.inner.spawn(future, Id::next(), Location::caller())
     }
 

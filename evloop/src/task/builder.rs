@@ -9,6 +9,7 @@ use std::io;
 use std::panic::Location;
 
 use crate::runtime::Handle;
+use crate::task::moved::moved;
 use crate::task::{local, spawn, JoinHandle};
 
 /// Configures a task before spawning it.
@@ -74,6 +75,7 @@ impl<'a> Builder<'a> {
         F::Output: Send + 'static,
     {
         let meta = self.meta(Location::caller());
+        moved!(future);
         Ok(handle.inner.spawn(future, crate::task::Id::next(), meta))
     }
 

@@ -34,13 +34,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::ptr::NonNull;
+use std::ptr::{addr_of_mut, NonNull};
 use std::task::{Context, Poll, Waker};
 
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::AtomicU32;
 use crate::task::error::JoinError;
 use crate::task::meta::Meta;
+use crate::task::moved::Moved;
 use crate::task::raw::Vtable;
 use crate::task::state::State;
 use crate::task::{Id, SpawnMeta};
@@ -92,33 +93,42 @@ pub(crate) struct Pointers {
 }
 
 impl<T: Future, S: 'static> Cell<T, S> {
+    /// Allocates the cell and builds it in place: the future is copied once,
+    /// from the spawner's frame into the heap (`moved.rs`).
+    #[inline]
     pub(crate) fn new(
-        future: T,
+        future: Moved<'_, T>,
         scheduler: S,
         id: Id,
         vtable: &'static Vtable,
         meta: SpawnMeta<'_>,
     ) -> Box<Cell<T, S>> {
-        Box::new(Cell {
-            header: Header {
+        let mut cell = Box::<Cell<T, S>>::new_uninit();
+        let ptr = cell.as_mut_ptr();
+        // SAFETY: `ptr` is a fresh allocation for a `Cell<T, S>`; each field
+        // is written once through a raw pointer (no reference to
+        // uninitialised memory is made), and every field is written before
+        // `assume_init`.
+        unsafe {
+            addr_of_mut!((*ptr).header).write(Header {
                 state: State::new(),
                 vtable,
                 id,
                 last_poll: AtomicU32::new(0),
-            },
-            core: Core {
-                scheduler,
-                stage: UnsafeCell::new(Stage::Running(future)),
-            },
-            trailer: Trailer {
+            });
+            addr_of_mut!((*ptr).core.scheduler).write(scheduler);
+            addr_of_mut!((*ptr).trailer).write(Trailer {
                 owned: Pointers {
                     prev: UnsafeCell::new(None),
                     next: UnsafeCell::new(None),
                 },
                 waker: UnsafeCell::new(None),
                 meta: Meta::new(meta.spawned_at, meta.name, meta.track_wakes),
-            },
-        })
+            });
+            addr_of_mut!((*ptr).core.stage)
+                .write(UnsafeCell::new(Stage::Running(future.into_inner())));
+            cell.assume_init()
+        }
     }
 }
 

@@ -21,6 +21,7 @@ use std::ptr::NonNull;
 use crate::loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
 use crate::task::core::Header;
+use crate::task::moved::Moved;
 use crate::task::{new_task, Id, JoinHandle, Notified, Schedule, SpawnMeta, Task};
 
 pub(crate) struct OwnedTasks<S: 'static> {
@@ -96,7 +97,7 @@ impl<S: Schedule> OwnedTasks<S> {
     #[inline]
     pub(crate) fn bind<'m, T>(
         &self,
-        future: T,
+        future: Moved<'_, T>,
         scheduler: S,
         id: Id,
         meta: impl Into<SpawnMeta<'m>>,

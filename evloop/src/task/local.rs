@@ -30,6 +30,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::loom::sync::Mutex;
 use crate::task::list::OwnedTasks;
+use crate::task::moved::moved;
 use crate::task::{Id, JoinHandle, Notified, Schedule, SpawnMeta, Task};
 
 /// Tasks polled per poll of the set before it yields to its runtime.
@@ -240,6 +241,7 @@ impl Shared {
         F: Future + 'static,
         F::Output: 'static,
     {
+        moved!(future);
         let (join, notified) = self.owned.bind(future, self.clone(), Id::next(), meta);
         if let Some(notified) = notified {
             self.schedule(notified);

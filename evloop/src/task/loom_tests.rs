@@ -12,6 +12,7 @@ use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Mutex};
 use crate::loom::thread;
 use crate::task::list::OwnedTasks;
+use crate::task::moved::moved;
 use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
 
 struct Sched {
@@ -44,6 +45,7 @@ impl SchedRef {
     where
         F::Output: Send,
     {
+        moved!(f);
         let (join, notified) = self
             .0
             .owned

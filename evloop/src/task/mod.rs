@@ -24,6 +24,7 @@
 //! - `refs.rs`: `Task`, `Notified`, and the `Schedule` trait schedulers implement;
 //! - `list.rs`: the owned-task list shutdown walks;
 //! - `meta.rs`: spawn site, name and wake stamp (one word in the cell);
+//! - `moved.rs`: `Moved`, how a future reaches its cell with one copy;
 //! - `join.rs`, `abort.rs`, `error.rs`, `id.rs`: the public handles;
 //! - `local.rs`: `LocalSet` and `spawn_local` for `!Send` futures;
 //! - `blocking.rs`: `spawn_blocking` (the pool itself is in `runtime/blocking/`);
@@ -45,6 +46,7 @@ mod join_set;
 pub(crate) mod list;
 mod local;
 mod meta;
+pub(crate) mod moved;
 mod raw;
 mod refs;
 mod spawn;

@@ -9,6 +9,7 @@ use std::task::Waker;
 use crate::loom::sync::atomic::Ordering::Relaxed;
 use crate::task::core::{Cell, Header};
 use crate::task::harness::Harness;
+use crate::task::moved::Moved;
 use crate::task::state::Snapshot;
 use crate::task::state::{State, TransitionToNotifiedByRef, TransitionToNotifiedByVal};
 use crate::task::{Id, PollOutcome, Schedule, SpawnMeta};
@@ -62,7 +63,7 @@ unsafe impl Sync for RawTask {}
 impl RawTask {
     #[inline]
     pub(crate) fn new<T: Future, S: Schedule>(
-        future: T,
+        future: Moved<'_, T>,
         scheduler: S,
         id: Id,
         meta: SpawnMeta<'_>,

@@ -12,6 +12,7 @@ use std::panic::Location;
 use std::ptr::NonNull;
 
 use crate::task::core::Header;
+use crate::task::moved::Moved;
 use crate::task::raw::RawTask;
 use crate::task::{Id, JoinHandle, PollOutcome, SpawnMeta};
 
@@ -153,7 +154,7 @@ impl<S: 'static> fmt::Debug for Notified<S> {
 /// `JoinHandle` (the three refs of the initial state).
 #[inline]
 pub(crate) fn new_task<T, S>(
-    future: T,
+    future: Moved<'_, T>,
     scheduler: S,
     id: Id,
     meta: SpawnMeta<'_>,

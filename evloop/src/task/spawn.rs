@@ -2,6 +2,7 @@ use std::future::Future;
 use std::panic::Location;
 
 use crate::context;
+use crate::task::moved::moved;
 use crate::task::{Id, JoinHandle};
 
 /// Spawns a task on the current runtime and returns its [`JoinHandle`].
@@ -62,6 +63,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    moved!(future);
     let id = Id::next();
     context::with_current(|handle| handle.spawn(future, id, meta))
 }

@@ -63,6 +63,7 @@ use crate::loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 use crate::loom::thread;
 use crate::runtime::blocking::{BlockingSchedule, BlockingTask};
 use crate::runtime::scheduler;
+use crate::task::moved::moved;
 use crate::task::{new_task, Id, JoinHandle, Notified, Task};
 
 /// Names threads the pool starts.
@@ -138,8 +139,10 @@ impl Spawner {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        let func = BlockingTask::new(func);
+        moved!(func);
         let (task, notified, join) = new_task(
-            BlockingTask::new(func),
+            func,
             BlockingSchedule::new(rt),
             Id::next(),
             spawned_at.into(),

@@ -67,6 +67,7 @@ use crate::runtime::metrics::{Batch, Hooks, PollStamp, MODE_CLOCKED, MODE_OFF, M
 use crate::runtime::park::{ParkThread, UnparkThread};
 use crate::runtime::scheduler;
 use crate::task::list::OwnedTasks;
+use crate::task::moved::Moved;
 use crate::task::{Id, JoinHandle, Notified, RawTask, Schedule, SpawnMeta, Task};
 
 /// Tuning knobs set by the builder.
@@ -168,7 +169,7 @@ impl Handle {
     #[inline]
     pub(crate) fn spawn<F>(
         me: &Arc<Handle>,
-        future: F,
+        future: Moved<'_, F>,
         id: Id,
         meta: SpawnMeta<'_>,
     ) -> JoinHandle<F::Output>

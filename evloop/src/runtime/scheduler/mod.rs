@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::runtime::blocking;
 use crate::runtime::driver;
 use crate::runtime::metrics::Hooks;
+use crate::task::moved::Moved;
 use crate::task::{Id, JoinHandle, RawTask, SpawnMeta};
 
 mod countdown;
@@ -42,7 +43,7 @@ impl Handle {
     #[inline]
     pub(crate) fn spawn<'m, F>(
         &self,
-        future: F,
+        future: Moved<'_, F>,
         id: Id,
         meta: impl Into<SpawnMeta<'m>>,
     ) -> JoinHandle<F::Output>

@@ -38,6 +38,7 @@ use crate::runtime::metrics::Hooks;
 use crate::runtime::park::{ParkThread, UnparkThread};
 use crate::runtime::scheduler;
 use crate::task::list::OwnedTasks;
+use crate::task::moved::Moved;
 use crate::task::{Id, JoinHandle, Notified, RawTask, Schedule, SpawnMeta, Task};
 
 use super::handoff::Handoff;
@@ -126,7 +127,7 @@ impl Handle {
     #[inline]
     pub(crate) fn spawn<F>(
         me: &Arc<Handle>,
-        future: F,
+        future: Moved<'_, F>,
         id: Id,
         meta: SpawnMeta<'_>,
     ) -> JoinHandle<F::Output>

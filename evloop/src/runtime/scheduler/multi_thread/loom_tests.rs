@@ -95,6 +95,7 @@ fn loom_shutdown_races_remote_wake() {
             s.await;
             // Completed before shutdown: still on the worker.
         };
+        crate::task::moved::moved!(fut);
         let (join, notified) =
             sched
                 .0
