@@ -6,11 +6,11 @@
 //!  │ vtable               poll / schedule / dealloc / ...     │
 //!  │ id                   task::Id                            │
 //!  │ last_poll: AtomicU32 coarse stamp of the last poll       │
+//!  │ owned: u32           slot in the runtime's task list     │
 //!  ├──────────── Core<T, S> (generic) ───────────────────────┤
 //!  │ scheduler: S         where wakes send the task           │
 //!  │ stage                Running(T) | Finished(output) | Consumed │
 //!  ├──────────── Trailer (non-generic, found via vtable offset) ┤
-//!  │ owned: prev/next     membership of the runtime's task list │
 //!  │ waker                the JoinHandle's waker              │
 //!  │ meta                 spawn site, or a side record with   │
 //!  │                      the name and the last-wake stamp    │
@@ -19,10 +19,11 @@
 //!
 //! The header holds what every poll touches (the state word, the vtable,
 //! the poll stamp: one cache line with the start of the future); the
-//! trailer what completion, the owned list and diagnostics need. The name
-//! and the wake timestamp of schedule-latency histograms live in a side
-//! record that only named or latency-tracked tasks allocate (`meta.rs`),
-//! so an ordinary task pays 80 bytes besides its future.
+//! trailer what completion and diagnostics need. The name and the wake
+//! timestamp of schedule-latency histograms live in a side record that only
+//! named or latency-tracked tasks allocate (`meta.rs`), and the owned list
+//! is a slab the task knows its slot in, not links through the cell
+//! (`list.rs`), so an ordinary task pays 64 bytes besides its future.
 //!
 //! A `Waker`, a `Notified`, a `JoinHandle` are all pointers to the header. The
 //! header comes first (`#[repr(C)]`), so a header pointer is a cell pointer.
@@ -30,7 +31,7 @@
 //! offset stored in the vtable.
 //!
 //! Access rules for each field are in `state.rs` (stage, waker) and
-//! `list.rs` (owned pointers).
+//! `list.rs` (owned slot).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -40,6 +41,7 @@ use std::task::{Context, Poll, Waker};
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::AtomicU32;
 use crate::task::error::JoinError;
+use crate::task::list::NOT_LISTED;
 use crate::task::meta::Meta;
 use crate::task::moved::Moved;
 use crate::task::raw::Vtable;
@@ -60,9 +62,11 @@ pub(crate) struct Header {
     pub(crate) id: Id,
     /// When the task was last polled, as a `trace::clock::coarse_stamp`
     /// (0: never). Written by the poller, read by dumps, both `Relaxed`:
-    /// it is a statistic, no other memory depends on it. It fills the
-    /// header's last word, which would otherwise be padding.
+    /// it is a statistic, no other memory depends on it.
     pub(crate) last_poll: AtomicU32,
+    /// The task's slot in its owned list, or `list::NOT_LISTED` (list
+    /// rules 1 and 5). With `last_poll` it fills the header's last word.
+    owned: UnsafeCell<u32>,
 }
 
 pub(crate) struct Core<T: Future, S> {
@@ -77,19 +81,11 @@ pub(crate) enum Stage<T: Future> {
 }
 
 pub(crate) struct Trailer {
-    /// Owned-list links (see `list.rs`).
-    pub(crate) owned: Pointers,
     /// The `JoinHandle`'s waker (state rule 3).
     pub(crate) waker: UnsafeCell<Option<Waker>>,
     /// Spawn site, name, last-wake stamp; never written after creation
     /// (`meta.rs`).
     pub(crate) meta: Meta,
-}
-
-/// Links of an intrusive doubly linked list.
-pub(crate) struct Pointers {
-    pub(crate) prev: UnsafeCell<Option<NonNull<Header>>>,
-    pub(crate) next: UnsafeCell<Option<NonNull<Header>>>,
 }
 
 impl<T: Future, S: 'static> Cell<T, S> {
@@ -115,13 +111,10 @@ impl<T: Future, S: 'static> Cell<T, S> {
                 vtable,
                 id,
                 last_poll: AtomicU32::new(0),
+                owned: UnsafeCell::new(NOT_LISTED),
             });
             addr_of_mut!((*ptr).core.scheduler).write(scheduler);
             addr_of_mut!((*ptr).trailer).write(Trailer {
-                owned: Pointers {
-                    prev: UnsafeCell::new(None),
-                    next: UnsafeCell::new(None),
-                },
                 waker: UnsafeCell::new(None),
                 meta: Meta::new(meta.spawned_at, meta.name, meta.track_wakes),
             });
@@ -232,15 +225,23 @@ impl Header {
         }
     }
 
+    /// The owned-list slot (list rule 5).
+    ///
     /// # Safety
     ///
-    /// `me` points to a live task cell.
-    pub(crate) unsafe fn get_owned_pointers(me: NonNull<Header>) -> NonNull<Pointers> {
-        // SAFETY: caller's contract; `owned` is a field of the trailer.
-        unsafe {
-            let trailer = Header::get_trailer(me);
-            NonNull::new_unchecked(std::ptr::addr_of_mut!((*trailer.as_ptr()).owned))
-        }
+    /// The caller holds the lock of the list shard the task belongs to
+    /// (list rule 1).
+    pub(crate) unsafe fn owned(&self) -> u32 {
+        // SAFETY: caller's contract: the lock serialises all accesses.
+        self.owned.with(|p| unsafe { *p })
+    }
+
+    /// # Safety
+    ///
+    /// As [`Header::owned`].
+    pub(crate) unsafe fn set_owned(&self, index: u32) {
+        // SAFETY: caller's contract.
+        self.owned.with_mut(|p| unsafe { *p = index });
     }
 }
 
@@ -298,10 +299,9 @@ mod tests {
         type Empty = std::future::Ready<()>;
         let cell = std::mem::size_of::<Cell<Empty, Arc<S>>>();
         let stage = std::mem::size_of::<Stage<Empty>>();
-        // Owned-list links, join waker and the meta word (spawn site or
-        // side record).
-        assert_eq!(std::mem::size_of::<Trailer>(), 40);
-        assert_eq!(cell - stage, 32 + 8 + 40);
+        // Join waker and the meta word (spawn site or side record).
+        assert_eq!(std::mem::size_of::<Trailer>(), 24);
+        assert_eq!(cell - stage, 32 + 8 + 24);
     }
 
     #[test]
