@@ -299,9 +299,7 @@ impl Handle {
         if let Some(q) = self.current_queue() {
             // SAFETY: this thread owns `q` (`current_queue`).
             let spare = unsafe {
-                if q.has_epoch() {
-                    q.close_epoch(self.now_encoded());
-                }
+                q.close_epoch_if_any(|| self.now_encoded());
                 q.take_spare_waker()
             };
             // Queue rule 11, dropped outside the owner state.
@@ -534,13 +532,9 @@ impl Inner {
     unsafe fn flush_queue(&self, q: &Queue) -> usize {
         // SAFETY: owner (caller).
         let len = unsafe { q.len() };
-        // Queue rule 7: the unresolved entries need their epoch closed. A
-        // reading taken now comes after every creation in it (rule 6).
+        // Queue rule 7: the unresolved entries need their epoch closed.
         // SAFETY: owner (caller).
-        if unsafe { q.has_epoch() } {
-            // SAFETY: owner (caller).
-            unsafe { q.close_epoch(self.now_encoded()) };
-        }
+        unsafe { q.close_epoch_if_any(|| self.now_encoded()) };
         let mut wakers = WakeList::new();
         let mut fired = 0;
         let mut unpark = false;

@@ -474,6 +474,23 @@ impl Queue {
         self.owner.with(|owner| unsafe { (*owner).epoch.is_some() })
     }
 
+    /// Closes and detaches the attached epoch, if any, reading the clock
+    /// with `now` only then (rule 6: the reading comes after every creation
+    /// in the epoch).
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner.
+    #[inline]
+    pub(crate) unsafe fn close_epoch_if_any(&self, now: impl FnOnce() -> u64) {
+        // SAFETY: owner (caller).
+        unsafe {
+            if self.has_epoch() {
+                self.close_epoch(now());
+            }
+        }
+    }
+
     /// Closes and detaches the open epoch with `now` (an encoded clock
     /// reading taken after every creation in it, rule 6), folding the
     /// unresolved delays into `earliest` (rule 7).

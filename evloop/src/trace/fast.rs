@@ -144,14 +144,22 @@ impl Fast {
 /// Calls `f` with this thread's recording state (see [`Fast`]).
 #[inline(always)]
 pub(crate) fn with_fast<R>(f: impl FnOnce(&Fast) -> R) -> R {
-    // Through a pointer, so that `LocalKey::with` has nothing to inline
-    // but the address computation (with `f` inside it, the compiler
-    // kept it out of line).
+    f(current())
+}
+
+/// This thread's [`Fast`].
+///
+/// Through a pointer, so that `LocalKey::with` has nothing to inline but
+/// the address computation (with a caller's closure inside it, the
+/// compiler kept it out of line).
+#[inline(always)]
+pub(crate) fn current() -> &'static Fast {
     let fast = FAST.with(|fast| fast as *const Fast);
     // SAFETY: `FAST` is const-initialized and has no destructor, so its
-    // storage is valid for the whole life of this thread, and `Fast` is
-    // not `Sync`: the reference is used on this thread, within this call.
-    f(unsafe { &*fast })
+    // storage is valid for the whole life of this thread; `Fast` is not
+    // `Sync`, so the reference cannot leave this thread, which outlives
+    // every use of it.
+    unsafe { &*fast }
 }
 
 /// Who wakes a task on a thread doing `doing` (rules 2 and 6): the waker

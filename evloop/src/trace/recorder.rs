@@ -510,12 +510,7 @@ impl Recorder {
     /// recorder (the batch's first `poll_start` registers it).
     #[inline]
     pub(crate) fn recording(&self) -> Option<Recording<'_>> {
-        let fast = FAST.with(|f| f as *const Fast);
-        // SAFETY: `FAST` is const-initialized and has no destructor, so its
-        // storage is valid for the whole life of this thread; `Recording`
-        // holds `&Fast`, which is not `Send` (`Fast` is not `Sync`), so the
-        // reference stays on this thread, which outlives it.
-        let fast = unsafe { &*fast };
+        let fast = crate::trace::fast::current();
         let ring = self.registered_ring_in(fast)?;
         Some(Recording {
             id: self.id,
