@@ -239,11 +239,12 @@ fn shutdown_fires_everything_then_polls_panic() {
 }
 
 /// A `Sleep` lives inside every task that sleeps or times out: keep it
-/// one cache line (it was 96 bytes with a separate handle, epoch and tick).
+/// within a cache line (it was 96 bytes with a separate handle, epoch and
+/// tick, and 64 with a word of its own for the waker's state).
 #[test]
 fn sleep_stays_small() {
     let size = std::mem::size_of::<crate::time::Sleep>();
-    assert!(size <= 64, "Sleep is {size} bytes");
+    assert!(size <= 56, "Sleep is {size} bytes");
 }
 
 /// Queue rule 10: a timer of the open epoch dropped on its worker leaves its

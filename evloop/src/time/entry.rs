@@ -92,7 +92,7 @@ use crate::loom::sync::atomic::Ordering::{Acquire, Release};
 use crate::time::anchor::{Anchor, HandleRef};
 use crate::time::driver::{self, Handle};
 use crate::time::queue::Epoch;
-use crate::util::atomic_waker::AtomicWaker;
+use crate::util::atomic_waker::{self, Split, WakerSlot};
 
 /// Flag of an unresolved deadline; the low bits hold the delay (rule 7).
 pub(crate) const UNRESOLVED: u64 = 1 << 63;
@@ -117,15 +117,15 @@ type Link = Option<NonNull<TimerShared>>;
 /// cost `sleep` a fifth of its time.
 #[cfg(not(loom))]
 #[inline(always)]
-fn new_waker() -> AtomicWaker {
+fn new_waker() -> WakerSlot {
     #[allow(clippy::declare_interior_mutable_const)] // copied, never shared
-    const EMPTY: AtomicWaker = AtomicWaker::EMPTY;
+    const EMPTY: WakerSlot = WakerSlot::EMPTY;
     EMPTY
 }
 
 #[cfg(loom)]
-fn new_waker() -> AtomicWaker {
-    AtomicWaker::new()
+fn new_waker() -> WakerSlot {
+    WakerSlot::new()
 }
 
 /// A timer: the owner's fields and the fields the driver thread touches,
@@ -140,7 +140,9 @@ pub(crate) struct TimerShared {
     /// The driver, or the epoch an unresolved deadline counts from (which
     /// holds the driver). Never changes (anchor rule 2).
     anchor: Anchor,
-    waker: AtomicWaker,
+    /// The waiting task's waker; its atomic-waker state byte is
+    /// `waker_state` (`waker()` joins them).
+    waker_slot: WakerSlot,
     state: AtomicU8,
     /// The wheel level and slot the entry is linked in (rule 1).
     level: UnsafeCell<u8>,
@@ -151,10 +153,11 @@ pub(crate) struct TimerShared {
     /// stored in.
     queue_slot: UnsafeCell<u8>,
     queue: UnsafeCell<u16>,
-    /// Fills the last word: with a hole in it, the compiler initialises the
-    /// small fields with two overlapping stores, and the move of the new
-    /// entry that follows stalls on them (store forwarding).
-    _fill: u8,
+    /// The state byte of `waker_slot`. It also fills the small fields' word:
+    /// with a hole in it, the compiler initialises them with two
+    /// overlapping stores, and the move of the new entry that follows
+    /// stalls on them (store forwarding).
+    waker_state: AtomicU8,
     _pinned: PhantomPinned,
 }
 
@@ -176,16 +179,24 @@ impl TimerShared {
             next: UnsafeCell::new(None),
             deadline: UnsafeCell::new(deadline),
             anchor,
-            waker: new_waker(),
+            waker_slot: new_waker(),
             state: AtomicU8::new(UNREGISTERED),
             level: UnsafeCell::new(0),
             slot: UnsafeCell::new(0),
             flags: UnsafeCell::new(0),
             queue_slot: UnsafeCell::new(0),
             queue: UnsafeCell::new(0),
-            _fill: 0,
+            waker_state: AtomicU8::new(atomic_waker::WAITING),
             _pinned: PhantomPinned,
         }
+    }
+
+    /// The waker slot with its state byte.
+    #[inline]
+    fn waker(&self) -> Split<'_> {
+        // SAFETY: `waker_state` is the slot's state byte, and the slot is
+        // reached only through this method.
+        unsafe { Split::new(&self.waker_state, &self.waker_slot) }
     }
 
     /// The wheel list neighbours.
@@ -308,7 +319,7 @@ impl TimerShared {
     #[inline]
     pub(crate) unsafe fn set_first_waker(&self, waker: Waker) {
         // SAFETY: unpublished, so no other thread can reach the cell.
-        unsafe { self.waker.set_unshared(waker) };
+        unsafe { self.waker().set_unshared(waker) };
     }
 
     #[inline]
@@ -328,7 +339,7 @@ impl TimerShared {
     pub(crate) fn fire(&self, shutdown: bool) -> Option<Waker> {
         let flag = if shutdown { SHUTDOWN } else { 0 };
         self.state.store(FIRING | flag, Release);
-        let waker = self.waker.take();
+        let waker = self.waker().take();
         // Last access to the entry by the driver (rule 4).
         self.state.store(FIRED | flag, Release);
         waker
@@ -512,7 +523,7 @@ impl TimerEntry {
             return ready;
         }
         // Atomic-waker rule 5: register, then check again.
-        this.shared.waker.register(cx.waker());
+        this.shared.waker().register(cx.waker());
         this.check_fired().unwrap_or(Poll::Pending)
     }
 
@@ -545,7 +556,8 @@ impl Drop for TimerEntry {
     fn drop(&mut self) {
         if self.unqueue() {
             // Taken back out of its slot: the waker is ours alone (rule 5).
-            if let Some(waker) = self.shared.waker.take_exclusive() {
+            // SAFETY: as said; and this is the entry's last use of it.
+            if let Some(waker) = unsafe { self.shared.waker().take_unshared() } {
                 let (queue, _) = self.shared.queued_at();
                 self.shared.handle().recycle_waker(queue, waker);
             }

@@ -3,6 +3,11 @@
 //! the waker after marking the entry fired) and by channels (the sender wakes
 //! the receiver).
 //!
+//! The protocol runs on a state byte and a slot ([`Split`]), which need not
+//! be side by side: a timer entry keeps the state byte among its other small
+//! fields, where it costs no word of its own ([`WakerSlot`] + `AtomicU8`);
+//! [`AtomicWaker`] is the two together.
+//!
 //! # Rules
 //!
 //! `state` holds three bits: `REGISTERING` and `TAKING` (somebody owns the
@@ -59,46 +64,109 @@ use std::task::Waker;
 
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
-use crate::loom::sync::atomic::{fence, AtomicUsize};
+use crate::loom::sync::atomic::{fence, AtomicU8};
 
-const WAITING: usize = 0;
-const REGISTERING: usize = 0b001;
-const TAKING: usize = 0b010;
+/// The state byte of an empty slot that nobody is inside.
+pub(crate) const WAITING: u8 = 0;
+const REGISTERING: u8 = 0b001;
+const TAKING: u8 = 0b010;
 /// The slot holds a waker (rule 2).
-const WAKER: usize = 0b100;
+const WAKER: u8 = 0b100;
 /// Somebody owns the slot.
-const LOCKED: usize = REGISTERING | TAKING;
+const LOCKED: u8 = REGISTERING | TAKING;
 
-pub(crate) struct AtomicWaker {
-    state: AtomicUsize,
-    slot: UnsafeCell<Option<Waker>>,
-}
+/// The waker slot, without its state byte.
+pub(crate) struct WakerSlot(UnsafeCell<Option<Waker>>);
 
-// SAFETY: the slot is only accessed by the thread that won the state word
+// SAFETY: the slot is only accessed by the thread that won its state byte
 // (rule 2), and `Waker` is Send + Sync.
-unsafe impl Send for AtomicWaker {}
+unsafe impl Send for WakerSlot {}
 // SAFETY: as above (rule 2).
-unsafe impl Sync for AtomicWaker {}
+unsafe impl Sync for WakerSlot {}
 
-impl AtomicWaker {
+impl WakerSlot {
     /// An empty slot, for constant initialisers.
     #[cfg(not(loom))]
     #[allow(clippy::declare_interior_mutable_const)] // a template, copied on use
-    pub(crate) const EMPTY: AtomicWaker = AtomicWaker {
-        state: AtomicUsize::new(WAITING),
-        slot: UnsafeCell::new(None),
-    };
+    pub(crate) const EMPTY: WakerSlot = WakerSlot(UnsafeCell::new(None));
 
+    pub(crate) fn new() -> WakerSlot {
+        WakerSlot(UnsafeCell::new(None))
+    }
+}
+
+/// A state byte and a slot, used together through the protocol. Every
+/// access to the slot goes through one `Split` of the same state byte.
+#[derive(Clone, Copy)]
+pub(crate) struct Split<'a> {
+    state: &'a AtomicU8,
+    slot: &'a WakerSlot,
+}
+
+impl<'a> Split<'a> {
+    /// # Safety
+    ///
+    /// `state` is the state byte of `slot`, and no code accesses `slot`
+    /// except through a `Split` with this `state`.
+    #[inline]
+    pub(crate) unsafe fn new(state: &'a AtomicU8, slot: &'a WakerSlot) -> Split<'a> {
+        Split { state, slot }
+    }
+}
+
+pub(crate) struct AtomicWaker {
+    state: AtomicU8,
+    slot: WakerSlot,
+}
+
+impl AtomicWaker {
     pub(crate) fn new() -> AtomicWaker {
         AtomicWaker {
-            state: AtomicUsize::new(WAITING),
-            slot: UnsafeCell::new(None),
+            state: AtomicU8::new(WAITING),
+            slot: WakerSlot::new(),
         }
     }
 
+    #[inline]
+    fn split(&self) -> Split<'_> {
+        // SAFETY: the slot is private to this struct and reached only here.
+        unsafe { Split::new(&self.state, &self.slot) }
+    }
+
+    /// See [`Split::register`]. (Users register with a fence; the loom
+    /// models drive the bare protocol.)
+    #[cfg(all(test, loom))]
+    pub(crate) fn register(&self, waker: &Waker) {
+        self.split().register(waker);
+    }
+
+    /// See [`Split::register_fenced`].
+    pub(crate) fn register_fenced(&self, waker: &Waker) {
+        self.split().register_fenced(waker);
+    }
+
+    /// See [`Split::take`].
+    #[cfg(all(test, loom))]
+    pub(crate) fn take(&self) -> Option<Waker> {
+        self.split().take()
+    }
+
+    /// See [`Split::wake`].
+    pub(crate) fn wake(&self) {
+        self.split().wake();
+    }
+
+    /// See [`Split::wake_if_registered`].
+    #[inline]
+    pub(crate) fn wake_if_registered(&self) {
+        self.split().wake_if_registered();
+    }
+}
+
+impl Split<'_> {
     /// Stores `waker` (or keeps the stored one if it would wake the same
     /// task). Only one thread may call this at a time (rule 1).
-    pub(crate) fn register(&self, waker: &Waker) {
+    pub(crate) fn register(self, waker: &Waker) {
         // Rule 3a. The state is usually empty here (the last take cleared
         // it), so try that first rather than read it.
         let mut cur = WAITING;
@@ -123,7 +191,7 @@ impl AtomicWaker {
 
         // Rule 3b.
         // SAFETY: rule 2 — our successful CAS gives us the slot.
-        let old = self.slot.with_mut(|slot| unsafe {
+        let old = self.slot.0.with_mut(|slot| unsafe {
             match &*slot {
                 Some(w) if w.will_wake(waker) => None,
                 _ => (*slot).replace(waker.clone()),
@@ -139,7 +207,7 @@ impl AtomicWaker {
             debug_assert_eq!(actual, cur | REGISTERING | TAKING);
             // SAFETY: rule 2 — the taker saw REGISTERING and left the slot to
             // us; we still own it until the swap below.
-            let w = self.slot.with_mut(|slot| unsafe { (*slot).take() });
+            let w = self.slot.0.with_mut(|slot| unsafe { (*slot).take() });
             self.state.swap(WAITING, AcqRel);
             drop(old);
             if let Some(w) = w {
@@ -155,7 +223,7 @@ impl AtomicWaker {
     /// `register`, then the registrant's fence of rule 6: pairs with
     /// [`wake_if_registered`](Self::wake_if_registered). The caller re-checks
     /// its condition after this returns.
-    pub(crate) fn register_fenced(&self, waker: &Waker) {
+    pub(crate) fn register_fenced(self, waker: &Waker) {
         self.register(waker);
         fence(SeqCst);
     }
@@ -168,27 +236,35 @@ impl AtomicWaker {
     /// No other thread accesses this cell until the caller publishes it with
     /// a `Release` store (or stronger) that the next accessor acquires.
     #[inline]
-    pub(crate) unsafe fn set_unshared(&self, waker: Waker) {
+    pub(crate) unsafe fn set_unshared(self, waker: Waker) {
         // SAFETY: exclusive access (caller); the state word stays WAITING.
-        let old = self.slot.with_mut(|slot| unsafe { (*slot).replace(waker) });
+        let old = self
+            .slot
+            .0
+            .with_mut(|slot| unsafe { (*slot).replace(waker) });
         // Rule 2: the slot holds a waker; published with the cell.
         self.state.store(WAKER, Relaxed);
         drop(old);
     }
 
     /// Moves the stored waker out without the protocol: for a cell no other
-    /// thread can reach any more (`&mut`).
+    /// thread can reach any more.
+    ///
+    /// # Safety
+    ///
+    /// No other thread accesses the state byte or the slot any more, and
+    /// nothing else on this one meanwhile.
     #[inline]
-    pub(crate) fn take_exclusive(&mut self) -> Option<Waker> {
-        // SAFETY: `&mut self`: no other access to the slot.
-        let w = self.slot.with_mut(|slot| unsafe { (*slot).take() });
+    pub(crate) unsafe fn take_unshared(self) -> Option<Waker> {
+        // SAFETY: exclusive access (caller).
+        let w = self.slot.0.with_mut(|slot| unsafe { (*slot).take() });
         self.state.store(WAITING, Relaxed);
         w
     }
 
     /// Moves the stored waker out, if the slot is free (rule 4). The caller
     /// must have published its condition before calling (rule 5).
-    pub(crate) fn take(&self) -> Option<Waker> {
+    pub(crate) fn take(self) -> Option<Waker> {
         if self.state.fetch_or(TAKING, AcqRel) & LOCKED != 0 {
             // A registrant is inside and will wake (rule 3c), or another
             // taker owns the slot.
@@ -197,17 +273,17 @@ impl AtomicWaker {
         // SAFETY: rule 2 — the fetch_or set TAKING in a state that had
         // neither lock bit, so this thread owns the slot until TAKING is
         // cleared.
-        let w = self.slot.with_mut(|slot| unsafe { (*slot).take() });
+        let w = self.slot.0.with_mut(|slot| unsafe { (*slot).take() });
         // An RMW, not a store (see the module docs).
         self.state.fetch_and(!(TAKING | WAKER), Release);
         w
     }
 }
 
-impl AtomicWaker {
+impl Split<'_> {
     /// Wakes the registered waker, if the slot is free (rule 4). The caller
     /// must have published its condition before calling (rule 5).
-    pub(crate) fn wake(&self) {
+    pub(crate) fn wake(self) {
         if let Some(w) = self.take() {
             w.wake();
         }
@@ -217,7 +293,7 @@ impl AtomicWaker {
     /// state, if no waker is stored and nobody is inside (rule 6). The
     /// registrant must use [`register_fenced`](Self::register_fenced).
     #[inline]
-    pub(crate) fn wake_if_registered(&self) {
+    pub(crate) fn wake_if_registered(self) {
         // A state that is not empty needs the RMW path anyway, which rule 5
         // covers without a fence; only "empty" must be confirmed after it.
         if self.state.load(Relaxed) == WAITING {
