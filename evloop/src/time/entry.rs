@@ -5,7 +5,8 @@
 //! the entry into a slot list, cancelling it is unlinking it, both O(1).
 //! All its fields live in one flat [`TimerShared`] (the owner's private
 //! fields next to the ones the driver thread touches), so that the small
-//! ones share a word and a `Sleep` is 64 bytes: one cache line.
+//! ones share a word (with the waker's state byte) and a `Sleep` is 56
+//! bytes, within one cache line.
 //!
 //! Arming is lazy on a scheduler worker: the first poll stores the entry in
 //! the worker's queue (see `time::queue`) without taking the driver lock,
@@ -27,7 +28,9 @@
 //!   unresolved deadline; one word, set at creation (`time::anchor`).
 //! - `state`: one of `UNREGISTERED`, `PENDING`, `FIRING`, `FIRED`, plus the
 //!   `SHUTDOWN` flag.
-//! - `waker`: the waiting task's waker, an [`AtomicWaker`].
+//! - `waker_slot` + `waker_state`: the waiting task's waker and its
+//!   atomic-waker state byte, used together through `waker()` (an
+//!   [`atomic_waker::Split`]).
 //!
 //! | from           | to             | by                                   |
 //! |----------------|----------------|--------------------------------------|
@@ -60,7 +63,7 @@
 //!    `FIRING` is only ever visible outside the lock to lock-free readers,
 //!    who then take the lock and wait for the driver to finish.
 //! 6. Only the owner registers a waker (it holds `Pin<&mut>`), which is the
-//!    single-registrant rule of [`AtomicWaker`]. The first waker of a queued
+//!    single-registrant rule of the atomic waker. The first waker of a queued
 //!    entry is stored before the entry is published (no other thread can
 //!    see it yet), so arming costs no atomic read-modify-write but the
 //!    slot's.
