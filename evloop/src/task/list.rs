@@ -335,66 +335,30 @@ impl List {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use std::collections::VecDeque;
-    use std::future::Future;
-    use std::panic::Location;
-    use std::sync::{Arc, Mutex};
-
     use super::*;
-    use crate::task::moved::moved;
+    use crate::task::test_sched::SchedRef;
 
-    /// A scheduler that queues woken tasks and runs them when told.
-    struct Sched {
-        queue: Mutex<VecDeque<Notified<SchedRef>>>,
-        owned: OwnedTasks<SchedRef>,
+    fn slots(sched: &SchedRef) -> (usize, usize) {
+        let list = sched.0.owned.shards[0].list.lock();
+        (list.slots.len(), list.slots.capacity())
     }
 
-    #[derive(Clone)]
-    struct SchedRef(Arc<Sched>);
-
-    impl Schedule for SchedRef {
-        fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
-            self.0.owned.remove(task)
-        }
-
-        fn schedule(&self, task: Notified<Self>) {
-            self.0.queue.lock().unwrap().push_back(task);
-        }
-    }
-
-    impl SchedRef {
-        fn new() -> SchedRef {
-            SchedRef(Arc::new(Sched {
-                queue: Mutex::new(VecDeque::new()),
-                owned: OwnedTasks::new(),
-            }))
-        }
-
-        fn bind<F: Future + Send + 'static>(&self, f: F) -> Option<Notified<SchedRef>>
-        where
-            F::Output: Send,
-        {
-            moved!(f);
-            let (join, notified) =
-                self.0
-                    .owned
-                    .bind(f, self.clone(), Id::next(), Location::caller());
-            drop(join);
-            notified
-        }
-
-        fn slots(&self) -> (usize, usize) {
-            let list = self.0.owned.shards[0].list.lock();
-            (list.slots.len(), list.slots.capacity())
-        }
+    fn bind<F: std::future::Future + Send + 'static>(
+        sched: &SchedRef,
+        f: F,
+    ) -> Option<Notified<SchedRef>>
+    where
+        F::Output: Send,
+    {
+        sched.bind(f).1
     }
 
     #[test]
     fn completed_tasks_free_their_slots_for_the_next_ones() {
         let sched = SchedRef::new();
-        let first: Vec<_> = (0..100).map(|_| sched.bind(async {}).unwrap()).collect();
+        let first: Vec<_> = (0..100).map(|_| bind(&sched, async {}).unwrap()).collect();
         assert_eq!(sched.0.owned.len(), 100);
-        assert_eq!(sched.slots().0, 100);
+        assert_eq!(slots(&sched).0, 100);
         // Complete every other task: running it releases it from the list.
         let mut kept = Vec::new();
         for (i, task) in first.into_iter().enumerate() {
@@ -406,9 +370,9 @@ mod tests {
         }
         assert_eq!(sched.0.owned.len(), 50);
         // New tasks take the freed slots: the vector does not grow.
-        let second: Vec<_> = (0..50).map(|_| sched.bind(async {}).unwrap()).collect();
+        let second: Vec<_> = (0..50).map(|_| bind(&sched, async {}).unwrap()).collect();
         assert_eq!(sched.0.owned.len(), 100);
-        assert_eq!(sched.slots().0, 100);
+        assert_eq!(slots(&sched).0, 100);
         let mut seen = 0;
         sched.0.owned.for_each(|_| seen += 1);
         assert_eq!(seen, 100);
@@ -422,26 +386,26 @@ mod tests {
     fn an_emptied_shard_gives_back_the_slots_of_a_burst() {
         let sched = SchedRef::new();
         let burst: Vec<_> = (0..5 * KEEP_SLOTS)
-            .map(|_| sched.bind(async {}).unwrap())
+            .map(|_| bind(&sched, async {}).unwrap())
             .collect();
-        assert!(sched.slots().1 >= 5 * KEEP_SLOTS);
+        assert!(slots(&sched).1 >= 5 * KEEP_SLOTS);
         for task in burst {
             let _ = task.run();
         }
         assert!(sched.0.owned.is_empty());
-        let (len, capacity) = sched.slots();
+        let (len, capacity) = slots(&sched);
         assert_eq!(len, 0);
         assert!(capacity <= KEEP_SLOTS, "kept {capacity} slots");
         // And the list works as new afterwards.
-        let task = sched.bind(async {}).unwrap();
-        assert_eq!(sched.slots().0, 1);
+        let task = bind(&sched, async {}).unwrap();
+        assert_eq!(slots(&sched).0, 1);
         let _ = task.run();
     }
 
     #[test]
     fn a_task_removed_once_is_not_removed_again() {
         let sched = SchedRef::new();
-        let task = sched.bind(async {}).unwrap();
+        let task = bind(&sched, async {}).unwrap();
         let listed = std::mem::ManuallyDrop::new(
             // SAFETY: a second view of the queued task's pointer, never
             // dropped; the `Notified` keeps the task alive meanwhile.
@@ -457,22 +421,21 @@ mod tests {
     #[test]
     fn close_shuts_every_task_down_and_refuses_new_ones() {
         let sched = SchedRef::new();
-        let tasks: Vec<_> = (0..10)
-            .map(|_| sched.bind(std::future::pending::<()>()).unwrap())
+        // Ten tasks ran once and wait; three are still queued.
+        let waiting: Vec<_> = (0..10)
+            .map(|_| sched.spawn(std::future::pending::<()>()))
             .collect();
-        // Some tasks ran once and wait; some are still queued.
-        let mut tasks = tasks.into_iter();
-        for task in tasks.by_ref().take(4) {
-            let _ = task.run();
-        }
-        sched.0.owned.close_and_shutdown_all();
-        assert!(sched.0.owned.is_empty());
-        assert!(sched.bind(async {}).is_none(), "closed lists refuse tasks");
-        // The queued ones run as cancelled: completing releases nothing.
-        for task in tasks {
-            let _ = task.run();
-        }
-        assert!(sched.0.owned.is_empty());
-        drop(sched.0.queue.lock().unwrap().drain(..).collect::<Vec<_>>());
+        sched.run_all();
+        let queued: Vec<_> = (0..3)
+            .map(|_| sched.spawn(std::future::pending::<()>()))
+            .collect();
+        assert_eq!(sched.0.owned.len(), 13);
+        // Cancels all thirteen and checks the list is empty.
+        sched.shutdown();
+        assert!(
+            bind(&sched, async {}).is_none(),
+            "closed lists refuse tasks"
+        );
+        drop((waiting, queued));
     }
 }

@@ -2,77 +2,15 @@
 //! JoinHandle drop vs completion vs shutdown, on the real task cell with a
 //! minimal scheduler.
 
-use std::collections::VecDeque;
 use std::future::Future;
-use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Mutex};
 use crate::loom::thread;
-use crate::task::list::OwnedTasks;
-use crate::task::moved::moved;
-use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
-
-struct Sched {
-    queue: Mutex<VecDeque<Notified<SchedRef>>>,
-    owned: OwnedTasks<SchedRef>,
-}
-
-#[derive(Clone)]
-struct SchedRef(Arc<Sched>);
-
-impl Schedule for SchedRef {
-    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
-        self.0.owned.remove(task)
-    }
-
-    fn schedule(&self, task: Notified<Self>) {
-        self.0.queue.lock().push_back(task);
-    }
-}
-
-impl SchedRef {
-    fn new() -> SchedRef {
-        SchedRef(Arc::new(Sched {
-            queue: Mutex::new(VecDeque::new()),
-            owned: OwnedTasks::new(),
-        }))
-    }
-
-    fn spawn<F: Future + Send + 'static>(&self, f: F) -> JoinHandle<F::Output>
-    where
-        F::Output: Send,
-    {
-        moved!(f);
-        let (join, notified) = self
-            .0
-            .owned
-            .bind(f, self.clone(), Id::next(), Location::caller());
-        self.schedule(notified.unwrap());
-        join
-    }
-
-    fn run_all(&self) {
-        loop {
-            let task = self.0.queue.lock().pop_front();
-            match task {
-                Some(task) => {
-                    let _ = task.run();
-                }
-                None => return,
-            }
-        }
-    }
-
-    fn shutdown(&self) {
-        self.0.owned.close_and_shutdown_all();
-        let drained: Vec<_> = self.0.queue.lock().drain(..).collect();
-        drop(drained);
-        assert!(self.0.owned.is_empty());
-    }
-}
+use crate::task::test_sched::SchedRef;
+use crate::task::JoinHandle;
 
 /// Ready once `fire` was called; stores the latest waker.
 #[derive(Clone)]

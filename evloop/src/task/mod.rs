@@ -56,6 +56,8 @@ mod yield_now;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
+#[cfg(test)]
+mod test_sched;
 
 pub use abort::AbortHandle;
 pub use block_in_place::block_in_place;
