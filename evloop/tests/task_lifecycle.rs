@@ -231,3 +231,35 @@ fn join_handle_is_finished_and_debug() {
         assert_eq!(h.await.unwrap(), 1);
     });
 }
+
+/// After `Ready`, the output is no longer in the task: polling the handle
+/// again panics, and dropping it then does not drop the output a second
+/// time.
+#[test]
+fn join_handle_polled_again_after_ready_panics_and_drops_nothing_twice() {
+    use std::future::Future;
+    use std::pin::Pin;
+
+    let rt = rt();
+    let output_drops = DropCounter::new();
+    let out = output_drops.clone();
+    let mut handle = rt.spawn(async move { out.track() });
+    let tracked = rt
+        .block_on(std::future::poll_fn(|cx| Pin::new(&mut handle).poll(cx)))
+        .expect("the task completed");
+    drop(tracked);
+    assert_eq!(output_drops.dropped(), 1);
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(std::future::poll_fn(|cx| Pin::new(&mut handle).poll(cx)))
+    }));
+    let Err(panic) = again else {
+        panic!("polling the handle again returned");
+    };
+    let message = *panic.downcast::<&str>().unwrap();
+    assert_eq!(message, "JoinHandle polled after completion");
+    assert!(handle.is_finished());
+    let _ = handle.id();
+    drop(handle);
+    drop(rt);
+    assert_eq!(output_drops.dropped(), 1);
+}

@@ -9,7 +9,7 @@
 //!  │ owned: u32           slot in the runtime's task list     │
 //!  ├──────────── Core<T, S> (generic) ───────────────────────┤
 //!  │ scheduler: S         where wakes send the task           │
-//!  │ stage                Running(T) | Finished(output) | Consumed │
+//!  │ stage                the future, then its output (untagged) │
 //!  ├──────────── Trailer (non-generic, found via vtable offset) ┤
 //!  │ waker                the JoinHandle's waker              │
 //!  │ meta                 spawn site, or a side record with   │
@@ -30,10 +30,12 @@
 //! Code that is not generic over the future reaches the trailer through the
 //! offset stored in the vtable.
 //!
-//! Access rules for each field are in `state.rs` (stage, waker) and
+//! Access rules for each field are in `state.rs` (stage: rules 1, 2 and 6;
+//! waker: rule 3) and
 //! `list.rs` (owned slot).
 
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::ptr::{addr_of_mut, NonNull};
 use std::task::{Context, Poll, Waker};
@@ -74,10 +76,14 @@ pub(crate) struct Core<T: Future, S> {
     pub(crate) stage: UnsafeCell<Stage<T>>,
 }
 
-pub(crate) enum Stage<T: Future> {
-    Running(T),
-    Finished(Result<T::Output, JoinError>),
-    Consumed,
+/// The future, then its output, in the same bytes. Which one is there (if
+/// any) is known from the state word and the `JoinHandle` (state rule 6),
+/// so the stage carries no tag of its own: an `enum` would add a word to
+/// every task whose future's size is a multiple of eight, since an `async`
+/// block's state machine offers no niche for the tag.
+pub(crate) union Stage<T: Future> {
+    future: ManuallyDrop<T>,
+    output: ManuallyDrop<Result<T::Output, JoinError>>,
 }
 
 pub(crate) struct Trailer {
@@ -118,8 +124,9 @@ impl<T: Future, S: 'static> Cell<T, S> {
                 waker: UnsafeCell::new(None),
                 meta: Meta::new(meta.spawned_at, meta.name, meta.track_wakes),
             });
-            addr_of_mut!((*ptr).core.stage)
-                .write(UnsafeCell::new(Stage::Running(future.into_inner())));
+            addr_of_mut!((*ptr).core.stage).write(UnsafeCell::new(Stage {
+                future: ManuallyDrop::new(future.into_inner()),
+            }));
             cell.assume_init()
         }
     }
@@ -130,83 +137,69 @@ impl<T: Future, S> Core<T, S> {
     ///
     /// # Safety
     ///
-    /// The caller holds the stage lock (state rule 1), and the stage is
-    /// `Running`.
+    /// The caller holds the stage lock (state rule 1), and the stage holds
+    /// the future (state rule 6).
     pub(crate) unsafe fn poll(&self, cx: &mut Context<'_>) -> Poll<T::Output> {
         self.stage.with_mut(|ptr| {
-            // SAFETY: rule 1 — the caller has exclusive access to the stage;
-            // the cell is heap allocated and never moved, so the future is
-            // pinned.
-            let stage = unsafe { &mut *ptr };
-            let Stage::Running(future) = stage else {
-                unreachable!("polled a task whose future is gone");
-            };
-            // SAFETY: see above — the future never moves until dropped in place.
-            let future = unsafe { Pin::new_unchecked(future) };
+            // SAFETY: rule 1 — the caller has exclusive access to the stage,
+            // which holds the future (caller); the cell is heap allocated
+            // and never moved, so the future is pinned.
+            let future = unsafe { Pin::new_unchecked(&mut *(*ptr).future) };
             future.poll(cx)
         })
     }
 
-    /// Replaces the stage, dropping what was there (the future or an output).
+    /// Drops the future in place; the stage then holds nothing.
     ///
     /// # Safety
     ///
-    /// The caller has exclusive access to the stage (state rules 1 and 2).
-    pub(crate) unsafe fn set_stage(&self, stage: Stage<T>) {
-        // SAFETY: exclusive access per the caller's contract.
-        self.stage.with_mut(|ptr| unsafe { *ptr = stage });
+    /// The caller has exclusive access to the stage (state rule 1, or the
+    /// last reference), and the stage holds the future (state rule 6).
+    pub(crate) unsafe fn drop_future(&self) {
+        // SAFETY: caller's contract.
+        self.stage
+            .with_mut(|ptr| unsafe { ManuallyDrop::drop(&mut (*ptr).future) });
     }
 
-    /// Drops what the stage holds, if anything, leaving it `Consumed`; a
-    /// stage already consumed (the usual case once a `JoinHandle` read the
-    /// output) costs no drop call.
+    /// Stores the output.
     ///
     /// # Safety
     ///
-    /// As [`Core::set_stage`].
-    pub(crate) unsafe fn drop_stage(&self) {
-        // SAFETY: exclusive access per the caller's contract.
-        let consumed = self
-            .stage
-            .with(|ptr| unsafe { matches!(*ptr, Stage::Consumed) });
-        if !consumed {
-            // SAFETY: as above.
-            unsafe { self.set_stage(Stage::Consumed) };
-        }
-    }
-
-    /// Stores `stage` over a `Consumed` one, with no drop glue for the old
-    /// value (the generic drop of a `Stage` is an out-of-line call).
-    ///
-    /// # Safety
-    ///
-    /// As [`Core::set_stage`], and the stage is `Consumed`.
-    pub(crate) unsafe fn set_stage_over_consumed(&self, stage: Stage<T>) {
-        self.stage.with_mut(|ptr| {
-            // SAFETY: exclusive access per the caller's contract; the old
-            // value is `Consumed`, which owns nothing, so not dropping it
-            // leaks nothing.
-            unsafe {
-                debug_assert!(matches!(*ptr, Stage::Consumed));
-                std::ptr::write(ptr, stage);
-            }
+    /// The caller has exclusive access to the stage (state rule 1), which
+    /// holds nothing (the future was dropped).
+    pub(crate) unsafe fn store_output(&self, output: Result<T::Output, JoinError>) {
+        // SAFETY: caller's contract; nothing is overwritten that needs a drop.
+        self.stage.with_mut(|ptr| unsafe {
+            std::ptr::write(
+                ptr,
+                Stage {
+                    output: ManuallyDrop::new(output),
+                },
+            )
         });
     }
 
-    /// Takes the output out of a finished stage.
+    /// Takes the output out; the stage then holds nothing.
     ///
     /// # Safety
     ///
-    /// The caller has exclusive access to the stage (state rule 2) and the
-    /// stage is `Finished`.
+    /// The caller owns the output (state rule 2) and it is still there
+    /// (state rule 6).
     pub(crate) unsafe fn take_output(&self) -> Result<T::Output, JoinError> {
-        self.stage.with_mut(|ptr| {
-            // SAFETY: exclusive access per the caller's contract.
-            match std::mem::replace(unsafe { &mut *ptr }, Stage::Consumed) {
-                Stage::Finished(output) => output,
-                _ => panic!("JoinHandle polled after completion"),
-            }
-        })
+        // SAFETY: caller's contract.
+        self.stage
+            .with_mut(|ptr| unsafe { ManuallyDrop::take(&mut (*ptr).output) })
+    }
+
+    /// Drops the output in place; the stage then holds nothing.
+    ///
+    /// # Safety
+    ///
+    /// As [`Core::take_output`].
+    pub(crate) unsafe fn drop_output(&self) {
+        // SAFETY: caller's contract.
+        self.stage
+            .with_mut(|ptr| unsafe { ManuallyDrop::drop(&mut (*ptr).output) });
     }
 }
 
@@ -302,6 +295,20 @@ mod tests {
         // Join waker and the meta word (spawn site or side record).
         assert_eq!(std::mem::size_of::<Trailer>(), 24);
         assert_eq!(cell - stage, 32 + 8 + 24);
+    }
+
+    /// The stage is as large as the larger of the future and its output:
+    /// no tag (state rule 6).
+    #[test]
+    fn the_stage_adds_no_tag_to_the_future() {
+        struct Big([u64; 19]);
+        impl Future for Big {
+            type Output = u64;
+            fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<u64> {
+                Poll::Ready(self.0[0])
+            }
+        }
+        assert_eq!(std::mem::size_of::<Stage<Big>>(), 152);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::context;
 use crate::task::coop;
-use crate::task::core::{Cell, Core, Header, Stage, Trailer};
+use crate::task::core::{Cell, Core, Header, Trailer};
 use crate::task::error::JoinError;
 use crate::task::state::{Snapshot, TransitionToIdle, TransitionToRunning};
 use crate::task::waker::waker_ref;
@@ -160,8 +160,9 @@ impl<T: Future, S: Schedule> Harness<T, S> {
             if !snapshot.is_join_interested() {
                 // Rule 2: no JoinHandle, the output is ours to drop.
                 let _id = context::set_current_task_id(Some(self.id()));
-                // SAFETY: rule 2 — nobody else can read the stage now.
-                unsafe { self.core().drop_stage() };
+                // SAFETY: rule 2 — nobody else can read the stage now; the
+                // output was just stored (rule 6).
+                unsafe { self.core().drop_output() };
             } else if snapshot.is_join_waker_set() {
                 // SAFETY: rule 3 — after COMPLETE with JOIN_WAKER set the
                 // task side may read the slot.
@@ -200,20 +201,22 @@ impl<T: Future, S: Schedule> Harness<T, S> {
     ) {
         if can_read_output(self.header(), self.trailer(), waker) {
             // SAFETY: rule 2 — complete with JOIN_INTEREST set, and we are
-            // the JoinHandle.
+            // the JoinHandle, which has not taken the output yet (rule 6:
+            // it does not call this again once it has).
             *dst = Poll::Ready(unsafe { self.core().take_output() });
         }
     }
 
-    pub(crate) fn drop_join_handle_slow(self) {
+    /// `output_taken`: the `JoinHandle` read the output (rule 6).
+    pub(crate) fn drop_join_handle_slow(self, output_taken: bool) {
         let snapshot = self.header().state.drop_join_handle();
-        if snapshot.is_complete() {
+        if snapshot.is_complete() && !output_taken {
             // Rule 2: JOIN_INTEREST was set at completion, so the output is
             // ours; drop it without unwinding into the caller's drop.
             let _ = catch_unwind(AssertUnwindSafe(|| {
                 let _id = context::set_current_task_id(Some(self.id()));
-                // SAFETY: rule 2.
-                unsafe { self.core().drop_stage() };
+                // SAFETY: rule 2; not taken, so still there (rule 6).
+                unsafe { self.core().drop_output() };
             }));
         }
         if !snapshot.is_join_waker_set() {
@@ -230,8 +233,14 @@ impl<T: Future, S: Schedule> Harness<T, S> {
     }
 
     pub(crate) fn dealloc(self) {
-        // SAFETY: the ref count is zero (rule 5): no one else can reach the
-        // cell; it was allocated as a `Box<Cell<T, S>>`.
+        if !self.header().state.load().is_complete() {
+            // Rule 6: never completed, so the future is still there.
+            // SAFETY: the ref count is zero (rule 5): nobody else can reach
+            // the cell.
+            unsafe { self.core().drop_future() };
+        }
+        // SAFETY: as above; it was allocated as a `Box<Cell<T, S>>`, and
+        // the stage's drop does nothing (its fields are `ManuallyDrop`).
         drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
     }
 }
@@ -259,8 +268,8 @@ fn poll_future<T: Future, S>(core: &Core<T, S>, id: Id, cx: &mut Context<'_>) ->
         Ok(_) => PollOutcome::Complete,
         Err(_) => PollOutcome::Panicked,
     };
-    // SAFETY: stage lock held (rule 1); `drop_future` left it `Consumed`.
-    unsafe { core.set_stage_over_consumed(Stage::Finished(output)) };
+    // SAFETY: stage lock held (rule 1); `drop_future` emptied the stage.
+    unsafe { core.store_output(output) };
     Poll::Ready(outcome)
 }
 
@@ -271,14 +280,17 @@ fn cancel_task<T: Future, S>(core: &Core<T, S>, id: Id) {
         Ok(()) => JoinError::cancelled(id),
         Err(panic) => JoinError::panic(id, panic),
     };
-    // SAFETY: stage lock held (rule 1); `drop_future` left it `Consumed`.
-    unsafe { core.set_stage_over_consumed(Stage::Finished(Err(err))) };
+    // SAFETY: stage lock held (rule 1); `drop_future` emptied the stage.
+    unsafe { core.store_output(Err(err)) };
 }
 
+/// Drops the future in place. If its destructor panics, the future counts
+/// as dropped all the same (its fields were dropped as far as they go).
 fn drop_future<T: Future, S>(core: &Core<T, S>) -> std::thread::Result<()> {
     catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: the callers hold the stage lock (rule 1).
-        unsafe { core.set_stage(Stage::Consumed) }
+        // SAFETY: the callers hold the stage lock (rule 1) and the task is
+        // not complete, so the stage holds the future (rule 6).
+        unsafe { core.drop_future() }
     }))
 }
 

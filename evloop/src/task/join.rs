@@ -1,10 +1,13 @@
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::num::NonZeroUsize;
 use std::pin::Pin;
+use std::ptr::NonNull;
 use std::task::{ready, Context, Poll};
 
 use crate::task::coop;
+use crate::task::core::Header;
 use crate::task::raw::RawTask;
 use crate::task::{AbortHandle, Id, JoinError};
 
@@ -25,9 +28,15 @@ use crate::task::{AbortHandle, Id, JoinError};
 /// # }
 /// ```
 pub struct JoinHandle<T> {
-    raw: RawTask,
+    /// The task's header, with `OUTPUT_TAKEN` in its low bit once `poll`
+    /// returned `Ready` (state rule 6). Headers are word aligned, so the
+    /// bit is free, and the handle stays one pointer.
+    ptr: NonNull<Header>,
     _p: PhantomData<T>,
 }
+
+/// The low bit of [`JoinHandle::ptr`].
+const OUTPUT_TAKEN: usize = 1;
 
 // SAFETY: the handle only moves `T` out of the task (needs `T: Send`); the
 // task's shared state is synchronized by its state word.
@@ -46,9 +55,23 @@ impl<T> JoinHandle<T> {
     /// `raw`'s output type is `T`, and the caller passes the JoinHandle's ref.
     pub(crate) unsafe fn new(raw: RawTask) -> JoinHandle<T> {
         JoinHandle {
-            raw,
+            ptr: raw.header_ptr(),
             _p: PhantomData,
         }
+    }
+
+    #[inline]
+    fn raw(&self) -> RawTask {
+        let ptr = self.ptr.map_addr(|a| {
+            NonZeroUsize::new(a.get() & !OUTPUT_TAKEN).expect("a header pointer is not null")
+        });
+        // SAFETY: the handle owns a ref of this live task (`new`).
+        unsafe { RawTask::from_raw(ptr) }
+    }
+
+    #[inline]
+    fn output_taken(&self) -> bool {
+        self.ptr.addr().get() & OUTPUT_TAKEN != 0
     }
 
     /// Asks the task to stop. It is cancelled the next time its runtime
@@ -65,39 +88,43 @@ impl<T> JoinHandle<T> {
     /// # }
     /// ```
     pub fn abort(&self) {
-        self.raw.remote_abort();
+        self.raw().remote_abort();
     }
 
     /// True once the task has completed, been cancelled or panicked.
     pub fn is_finished(&self) -> bool {
-        self.raw.state().load().is_complete()
+        self.raw().state().load().is_complete()
     }
 
     /// A handle that can abort the task without owning its output.
     pub fn abort_handle(&self) -> AbortHandle {
-        self.raw.ref_inc();
+        let raw = self.raw();
+        raw.ref_inc();
         // SAFETY: we just took the ref the AbortHandle owns.
-        unsafe { AbortHandle::new(self.raw) }
+        unsafe { AbortHandle::new(raw) }
     }
 
     /// The task's id.
     pub fn id(&self) -> Id {
-        self.raw.id()
+        self.raw().id()
     }
 }
 
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Rule 6: the output is read once; it is not in the task any more.
+        assert!(!self.output_taken(), "JoinHandle polled after completion");
         let coop = ready!(coop::poll_proceed(cx));
         let mut ret: Poll<Result<T, JoinError>> = Poll::Pending;
         // SAFETY: `ret` has the type the task's vtable writes (`new`'s contract).
         unsafe {
-            self.raw
+            self.raw()
                 .try_read_output(&mut ret as *mut _ as *mut (), cx.waker())
         };
         if ret.is_ready() {
+            self.ptr = self.ptr.map_addr(|a| a | OUTPUT_TAKEN);
             coop.made_progress();
         }
         ret
@@ -106,10 +133,11 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        if self.raw.state().drop_join_handle_fast().is_ok() {
+        let raw = self.raw();
+        if raw.state().drop_join_handle_fast().is_ok() {
             return;
         }
-        self.raw.drop_join_handle_slow();
+        raw.drop_join_handle_slow(self.output_taken());
     }
 }
 

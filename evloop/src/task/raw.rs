@@ -26,7 +26,7 @@ pub(crate) struct Vtable {
     /// else registers the waker.
     pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     /// `JoinHandle::drop` when the fast path fails.
-    pub(crate) drop_join_handle_slow: unsafe fn(NonNull<Header>),
+    pub(crate) drop_join_handle_slow: unsafe fn(NonNull<Header>, bool),
     /// Runtime shutdown; consumes the caller's ref.
     pub(crate) shutdown: unsafe fn(NonNull<Header>),
     /// Offset of the trailer in the concrete cell.
@@ -170,9 +170,10 @@ impl RawTask {
         unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) }
     }
 
-    pub(crate) fn drop_join_handle_slow(self) {
+    /// `output_taken`: the JoinHandle read the output (state rule 6).
+    pub(crate) fn drop_join_handle_slow(self, output_taken: bool) {
         // SAFETY: the vtable matches the cell; called once by the JoinHandle.
-        unsafe { (self.header().vtable.drop_join_handle_slow)(self.ptr) }
+        unsafe { (self.header().vtable.drop_join_handle_slow)(self.ptr, output_taken) }
     }
 
     /// Cancels the task for runtime shutdown, consuming a ref.
@@ -247,9 +248,9 @@ unsafe fn try_read_output<T: Future, S: Schedule>(
     }
 }
 
-unsafe fn drop_join_handle_slow<T: Future, S: Schedule>(ptr: NonNull<Header>) {
+unsafe fn drop_join_handle_slow<T: Future, S: Schedule>(ptr: NonNull<Header>, output_taken: bool) {
     // SAFETY: the vtable was built for `Cell<T, S>`.
-    unsafe { Harness::<T, S>::from_raw(ptr).drop_join_handle_slow() }
+    unsafe { Harness::<T, S>::from_raw(ptr).drop_join_handle_slow(output_taken) }
 }
 
 unsafe fn shutdown<T: Future, S: Schedule>(ptr: NonNull<Header>) {

@@ -26,6 +26,14 @@
 //!    transition that sets `NOTIFIED` while not `RUNNING`.
 //! 5. The task memory is freed when the ref count reaches zero, by whoever
 //!    made it zero.
+//! 6. What the stage holds (it has no tag of its own, `core.rs`): the
+//!    future, until the poll or cancellation that completes the task drops
+//!    it and stores the output (under the stage lock, rule 1); from
+//!    `COMPLETE` on, the output, until its owner (rule 2) takes or drops it.
+//!    The `JoinHandle` remembers, in its pointer's low bit, that it took the
+//!    output, so that it neither reads it twice nor drops it afterwards. A
+//!    cell freed before `COMPLETE` drops its future; one freed after holds
+//!    nothing.
 //!
 //! # Transitions
 //!
