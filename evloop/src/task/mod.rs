@@ -9,11 +9,12 @@
 //! # Layout of a task
 //!
 //! One allocation (`core.rs`): a 32-byte header (state word, vtable, id,
-//! last-poll stamp), then the scheduler handle and the future — which is
-//! replaced in place by its output — then a trailer (owned-list links, the
-//! join waker, the spawn site or a side record for named tasks). A `Waker` is a pointer to the header; cloning and
-//! dropping it is one atomic add on the state word's ref count
-//! (`state.rs` documents every bit and transition).
+//! last-poll stamp, owned-list slot), then the scheduler handle and the
+//! future — which is replaced in place by its output, with no tag — then a
+//! trailer (the join waker, the spawn site or a side record for named
+//! tasks). A `Waker` is a pointer to the header; cloning and dropping it is
+//! one atomic add on the state word's ref count (`state.rs` documents every
+//! bit and transition).
 //!
 //! # Files
 //!
