@@ -5,6 +5,39 @@
 //! kind of half is one macro, expanded in `tcp/` and `unix/`. The extra
 //! methods of a read half are passed in as a block.
 
+/// The `AsyncWrite` methods both kinds of write half share: writes go
+/// straight to the stream (`self.$field`), and there is nothing to flush.
+macro_rules! write_through {
+    ($field:tt) => {
+        fn poll_write(
+            self: ::std::pin::Pin<&mut Self>,
+            cx: &mut ::std::task::Context<'_>,
+            buf: &[u8],
+        ) -> ::std::task::Poll<::std::io::Result<usize>> {
+            self.$field.poll_write_priv(cx, buf)
+        }
+
+        fn poll_write_vectored(
+            self: ::std::pin::Pin<&mut Self>,
+            cx: &mut ::std::task::Context<'_>,
+            bufs: &[::std::io::IoSlice<'_>],
+        ) -> ::std::task::Poll<::std::io::Result<usize>> {
+            self.$field.poll_write_vectored_priv(cx, bufs)
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            true
+        }
+
+        fn poll_flush(
+            self: ::std::pin::Pin<&mut Self>,
+            _cx: &mut ::std::task::Context<'_>,
+        ) -> ::std::task::Poll<::std::io::Result<()>> {
+            ::std::task::Poll::Ready(Ok(()))
+        }
+    };
+}
+
 /// `ReadHalf<'a>` and `WriteHalf<'a>`, borrowing a `$stream`, and
 /// `split(&mut $stream)`.
 macro_rules! borrowed_halves {
@@ -61,32 +94,7 @@ macro_rules! borrowed_halves {
         }
 
         impl $crate::io::AsyncWrite for WriteHalf<'_> {
-            fn poll_write(
-                self: ::std::pin::Pin<&mut Self>,
-                cx: &mut ::std::task::Context<'_>,
-                buf: &[u8],
-            ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                self.0.poll_write_priv(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: ::std::pin::Pin<&mut Self>,
-                cx: &mut ::std::task::Context<'_>,
-                bufs: &[::std::io::IoSlice<'_>],
-            ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                self.0.poll_write_vectored_priv(cx, bufs)
-            }
-
-            fn is_write_vectored(&self) -> bool {
-                true
-            }
-
-            fn poll_flush(
-                self: ::std::pin::Pin<&mut Self>,
-                _cx: &mut ::std::task::Context<'_>,
-            ) -> ::std::task::Poll<::std::io::Result<()>> {
-                ::std::task::Poll::Ready(Ok(()))
-            }
+            $crate::net::halves::write_through!(0);
 
             fn poll_shutdown(
                 self: ::std::pin::Pin<&mut Self>,
@@ -240,32 +248,7 @@ macro_rules! owned_halves {
         }
 
         impl $crate::io::AsyncWrite for OwnedWriteHalf {
-            fn poll_write(
-                self: ::std::pin::Pin<&mut Self>,
-                cx: &mut ::std::task::Context<'_>,
-                buf: &[u8],
-            ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                self.inner.poll_write_priv(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: ::std::pin::Pin<&mut Self>,
-                cx: &mut ::std::task::Context<'_>,
-                bufs: &[::std::io::IoSlice<'_>],
-            ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                self.inner.poll_write_vectored_priv(cx, bufs)
-            }
-
-            fn is_write_vectored(&self) -> bool {
-                true
-            }
-
-            fn poll_flush(
-                self: ::std::pin::Pin<&mut Self>,
-                _cx: &mut ::std::task::Context<'_>,
-            ) -> ::std::task::Poll<::std::io::Result<()>> {
-                ::std::task::Poll::Ready(Ok(()))
-            }
+            $crate::net::halves::write_through!(inner);
 
             fn poll_shutdown(
                 self: ::std::pin::Pin<&mut Self>,
@@ -281,4 +264,4 @@ macro_rules! owned_halves {
     };
 }
 
-pub(crate) use {borrowed_halves, owned_halves};
+pub(crate) use {borrowed_halves, owned_halves, write_through};
