@@ -31,8 +31,7 @@
 //! offset stored in the vtable.
 //!
 //! Access rules for each field are in `state.rs` (stage: rules 1, 2 and 6;
-//! waker: rule 3) and
-//! `list.rs` (owned slot).
+//! waker: rule 3) and `list.rs` (owned slot).
 
 use std::future::Future;
 use std::mem::ManuallyDrop;

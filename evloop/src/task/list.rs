@@ -91,11 +91,12 @@ impl Shard {
         }
     }
 
-    /// Under the lock: `len += delta` without a read-modify-write.
-    fn add_len(&self, delta: isize) {
-        let len = self.len.load(Ordering::Relaxed);
-        self.len
-            .store(len.wrapping_add_signed(delta), Ordering::Relaxed);
+    /// Under the lock: `len += delta` without a read-modify-write. Returns
+    /// the new length.
+    fn add_len(&self, delta: isize) -> usize {
+        let len = self.len.load(Ordering::Relaxed).wrapping_add_signed(delta);
+        self.len.store(len, Ordering::Relaxed);
+        len
     }
 }
 
@@ -163,11 +164,8 @@ impl<S: Schedule> OwnedTasks<S> {
         // SAFETY: rule 1; `task` is alive (the caller holds a ref); rule 4
         // puts it in this shard's list if in any.
         let removed = unsafe { list.remove(ptr) };
-        if removed {
-            shard.add_len(-1);
-            if shard.len.load(Ordering::Relaxed) == 0 {
-                list.reset();
-            }
+        if removed && shard.add_len(-1) == 0 {
+            list.reset();
         }
         drop(list);
         if removed {

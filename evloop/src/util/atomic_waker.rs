@@ -20,7 +20,7 @@
 //! 2. `slot` is accessed only by the thread that set `REGISTERING` or
 //!    `TAKING` in a state that had neither: that CAS/fetch_or is the lock.
 //!    `WAKER` changes only while that lock is held (or in `set_unshared` and
-//!    `take_exclusive`, which have the cell to themselves),
+//!    `take_unshared`, which have the cell to themselves),
 //!    and is set exactly when the slot holds a waker.
 //! 3. Registrant steps: (a) CAS in `REGISTERING` (Acquire); if it fails
 //!    because a taker holds `TAKING`, wake the new waker directly and stop;
