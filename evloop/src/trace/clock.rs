@@ -133,6 +133,11 @@ impl TickScale {
         }
     }
 
+    /// The fewest ticks that span at least `ns` nanoseconds (at least one).
+    pub(crate) fn ticks_spanning(self, ns: u64) -> u64 {
+        ((ns as f64 / self.rate).ceil() as u64).max(1)
+    }
+
     /// `now_ns` at tick `t`.
     pub(crate) fn to_ns(self, t: u64) -> u64 {
         let delta = t as i128 - self.t0 as i128;

@@ -44,11 +44,19 @@
 //!    and on x86_64 a counter read costs ~10 ns, as much as the rest of the
 //!    spawn's record. So the first `SPAWN_STAMP_EVERY`-th spawn of a poll
 //!    — counted from the poll's start, the first one included — reads the
-//!    clock, and the others write `event::UNSTAMPED`. A snapshot spreads
-//!    the unstamped records of a ring evenly between the stamped records
-//!    around them (`fill_unstamped`): a burst of spawns keeps its order and
-//!    is placed to within the time of 16 spawns; a poll's first spawn, and
-//!    any spawn of a poll that spawns only a few, keeps its exact time.
+//!    clock, and the others write `event::UNSTAMPED`. A snapshot places
+//!    each unstamped record of a ring one nanosecond after the record
+//!    before it, starting from the stamped record that precedes its run and
+//!    never past the stamped record that follows (`fill_unstamped`). A
+//!    spawn takes far longer than a nanosecond, so the placed time is never
+//!    later than the real one: whatever the spawned task does on another
+//!    thread (a worker may poll it at once) comes after its spawn in the
+//!    timeline. An even spread between the two stamps, which an earlier
+//!    version used, put spawns after their own first poll whenever the
+//!    spawning thread paused between two stamps. A burst of spawns keeps
+//!    its order and is placed to within the time of 16 spawns; a poll's
+//!    first spawn, and any spawn of a poll that spawns only a few, keeps
+//!    its exact time.
 
 use std::collections::HashMap;
 use std::panic::Location;
@@ -664,7 +672,7 @@ impl Recorder {
             let lane = lane.min(u16::MAX as usize) as u16;
             let before = events.len();
             let mut stamps: Vec<u64> = records.iter().map(|r| r.words[0]).collect();
-            fill_unstamped(&mut stamps);
+            fill_unstamped(&mut stamps, scale.ticks_spanning(1));
             for (r, stamp) in records.iter().zip(stamps) {
                 let time = scale.to_ns(stamp).saturating_sub(origin);
                 r.expand(lane, time, &mut events);
@@ -689,13 +697,15 @@ impl Recorder {
     }
 }
 
-/// Rule 7: gives each `UNSTAMPED` entry of one ring's stamps (in ring
-/// order) a time between the stamped entries before and after its run,
-/// spread evenly; a run with a stamped entry on one side only takes that
-/// one's time. A ring's stamps only go forward (one thread, one invariant
-/// counter), but a later stamp smaller than an earlier one leaves the run
-/// at the earlier one rather than going back.
-fn fill_unstamped(stamps: &mut [u64]) {
+/// Rule 7: gives the `k`-th `UNSTAMPED` entry of a run in one ring's stamps
+/// (in ring order, `k` from 1) the stamp before the run plus `k` steps,
+/// capped at the stamp after the run (`step`: ticks of one nanosecond, less
+/// than any spawn takes, so no entry is placed after it happened). A run
+/// with no stamp before it takes the stamp after it. A ring's stamps only
+/// go forward (one thread, one invariant counter), but a later stamp
+/// smaller than an earlier one leaves the run at the earlier one rather
+/// than going back.
+fn fill_unstamped(stamps: &mut [u64], step: u64) {
     let mut before = None;
     let mut i = 0;
     while i < stamps.len() {
@@ -709,14 +719,11 @@ fn fill_unstamped(stamps: &mut [u64]) {
             i += 1;
         }
         let after = stamps.get(i).copied();
-        let parts = (i - start + 1) as u128;
-        for (k, stamp) in stamps[start..i].iter_mut().enumerate() {
+        for (k, stamp) in (1u64..).zip(stamps[start..i].iter_mut()) {
             *stamp = match (before, after) {
-                (Some(a), Some(b)) if b > a => {
-                    let step = u128::from(b - a) * (k as u128 + 1) / parts;
-                    a + step as u64
-                }
-                (Some(a), _) => a,
+                (Some(a), Some(b)) if b > a => a.saturating_add(step.saturating_mul(k)).min(b),
+                (Some(a), Some(_)) => a,
+                (Some(a), None) => a.saturating_add(step.saturating_mul(k)),
                 (None, Some(b)) => b,
                 // Only unstamped records: a ring smaller than the stamping
                 // period, holding part of one burst.
@@ -777,29 +784,41 @@ mod tests {
     use crate::trace::event::UNSTAMPED as U;
 
     #[test]
-    fn unstamped_runs_are_spread_between_their_neighbours() {
+    fn unstamped_runs_follow_the_stamp_before_them_a_step_apart() {
         let mut s = [100, U, U, U, 500, U, 600];
-        fill_unstamped(&mut s);
-        assert_eq!(s, [100, 200, 300, 400, 500, 550, 600]);
+        fill_unstamped(&mut s, 1);
+        assert_eq!(s, [100, 101, 102, 103, 500, 501, 600]);
+        let mut s = [100, U, U, 500];
+        fill_unstamped(&mut s, 3);
+        assert_eq!(s, [100, 103, 106, 500]);
+    }
+
+    /// Never later than the entry really happened (each step is less than
+    /// a spawn takes), and never past the stamp that follows the run.
+    #[test]
+    fn a_run_never_passes_the_stamp_after_it() {
+        let mut s = [100, U, U, U, 102];
+        fill_unstamped(&mut s, 1);
+        assert_eq!(s, [100, 101, 102, 102, 102]);
     }
 
     #[test]
     fn unstamped_runs_at_the_edges_take_their_one_neighbour() {
         let mut s = [U, U, 70, 80, U, U];
-        fill_unstamped(&mut s);
-        assert_eq!(s, [70, 70, 70, 80, 80, 80]);
+        fill_unstamped(&mut s, 1);
+        assert_eq!(s, [70, 70, 70, 80, 81, 82]);
         let mut only = [U, U];
-        fill_unstamped(&mut only);
+        fill_unstamped(&mut only, 1);
         assert_eq!(only, [U, U]);
     }
 
     #[test]
     fn a_stamp_going_back_does_not_move_a_run_backwards() {
         let mut s = [90, U, 80];
-        fill_unstamped(&mut s);
+        fill_unstamped(&mut s, 1);
         assert_eq!(s, [90, 90, 80]);
         let mut s = [u64::MAX - 4, U, U, U, u64::MAX];
-        fill_unstamped(&mut s);
+        fill_unstamped(&mut s, 1);
         assert_eq!(
             s,
             [
