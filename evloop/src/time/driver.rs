@@ -374,7 +374,6 @@ impl Handle {
         }
         // SAFETY: alive and unpublished (caller).
         let shared = unsafe { entry.as_ref() };
-        // SAFETY: unpublished (caller): entry rule 6.
         // SAFETY: this thread owns `q`.
         let waker = unsafe { q.waker_like(waker) }.unwrap_or_else(|| waker.clone());
         // SAFETY: unpublished (caller): entry rule 6.
@@ -431,7 +430,6 @@ impl Handle {
         }
     }
 
-    /// The tick the wheel must be polled at next (tests).
     /// The strong count of this thread's queue's attached epoch and whether
     /// the queue holds a spare reference to it (queue rule 10), if attached.
     #[cfg(all(test, not(loom)))]
@@ -447,6 +445,7 @@ impl Handle {
         Arc::strong_count(&self.inner)
     }
 
+    /// The tick the wheel must be polled at next (tests).
     #[cfg(test)]
     pub(crate) fn next_deadline(&self) -> Option<u64> {
         self.inner.locked.lock().wheel.next_deadline()
