@@ -50,6 +50,18 @@
 //! Rejected: a binary heap (O(log n) insert, and cancel needs a handle into
 //! the heap); a sorted list (O(n) insert); a single-level wheel (rescans
 //! far-future timers on every rotation).
+//!
+//! Measured and not taken: slots as arrays of entry pointers (the entry
+//! keeping its index, cancel a swap-remove), so that firing and cascading
+//! could prefetch entries several places ahead instead of following the
+//! list's links from one cold entry to the next. With a million sleeps
+//! coming due (`seed_chain`), the firing functions' share of the profile
+//! halved, but the misses moved to the tasks' first polls: wall time stayed
+//! within noise (current-thread 867 vs 850 ms, multi-thread 854 vs 833 ms,
+//! medians of 7) while peak RSS grew by 10 MB, the arrays' 8 bytes per timer
+//! and their growth slack. Firing at most 256 or 1024 timers per driver
+//! visit, so that woken tasks run while their cells are still cached, made
+//! no difference either (and 32 was slower).
 
 mod hierarchy;
 mod level;
