@@ -32,14 +32,14 @@
 //! expands it back into both events, at the same time.
 
 use std::fmt;
+use std::time::Duration;
+
+use crate::task::PollOutcome;
 
 /// Word 0 of a record that did not read the clock (recorder rule 7): a
 /// snapshot gives it a time from the stamped records around it. No real
 /// stamp is 0 (the counter runs from boot, and `now_ns` starts at 1).
 pub(crate) const UNSTAMPED: u64 = 0;
-use std::time::Duration;
-
-use crate::task::PollOutcome;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
