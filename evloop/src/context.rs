@@ -1,7 +1,8 @@
 //! Which runtime this thread is on: the bottom layer of the runtime.
 //!
-//! One thread-local, `CONTEXT`, answers the questions a resource or a task
-//! asks without knowing which runtime it runs on:
+//! Two thread-locals answer the questions a resource or a task asks without
+//! knowing which runtime it runs on: `CONTEXT` holds the current handle,
+//! `FAST` (plain cells, no destructor) everything else:
 //!
 //! - **current handle**: the runtime made current by `Runtime::enter`,
 //!   `block_on` or a worker thread. `spawn`, `Sleep::new`, `TcpStream::connect`
@@ -23,7 +24,12 @@
 //!    `set_scheduler` call is on the stack; it is never handed out beyond the
 //!    closure given to [`with_scheduler`].
 //! 3. During thread-local destruction every accessor degrades gracefully:
-//!    "no runtime" rather than a panic.
+//!    "no runtime" rather than a panic. A runtime or a resource kept in a
+//!    user's thread-local is dropped at thread exit, possibly after
+//!    `CONTEXT` (the only one of these with a destructor) is gone, and a
+//!    panic there aborts the process. So `CONTEXT` is only ever reached
+//!    through `try_with`, and everything else lives in `FAST`, which has
+//!    no destructor and is never destroyed.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -37,14 +43,15 @@ use crate::task::Id;
 struct Context {
     /// Rule 1: a stack in the form of (value, depth) restored by guards.
     current: RefCell<Option<scheduler::Handle>>,
-    runtime: Cell<EnterRuntime>,
 }
 
 thread_local! {
+    /// The one thread-local with a destructor (it holds a handle), so the
+    /// one that may be gone when a thread-local destructor drops a runtime
+    /// (rule 3).
     static CONTEXT: Context = const {
         Context {
             current: RefCell::new(None),
-            runtime: Cell::new(EnterRuntime::NotEntered),
         }
     };
 }
@@ -56,6 +63,10 @@ thread_local! {
 struct Fast {
     /// Rule 2.
     scheduler: Cell<*const scheduler::Context>,
+    /// Whether this thread drives a runtime. Here rather than in `CONTEXT`
+    /// so that `block_on` works, and nested calls are still caught, from a
+    /// thread-local destructor (rule 3).
+    runtime: Cell<EnterRuntime>,
     current_task_id: Cell<Option<Id>>,
     budget: Cell<Budget>,
 }
@@ -64,6 +75,7 @@ thread_local! {
     static FAST: Fast = const {
         Fast {
             scheduler: Cell::new(std::ptr::null()),
+            runtime: Cell::new(EnterRuntime::NotEntered),
             current_task_id: Cell::new(None),
             budget: Cell::new(Budget::unconstrained()),
         }
@@ -153,8 +165,16 @@ pub(crate) fn with_driver<R>(f: impl FnOnce(&driver::Handle) -> R) -> Option<R> 
 }
 
 /// Makes `handle` the current runtime until the guard drops.
+///
+/// Rule 3: from a thread-local destructor that runs after `CONTEXT` is
+/// gone (a runtime kept in a thread-local and dropped at thread exit), only
+/// the time driver's copy is installed; `with_current` then reports the
+/// destroyed thread-local.
 pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
-    let prev = CONTEXT.with(|ctx| ctx.current.replace(Some(handle.clone())));
+    let prev = CONTEXT
+        .try_with(|ctx| ctx.current.replace(Some(handle.clone())))
+        .ok()
+        .flatten();
     SetCurrentGuard {
         prev,
         _time: crate::time::set_current(handle.driver().time.as_ref()),
@@ -203,11 +223,11 @@ pub(crate) fn enter_runtime(allow_block_in_place: bool) -> EnterRuntimeGuard {
 
 /// Like [`enter_runtime`], but returns `None` instead of panicking.
 pub(crate) fn try_enter_runtime(allow_block_in_place: bool) -> Option<EnterRuntimeGuard> {
-    CONTEXT.with(|ctx| {
-        if ctx.runtime.get() != EnterRuntime::NotEntered {
+    FAST.with(|fast| {
+        if fast.runtime.get() != EnterRuntime::NotEntered {
             return None;
         }
-        ctx.runtime.set(EnterRuntime::Entered {
+        fast.runtime.set(EnterRuntime::Entered {
             allow_block_in_place,
         });
         Some(EnterRuntimeGuard {
@@ -219,9 +239,7 @@ pub(crate) fn try_enter_runtime(allow_block_in_place: bool) -> Option<EnterRunti
 /// Whether this thread is driving a runtime.
 #[allow(dead_code)] // used by blocking primitives
 pub(crate) fn runtime_entered() -> EnterRuntime {
-    CONTEXT
-        .try_with(|ctx| ctx.runtime.get())
-        .unwrap_or(EnterRuntime::NotEntered)
+    FAST.with(|fast| fast.runtime.get())
 }
 
 /// Temporarily marks the thread as not driving a runtime (used while a worker
@@ -231,10 +249,10 @@ pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
     struct Reset(EnterRuntime);
     impl Drop for Reset {
         fn drop(&mut self) {
-            let _ = CONTEXT.try_with(|ctx| ctx.runtime.set(self.0));
+            FAST.with(|fast| fast.runtime.set(self.0));
         }
     }
-    let was = CONTEXT.with(|ctx| ctx.runtime.replace(EnterRuntime::NotEntered));
+    let was = FAST.with(|fast| fast.runtime.replace(EnterRuntime::NotEntered));
     let _reset = Reset(was);
     f()
 }
@@ -245,7 +263,7 @@ pub(crate) struct EnterRuntimeGuard {
 
 impl Drop for EnterRuntimeGuard {
     fn drop(&mut self) {
-        let _ = CONTEXT.try_with(|ctx| ctx.runtime.set(EnterRuntime::NotEntered));
+        FAST.with(|fast| fast.runtime.set(EnterRuntime::NotEntered));
     }
 }
 

@@ -9,12 +9,7 @@ use crate::task::JoinHandle;
 /// The runtime: a scheduler, its drivers (reactor, timers) and its tasks.
 ///
 /// Build one with [`Builder`](crate::runtime::Builder), or let
-/// `#[evloop::main]` do it. Dropping the runtime cancels every task it still
-/// owns (their destructors run on the dropping thread, with this runtime
-/// current), fires every timer with a shutdown error and closes every I/O
-/// resource it registered. Then it cancels `spawn_blocking` closures that
-/// have not started and waits, without a limit, for those that have (see
-/// [`shutdown_timeout`](Self::shutdown_timeout) to bound the wait).
+/// `#[evloop::main]` do it.
 ///
 /// ```
 /// let rt = evloop::runtime::Builder::new_current_thread()
@@ -24,6 +19,41 @@ use crate::task::JoinHandle;
 /// let handle = rt.spawn(async { 7 });
 /// assert_eq!(rt.block_on(handle).unwrap(), 7);
 /// ```
+///
+/// # Drop
+///
+/// Dropping the runtime cancels every task it still owns, fires every timer
+/// with a shutdown error and closes every I/O resource it registered. On
+/// the current-thread runtime the tasks' destructors run on the dropping
+/// thread, with this runtime current; on the multi-thread runtime they run
+/// on the worker threads, which the drop waits for. Then it cancels
+/// `spawn_blocking` closures that have not started and waits, without a
+/// limit, for those that have (see
+/// [`shutdown_timeout`](Self::shutdown_timeout) to bound the wait).
+///
+/// Where the drop happens matters:
+///
+/// - **On one of its own blocking-pool threads** (inside a `spawn_blocking`
+///   closure): as above, except that the drop does not wait for the closure
+///   it runs in; that thread exits once the closure returns.
+/// - **Inside one of its own tasks, multi-thread runtime**: the drop starts
+///   the shutdown and returns without waiting for the workers (one of them
+///   is the caller); they cancel the remaining tasks and exit once the
+///   calling task's poll ends.
+/// - **Inside its own loop, current-thread runtime** (in one of its tasks,
+///   a `LocalSet` task it drives, or the future given to `block_on`): the
+///   drop **panics**. The thread holds the scheduler that the shutdown must
+///   stop, so the drop could only wait for itself. Drop the runtime after
+///   `block_on` has returned, or on another thread. (Inside a task the
+///   panic ends that task with a panic [`JoinError`](crate::task::JoinError);
+///   the runtime is then not shut down.)
+/// - **From a thread-local's destructor** at thread exit: a normal shutdown.
+///   If evloop's own thread-local is already gone by then, the runtime is
+///   not made current while its tasks are dropped, so a destructor that
+///   looks for the current runtime finds none.
+///
+/// Calling [`block_on`](Self::block_on) on a thread that is already driving
+/// a runtime panics rather than deadlocking.
 pub struct Runtime {
     handle: Handle,
     is_shutdown: bool,
@@ -110,6 +140,9 @@ impl Runtime {
     /// finish on its thread, which exits afterwards; its result is dropped
     /// (the tasks that could await it were cancelled). Dropping the runtime
     /// instead waits for such closures without a limit.
+    ///
+    /// Where it may be called is as for a drop (see [`Runtime`]): on the
+    /// current-thread runtime it panics inside the runtime's own loop.
     ///
     /// ```
     /// use std::time::{Duration, Instant};

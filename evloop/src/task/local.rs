@@ -16,6 +16,10 @@
 //! 3. Dropping the set closes the queue and the owned list and cancels every
 //!    task on the owning thread, with the set current, so `spawn_local` in a
 //!    destructor is cancelled instead of leaking.
+//! 4. The set may be dropped by a thread-local's destructor after `CURRENT`
+//!    is gone. Every access to `CURRENT` tolerates that (`try_with`): the
+//!    set is then dropped as in rule 3 but without being current, and a
+//!    `spawn_local` there finds no set.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -95,7 +99,8 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let shared = CURRENT.with(|c| c.borrow().clone())?;
+    // Rule 4.
+    let shared = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()?;
     Some(shared.spawn(future, meta))
 }
 
@@ -139,7 +144,11 @@ impl LocalSet {
 
     /// Makes the set current so `spawn_local` finds it, until the guard drops.
     pub fn enter(&self) -> LocalEnterGuard<'_> {
-        let prev = CURRENT.with(|c| c.replace(Some(self.shared.clone())));
+        // Rule 4: a no-op during thread-local destruction.
+        let prev = CURRENT
+            .try_with(|c| c.replace(Some(self.shared.clone())))
+            .ok()
+            .flatten();
         LocalEnterGuard {
             prev,
             _p: PhantomData,

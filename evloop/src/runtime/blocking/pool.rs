@@ -15,8 +15,9 @@
 //! 1. The queue and every counter are read and written only under the
 //!    `shared` lock.
 //! 2. `num_threads` counts threads started and not yet exited. A thread
-//!    decrements it as its last action under the lock, and notifies `exited`
-//!    when it reaches zero.
+//!    decrements it as its last action under the lock, and notifies
+//!    `exited` (on every exit: a shutdown run by a pool thread waits for the
+//!    count to reach one, rule 7).
 //! 3. Waiting threads = `num_idle + num_notified`. A pusher that finds
 //!    `num_idle > 0` moves one unit to `num_notified` and signals `work`. A
 //!    waiting thread that wakes consumes a unit of `num_notified` if there is
@@ -35,6 +36,14 @@
 //!    exits on keep-alive (it removes its own: nothing will join it) or
 //!    shutdown takes them all. Threads are started under the lock, so a
 //!    thread cannot look for its handle before it was inserted.
+//! 7. Shutdown never waits for the thread it runs on. When a closure shuts
+//!    its own pool down (a runtime dropped inside `spawn_blocking`), the
+//!    caller is one of the `num_threads`, busy until shutdown returns: it
+//!    finds its own handle in `threads` (by thread id, under the lock; rule
+//!    6 says it is there), drops it, which detaches the thread, and waits
+//!    for `num_threads` to reach one instead of zero. The other threads are
+//!    waited for and joined as usual; the caller exits once its closure
+//!    returns, finding `shutdown` set (rule 5).
 //!
 //! # Protocol: a push racing with a thread's keep-alive timeout
 //!
@@ -91,7 +100,8 @@ struct Inner {
     shared: Mutex<Shared>,
     /// Waiting threads block here (rule 3).
     work: Condvar,
-    /// `shutdown` blocks here until `num_threads` is zero (rule 2).
+    /// `shutdown` blocks here until `num_threads` is zero, or one when it
+    /// runs on a pool thread (rules 2 and 7).
     exited: Condvar,
     config: Config,
 }
@@ -217,6 +227,9 @@ impl Spawner {
     /// on its thread, which is detached and exits afterwards; the closure's
     /// result is stored in its task and dropped with it unless a
     /// `JoinHandle` still reads it.
+    ///
+    /// Called on one of this pool's own threads, it waits only for the
+    /// others (rule 7).
     pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
         let mut shared = self.inner.shared.lock();
         if shared.shutdown {
@@ -224,8 +237,19 @@ impl Spawner {
         }
         shared.shutdown = true;
         let queued = std::mem::take(&mut shared.queue);
+        // Rule 7: the calling thread, if it is one of ours, is not waited for.
+        let me = thread::current().id();
+        let own = shared
+            .threads
+            .iter()
+            .find(|(_, handle)| handle.thread().id() == me)
+            .map(|(&id, _)| id);
+        let own = own.and_then(|id| shared.threads.remove(&id));
+        let remaining = usize::from(own.is_some());
         self.inner.work.notify_all();
         drop(shared);
+        // Detached: the thread exits after its closure returns.
+        drop(own);
 
         // Rule 5. Destructors of the closures run here, outside the lock.
         for task in queued {
@@ -235,7 +259,7 @@ impl Spawner {
         // An overflowing deadline is as good as none.
         let deadline = timeout.and_then(|d| Instant::now().checked_add(d));
         let mut shared = self.inner.shared.lock();
-        while shared.num_threads > 0 {
+        while shared.num_threads > remaining {
             shared = match deadline {
                 None => self.inner.exited.wait(shared),
                 Some(deadline) => {
@@ -247,14 +271,14 @@ impl Spawner {
                 }
             };
         }
-        let all_exited = shared.num_threads == 0;
+        let all_exited = shared.num_threads == remaining;
         let threads = std::mem::take(&mut shared.threads);
         drop(shared);
 
         if all_exited {
-            // Every thread is past its last use of the lock (rule 2); join
-            // them so that what they hold (the runtime handle) is released
-            // before shutdown returns.
+            // Every other thread is past its last use of the lock (rule 2);
+            // join them so that what they hold (the runtime handle) is
+            // released before shutdown returns.
             for (_, handle) in threads {
                 let _ = handle.join();
             }
@@ -305,9 +329,7 @@ impl Inner {
         }
         // Rule 2.
         shared.num_threads -= 1;
-        if shared.num_threads == 0 {
-            self.exited.notify_all();
-        }
+        self.exited.notify_all();
     }
 
     fn wait<'a>(

@@ -48,6 +48,18 @@
 //! 4. Shutdown closes the owned list first (no new task can join), cancels
 //!    every task on the shutting-down thread with this runtime current, then
 //!    drains both queues and shuts the driver down.
+//! 5. Shutdown needs the core. A thread that runs the loop holds it until
+//!    its `block_on` returns, so shutdown started on that very thread (the
+//!    runtime dropped inside one of its own tasks or its `block_on` future)
+//!    could never get it: it panics instead, naming the mistake. Started on
+//!    any other thread, it waits for the loop's thread to give the core
+//!    back.
+//!
+//!    Rejected: shutting down from inside the loop (cancelling every task
+//!    but the one running, shutting the driver down under the loop's feet).
+//!    The loop would then go on parking in a dead driver on behalf of a
+//!    `block_on` future whose runtime is gone, which turns a visible mistake
+//!    into a hang or a stream of shutdown errors somewhere else.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -265,7 +277,24 @@ impl Handle {
     }
 
     /// Rule 4. Called by the runtime's drop, on the dropping thread.
+    ///
+    /// # Panics
+    ///
+    /// Rule 5: panics if this thread is running this scheduler's loop
+    /// (unless it is already panicking: then it returns and the runtime
+    /// stays as it is).
     pub(crate) fn shutdown(me: &Arc<Handle>, handle: &scheduler::Handle) {
+        if me.is_loop_thread() {
+            if std::thread::panicking() {
+                return;
+            }
+            panic!(
+                "cannot drop a current_thread runtime from inside its own loop (in one of its \
+                 tasks, or in the future given to `block_on`): this thread runs the scheduler \
+                 that the shutdown must stop, so it would wait for itself. Drop the runtime \
+                 after `block_on` has returned, or on another thread"
+            );
+        }
         let core = match me.take_core() {
             Some(core) => core,
             // The core is lost only if a `block_on` panicked without
@@ -304,6 +333,17 @@ impl Handle {
             }
             (core, ())
         });
+    }
+}
+
+impl Handle {
+    /// True on the thread running this scheduler's loop: inside its
+    /// `block_on`, one of its tasks, or its driver.
+    #[inline]
+    fn is_loop_thread(self: &Arc<Self>) -> bool {
+        context::with_scheduler(
+            |cx| matches!(cx, Some(scheduler::Context::CurrentThread(cx)) if Arc::ptr_eq(&cx.handle, self)),
+        )
     }
 }
 
@@ -621,10 +661,7 @@ impl Wake for BlockOnWaker {
         // yield, a timer fired by the driver after its wait) comes while the
         // loop is awake: it sees `woken` before it parks again, so the
         // unpark — a syscall on the reactor — is only needed from elsewhere.
-        let on_loop_thread = context::with_scheduler(
-            |cx| matches!(cx, Some(scheduler::Context::CurrentThread(cx)) if Arc::ptr_eq(&cx.handle, &self.handle)),
-        );
-        if !on_loop_thread {
+        if !self.handle.is_loop_thread() {
             self.handle.driver.unpark();
         }
     }
