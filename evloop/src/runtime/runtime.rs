@@ -47,6 +47,11 @@ use crate::task::JoinHandle;
 ///   `block_on` has returned, or on another thread. (Inside a task the
 ///   panic ends that task with a panic [`JoinError`](crate::task::JoinError);
 ///   the runtime is then not shut down.)
+/// - **While another thread drives the current-thread loop** (inside
+///   [`Handle::block_on`]): the drop waits for that `block_on` to return,
+///   since the shutdown needs the loop. So that `block_on` must not itself
+///   wait for the dropping thread (say, for the `spawn_blocking` closure
+///   that drops the runtime): that is a deadlock between the two threads.
 /// - **From a thread-local's destructor** at thread exit: a normal shutdown.
 ///   If evloop's own thread-local is already gone by then, the runtime is
 ///   not made current while its tasks are dropped, so a destructor that

@@ -89,15 +89,34 @@ pub(crate) struct Config {
     pub(crate) keep_alive: Duration,
 }
 
+/// What the pool queues and runs: the runtime's pool runs blocking tasks;
+/// the loom model drives the same queue and threads with plain closures.
+pub(crate) trait Job: Send + 'static {
+    /// Runs the job on a pool thread.
+    fn run(self);
+    /// Drops a job that never started (rule 5).
+    fn cancel(self);
+}
+
+impl Job for Notified<BlockingSchedule> {
+    fn run(self) {
+        let _ = Notified::run(self);
+    }
+
+    fn cancel(self) {
+        cancel(self);
+    }
+}
+
 /// Sends closures to the pool; shared by the scheduler handle and every
 /// pool thread.
 #[derive(Clone)]
 pub(crate) struct Spawner {
-    inner: Arc<Inner>,
+    inner: Arc<Inner<Notified<BlockingSchedule>>>,
 }
 
-struct Inner {
-    shared: Mutex<Shared>,
+struct Inner<J> {
+    shared: Mutex<Shared<J>>,
     /// Waiting threads block here (rule 3).
     work: Condvar,
     /// `shutdown` blocks here until `num_threads` is zero, or one when it
@@ -106,8 +125,8 @@ struct Inner {
     config: Config,
 }
 
-struct Shared {
-    queue: VecDeque<Notified<BlockingSchedule>>,
+struct Shared<J> {
+    queue: VecDeque<J>,
     num_threads: usize,
     num_idle: usize,
     num_notified: usize,
@@ -119,22 +138,8 @@ struct Shared {
 
 impl Spawner {
     pub(crate) fn new(config: Config) -> Spawner {
-        assert!(config.thread_cap > 0, "the blocking pool needs a thread");
         Spawner {
-            inner: Arc::new(Inner {
-                shared: Mutex::new(Shared {
-                    queue: VecDeque::new(),
-                    num_threads: 0,
-                    num_idle: 0,
-                    num_notified: 0,
-                    shutdown: false,
-                    threads: HashMap::new(),
-                    next_thread_id: 0,
-                }),
-                work: Condvar::new(),
-                exited: Condvar::new(),
-                config,
-            }),
+            inner: Arc::new(Inner::new(config)),
         }
     }
 
@@ -167,56 +172,12 @@ impl Spawner {
     /// Queues a task and makes sure a thread will run it (rule 4), or
     /// cancels it if the pool is shut down (rule 5).
     pub(crate) fn schedule(&self, rt: &scheduler::Handle, task: Notified<BlockingSchedule>) {
-        let mut shared = self.inner.shared.lock();
-        if shared.shutdown {
-            drop(shared);
-            cancel(task);
-            return;
-        }
-        shared.queue.push_back(task);
-
-        if shared.num_idle > 0 {
-            // Rule 3.
-            shared.num_idle -= 1;
-            shared.num_notified += 1;
-            self.inner.work.notify_one();
-            return;
-        }
-
-        if shared.num_threads < self.inner.config.thread_cap {
-            let id = shared.next_thread_id;
-            shared.next_thread_id += 1;
-            match self.start_thread(rt, id) {
-                Ok(handle) => {
-                    // Rule 6: inserted before the thread can take the lock.
-                    shared.num_threads += 1;
-                    shared.threads.insert(id, handle);
-                }
-                Err(e) if shared.num_threads == 0 => {
-                    // Nobody would ever run the task; it stays queued and is
-                    // cancelled at shutdown.
-                    drop(shared);
-                    panic!("the blocking pool failed to start a thread: {e}");
-                }
-                // A busy thread will take the task (rule 4).
-                Err(_) => {}
-            }
-        }
-    }
-
-    fn start_thread(
-        &self,
-        rt: &scheduler::Handle,
-        id: usize,
-    ) -> io::Result<thread::JoinHandle<()>> {
-        let config = &self.inner.config;
-        let mut builder = thread::Builder::new().name((config.thread_name)());
-        if let Some(size) = config.stack_size {
-            builder = builder.stack_size(size);
-        }
-        let inner = self.inner.clone();
-        let rt = rt.clone();
-        builder.spawn(move || inner.run(&rt, id))
+        Inner::push(&self.inner, task, || {
+            // `Handle::current()`, `spawn` and resources work inside
+            // closures.
+            let rt = rt.clone();
+            move || context::set_current(&rt)
+        });
     }
 
     /// Stops the pool: cancels queued closures, then waits for running ones
@@ -231,7 +192,94 @@ impl Spawner {
     /// Called on one of this pool's own threads, it waits only for the
     /// others (rule 7).
     pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
-        let mut shared = self.inner.shared.lock();
+        self.inner.shutdown(timeout);
+    }
+}
+
+impl<J: Job> Inner<J> {
+    fn new(config: Config) -> Inner<J> {
+        assert!(config.thread_cap > 0, "the blocking pool needs a thread");
+        Inner {
+            shared: Mutex::new(Shared {
+                queue: VecDeque::new(),
+                num_threads: 0,
+                num_idle: 0,
+                num_notified: 0,
+                shutdown: false,
+                threads: HashMap::new(),
+                next_thread_id: 0,
+            }),
+            work: Condvar::new(),
+            exited: Condvar::new(),
+            config,
+        }
+    }
+
+    /// Queues `job` and makes sure a thread will run it (rule 4), or
+    /// cancels it if the pool is shut down (rule 5). `enter` is called only
+    /// if a thread must be started; what it returns runs first on that
+    /// thread, and its result is held for the thread's life.
+    fn push<E, G>(me: &Arc<Self>, job: J, enter: impl FnOnce() -> E)
+    where
+        E: FnOnce() -> G + Send + 'static,
+    {
+        let mut shared = me.shared.lock();
+        if shared.shutdown {
+            drop(shared);
+            job.cancel();
+            return;
+        }
+        shared.queue.push_back(job);
+
+        if shared.num_idle > 0 {
+            // Rule 3.
+            shared.num_idle -= 1;
+            shared.num_notified += 1;
+            me.work.notify_one();
+            return;
+        }
+
+        if shared.num_threads < me.config.thread_cap {
+            let id = shared.next_thread_id;
+            shared.next_thread_id += 1;
+            match Self::start_thread(me, id, enter()) {
+                Ok(handle) => {
+                    // Rule 6: inserted before the thread can take the lock.
+                    shared.num_threads += 1;
+                    shared.threads.insert(id, handle);
+                }
+                Err(e) if shared.num_threads == 0 => {
+                    // Nobody would ever run the job; it stays queued and is
+                    // cancelled at shutdown.
+                    drop(shared);
+                    panic!("the blocking pool failed to start a thread: {e}");
+                }
+                // A busy thread will take the job (rule 4).
+                Err(_) => {}
+            }
+        }
+    }
+
+    fn start_thread<G>(
+        me: &Arc<Self>,
+        id: usize,
+        enter: impl FnOnce() -> G + Send + 'static,
+    ) -> io::Result<thread::JoinHandle<()>> {
+        let config = &me.config;
+        let mut builder = thread::Builder::new().name((config.thread_name)());
+        if let Some(size) = config.stack_size {
+            builder = builder.stack_size(size);
+        }
+        let inner = me.clone();
+        builder.spawn(move || {
+            let _entered = enter();
+            inner.run(id)
+        })
+    }
+
+    /// See [`Spawner::shutdown`].
+    fn shutdown(&self, timeout: Option<Duration>) {
+        let mut shared = self.shared.lock();
         if shared.shutdown {
             return;
         }
@@ -246,28 +294,28 @@ impl Spawner {
             .map(|(&id, _)| id);
         let own = own.and_then(|id| shared.threads.remove(&id));
         let remaining = usize::from(own.is_some());
-        self.inner.work.notify_all();
+        self.work.notify_all();
         drop(shared);
         // Detached: the thread exits after its closure returns.
         drop(own);
 
         // Rule 5. Destructors of the closures run here, outside the lock.
-        for task in queued {
-            cancel(task);
+        for job in queued {
+            job.cancel();
         }
 
         // An overflowing deadline is as good as none.
         let deadline = timeout.and_then(|d| Instant::now().checked_add(d));
-        let mut shared = self.inner.shared.lock();
+        let mut shared = self.shared.lock();
         while shared.num_threads > remaining {
             shared = match deadline {
-                None => self.inner.exited.wait(shared),
+                None => self.exited.wait(shared),
                 Some(deadline) => {
                     let now = Instant::now();
                     if now >= deadline {
                         break;
                     }
-                    self.inner.exited.wait_timeout(shared, deadline - now)
+                    self.exited.wait_timeout(shared, deadline - now)
                 }
             };
         }
@@ -285,19 +333,15 @@ impl Spawner {
         }
         // Otherwise the handles drop here, detaching the threads.
     }
-}
 
-impl Inner {
-    /// A pool thread's life: take tasks while there are any, wait for more
+    /// A pool thread's life: take jobs while there are any, wait for more
     /// up to the keep-alive, exit on timeout or shutdown.
-    fn run(&self, rt: &scheduler::Handle, id: usize) {
-        // `Handle::current()`, `spawn` and resources work inside closures.
-        let _current = context::set_current(rt);
+    fn run(&self, id: usize) {
         let mut shared = self.shared.lock();
         'work: loop {
-            while let Some(task) = shared.queue.pop_front() {
+            while let Some(job) = shared.queue.pop_front() {
                 drop(shared);
-                task.run();
+                job.run();
                 shared = self.shared.lock();
             }
             // Rule 4: the queue was empty under this lock hold.
@@ -334,9 +378,9 @@ impl Inner {
 
     fn wait<'a>(
         &self,
-        shared: MutexGuard<'a, Shared>,
+        shared: MutexGuard<'a, Shared<J>>,
         deadline: Instant,
-    ) -> MutexGuard<'a, Shared> {
+    ) -> MutexGuard<'a, Shared<J>> {
         let timeout = deadline.saturating_duration_since(Instant::now());
         if timeout.is_zero() {
             return shared;
@@ -380,3 +424,6 @@ impl fmt::Debug for Config {
             .finish()
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_tests;
