@@ -361,7 +361,11 @@ impl Notified<'_> {
                     let w = &mut *node.as_ptr();
                     w.data.generation = self.generation;
                     if let Some(waker) = waker {
-                        w.set_waker(waker);
+                        let prev = w.set_waker(waker);
+                        debug_assert!(
+                            prev.is_none(),
+                            "a node that was never queued holds no waker"
+                        );
                     }
                     list.push_back(node);
                 }
@@ -389,9 +393,10 @@ impl Notified<'_> {
                     self.state = State::Done;
                     return Poll::Ready(());
                 }
-                if let Some(waker) = waker {
-                    w.set_waker(waker);
-                }
+                let replaced = waker.and_then(|waker| w.set_waker(waker));
+                // Rule 4 of `waiters`: the old waker goes after the lock.
+                drop(list);
+                drop(replaced);
                 Poll::Pending
             }
         }
