@@ -4,7 +4,9 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use evloop::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader, ReadBuf};
+use evloop::io::{
+    AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, ReadBuf,
+};
 
 fn rt() -> evloop::runtime::Runtime {
     evloop::runtime::Builder::new_current_thread()
@@ -86,4 +88,53 @@ fn read_line_keeps_bytes_read_before_an_error() {
         assert!(reader.read_until(b'\n', &mut bytes).await.is_err());
         assert_eq!(bytes, b"abc");
     });
+}
+
+/// A waker that runs a hook when its last reference is dropped.
+struct OnDrop(std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>);
+
+impl std::task::Wake for OnDrop {
+    fn wake(self: std::sync::Arc<Self>) {}
+}
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        if let Some(hook) = self.0.get_mut().unwrap().take() {
+            hook();
+        }
+    }
+}
+
+#[test]
+fn duplex_replaced_waker_may_write_to_the_pipe() {
+    // The reader's first waker, when replaced, writes into the very pipe it
+    // waited on: it must be dropped after the pipe's lock.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut a, mut b) = evloop::io::duplex(8);
+        let mut read_buf = [0u8; 4];
+        let hook: Box<dyn FnOnce() + Send> = Box::new(move || {
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            let res = Pin::new(&mut a).poll_write(&mut cx, b"hi");
+            assert!(matches!(res, Poll::Ready(Ok(2))));
+        });
+        let first = std::task::Waker::from(std::sync::Arc::new(OnDrop(std::sync::Mutex::new(
+            Some(hook),
+        ))));
+        let mut buf = ReadBuf::new(&mut read_buf);
+        let res = Pin::new(&mut b).poll_read(&mut Context::from_waker(&first), &mut buf);
+        assert!(res.is_pending());
+        drop(first);
+        let mut buf = ReadBuf::new(&mut read_buf);
+        let noop = std::task::Waker::noop();
+        let _ = Pin::new(&mut b).poll_read(&mut Context::from_waker(noop), &mut buf);
+        let mut buf = ReadBuf::new(&mut read_buf);
+        let res = Pin::new(&mut b).poll_read(&mut Context::from_waker(noop), &mut buf);
+        assert!(res.is_ready());
+        tx.send(buf.filled().to_vec()).unwrap();
+    });
+    let got = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("deadlock: a waker was dropped under the pipe's lock");
+    assert_eq!(got, b"hi");
 }
