@@ -61,6 +61,7 @@ pub mod __private {
     pub use crate::macros::maybe_done::{MaybeDone, TryMaybeDone};
     pub use crate::macros::select_output::SelectOutput;
     pub use crate::runtime::Builder;
+    pub use crate::task::coop::{consume_one, poll_budget_available};
     pub use crate::util::rand::thread_rng_n;
     pub use core::future::{poll_fn, Future, IntoFuture};
     pub use core::pin::pin;

@@ -129,6 +129,10 @@ macro_rules! __join_impl {
         // The future polled first on the next poll (rotates unless biased).
         let mut __first: u32 = 0;
         $crate::__private::poll_fn(|__cx| {
+            // Rule 3 of `coop`: yield at once when the budget is spent.
+            if $crate::__private::poll_budget_available(__cx).is_pending() {
+                return $crate::__private::Poll::Pending;
+            }
             let __start = __first;
             if !$biased {
                 __first = if __first + 1 == $count { 0 } else { __first + 1 };
@@ -151,6 +155,8 @@ macro_rules! __join_impl {
             if !__all_done {
                 return $crate::__private::Poll::Pending;
             }
+            // ...and spend one unit on completion.
+            $crate::__private::consume_one();
             $crate::__join_impl!(@output $mode $(
                 $slot.as_mut().take_output().expect("join! output taken twice"),
             )+)

@@ -31,6 +31,11 @@
 //!    what they borrow) are dropped before the handler runs: `_k(pattern) =>
 //!    handler`, `Disabled => else` (or a panic when there is no `else`).
 //!
+//! The `poll_fn` follows the cooperative budget (rule 3 of `task::coop`): it
+//! returns `Pending` at once when the budget is spent and spends one unit
+//! when it completes, so a loop around `select!` yields even when its
+//! branches ignore the budget.
+//!
 //! Handlers run in the caller's own context: `return`, `?`, `break` and
 //! `continue` in a handler act on the enclosing function or loop.
 
@@ -231,6 +236,12 @@ macro_rules! __select_impl {
                 );
             )+
             $crate::__private::poll_fn(|__cx| {
+                // Rule 3 of `coop`: with the budget spent, yield before
+                // polling (a branch that ignores the budget could otherwise
+                // win every time).
+                if $crate::__private::poll_budget_available(__cx).is_pending() {
+                    return $crate::__private::Poll::Pending;
+                }
                 let __start: u32 = if $biased || $count == 1 {
                     0
                 } else {
@@ -271,6 +282,7 @@ macro_rules! __select_impl {
                                     _ => {}
                                 }
                                 if __matched {
+                                    $crate::__private::consume_one();
                                     return $crate::__private::Poll::Ready(
                                         $crate::__private::SelectOutput::$slot(__value),
                                     );
@@ -283,6 +295,7 @@ macro_rules! __select_impl {
                 if __pending {
                     $crate::__private::Poll::Pending
                 } else {
+                    $crate::__private::consume_one();
                     $crate::__private::Poll::Ready($crate::__private::SelectOutput::Disabled)
                 }
             })

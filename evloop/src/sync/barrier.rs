@@ -96,7 +96,11 @@ impl Barrier {
             if state.generation != generation {
                 return BarrierWaitResult(false);
             }
-            notified.set(self.notify.notified());
+            // Rule 2: the new future is made under the lock; the old one
+            // (and the waker it may hold) is dropped after it.
+            let next = self.notify.notified();
+            drop(state);
+            notified.set(next);
         }
     }
 }

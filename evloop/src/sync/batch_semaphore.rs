@@ -366,7 +366,11 @@ impl Acquire<'_> {
         unsafe {
             let w = &mut *node.as_ptr();
             w.data = needed;
-            w.set_waker(cx.waker());
+            let prev = w.set_waker(cx.waker());
+            debug_assert!(
+                prev.is_none(),
+                "a node that was never queued holds no waker"
+            );
             list.push_back(node);
         }
         self.state = AcquireState::Queued;
@@ -378,7 +382,10 @@ impl Acquire<'_> {
         // SAFETY: rule 1 of `waiters` — we hold the lock.
         let w = unsafe { &mut *self.node_ptr().as_ptr() };
         if w.is_queued() {
-            w.set_waker(cx.waker());
+            let replaced = w.set_waker(cx.waker());
+            // Rule 4 of `waiters`: the old waker goes after the lock.
+            drop(list);
+            drop(replaced);
             return Poll::Pending;
         }
         let missing = w.data;

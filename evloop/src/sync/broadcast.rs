@@ -63,6 +63,9 @@
 //!    future simply tries again; a dropped one unlinks its node if still
 //!    linked. A waiter never consumes anything on behalf of its receiver, so
 //!    dropping it loses nothing.
+//! 7. No waker is woken or dropped, and no value is dropped, while the tail
+//!    or a slot lock is held: either may run user code that sends on, or
+//!    receives from, this very channel.
 
 use std::fmt;
 use std::future::Future;
@@ -354,6 +357,7 @@ impl<T> Receiver<T> {
             if tail.closed {
                 return Err(TryRecvError::Closed);
             }
+            let mut replaced = None;
             if let Some((cell, waker)) = waiter {
                 // SAFETY: `UnsafeCell` never yields a null pointer.
                 let node = cell.with_mut(|p| unsafe { NonNull::new_unchecked(p) });
@@ -362,12 +366,15 @@ impl<T> Receiver<T> {
                 // `Drop` unlinks it (rule 2 of `waiters`).
                 unsafe {
                     let w = &mut *node.as_ptr();
-                    w.set_waker(waker);
+                    replaced = w.set_waker(waker);
                     if !w.is_queued() {
                         tail.waiters.push_back(node);
                     }
                 }
             }
+            // Rule 7: the replaced waker is dropped after the tail lock.
+            drop(tail);
+            drop(replaced);
             return Err(TryRecvError::Empty);
         }
         let oldest = tail.pos.wrapping_sub(shared.capacity());

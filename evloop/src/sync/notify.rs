@@ -43,6 +43,7 @@ use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::{Mutex, MutexGuard};
 use crate::sync::waiters::{Waiter, WaiterList, WakeList};
+use crate::task::coop;
 
 const EMPTY: usize = 0;
 const WAITING: usize = 1;
@@ -361,7 +362,11 @@ impl Notified<'_> {
                     let w = &mut *node.as_ptr();
                     w.data.generation = self.generation;
                     if let Some(waker) = waker {
-                        w.set_waker(waker);
+                        let prev = w.set_waker(waker);
+                        debug_assert!(
+                            prev.is_none(),
+                            "a node that was never queued holds no waker"
+                        );
                     }
                     list.push_back(node);
                 }
@@ -389,9 +394,10 @@ impl Notified<'_> {
                     self.state = State::Done;
                     return Poll::Ready(());
                 }
-                if let Some(waker) = waker {
-                    w.set_waker(waker);
-                }
+                let replaced = waker.and_then(|waker| w.set_waker(waker));
+                // Rule 4 of `waiters`: the old waker goes after the lock.
+                drop(list);
+                drop(replaced);
                 Poll::Pending
             }
         }
@@ -402,9 +408,16 @@ impl Future for Notified<'_> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // A stored permit makes it ready at once, every time: it spends
+        // budget (rule 3 of `coop`).
+        let restore = std::task::ready!(coop::poll_proceed(cx));
         // SAFETY: we do not move out of the future.
         let this = unsafe { self.get_unchecked_mut() };
-        this.poll_inner(Some(cx.waker()))
+        let res = this.poll_inner(Some(cx.waker()));
+        if res.is_ready() {
+            restore.made_progress();
+        }
+        res
     }
 }
 

@@ -19,7 +19,11 @@
 //!    it, `pop_front`/`remove` clear it. The owner uses it to learn, under the
 //!    lock, whether a notifier already took the node out.
 //! 4. Wakers are taken out of the nodes under the lock and woken after it is
-//!    released ([`WakeList`]), so no user code runs while the lock is held.
+//!    released ([`WakeList`]); a waker replaced by a newer one
+//!    ([`Waiter::set_waker`]) is likewise dropped only after the lock is
+//!    released. Waking or dropping a waker runs user code, which may call
+//!    back into the same primitive (a waker whose drop sends on the channel
+//!    it waited on): doing it under the lock would deadlock.
 
 use std::marker::PhantomPinned;
 use std::ptr::NonNull;
@@ -57,10 +61,13 @@ impl<D> Waiter<D> {
     }
 
     /// Stores `waker` unless the stored one already wakes the same task.
-    pub(crate) fn set_waker(&mut self, waker: &Waker) {
+    /// Returns the waker it replaced, which the caller drops after releasing
+    /// the lock (rule 4).
+    #[must_use = "drop the replaced waker after releasing the lock"]
+    pub(crate) fn set_waker(&mut self, waker: &Waker) -> Option<Waker> {
         match &mut self.waker {
-            Some(w) if w.will_wake(waker) => {}
-            slot => *slot = Some(waker.clone()),
+            Some(w) if w.will_wake(waker) => None,
+            slot => slot.replace(waker.clone()),
         }
     }
 }

@@ -64,6 +64,7 @@ use std::ops::Deref;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Arc, RwLock, RwLockReadGuard};
 use crate::sync::notify::Notify;
+use crate::task::coop;
 
 /// Errors returned by the watch channel.
 pub mod error {
@@ -255,14 +256,18 @@ impl<T> Sender<T> {
     ///
     /// **Cancel safety:** cancel-safe; it only observes the receiver count.
     pub async fn closed(&self) {
-        loop {
-            // Rule 5: the Notified exists before the check.
-            let notified = self.shared.notify_tx.notified();
-            if self.is_closed() {
-                return;
+        // Ready on every call once closed: spend budget (rule 3 of `coop`).
+        coop::cooperative(async {
+            loop {
+                // Rule 5: the Notified exists before the check.
+                let notified = self.shared.notify_tx.notified();
+                if self.is_closed() {
+                    return;
+                }
+                notified.await;
             }
-            notified.await;
-        }
+        })
+        .await
     }
 
     /// Creates a new receiver that has seen the current value.
@@ -367,7 +372,8 @@ impl<T> Receiver<T> {
     /// the receiver's seen version untouched, so the update is reported by
     /// the next call.
     pub async fn changed(&mut self) -> Result<(), RecvError> {
-        changed_impl(&self.shared, &mut self.version).await
+        // Rule 3 of `coop`: a loop on an ever-changing value must yield.
+        coop::cooperative(changed_impl(&self.shared, &mut self.version)).await
     }
 
     /// Waits until `f` returns `true` for the value, and returns a guard on
@@ -395,23 +401,27 @@ impl<T> Receiver<T> {
     ) -> Result<Ref<'_, T>, RecvError> {
         let shared = &*self.shared;
         let seen = &mut self.version;
-        let mut closed = false;
-        loop {
-            {
-                let guard = shared.value.read();
-                let state = shared.state.load(SeqCst);
-                let has_changed = version(state) != *seen;
-                *seen = version(state);
-                // After closure, only a value not looked at yet can match.
-                if (!closed || has_changed) && f(&guard) {
-                    return Ok(Ref { guard, has_changed });
+        // Rule 3 of `coop`: a match found at once must still spend budget.
+        coop::cooperative(async move {
+            let mut closed = false;
+            loop {
+                {
+                    let guard = shared.value.read();
+                    let state = shared.state.load(SeqCst);
+                    let has_changed = version(state) != *seen;
+                    *seen = version(state);
+                    // After closure, only a value not looked at yet can match.
+                    if (!closed || has_changed) && f(&guard) {
+                        return Ok(Ref { guard, has_changed });
+                    }
                 }
+                if closed {
+                    return Err(RecvError(()));
+                }
+                closed = changed_impl(shared, seen).await.is_err();
             }
-            if closed {
-                return Err(RecvError(()));
-            }
-            closed = changed_impl(shared, seen).await.is_err();
-        }
+        })
+        .await
     }
 
     /// Whether both receivers belong to the same channel.

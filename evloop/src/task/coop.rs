@@ -14,6 +14,15 @@
 //!    outside a task the budget is unconstrained.
 //! 2. A resource that spent a unit but then returns `Pending` anyway gives the
 //!    unit back ([`RestoreOnPending`]), so waiting never costs budget.
+//! 3. Every leaf future or poll method that can be ready on every call
+//!    spends a unit when it is: channel and lock operations, reads and
+//!    writes (also flush and shutdown of the in-memory ones), `Notified`,
+//!    `watch`'s waits ([`cooperative`]), `io::copy`'s loop (which may run
+//!    between endpoints that ignore the budget), and `select!`/`join!`,
+//!    which return `Pending` at once when the budget is spent
+//!    ([`poll_budget_available`]) and spend a unit when they complete
+//!    ([`consume_one`]). Taking what is already there without waiting
+//!    (`try_recv`, `JoinSet::try_join_next`) spends nothing.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -163,8 +172,55 @@ impl<F: Future> Future for Unconstrained<F> {
     }
 }
 
+/// For `select!` and `join!`: `Pending` (after waking the task) if the
+/// budget is spent, without spending any.
+#[doc(hidden)]
+pub fn poll_budget_available(cx: &mut Context<'_>) -> Poll<()> {
+    let spent = context::budget(|cell| matches!(cell.get().0, Some(0))).unwrap_or(false);
+    if spent {
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    } else {
+        Poll::Ready(())
+    }
+}
+
+/// For `select!` and `join!`: spends one unit, once they complete (rule 3).
+#[doc(hidden)]
+pub fn consume_one() {
+    context::budget(|cell| {
+        if let Budget(Some(n)) = cell.get() {
+            cell.set(Budget(Some(n.saturating_sub(1))));
+        }
+    });
+}
+
+/// Wraps a future so that each of its polls spends one unit of budget
+/// (given back if it returns `Pending`), for futures that can be ready on
+/// every poll without touching a budgeted resource (rule 3).
+pub(crate) fn cooperative<F: Future>(inner: F) -> Cooperative<F> {
+    Cooperative { inner }
+}
+
+pin_project_lite::pin_project! {
+    /// Future returned by [`cooperative`].
+    #[derive(Debug)]
+    pub(crate) struct Cooperative<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F: Future> Future for Cooperative<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let inner = self.project().inner;
+        poll_budgeted(cx, |cx| inner.poll(cx))
+    }
+}
+
 /// Polls `f` only if the budget allows, for use inside `poll` functions.
-#[allow(dead_code)]
 pub(crate) fn poll_budgeted<T>(
     cx: &mut Context<'_>,
     f: impl FnOnce(&mut Context<'_>) -> Poll<T>,

@@ -243,8 +243,11 @@ impl<T> JoinSet<T> {
                 match ready.keys.pop_front() {
                     Some(key) => key,
                     None => {
-                        // Rule 4.
-                        ready.waker = Some(cx.waker().clone());
+                        // Rule 4. The waker replaced is dropped after the
+                        // lock: its drop may use this set's tasks.
+                        let replaced = ready.waker.replace(cx.waker().clone());
+                        drop(ready);
+                        drop(replaced);
                         return Poll::Pending;
                     }
                 }
@@ -284,13 +287,18 @@ impl<T> JoinSet<T> {
 
     /// Like [`try_join_next`](Self::try_join_next), with the task's id.
     pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
-        for _ in 0..=self.entries.len() {
-            let key = self.shared.ready.lock().keys.pop_front()?;
-            if let Some(out) = self.poll_entry(key) {
-                return Some(out);
+        // Not a wait: it spends no coop budget. With the budget spent, a
+        // handle would not report its output and finished tasks would look
+        // unfinished.
+        crate::task::coop::with_unconstrained(|| {
+            for _ in 0..=self.entries.len() {
+                let key = self.shared.ready.lock().keys.pop_front()?;
+                if let Some(out) = self.poll_entry(key) {
+                    return Some(out);
+                }
             }
-        }
-        None
+            None
+        })
     }
 
     /// Aborts every task in the set. They stay in the set: `join_next`

@@ -146,7 +146,6 @@ impl AtomicWaker {
     }
 
     /// See [`Split::take`].
-    #[cfg(all(test, loom))]
     pub(crate) fn take(&self) -> Option<Waker> {
         self.split().take()
     }

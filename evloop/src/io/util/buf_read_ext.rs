@@ -157,20 +157,24 @@ impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadLine<'_, R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        let n = ready!(poll_read_until(
+        let res = ready!(poll_read_until(
             Pin::new(&mut *this.reader),
             cx,
             b'\n',
             &mut this.bytes,
             &mut this.read,
-        ))?;
+        ));
+        // Also when the reader failed part-way, the bytes read so far go
+        // into `buf` if they are valid UTF-8 (as `std`'s `read_line`
+        // does); if they are not, `buf` is left as it was.
         let bytes = std::mem::take(&mut this.bytes);
-        match String::from_utf8(bytes) {
-            Ok(line) => {
+        match (String::from_utf8(bytes), res) {
+            (Ok(line), res) => {
                 this.buf.push_str(&line);
-                Poll::Ready(Ok(n))
+                Poll::Ready(res)
             }
-            Err(_) => Poll::Ready(Err(invalid_utf8())),
+            (Err(_), Err(e)) => Poll::Ready(Err(e)),
+            (Err(_), Ok(_)) => Poll::Ready(Err(invalid_utf8())),
         }
     }
 }

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+use crate::task::coop;
 
 /// One direction of a copy: read into `buf`, write `pos..cap` out, repeat;
 /// on end of stream flush.
@@ -44,7 +45,21 @@ impl CopyBuffer {
         loop {
             if self.pos == self.cap && !self.read_done {
                 let mut buf = ReadBuf::new(&mut self.buf);
-                match reader.as_mut().poll_read(cx, &mut buf) {
+                // Each read spends budget, also from a reader that ignores
+                // it (rule 3 of `coop`): an always-ready pair of endpoints
+                // must not hold the thread forever. Out of budget counts as
+                // the reader not being ready.
+                let read = match coop::poll_proceed(cx) {
+                    Poll::Ready(coop) => {
+                        let read = reader.as_mut().poll_read(cx, &mut buf);
+                        if read.is_ready() {
+                            coop.made_progress();
+                        }
+                        read
+                    }
+                    Poll::Pending => Poll::Pending,
+                };
+                match read {
                     Poll::Ready(Ok(())) => {}
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                     Poll::Pending => {
@@ -122,7 +137,10 @@ where
     let mut amt = 0u64;
     poll_fn(|cx| loop {
         let mut r = Pin::new(&mut *reader);
+        // Rule 3 of `coop`, as in `CopyBuffer::poll_copy`.
+        let coop = ready!(coop::poll_proceed(cx));
         let buf = ready!(r.as_mut().poll_fill_buf(cx))?;
+        coop.made_progress();
         if buf.is_empty() {
             ready!(Pin::new(&mut *writer).poll_flush(cx))?;
             return Poll::Ready(Ok(amt));

@@ -11,6 +11,11 @@
 //! 3. Dropping (or shutting down) an end closes the pipe it writes to (the
 //!    peer then reads end of stream) and the pipe it reads from (the peer's
 //!    writes then fail with `BrokenPipe`).
+//! 4. Wakers are woken and replaced wakers dropped after the pipe's lock is
+//!    released (the `Pipe` methods hand them out in [`Wakers`]): either may
+//!    run code that uses this pipe again.
+//! 5. A read into a full buffer and a write of no bytes complete at once
+//!    (`Ok` with nothing transferred), as for any reader or writer.
 
 use std::collections::VecDeque;
 use std::io;
@@ -79,22 +84,27 @@ impl Pipe {
     }
 
     /// Rule 3.
-    fn close(&mut self) {
+    fn close(&mut self, out: &mut Wakers) {
         self.is_closed = true;
-        if let Some(w) = self.read_waker.take() {
-            w.wake();
-        }
-        if let Some(w) = self.write_waker.take() {
-            w.wake();
-        }
+        out.wake(self.read_waker.take());
+        out.wake(self.write_waker.take());
     }
 
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+        out: &mut Wakers,
+    ) -> Poll<io::Result<()>> {
+        if buf.remaining() == 0 {
+            // Rule 5.
+            return Poll::Ready(Ok(()));
+        }
         if self.buf.is_empty() {
             if self.is_closed {
                 return Poll::Ready(Ok(()));
             }
-            self.read_waker = Some(cx.waker().clone());
+            out.replaced = self.read_waker.replace(cx.waker().clone());
             return Poll::Pending;
         }
         let n = self.buf.len().min(buf.remaining());
@@ -103,27 +113,56 @@ impl Pipe {
         buf.put_slice(&a[..from_a]);
         buf.put_slice(&b[..n - from_a]);
         self.buf.drain(..n);
-        if let Some(w) = self.write_waker.take() {
-            w.wake();
-        }
+        out.wake(self.write_waker.take());
         Poll::Ready(Ok(()))
     }
 
-    fn poll_write(&mut self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: &[u8],
+        out: &mut Wakers,
+    ) -> Poll<io::Result<usize>> {
         if self.is_closed {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         }
+        if src.is_empty() {
+            // Rule 5.
+            return Poll::Ready(Ok(0));
+        }
         let room = self.max_buf_size - self.buf.len();
         if room == 0 {
-            self.write_waker = Some(cx.waker().clone());
+            out.replaced = self.write_waker.replace(cx.waker().clone());
             return Poll::Pending;
         }
         let n = room.min(src.len());
         self.buf.extend(&src[..n]);
-        if let Some(w) = self.read_waker.take() {
+        out.wake(self.read_waker.take());
+        Poll::Ready(Ok(n))
+    }
+}
+
+/// Wakers to wake, and a waker to drop, once the pipe's lock is released
+/// (rule 4). Dropping it does both; declare it before the lock guard.
+#[derive(Default)]
+struct Wakers {
+    wake: [Option<Waker>; 2],
+    replaced: Option<Waker>,
+}
+
+impl Wakers {
+    fn wake(&mut self, waker: Option<Waker>) {
+        if let Some(slot) = self.wake.iter_mut().find(|w| w.is_none()) {
+            *slot = waker;
+        }
+    }
+}
+
+impl Drop for Wakers {
+    fn drop(&mut self) {
+        for w in self.wake.iter_mut().filter_map(Option::take) {
             w.wake();
         }
-        Poll::Ready(Ok(n))
     }
 }
 
@@ -134,7 +173,8 @@ impl AsyncRead for DuplexStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let coop = ready!(coop::poll_proceed(cx));
-        let res = self.read.lock().poll_read(cx, buf);
+        let mut wakers = Wakers::default();
+        let res = self.read.lock().poll_read(cx, buf, &mut wakers);
         if res.is_ready() {
             coop.made_progress();
         }
@@ -149,19 +189,23 @@ impl AsyncWrite for DuplexStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let coop = ready!(coop::poll_proceed(cx));
-        let res = self.write.lock().poll_write(cx, buf);
+        let mut wakers = Wakers::default();
+        let res = self.write.lock().poll_write(cx, buf, &mut wakers);
         if res.is_ready() {
             coop.made_progress();
         }
         res
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(coop::poll_proceed(cx)).made_progress();
         Poll::Ready(Ok(()))
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.write.lock().close();
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(coop::poll_proceed(cx)).made_progress();
+        let mut wakers = Wakers::default();
+        self.write.lock().close(&mut wakers);
         Poll::Ready(Ok(()))
     }
 }
@@ -169,7 +213,10 @@ impl AsyncWrite for DuplexStream {
 impl Drop for DuplexStream {
     fn drop(&mut self) {
         // Rule 3.
-        self.write.lock().close();
-        self.read.lock().close();
+        let mut wakers = Wakers::default();
+        self.write.lock().close(&mut wakers);
+        drop(wakers);
+        let mut wakers = Wakers::default();
+        self.read.lock().close(&mut wakers);
     }
 }

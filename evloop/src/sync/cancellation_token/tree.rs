@@ -110,13 +110,17 @@ impl NodeState {
         // SAFETY: rule 4 — node fields are accessed under the list's mutex,
         // held here. The node is pinned inside its future, whose `Drop`
         // calls `drop_wait` to unlink it (rule 2 of `waiters`).
-        unsafe {
+        let replaced = unsafe {
             let w = &mut *node.as_ptr();
-            w.set_waker(cx.waker());
+            let replaced = w.set_waker(cx.waker());
             if !w.is_queued() {
                 list.push_back(node);
             }
-        }
+            replaced
+        };
+        // Rule 4 of `waiters`: the old waker goes after the lock.
+        drop(list);
+        drop(replaced);
         *linked = true;
         Poll::Pending
     }

@@ -354,9 +354,21 @@ impl<T> Rx<T> {
     ///
     /// No sender or receiver may use the list any more (exclusive access).
     pub(crate) unsafe fn free_all(&mut self, tx: &Tx<T>) {
-        while let Read::Value(v) = self.pop(tx) {
+        /// Finishes the job if a message's `Drop` panics: the other messages
+        /// are still dropped and the blocks freed (a second panic aborts,
+        /// as it does for a `Vec`).
+        struct Rest<'a, T>(&'a mut Rx<T>, &'a Tx<T>);
+        impl<T> Drop for Rest<'_, T> {
+            fn drop(&mut self) {
+                // SAFETY: the exclusive access `free_all` was given.
+                unsafe { self.0.free_all(self.1) }
+            }
+        }
+        let rest = Rest(self, tx);
+        while let Read::Value(v) = rest.0.pop(rest.1) {
             drop(v);
         }
+        std::mem::forget(rest);
         let mut cur = Some(self.free_head);
         while let Some(b) = cur {
             // SAFETY: exclusive access (caller); each block is visited once.

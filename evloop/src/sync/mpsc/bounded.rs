@@ -96,8 +96,13 @@ impl<T> Sender<T> {
         &self.chan.chan().semaphore
     }
 
-    async fn acquire(&self) -> Result<(), ()> {
-        self.sem().sem.acquire(1).await.map_err(|_| ())
+    /// Waits for one unit of capacity (see [`Reserve`]).
+    fn acquire(&self) -> Reserve<'_, T> {
+        let chan = self.chan.chan();
+        Reserve {
+            acquire: chan.semaphore.sem.acquire(1),
+            on_drop: WakeRxIfClosed { chan, armed: true },
+        }
     }
 
     /// Sends `value`, waiting for capacity.
@@ -107,12 +112,12 @@ impl<T> Sender<T> {
     /// the queue of waiting senders is given up. Use
     /// [`reserve`](Self::reserve) to wait without risking the value.
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        match self.sem().sem.acquire(1).await {
+        match self.acquire().await {
             Ok(()) => {
                 self.chan.send(value);
                 Ok(())
             }
-            Err(ll::AcquireError) => Err(SendError(value)),
+            Err(()) => Err(SendError(value)),
         }
     }
 
@@ -286,8 +291,8 @@ impl<T> Permit<'_, T> {
 
 impl<T> Drop for Permit<'_, T> {
     fn drop(&mut self) {
-        // Unused: give the slot back.
-        self.chan.chan().semaphore.sem.release(1);
+        // Unused: give the slot back (rule 5 of `chan`).
+        self.chan.chan().release_unused();
     }
 }
 
@@ -302,7 +307,7 @@ impl<T> OwnedPermit<T> {
     /// Gives the slot back without sending; returns the sender.
     pub fn release(mut self) -> Sender<T> {
         let chan = self.chan.take().expect("permit used once");
-        chan.chan().semaphore.sem.release(1);
+        chan.chan().release_unused();
         Sender { chan }
     }
 }
@@ -310,8 +315,46 @@ impl<T> OwnedPermit<T> {
 impl<T> Drop for OwnedPermit<T> {
     fn drop(&mut self) {
         if let Some(chan) = self.chan.take() {
-            chan.chan().semaphore.sem.release(1);
+            chan.chan().release_unused();
         }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Waits for one unit of capacity. Dropped before it completes, it
+    /// gives back what it was granted (rule 4 of `batch_semaphore`) and then
+    /// wakes a closed receiver, which may be waiting for that very unit
+    /// (rule 5 of `chan`).
+    struct Reserve<'a, T> {
+        #[pin]
+        acquire: ll::Acquire<'a>,
+        // Fields drop in order: the wake comes after the unit went back.
+        on_drop: WakeRxIfClosed<'a, T>,
+    }
+}
+
+struct WakeRxIfClosed<'a, T> {
+    chan: &'a Chan<T, Bounded>,
+    /// Cleared once the reservation completed (nothing goes back then).
+    armed: bool,
+}
+
+impl<T> Drop for WakeRxIfClosed<'_, T> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.chan.wake_rx_if_closed();
+        }
+    }
+}
+
+impl<T> std::future::Future for Reserve<'_, T> {
+    type Output = Result<(), ()>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), ()>> {
+        let this = self.project();
+        let res = std::task::ready!(this.acquire.poll(cx));
+        this.on_drop.armed = false;
+        Poll::Ready(res.map_err(|ll::AcquireError| ()))
     }
 }
 

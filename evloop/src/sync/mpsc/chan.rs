@@ -19,6 +19,19 @@
 //!    before returning `Pending`, so a message pushed in between is never
 //!    missed (rules 5 and 6 of `atomic_waker`). While the receiver is busy
 //!    no waker is stored, and a push only reads the waker's state.
+//! 5. A unit reserved but not used for a message (a dropped `Permit`, a
+//!    reservation cancelled after it was granted) goes back through
+//!    [`Chan::release_unused`], which wakes the receiver if it is closed:
+//!    a closed receiver waits for the last outstanding unit (rule 3), and
+//!    nobody else would wake it. The release is an RMW on the word that
+//!    holds `CLOSED`, so either the releaser sees `CLOSED` and wakes, or the
+//!    receiver, which closed after it, sees the unit back.
+//! 6. The receiver's waker is taken out and dropped when the receiver
+//!    drops: senders may live on, and the waker must not (it can keep a
+//!    task's memory alive).
+//! 7. Dropping the receiver drops every queued message on the spot; if one
+//!    message's `Drop` panics, the rest are still dropped before the panic
+//!    goes on (as a `Vec` does).
 
 use std::fmt;
 use std::task::{Context, Poll};
@@ -103,6 +116,24 @@ pub(crate) fn channel<T, S: Semaphore>(semaphore: S) -> (Tx<T, S>, Rx<T, S>) {
         },
         Rx { inner: chan },
     )
+}
+
+impl<T, S: Semaphore> Chan<T, S> {
+    /// Gives back a unit that no message used (rule 5).
+    pub(crate) fn release_unused(&self) {
+        self.semaphore.add_permit();
+        if self.semaphore.is_closed() {
+            self.rx_waker.wake();
+        }
+    }
+
+    /// After a reservation was dropped: wakes the receiver if it is closed
+    /// (rule 5), as the reservation may have given a unit back.
+    pub(crate) fn wake_rx_if_closed(&self) {
+        if self.semaphore.is_closed() {
+            self.rx_waker.wake();
+        }
+    }
 }
 
 impl<T, S> Tx<T, S> {
@@ -305,17 +336,42 @@ impl<T, S: Semaphore> Rx<T, S> {
     }
 }
 
+impl<T, S: Semaphore> Rx<T, S> {
+    /// Drops every queued message, returning their units.
+    fn drain(&mut self) {
+        /// Rule 7: if a message's `Drop` panics, carries on with the rest.
+        struct Rest<'a, T, S: Semaphore>(&'a mut Rx<T, S>);
+        impl<T, S: Semaphore> Drop for Rest<'_, T, S> {
+            fn drop(&mut self) {
+                self.0.drain();
+            }
+        }
+        let rest = Rest(self);
+        loop {
+            let next = rest.0.with_fields(|rx, chan| match rx.list.pop(&chan.tx) {
+                Read::Value(v) => {
+                    chan.semaphore.add_permit();
+                    Some(v)
+                }
+                Read::Empty | Read::Closed => None,
+            });
+            match next {
+                Some(v) => drop(v),
+                None => break,
+            }
+        }
+        std::mem::forget(rest);
+    }
+}
+
 impl<T, S: Semaphore> Drop for Rx<T, S> {
     fn drop(&mut self) {
         self.close();
+        // Rule 6.
+        drop(self.inner.rx_waker.take());
         // Drop queued messages now, on the receiver side, returning their
         // units (senders waiting for capacity were failed by `close`).
-        self.with_fields(|rx, chan| {
-            while let Read::Value(v) = rx.list.pop(&chan.tx) {
-                chan.semaphore.add_permit();
-                drop(v);
-            }
-        });
+        self.drain();
     }
 }
 

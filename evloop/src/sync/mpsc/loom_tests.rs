@@ -59,3 +59,35 @@ fn loom_receiver_drop_vs_send() {
         th.join().unwrap();
     });
 }
+
+#[test]
+fn loom_close_vs_permit_release() {
+    // Rule 5 of `chan`: the receiver closes and waits while another thread
+    // gives back the last reserved unit; `recv` must end, never sleep.
+    loom::model(|| {
+        let (tx, mut rx) = channel::<u8>(1);
+        // A second sender keeps the channel open: only the permit's release
+        // can end `recv`.
+        let _tx2 = tx.clone();
+        let permit = tx.try_reserve_owned().unwrap();
+        let th = thread::spawn(move || drop(permit));
+        rx.close();
+        assert_eq!(block_on(rx.recv()), None);
+        th.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_close_vs_permit_send() {
+    // The reserved unit is used instead: the message arrives, then the end.
+    loom::model(|| {
+        let (tx, mut rx) = channel::<u8>(1);
+        let _tx2 = tx.clone();
+        let permit = tx.try_reserve_owned().unwrap();
+        let th = thread::spawn(move || drop(permit.send(7)));
+        rx.close();
+        assert_eq!(block_on(rx.recv()), Some(7));
+        assert_eq!(block_on(rx.recv()), None);
+        th.join().unwrap();
+    });
+}
