@@ -23,8 +23,11 @@
 //!    parker) make the next park return at once.
 //! 3. Auto-advance: when the clock is paused, the scheduler is idle
 //!    (`limit == None`), auto-advance is not inhibited and a timer is linked,
-//!    the driver moves the clock to that timer's tick, polls the I/O stack
-//!    without blocking, then fires as usual.
+//!    the driver polls the I/O stack without blocking first. If that poll
+//!    delivered anything (an I/O event or an unpark: a task may be runnable
+//!    now), the clock stays where it is and the driver returns, so a task
+//!    woken by ready I/O runs at the same virtual instant. Otherwise it moves
+//!    the clock to that timer's tick and fires as usual.
 //! 4. Shutdown sets `is_shutdown` and fires every linked or queued timer
 //!    with the `SHUTDOWN` flag; a timer registered afterwards is fired the
 //!    same way at once. Polling a `SHUTDOWN` timer panics ("the timer driver
@@ -36,6 +39,11 @@
 //!    flushes through [`Handle::flush_current`] first. `process` (used by
 //!    `advance`) flushes the calling thread's queue too, so a paused-time
 //!    jump sees every armed timer.
+//! 6. Fired timers' wakers are woken after the lock is released, one by
+//!    one, through [`Fired::wake`] (`util::wake`): a waker whose `wake()`
+//!    panics is reported with its timer's site and the rest of the batch
+//!    is still woken. The panic never leaves the driver, so the scheduler
+//!    that parked in it keeps its core, its driver and its thread.
 
 use std::cell::Cell;
 use std::fmt;
@@ -50,7 +58,7 @@ use crate::loom::sync::{Arc, Mutex};
 use crate::time::anchor::HandleRef;
 use crate::time::clock::Clock;
 use crate::time::entry::UNRESOLVED;
-use crate::time::entry::{self, TimerShared};
+use crate::time::entry::{self, Fired, TimerShared};
 use crate::time::queue::Epoch;
 use crate::time::queue::{self, Queue, QUEUE_LEN};
 use crate::time::wheel::Wheel;
@@ -116,7 +124,7 @@ impl Driver {
         &mut self,
         handle: &Handle,
         limit: Option<Duration>,
-        park_io: &mut dyn FnMut(Option<Duration>),
+        park_io: &mut dyn FnMut(Option<Duration>) -> bool,
     ) {
         let inner = &*handle.inner;
         // Rule 5. A timer fired by the flush woke a task: do not block.
@@ -131,7 +139,11 @@ impl Driver {
         if let (Some(_), None) = (next, limit) {
             if inner.clock.can_auto_advance() {
                 drop(locked);
-                park_io(Some(Duration::ZERO));
+                if park_io(Some(Duration::ZERO)) {
+                    // Rule 3: something may be runnable; time stands still.
+                    let _ = inner.process();
+                    return;
+                }
                 // A far timer's slot starts before its deadline: keep jumping
                 // (cascading it down the levels) until something fires.
                 loop {
@@ -159,7 +171,7 @@ impl Driver {
         locked.parked_until = Some(next.unwrap_or(u64::MAX));
         drop(locked);
         // Rule 2b.
-        park_io(timeout);
+        let _ = park_io(timeout);
         // Rule 2c.
         let _ = inner.process();
     }
@@ -234,6 +246,12 @@ impl Handle {
     /// The clock's current time, encoded.
     pub(crate) fn now_encoded(&self) -> u64 {
         self.inner.now_encoded()
+    }
+
+    /// Whether the driver has shut down (rule 4).
+    #[inline]
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.inner.is_shutdown.load(Acquire)
     }
 
     /// The open epoch of this thread's queue, for a timer created now that
@@ -472,7 +490,7 @@ impl Handle {
         }
         // SAFETY: owner with the lock held (entry rule 7).
         unsafe { shared.set_deadline(deadline) };
-        let waker = if locked.is_shutdown {
+        let fired = if locked.is_shutdown {
             shared.fire(true)
         } else {
             // SAFETY: lock held; unlinked above; kept alive until cancelled.
@@ -494,8 +512,8 @@ impl Handle {
             }
         };
         drop(locked);
-        if let Some(waker) = waker {
-            waker.wake();
+        if let Some(fired) = fired {
+            fired.wake();
         }
     }
 
@@ -688,7 +706,7 @@ pub(crate) fn nanos(d: Duration) -> u64 {
 
 /// A fixed batch of wakers, so firing never allocates.
 struct WakeList {
-    wakers: [Option<Waker>; 32],
+    wakers: [Option<Fired>; 32],
     len: usize,
 }
 
@@ -700,8 +718,8 @@ impl WakeList {
         }
     }
 
-    fn push(&mut self, waker: Option<Waker>) {
-        if let Some(w) = waker {
+    fn push(&mut self, fired: Option<Fired>) {
+        if let Some(w) = fired {
             self.wakers[self.len] = Some(w);
             self.len += 1;
         }
@@ -711,9 +729,9 @@ impl WakeList {
         self.len == self.wakers.len()
     }
 
-    /// Wakes every collected waker. The observability hooks bracket the
-    /// batch, so the trace recorder marks a timer event and attributes these
-    /// wakes to timers.
+    /// Wakes every collected waker (rule 6: a panicking one costs only
+    /// itself). The observability hooks bracket the batch, so the trace
+    /// recorder marks a timer event and attributes these wakes to timers.
     fn wake_all(&mut self) {
         if self.len == 0 {
             return;

@@ -2,7 +2,9 @@
 //! dropping, resetting or polling its entry while the driver thread fires it;
 //! and of lazy arming (queue rules 1-4): a queued entry dropped or polled
 //! while its worker flushes it, or while the driver shuts down; and of an
-//! epoch closed by its owner and another thread at once (queue rule 6).
+//! epoch closed by its owner and another thread at once (queue rule 6);
+//! and of a batch whose first waker panics (driver rule 6) while the owner
+//! of another timer of the batch polls it again.
 
 use std::pin::Pin;
 use std::task::{Context, Poll, Wake, Waker};
@@ -204,5 +206,54 @@ fn loom_epoch_close_races_foreign_close() {
         assert_eq!(mine, theirs);
         assert!(mine == 5 || mine == 7);
         assert_eq!(epoch.start(), Some(mine));
+    });
+}
+
+/// Driver rule 6: the driver thread fires a batch whose first timer's
+/// waker panics while the owner of the second re-polls it with a new
+/// waker. The firing thread returns normally, the second timer's wake is
+/// not lost (its poll sees the fire or its new waker is woken), and the
+/// driver fires the next timer.
+#[test]
+fn loom_panicking_waker_costs_only_itself() {
+    loom::model(|| {
+        let (_driver, handle) = Driver::new(Clock::new(true, true), std::sync::Arc::new(|| {}), 1);
+        let panicky = crate::util::wake::testing::panicky_waker();
+        let ms = Duration::from_millis(1);
+        let mut bad = Box::pin(TimerEntry::new(handle.clone(), handle.clock().now() + ms));
+        let mut good = Box::pin(TimerEntry::new(handle.clone(), handle.clock().now() + ms));
+        let first = std::sync::Arc::new(Counter(AtomicUsize::new(0)));
+        let first_waker = Waker::from(first.clone());
+        let poll = bad
+            .as_mut()
+            .poll_elapsed(&mut Context::from_waker(&panicky));
+        assert!(poll.is_pending());
+        let poll = good
+            .as_mut()
+            .poll_elapsed(&mut Context::from_waker(&first_waker));
+        assert!(poll.is_pending());
+        handle.clock().advance(ms);
+
+        let h = handle.clone();
+        let th = thread::spawn(move || h.process());
+        let second = std::sync::Arc::new(Counter(AtomicUsize::new(0)));
+        let waker = Waker::from(second.clone());
+        let res = good.as_mut().poll_elapsed(&mut Context::from_waker(&waker));
+        th.join().expect("the panic left the driver");
+        assert!(res.is_ready() || second.0.load(SeqCst) == 1, "wake lost");
+        drop(bad);
+        drop(good);
+
+        let mut next = Box::pin(TimerEntry::new(handle.clone(), handle.clock().now() + ms));
+        assert!(next
+            .as_mut()
+            .poll_elapsed(&mut Context::from_waker(&waker))
+            .is_pending());
+        handle.clock().advance(ms);
+        handle.process();
+        assert_eq!(
+            next.as_mut().poll_elapsed(&mut Context::from_waker(&waker)),
+            Poll::Ready(())
+        );
     });
 }
