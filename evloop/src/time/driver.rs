@@ -79,9 +79,10 @@ use crate::loom::sync::{Arc, Mutex};
 use crate::time::anchor::HandleRef;
 use crate::time::clock::Clock;
 use crate::time::entry::UNRESOLVED;
-use crate::time::entry::{self, Fired, TimerShared};
+use crate::time::entry::{self, TimerShared};
 use crate::time::queue::Epoch;
 use crate::time::queue::{self, Queue, QUEUE_LEN};
+use crate::time::wake_list::WakeList;
 use crate::time::wheel::Wheel;
 use crate::time::Unpark;
 
@@ -841,50 +842,6 @@ pub(crate) fn nanos(d: Duration) -> u64 {
     d.as_secs()
         .saturating_mul(1_000_000_000)
         .saturating_add(u64::from(d.subsec_nanos()))
-}
-
-/// A fixed batch of wakers, so firing never allocates.
-struct WakeList {
-    wakers: [Option<Fired>; 32],
-    len: usize,
-}
-
-impl WakeList {
-    fn new() -> WakeList {
-        WakeList {
-            wakers: Default::default(),
-            len: 0,
-        }
-    }
-
-    fn push(&mut self, fired: Option<Fired>) {
-        if let Some(w) = fired {
-            self.wakers[self.len] = Some(w);
-            self.len += 1;
-        }
-    }
-
-    fn is_full(&self) -> bool {
-        self.len == self.wakers.len()
-    }
-
-    /// Wakes every collected waker (rule 6: a panicking one costs only
-    /// itself). The observability hooks bracket the batch, so the trace
-    /// recorder marks a timer event and attributes these wakes to timers.
-    fn wake_all(&mut self) {
-        if self.len == 0 {
-            return;
-        }
-        let fired = self.len as u64;
-        let _ = crate::context::with_current(|h| h.hooks().timers_firing(fired));
-        for slot in &mut self.wakers[..self.len] {
-            if let Some(w) = slot.take() {
-                w.wake();
-            }
-        }
-        self.len = 0;
-        let _ = crate::context::with_current(|h| h.hooks().timers_done());
-    }
 }
 
 /// Keeps this thread the owner of a worker's timer queue (rule 5).

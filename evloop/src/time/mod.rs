@@ -53,7 +53,8 @@
 //! what the scheduler parks on), `queue` (the per-worker queues of lazily
 //! armed timers), `wheel/` (the data structure), `entry` (the per-timer
 //! state shared with the driver; its waker slot is `util::atomic_waker`),
-//! `anchor` (the one word by which a timer holds its driver or epoch), and
+//! `anchor` (the one word by which a timer holds its driver or epoch),
+//! `wake_list` (the batch of fired wakers, woken outside the lock), and
 //! the public futures `sleep`, `timeout`, `interval`.
 //!
 //! A timer finds its driver through a thread-local copy of the current
@@ -70,6 +71,7 @@ mod interval;
 mod queue;
 mod sleep;
 mod timeout;
+mod wake_list;
 mod wheel;
 
 #[cfg(all(test, not(loom)))]
