@@ -130,3 +130,40 @@ fn blocking_work_holds_auto_advance() {
         7
     );
 }
+
+/// Ready I/O keeps paused time still: with a 10 s sleep pending in another
+/// task, a loopback connect, write and read (each of which makes the loop
+/// park once with I/O ready) leave the clock where it was.
+#[test]
+fn ready_io_does_not_advance_paused_time() {
+    use evloop::io::{AsyncReadExt, AsyncWriteExt};
+    use evloop::net::{TcpListener, TcpStream};
+
+    paused().block_on(async {
+        let sleeper = evloop::spawn(sleep(Duration::from_secs(10)));
+        // Let the sleeper arm its timer.
+        evloop::task::yield_now().await;
+        let start = Instant::now();
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = evloop::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4];
+            s.read_exact(&mut buf).await.unwrap();
+            s.write_all(&buf).await.unwrap();
+        });
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        assert_eq!(Instant::now(), start, "connect moved the clock");
+        c.write_all(b"ping").await.unwrap();
+        let mut buf = [0u8; 4];
+        c.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"ping");
+        server.await.unwrap();
+        assert_eq!(Instant::now(), start, "a round trip moved the clock");
+
+        // With nothing else to do, the clock jumps to the sleeper's deadline.
+        sleeper.await.unwrap();
+        assert!(Instant::now() >= start + Duration::from_secs(10));
+    });
+}

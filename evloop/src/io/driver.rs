@@ -247,17 +247,20 @@ impl Driver {
         Ok((driver, handle))
     }
 
-    /// Waits for events (at most `timeout`) and delivers them.
-    pub(crate) fn park(&mut self, handle: &Handle, timeout: Option<Duration>) {
+    /// Waits for events (at most `timeout`) and delivers them. Returns true
+    /// if anything came: an event, or an unpark (pending or during the
+    /// wait), so that a task may be runnable now.
+    pub(crate) fn park(&mut self, handle: &Handle, timeout: Option<Duration>) -> bool {
         let shared = &*handle.shared;
         if shared.is_shutdown.load(Acquire) {
-            return;
+            return false;
         }
         // Rule 5, reactor step 1.
-        let timeout = if shared.unpark.enter_wait() {
-            timeout
-        } else {
+        let unparked = !shared.unpark.enter_wait();
+        let timeout = if unparked {
             Some(Duration::ZERO)
+        } else {
+            timeout
         };
         // Delivery step 1.
         let res = self.poll.poll(&mut self.events, timeout);
@@ -282,6 +285,7 @@ impl Driver {
             .map(|event| (event.token(), Ready::from_mio(event)));
         handle.dispatch(events, &mut self.pending);
         shared.unpark.leave();
+        unparked || !self.events.is_empty()
     }
 
     /// Rule 4.

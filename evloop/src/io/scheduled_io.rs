@@ -38,6 +38,9 @@
 //!    finds the task's waker (no lost wake-up; modelled by loom below).
 //! 5. Wakers are called after the lock is released: a waker may run
 //!    arbitrary code, including dropping the resource.
+//! 6. Each waker is woken through `util::wake::wake`: one whose `wake()`
+//!    panics is reported and the others of the event are still woken; the
+//!    panic never reaches the reactor's thread.
 //!
 //! # Protocol (both sides of the race)
 //!
@@ -62,6 +65,7 @@ use std::task::{Context, Poll, Waker};
 use crate::io::{Interest, Ready};
 use crate::loom::sync::atomic::{AtomicU64, Ordering::AcqRel, Ordering::Acquire};
 use crate::loom::sync::Mutex;
+use crate::util::wake;
 
 const READINESS_MASK: u64 = 0b1_1111;
 const SHUTDOWN: u64 = 1 << 5;
@@ -322,14 +326,15 @@ impl ScheduledIo {
             }
             (reader, writer)
         };
+        // Rule 6: a panicking waker costs only itself.
         if let Some(waker) = reader {
-            waker.wake();
+            wake::wake(waker, &"I/O readiness");
         }
         if let Some(waker) = writer {
-            waker.wake();
+            wake::wake(waker, &"I/O readiness");
         }
         for waker in list {
-            waker.wake();
+            wake::wake(waker, &"I/O readiness");
         }
     }
 }

@@ -112,7 +112,9 @@ impl Driver {
                 let th = handle.time.as_ref().expect("time driver without handle");
                 time.park(th, limit, &mut |timeout| io.park(handle, timeout));
             }
-            None => io.park(handle, limit),
+            None => {
+                let _ = io.park(handle, limit);
+            }
         }
     }
 
@@ -128,16 +130,23 @@ impl Driver {
 }
 
 impl IoStack {
-    fn park(&mut self, handle: &Handle, timeout: Option<Duration>) {
+    /// Parks; returns true if the I/O stack delivered an event or an
+    /// unpark (a task may be runnable now). The condvar parker reports
+    /// nothing: without I/O, only another thread's wake can make a task
+    /// runnable there, and that wake goes through the scheduler's queues.
+    fn park(&mut self, handle: &Handle, timeout: Option<Duration>) -> bool {
         match self {
             IoStack::Enabled(io) => io.park(
                 handle.io.as_ref().expect("io driver without handle"),
                 timeout,
             ),
-            IoStack::Disabled(park) => match timeout {
-                Some(d) => park.park_timeout(d),
-                None => park.park(),
-            },
+            IoStack::Disabled(park) => {
+                match timeout {
+                    Some(d) => park.park_timeout(d),
+                    None => park.park(),
+                }
+                false
+            }
         }
     }
 }

@@ -23,8 +23,11 @@
 //!    parker) make the next park return at once.
 //! 3. Auto-advance: when the clock is paused, the scheduler is idle
 //!    (`limit == None`), auto-advance is not inhibited and a timer is linked,
-//!    the driver moves the clock to that timer's tick, polls the I/O stack
-//!    without blocking, then fires as usual.
+//!    the driver polls the I/O stack without blocking first. If that poll
+//!    delivered anything (an I/O event or an unpark: a task may be runnable
+//!    now), the clock stays where it is and the driver returns, so a task
+//!    woken by ready I/O runs at the same virtual instant. Otherwise it moves
+//!    the clock to that timer's tick and fires as usual.
 //! 4. Shutdown sets `is_shutdown` and fires every linked or queued timer
 //!    with the `SHUTDOWN` flag; a timer registered afterwards is fired the
 //!    same way at once. Polling a `SHUTDOWN` timer panics ("the timer driver
@@ -36,6 +39,32 @@
 //!    flushes through [`Handle::flush_current`] first. `process` (used by
 //!    `advance`) flushes the calling thread's queue too, so a paused-time
 //!    jump sees every armed timer.
+//! 6. Fired timers' wakers are woken after the lock is released, one by
+//!    one, through [`Fired::wake`] (`util::wake`): a waker whose `wake()`
+//!    panics is reported with its timer's site and the rest of the batch
+//!    is still woken. The panic never leaves the driver, so the scheduler
+//!    that parked in it keeps its core, its driver and its thread.
+//! 7. The watch (queue rules 12-14), so that a worker stuck in a long poll
+//!    does not hold back the timers it armed lazily: at every visit
+//!    (`park`, blocking or not) the driver thread looks at the other
+//!    workers' watched queues and takes over each one whose owner has not
+//!    visited the driver for [`STALL`] since the driver thread last saw
+//!    its visit count move (`Driver::seen`). `watch` counts the watched
+//!    queues (in steps of `WATCHED`) next to the `SLEEPING` bit. Before it
+//!    blocks for longer than `STALL`, the driver thread sets `SLEEPING`
+//!    (`fetch_or`); if the count it replaced is not zero, it clears the bit
+//!    again and blocks for `STALL` only (its own queue is not watched: it
+//!    was flushed at the start of `park`). A push that sets a queue's watch
+//!    adds `WATCHED` (`fetch_add`); if `SLEEPING` was set, it clears it
+//!    (`fetch_and`, so that one pusher only) and unparks the driver. The
+//!    owner's flush that clears the watch subtracts `WATCHED`. All of them
+//!    are read-modify-writes of one word: either the push sees the bit or
+//!    the parker sees the count. So a timer
+//!    armed on a worker that then stalls reaches the wheel within about
+//!    two `STALL`s whenever some thread runs the driver (a parked worker,
+//!    or a busy one between batches), and an idle runtime, whose queues
+//!    were all flushed before their workers slept, still sleeps without a
+//!    timeout.
 
 use std::cell::Cell;
 use std::fmt;
@@ -43,8 +72,8 @@ use std::ptr::{self, NonNull};
 use std::task::Waker;
 use std::time::{Duration, Instant as StdInstant};
 
-use crate::loom::sync::atomic::AtomicBool;
-use crate::loom::sync::atomic::Ordering::{Acquire, Release};
+use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize};
 use crate::loom::sync::MutexGuard;
 use crate::loom::sync::{Arc, Mutex};
 use crate::time::anchor::HandleRef;
@@ -53,14 +82,28 @@ use crate::time::entry::UNRESOLVED;
 use crate::time::entry::{self, TimerShared};
 use crate::time::queue::Epoch;
 use crate::time::queue::{self, Queue, QUEUE_LEN};
+use crate::time::wake_list::WakeList;
 use crate::time::wheel::Wheel;
 use crate::time::Unpark;
+
+/// How long a worker holding lazily armed timers may go without visiting
+/// the driver before the driver thread takes its queue over (rule 7), in
+/// ticks. It bounds the extra lateness of such a timer (about twice this)
+/// and the wake-up rate of a parked driver while another worker is busy
+/// with timers armed (once per `STALL`).
+pub(crate) const STALL: u64 = 2;
 
 /// Owned by the thread that parks.
 #[derive(Debug)]
 pub(crate) struct Driver {
-    _private: (),
+    /// Rule 7: per worker queue, its visit count at the driver's last look
+    /// and the tick of the look that first saw that count (`NOT_SEEN`: the
+    /// queue was not watched then).
+    seen: Box<[(u32, u64)]>,
 }
+
+/// See [`Driver::seen`].
+const NOT_SEEN: u64 = u64::MAX;
 
 /// Shared by every timer of the runtime; cheap to clone.
 #[derive(Clone)]
@@ -78,7 +121,14 @@ pub(crate) struct Inner {
     is_shutdown: AtomicBool,
     /// One per scheduler worker (rule 5).
     queues: Box<[Queue]>,
+    /// Rule 7: `WATCHED` times the number of watched queues, plus
+    /// `SLEEPING` while the driver thread blocks for longer than `STALL`.
+    watch: AtomicUsize,
 }
+
+/// See [`Inner::watch`].
+const SLEEPING: usize = 1;
+const WATCHED: usize = 2;
 
 struct Locked {
     wheel: Wheel,
@@ -105,9 +155,11 @@ impl Driver {
                 }),
                 is_shutdown: AtomicBool::new(false),
                 queues: (0..workers).map(Queue::new).collect(),
+                watch: AtomicUsize::new(0),
             }),
         };
-        (Driver { _private: () }, handle)
+        let seen = vec![(0, NOT_SEEN); usize::from(workers)].into_boxed_slice();
+        (Driver { seen }, handle)
     }
 
     /// Parks the I/O stack until the next timer is due (capped by `limit`),
@@ -116,12 +168,16 @@ impl Driver {
         &mut self,
         handle: &Handle,
         limit: Option<Duration>,
-        park_io: &mut dyn FnMut(Option<Duration>),
+        park_io: &mut dyn FnMut(Option<Duration>) -> bool,
     ) {
         let inner = &*handle.inner;
         // Rule 5. A timer fired by the flush woke a task: do not block.
         let mut limit = limit;
         if handle.flush_current(limit != Some(Duration::ZERO)) {
+            limit = Some(Duration::ZERO);
+        }
+        // Rule 7: stalled workers' timers go to the wheel now.
+        if self.take_over_stalled(inner) > 0 {
             limit = Some(Duration::ZERO);
         }
         let mut locked = inner.locked.lock();
@@ -131,7 +187,11 @@ impl Driver {
         if let (Some(_), None) = (next, limit) {
             if inner.clock.can_auto_advance() {
                 drop(locked);
-                park_io(Some(Duration::ZERO));
+                if park_io(Some(Duration::ZERO)) {
+                    // Rule 3: something may be runnable; time stands still.
+                    let _ = inner.process();
+                    return;
+                }
                 // A far timer's slot starts before its deadline: keep jumping
                 // (cascading it down the levels) until something fires.
                 loop {
@@ -146,7 +206,7 @@ impl Driver {
             }
         }
 
-        let timeout = match next {
+        let mut timeout = match next {
             None => limit,
             Some(tick) => {
                 let until = inner
@@ -155,13 +215,52 @@ impl Driver {
                 Some(limit.map_or(until, |limit| limit.min(until)))
             }
         };
+        // Rule 7: a long sleep watches the other queues first.
+        let stall = Duration::from_millis(STALL);
+        let sleeping = inner.queues.len() > 1 && timeout.is_none_or(|t| t > stall);
+        if sleeping && inner.watch.fetch_or(SLEEPING, SeqCst) >= WATCHED {
+            inner.watch.fetch_and(!SLEEPING, SeqCst);
+            timeout = Some(stall);
+        }
         // Rule 2a.
         locked.parked_until = Some(next.unwrap_or(u64::MAX));
         drop(locked);
         // Rule 2b.
-        park_io(timeout);
+        let _ = park_io(timeout);
+        if sleeping {
+            inner.watch.fetch_and(!SLEEPING, SeqCst);
+        }
         // Rule 2c.
         let _ = inner.process();
+    }
+
+    /// Rule 7: takes over every other worker's watched queue whose visit
+    /// count has not moved for `STALL`. Returns how many timers fired.
+    fn take_over_stalled(&mut self, inner: &Inner) -> usize {
+        if inner.queues.len() < 2 || inner.watch.load(Relaxed) < WATCHED {
+            // A `seen` entry left here is stale, not wrong: the flush that
+            // cleared its queue's watch moved the visit count.
+            return 0;
+        }
+        let own = queue::current();
+        let mut now = None;
+        let mut fired = 0;
+        for (q, seen) in inner.queues.iter().zip(self.seen.iter_mut()) {
+            if ptr::eq(q, own) || !q.is_watched() {
+                seen.1 = NOT_SEEN;
+                continue;
+            }
+            let visits = q.visits();
+            let now = *now.get_or_insert_with(|| inner.now_tick());
+            if seen.1 == NOT_SEEN || seen.0 != visits {
+                *seen = (visits, now);
+            } else if now >= seen.1.saturating_add(STALL) {
+                fired += inner.take_over(q);
+                // Look again a `STALL` from now.
+                seen.1 = now;
+            }
+        }
+        fired
     }
 
     /// Fires every timer with the shutdown flag (rule 4).
@@ -234,6 +333,12 @@ impl Handle {
     /// The clock's current time, encoded.
     pub(crate) fn now_encoded(&self) -> u64 {
         self.inner.now_encoded()
+    }
+
+    /// Whether the driver has shut down (rule 4).
+    #[inline]
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.inner.is_shutdown.load(Acquire)
     }
 
     /// The open epoch of this thread's queue, for a timer created now that
@@ -328,8 +433,11 @@ impl Handle {
         let Some(q) = self.current_queue() else {
             return false;
         };
-        // Queue rule 11: a driver visit drops the spare waker.
+        // Queue rule 12: count the visit.
         // SAFETY: this thread owns `q` (`current_queue`).
+        unsafe { q.note_visit() };
+        // Queue rule 11: a driver visit drops the spare waker.
+        // SAFETY: as above.
         drop(unsafe { q.take_spare_waker() });
         // SAFETY: as above.
         unsafe {
@@ -399,7 +507,16 @@ impl Handle {
         loop {
             // SAFETY: this thread owns `q`; the entry qualifies (caller).
             match unsafe { q.push(entry, deadline) } {
-                queue::Push::Queued(slot) => return Some((q.index(), slot)),
+                queue::Push::Queued(slot) => {
+                    // Rule 7, push side: the first push since the owner's
+                    // last flush sets the watch, and wakes a driver that
+                    // blocks for long without watching.
+                    // SAFETY: this thread owns `q`.
+                    if self.inner.queues.len() > 1 && unsafe { q.mark_watched() } {
+                        self.inner.wake_watcher();
+                    }
+                    return Some((q.index(), slot));
+                }
                 queue::Push::Full => {
                     // SAFETY: this thread owns `q`.
                     let _ = unsafe { self.inner.flush_queue(q) };
@@ -445,6 +562,13 @@ impl Handle {
         Arc::strong_count(&self.inner)
     }
 
+    /// Takes over worker `index`'s queue as a stalled one (tests: queue
+    /// rule 13). Returns how many timers fired.
+    #[cfg(all(test, loom))]
+    pub(crate) fn take_over_queue(&self, index: usize) -> usize {
+        self.inner.take_over(&self.inner.queues[index])
+    }
+
     /// The tick the wheel must be polled at next (tests).
     #[cfg(test)]
     pub(crate) fn next_deadline(&self) -> Option<u64> {
@@ -472,7 +596,7 @@ impl Handle {
         }
         // SAFETY: owner with the lock held (entry rule 7).
         unsafe { shared.set_deadline(deadline) };
-        let waker = if locked.is_shutdown {
+        let fired = if locked.is_shutdown {
             shared.fire(true)
         } else {
             // SAFETY: lock held; unlinked above; kept alive until cancelled.
@@ -494,8 +618,8 @@ impl Handle {
             }
         };
         drop(locked);
-        if let Some(waker) = waker {
-            waker.wake();
+        if let Some(fired) = fired {
+            fired.wake();
         }
     }
 
@@ -521,6 +645,17 @@ impl Handle {
 }
 
 impl Inner {
+    /// Rule 7, push side, after a queue's watch was set: counts it, and
+    /// unparks the driver if it blocks for long without watching.
+    #[cold]
+    fn wake_watcher(&self) {
+        if self.watch.fetch_add(WATCHED, SeqCst) & SLEEPING != 0
+            && self.watch.fetch_and(!SLEEPING, SeqCst) & SLEEPING != 0
+        {
+            (self.unpark)();
+        }
+    }
+
     /// Moves every live entry of `q` into the wheel (or fires it, if due or
     /// shut down), then marks `q` empty (queue rule 3). Returns how many
     /// timers fired.
@@ -534,13 +669,37 @@ impl Inner {
         // Queue rule 7: the unresolved entries need their epoch closed.
         // SAFETY: owner (caller).
         unsafe { q.close_epoch_if_any(|| self.now_encoded()) };
+        let fired = self.move_to_wheel(q, len);
+        // SAFETY: owner, every slot below `len` was emptied (`move_to_wheel`).
+        if unsafe { q.reset() } {
+            // Rule 7: the queue is no longer watched. A flush counts as a
+            // visit (it may come from a full queue, not a driver visit).
+            self.watch.fetch_sub(WATCHED, SeqCst);
+            // SAFETY: owner (caller).
+            unsafe { q.note_visit() };
+        }
+        fired
+    }
+
+    /// Queue rule 13: takes over the queue of a stalled worker: moves every
+    /// entry of `q` into the wheel (or fires it), resolving unresolved
+    /// deadlines by closing their epoch from this thread (queue rule 6).
+    /// Returns how many timers fired.
+    fn take_over(&self, q: &Queue) -> usize {
+        self.move_to_wheel(q, QUEUE_LEN)
+    }
+
+    /// Takes every entry out of slots `..end` of `q` (queue rule 2, as a
+    /// flusher) and links it in the wheel, or fires it if it is due or the
+    /// driver shut down. Returns how many timers fired.
+    fn move_to_wheel(&self, q: &Queue, end: usize) -> usize {
         let mut wakers = WakeList::new();
         let mut fired = 0;
         let mut unpark = false;
         let mut cursor = 0;
         let mut locked = self.locked.lock();
         // SAFETY: lock held.
-        while let Some(entry) = unsafe { q.take_next(&mut cursor, len) } {
+        while let Some(entry) = unsafe { q.take_next(&mut cursor, end) } {
             // SAFETY: taken out of a slot under the lock: alive, ours until
             // we link or fire it (queue rules 1 and 2).
             let shared = unsafe { entry.as_ref() };
@@ -548,7 +707,8 @@ impl Inner {
                 fired += 1;
                 wakers.push(shared.fire(true));
             } else {
-                // Every epoch of a queued entry is closed (above).
+                // The owner closed its epoch before flushing; a taker-over
+                // closes it here if it is still open (queue rule 6).
                 let deadline = shared.deadline(|| self.now_encoded());
                 let tick = deadline_to_tick(deadline);
                 // SAFETY: lock held; in no list (queue rule 1); its owner
@@ -571,8 +731,6 @@ impl Inner {
                 locked = self.relock(locked, &mut wakers);
             }
         }
-        // SAFETY: owner, every slot below `len` was emptied above.
-        unsafe { q.reset() };
         drop(locked);
         if unpark {
             // Rule 2: the sleeping driver must recompute its timeout.
@@ -684,50 +842,6 @@ pub(crate) fn nanos(d: Duration) -> u64 {
     d.as_secs()
         .saturating_mul(1_000_000_000)
         .saturating_add(u64::from(d.subsec_nanos()))
-}
-
-/// A fixed batch of wakers, so firing never allocates.
-struct WakeList {
-    wakers: [Option<Waker>; 32],
-    len: usize,
-}
-
-impl WakeList {
-    fn new() -> WakeList {
-        WakeList {
-            wakers: Default::default(),
-            len: 0,
-        }
-    }
-
-    fn push(&mut self, waker: Option<Waker>) {
-        if let Some(w) = waker {
-            self.wakers[self.len] = Some(w);
-            self.len += 1;
-        }
-    }
-
-    fn is_full(&self) -> bool {
-        self.len == self.wakers.len()
-    }
-
-    /// Wakes every collected waker. The observability hooks bracket the
-    /// batch, so the trace recorder marks a timer event and attributes these
-    /// wakes to timers.
-    fn wake_all(&mut self) {
-        if self.len == 0 {
-            return;
-        }
-        let fired = self.len as u64;
-        let _ = crate::context::with_current(|h| h.hooks().timers_firing(fired));
-        for slot in &mut self.wakers[..self.len] {
-            if let Some(w) = slot.take() {
-                w.wake();
-            }
-        }
-        self.len = 0;
-        let _ = crate::context::with_current(|h| h.hooks().timers_done());
-    }
 }
 
 /// Keeps this thread the owner of a worker's timer queue (rule 5).

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant as StdInstant};
 
-use super::entry::TimerEntry;
+use super::entry::{Site, TimerEntry};
 use super::{Clock, Driver, Handle};
 use crate::runtime::park::ParkThread;
 
@@ -49,7 +49,10 @@ fn poll(e: &mut Pin<Box<TimerEntry>>, w: &Waker) -> Poll<()> {
 /// Parks once, returning the timeouts `park_io` was called with.
 fn park(d: &mut Driver, h: &Handle, limit: Option<Duration>) -> Vec<Option<Duration>> {
     let mut calls = Vec::new();
-    d.park(h, limit, &mut |t| calls.push(t));
+    d.park(h, limit, &mut |t| {
+        calls.push(t);
+        false
+    });
     calls
 }
 
@@ -199,9 +202,12 @@ fn insert_from_other_thread_unparks_sleeping_driver() {
     // The first park sleeps towards the 30 s timer and must be cut short by
     // the insert; the following ones fire the 20 ms timer.
     while count.0.load(SeqCst) == 0 {
-        d.park(&h, None, &mut |t| match t {
-            Some(t) => park_thread.park_timeout(t),
-            None => park_thread.park(),
+        d.park(&h, None, &mut |t| {
+            match t {
+                Some(t) => park_thread.park_timeout(t),
+                None => park_thread.park(),
+            }
+            false
         });
         assert!(
             start.elapsed() < Duration::from_secs(5),
@@ -241,10 +247,13 @@ fn shutdown_fires_everything_then_polls_panic() {
 /// A `Sleep` lives inside every task that sleeps or times out: keep it
 /// within a cache line (it was 96 bytes with a separate handle, epoch and
 /// tick, and 64 with a word of its own for the waker's state).
+/// Debug builds add the timer's site (entry `site`), one word.
 #[test]
 fn sleep_stays_small() {
     let size = std::mem::size_of::<crate::time::Sleep>();
-    assert!(size <= 56, "Sleep is {size} bytes");
+    let site = std::mem::size_of::<super::entry::Site>();
+    assert!(size - site <= 56, "Sleep is {size} bytes");
+    assert_eq!(site, if cfg!(debug_assertions) { 8 } else { 0 });
 }
 
 /// Queue rule 10: a timer of the open epoch dropped on its worker leaves its
@@ -257,7 +266,7 @@ fn epoch_reference_is_recycled_on_its_worker() {
     let handles = h.handle_count();
     // SAFETY: this test thread is the only runner of worker 0.
     let guard = unsafe { h.enter_worker(Some(0)) };
-    let lazy = |h: &Handle| Box::pin(TimerEntry::after(h, Duration::from_secs(1)));
+    let lazy = |h: &Handle| Box::pin(TimerEntry::after(h, Duration::from_secs(1), Site::caller()));
     let a = lazy(&h);
     // The queue's reference and `a`'s.
     assert_eq!(h.current_epoch_refs(), Some((2, false)));
@@ -315,4 +324,91 @@ fn waker_is_recycled_on_its_worker() {
         "a driver visit drops the spare"
     );
     drop(guard);
+}
+
+/// Captures the messages of the `tracing` events of its scope.
+#[derive(Clone, Default)]
+struct Capture(Arc<std::sync::Mutex<Vec<String>>>);
+
+struct Fields(String);
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        use std::fmt::Write;
+        let _ = write!(self.0, "{}={:?} ", field.name(), value);
+    }
+}
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut fields = Fields(String::new());
+        event.record(&mut fields);
+        self.0.lock().unwrap().push(fields.0);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// An entry due `after` from now, and the line of the caller (its site).
+#[track_caller]
+fn entry_here(h: &Handle, after: Duration) -> (u32, Pin<Box<TimerEntry>>) {
+    let line = std::panic::Location::caller().line();
+    (
+        line,
+        Box::pin(TimerEntry::new(h.clone(), h.clock().now() + after)),
+    )
+}
+
+/// Rule 6: a timer whose waker panics is reported (a `tracing` error naming
+/// the timer's site in debug builds), and every other timer of the batch
+/// (here more than one batch of 32) still fires; the driver keeps working.
+#[test]
+fn panicking_waker_is_reported_and_the_batch_fires() {
+    let (_d, h, _) = driver(true);
+    let panicky = crate::util::wake::testing::panicky_waker();
+    let (count, w) = counting_waker();
+    let ms = Duration::from_millis(1);
+    let mut entries = Vec::new();
+    let mut site = 0;
+    for i in 0..70 {
+        let (line, mut e) = entry_here(&h, ms);
+        let waker = if i % 20 == 0 {
+            site = line;
+            &panicky
+        } else {
+            &w
+        };
+        assert!(poll(&mut e, waker).is_pending());
+        entries.push(e);
+    }
+    h.clock().advance(ms);
+    let capture = Capture::default();
+    tracing::subscriber::with_default(capture.clone(), || h.process());
+    assert_eq!(count.0.load(SeqCst), 66, "timers of the batch were lost");
+    let reports = capture.0.lock().unwrap().clone();
+    assert_eq!(reports.len(), 4, "{reports:?}");
+    let expected = if cfg!(debug_assertions) {
+        format!("driver_tests.rs:{site}")
+    } else {
+        "debug builds only".to_string()
+    };
+    assert!(reports[0].contains(&expected), "{reports:?}");
+    assert!(
+        reports[0].contains(crate::util::wake::testing::MESSAGE),
+        "{reports:?}"
+    );
+    // The driver still fires.
+    let mut later = entry(&h, ms);
+    assert!(poll(&mut later, &w).is_pending());
+    h.clock().advance(ms);
+    h.process();
+    assert_eq!(count.0.load(SeqCst), 67);
 }

@@ -31,6 +31,11 @@
 //! - `waker_slot` + `waker_state`: the waiting task's waker and its
 //!   atomic-waker state byte, used together through `waker()` (an
 //!   [`atomic_waker::Split`]).
+//! - `site`: where the timer was created (the `#[track_caller]` location
+//!   of `sleep`, `timeout`, `interval`, ...), named when the waker it fires
+//!   panics (`util::wake`). Recorded in debug builds only: in release
+//!   builds it would cost every `Sleep` a word (56 bytes to 64), and the
+//!   report says the site was not recorded.
 //!
 //! | from           | to             | by                                   |
 //! |----------------|----------------|--------------------------------------|
@@ -45,9 +50,12 @@
 //!
 //! 1. The links are read and written only by a thread holding the driver
 //!    lock (i.e. through `&mut Wheel`).
-//! 2. Every write of `state` happens with the driver lock held; reads may be
-//!    lock-free (`Acquire`). While the entry sits in a worker queue its state
-//!    stays `UNREGISTERED` (queue rule 1).
+//! 2. Every write of `state` happens with the driver lock held, or by the
+//!    owner while the entry was never armed (no other thread can reach it:
+//!    a first poll that finds the deadline already passed marks it `FIRED`
+//!    without arming it, rule 9); reads may be lock-free (`Acquire`). While
+//!    the entry sits in a worker queue its state stays `UNREGISTERED`
+//!    (queue rule 1).
 //! 3. An entry is linked in the wheel if and only if its state is `PENDING`;
 //!    it is then in exactly one slot list (the one `level`/`slot` name), and
 //!    its deadline is resolved or its epoch closed.
@@ -77,6 +85,13 @@
 //! 8. `flags`, `queue` and `queue_slot` are the owner's: only the thread
 //!    holding `Pin<&mut>` of the entry (polling, resetting or dropping it)
 //!    reads or writes them.
+//! 9. A deadline that has already passed at the first poll completes that
+//!    poll: the entry is marked `FIRED` and never armed (no queue slot, no
+//!    wheel, no driver turn). Already passed means: a resolved deadline at
+//!    or before the clock's reading, or an unresolved one of delay zero
+//!    (`sleep(Duration::ZERO)`), which is due whenever its epoch starts. A
+//!    timer of a driver that has shut down takes the usual path (and
+//!    panics).
 //!
 //! Rejected: a heap-allocated, reference-counted entry per timer (one
 //! allocation per `timeout`, and two atomic ops per clone); a slab of entries
@@ -84,6 +99,7 @@
 
 use std::fmt;
 use std::marker::PhantomPinned;
+use std::panic::Location;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
@@ -161,7 +177,68 @@ pub(crate) struct TimerShared {
     /// overlapping stores, and the move of the new entry that follows
     /// stalls on them (store forwarding).
     waker_state: AtomicU8,
+    /// Where the timer was created (empty in release builds). Never changes.
+    site: Site,
     _pinned: PhantomPinned,
+}
+
+/// Where a timer was created: the `#[track_caller]` location of the call
+/// that made it. Recorded in debug builds only (see the module docs); a
+/// zero-sized type otherwise.
+#[derive(Clone, Copy)]
+pub(crate) struct Site {
+    #[cfg(debug_assertions)]
+    location: &'static Location<'static>,
+}
+
+impl Site {
+    /// The caller's location (of the outermost `#[track_caller]` frame).
+    #[track_caller]
+    #[inline(always)]
+    pub(crate) fn caller() -> Site {
+        Site {
+            #[cfg(debug_assertions)]
+            location: Location::caller(),
+        }
+    }
+
+    /// The recorded location, if this build records it.
+    pub(crate) fn location(&self) -> Option<&'static Location<'static>> {
+        #[cfg(debug_assertions)]
+        return Some(self.location);
+        #[cfg(not(debug_assertions))]
+        None
+    }
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.location() {
+            Some(loc) => write!(f, "the timer created at {loc}"),
+            None => f.write_str("a timer (its site is recorded in debug builds only)"),
+        }
+    }
+}
+
+impl fmt::Debug for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// A fired timer's waker, to wake once the driver lock is released, and
+/// the timer's site for a report if it panics.
+pub(crate) struct Fired {
+    pub(crate) waker: Waker,
+    pub(crate) site: Site,
+}
+
+impl Fired {
+    /// Wakes the waker; a panic is caught and reported (`util::wake`).
+    #[inline]
+    pub(crate) fn wake(self) {
+        crate::util::wake::wake(self.waker, &self.site);
+    }
 }
 
 // SAFETY: the links are only accessed under the driver lock (rule 1), the
@@ -175,7 +252,7 @@ impl TimerShared {
     /// An entry with an encoded `deadline` (`UNRESOLVED | delay` needs an
     /// epoch anchor).
     #[inline(always)]
-    pub(crate) fn new(deadline: u64, anchor: Anchor) -> TimerShared {
+    pub(crate) fn new(deadline: u64, anchor: Anchor, site: Site) -> TimerShared {
         debug_assert!(deadline & UNRESOLVED == 0 || anchor.as_epoch().is_some());
         TimerShared {
             prev: UnsafeCell::new(None),
@@ -190,6 +267,7 @@ impl TimerShared {
             queue_slot: UnsafeCell::new(0),
             queue: UnsafeCell::new(0),
             waker_state: AtomicU8::new(atomic_waker::WAITING),
+            site,
             _pinned: PhantomPinned,
         }
     }
@@ -339,13 +417,27 @@ impl TimerShared {
     /// Driver side of rule 4, for an entry already unlinked, lock held.
     /// Returns the waker to wake once the lock is released.
     #[must_use]
-    pub(crate) fn fire(&self, shutdown: bool) -> Option<Waker> {
+    pub(crate) fn fire(&self, shutdown: bool) -> Option<Fired> {
         let flag = if shutdown { SHUTDOWN } else { 0 };
+        let site = self.site;
         self.state.store(FIRING | flag, Release);
         let waker = self.waker().take();
         // Last access to the entry by the driver (rule 4).
         self.state.store(FIRED | flag, Release);
-        waker
+        waker.map(|waker| Fired { waker, site })
+    }
+
+    /// Rule 9: whether the deadline has already passed, for a first poll.
+    /// Reads the clock only for a resolved deadline.
+    #[inline]
+    fn expired_at_first_poll(&self, handle: &Handle) -> bool {
+        let raw = self.deadline_raw();
+        let expired = if raw & UNRESOLVED == 0 {
+            raw <= handle.now_encoded()
+        } else {
+            raw == UNRESOLVED
+        };
+        expired && !handle.is_shutdown()
     }
 
     /// The owner's flags (rule 8: owner only).
@@ -410,10 +502,12 @@ const REGISTERED: u8 = 0b01;
 const QUEUED: u8 = 0b10;
 
 impl TimerEntry {
+    /// An entry due at `deadline`, created at the caller's site.
+    #[track_caller]
     pub(crate) fn new(handle: Handle, deadline: StdInstant) -> TimerEntry {
         let deadline = handle.encode(deadline);
         TimerEntry {
-            shared: TimerShared::new(deadline, Anchor::driver(handle)),
+            shared: TimerShared::new(deadline, Anchor::driver(handle), Site::caller()),
         }
     }
 
@@ -422,7 +516,7 @@ impl TimerEntry {
     /// reading the clock (rule 7). The entry is built in one place, so that
     /// it is written straight into the caller's slot.
     #[inline]
-    pub(crate) fn after(handle: &Handle, delay: Duration) -> TimerEntry {
+    pub(crate) fn after(handle: &Handle, delay: Duration, site: Site) -> TimerEntry {
         /// Longer delays take the clock path, which caps them at ~30 years.
         const MAX_LAZY: Duration = Duration::from_secs(86_400 * 365 * 30);
         let epoch = if delay <= MAX_LAZY {
@@ -438,7 +532,7 @@ impl TimerEntry {
             None => after_clock(handle, delay),
         };
         TimerEntry {
-            shared: TimerShared::new(deadline, anchor),
+            shared: TimerShared::new(deadline, anchor, site),
         }
     }
 
@@ -510,6 +604,13 @@ impl TimerEntry {
         if flags & REGISTERED == 0 {
             let ptr = NonNull::from(&this.shared);
             let handle = this.shared.handle();
+            if this.shared.expired_at_first_poll(&handle) {
+                // Rule 9: never armed, so no other thread can reach the
+                // entry; the state write needs no lock (rule 2).
+                this.shared.set_flags(REGISTERED);
+                this.shared.set_state(FIRED);
+                return Poll::Ready(());
+            }
             // SAFETY: pinned, taken back or cancelled on drop (entry rule 5),
             // owner only, never armed before (so in no slot or list).
             if let Some((queue, slot)) = unsafe { handle.queue(ptr, cx.waker()) } {

@@ -2,7 +2,11 @@
 //! dropping, resetting or polling its entry while the driver thread fires it;
 //! and of lazy arming (queue rules 1-4): a queued entry dropped or polled
 //! while its worker flushes it, or while the driver shuts down; and of an
-//! epoch closed by its owner and another thread at once (queue rule 6).
+//! epoch closed by its owner and another thread at once (queue rule 6);
+//! and of a batch whose first waker panics (driver rule 6) while the owner
+//! of another timer of the batch polls it again; and of the watch (driver
+//! rule 7, queue rules 12-14): a first push racing a driver that decides
+//! to block, and a take-over racing the owner's drop.
 
 use std::pin::Pin;
 use std::task::{Context, Poll, Wake, Waker};
@@ -204,5 +208,133 @@ fn loom_epoch_close_races_foreign_close() {
         assert_eq!(mine, theirs);
         assert!(mine == 5 || mine == 7);
         assert_eq!(epoch.start(), Some(mine));
+    });
+}
+
+/// Driver rule 6: the driver thread fires a batch whose first timer's
+/// waker panics while the owner of the second re-polls it with a new
+/// waker. The firing thread returns normally, the second timer's wake is
+/// not lost (its poll sees the fire or its new waker is woken), and the
+/// driver fires the next timer.
+#[test]
+fn loom_panicking_waker_costs_only_itself() {
+    loom::model(|| {
+        let (_driver, handle) = Driver::new(Clock::new(true, true), std::sync::Arc::new(|| {}), 1);
+        let panicky = crate::util::wake::testing::panicky_waker();
+        let ms = Duration::from_millis(1);
+        let mut bad = Box::pin(TimerEntry::new(handle.clone(), handle.clock().now() + ms));
+        let mut good = Box::pin(TimerEntry::new(handle.clone(), handle.clock().now() + ms));
+        let first = std::sync::Arc::new(Counter(AtomicUsize::new(0)));
+        let first_waker = Waker::from(first.clone());
+        let poll = bad
+            .as_mut()
+            .poll_elapsed(&mut Context::from_waker(&panicky));
+        assert!(poll.is_pending());
+        let poll = good
+            .as_mut()
+            .poll_elapsed(&mut Context::from_waker(&first_waker));
+        assert!(poll.is_pending());
+        handle.clock().advance(ms);
+
+        let h = handle.clone();
+        let th = thread::spawn(move || h.process());
+        let second = std::sync::Arc::new(Counter(AtomicUsize::new(0)));
+        let waker = Waker::from(second.clone());
+        let res = good.as_mut().poll_elapsed(&mut Context::from_waker(&waker));
+        th.join().expect("the panic left the driver");
+        assert!(res.is_ready() || second.0.load(SeqCst) == 1, "wake lost");
+        drop(bad);
+        drop(good);
+
+        let mut next = Box::pin(TimerEntry::new(handle.clone(), handle.clock().now() + ms));
+        assert!(next
+            .as_mut()
+            .poll_elapsed(&mut Context::from_waker(&waker))
+            .is_pending());
+        handle.clock().advance(ms);
+        handle.process();
+        assert_eq!(
+            next.as_mut().poll_elapsed(&mut Context::from_waker(&waker)),
+            Poll::Ready(())
+        );
+    });
+}
+
+/// Driver rule 7 / queue rule 14: worker 0 arms a timer lazily (its first
+/// push sets the watch) while worker 1 parks in the driver with nothing in
+/// the wheel. Either the parker sees the watch and blocks for `STALL` only,
+/// or the pusher sees the parker's `sleeping` flag and unparks it: the
+/// parker never blocks for good (loom reports a deadlock if it does).
+#[test]
+fn loom_first_push_races_long_park() {
+    use crate::runtime::park::ParkThread;
+
+    loom::model(|| {
+        let mut parker = ParkThread::new();
+        let unpark = parker.unpark();
+        let (mut driver, handle) = Driver::new(
+            Clock::new(true, true),
+            std::sync::Arc::new(move || unpark.unpark()),
+            2,
+        );
+        let h = handle.clone();
+        let th = thread::spawn(move || {
+            // SAFETY: this model thread is the only runner of worker 0.
+            let _guard = unsafe { h.enter_worker(Some(0)) };
+            let mut e = Box::pin(TimerEntry::new(
+                h.clone(),
+                h.clock().now() + Duration::from_secs(10),
+            ));
+            let waker = Waker::from(std::sync::Arc::new(Counter(AtomicUsize::new(0))));
+            let poll = e.as_mut().poll_elapsed(&mut Context::from_waker(&waker));
+            assert!(poll.is_pending());
+            e
+        });
+        // SAFETY: the model's main thread is the only runner of worker 1.
+        let guard = unsafe { handle.enter_worker(Some(1)) };
+        driver.park(&handle, None, &mut |timeout| {
+            match timeout {
+                // A timed sleep: it ends by itself.
+                Some(_) => {}
+                None => parker.park(),
+            }
+            false
+        });
+        let e = th.join().unwrap();
+        drop(guard);
+        drop(e);
+    });
+}
+
+/// Queue rule 13: the driver thread takes over worker 0's queue while the
+/// owner drops its lazily armed timer (created by `sleep`, so the take-over
+/// also closes the open epoch from outside). The CAS or the swap wins,
+/// never both, and the wheel ends empty.
+#[test]
+fn loom_take_over_races_owner_drop() {
+    use crate::time::entry::Site;
+
+    loom::model(|| {
+        let (_driver, handle) = Driver::new(Clock::new(true, false), std::sync::Arc::new(|| {}), 2);
+        let h = handle.clone();
+        let th = thread::spawn(move || {
+            // SAFETY: this model thread is the only runner of worker 0.
+            let guard = unsafe { h.enter_worker(Some(0)) };
+            let mut e = Box::pin(TimerEntry::after(
+                &h,
+                Duration::from_secs(10),
+                Site::caller(),
+            ));
+            let waker = Waker::from(std::sync::Arc::new(Counter(AtomicUsize::new(0))));
+            let poll = e.as_mut().poll_elapsed(&mut Context::from_waker(&waker));
+            assert!(poll.is_pending());
+            thread::yield_now();
+            drop(e);
+            drop(guard);
+        });
+        let fired = handle.take_over_queue(0);
+        th.join().unwrap();
+        assert_eq!(fired, 0);
+        assert_eq!(handle.next_deadline(), None);
     });
 }

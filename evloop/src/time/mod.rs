@@ -28,13 +28,18 @@
 //! Timers never fire early: deadlines are rounded up to the next
 //! millisecond tick. They may fire late by the time the arming worker takes
 //! to reach its next driver visit (at most `event_interval` polls while it
-//! is busy; before it sleeps otherwise).
+//! is busy; before it sleeps otherwise). A worker stuck in one long poll
+//! makes no visit; on a multi-thread runtime the thread running the driver
+//! meanwhile (a parked worker, or a busy one between batches) then takes
+//! its timers over within a few milliseconds (`driver` rule 7). A deadline
+//! that has already passed completes the first poll, without arming.
 //!
 //! For the same reason a `sleep(d)` created on a worker with the real clock
-//! does not read the clock: `d` counts from the worker's next driver visit,
-//! which reads the clock anyway and comes after the call (so the timer is
-//! never early), and a timeout dropped before that visit costs no clock
-//! read and no wheel operation at all (see `queue`, epochs).
+//! does not read the clock: `d` counts from the worker's next driver visit
+//! (or from the take-over of its queue, if the worker stalls first), which
+//! reads the clock anyway and comes after the call (so the timer is never
+//! early), and a timeout dropped before that visit costs no clock read and
+//! no wheel operation at all (see `queue`, epochs).
 //! This is the loop-time model of libuv (Node.js timers count from the
 //! loop's cached time): a task that computes for a long time between
 //! `sleep(d)` and its first await delays that start too. Where the
@@ -48,7 +53,8 @@
 //! what the scheduler parks on), `queue` (the per-worker queues of lazily
 //! armed timers), `wheel/` (the data structure), `entry` (the per-timer
 //! state shared with the driver; its waker slot is `util::atomic_waker`),
-//! `anchor` (the one word by which a timer holds its driver or epoch), and
+//! `anchor` (the one word by which a timer holds its driver or epoch),
+//! `wake_list` (the batch of fired wakers, woken outside the lock), and
 //! the public futures `sleep`, `timeout`, `interval`.
 //!
 //! A timer finds its driver through a thread-local copy of the current
@@ -65,6 +71,7 @@ mod interval;
 mod queue;
 mod sleep;
 mod timeout;
+mod wake_list;
 mod wheel;
 
 #[cfg(all(test, not(loom)))]

@@ -39,11 +39,35 @@
 //!    after every worker stopped polling).
 //!
 //! So a timer armed on a worker reaches the wheel before that worker sleeps,
-//! and a due one fires at the worker's next visit of the driver: a worker
-//! stuck inside one long poll delays the timers it armed since its last
-//! visit (as it delays the tasks in its run queue). Timers armed off a
-//! worker (a `block_on` thread waiting for the core, a blocking thread) go
-//! straight to the wheel.
+//! and a due one fires at the worker's next visit of the driver. A worker
+//! stuck inside one long poll does not visit: its timers are taken over by
+//! whichever thread runs the driver meanwhile (the watch, below). Timers
+//! armed off a worker (a `block_on` thread waiting for the core, a blocking
+//! thread) go straight to the wheel.
+//!
+//! # The watch
+//!
+//! 12. `watch` is set by the owner when it pushes into a queue whose watch
+//!     is clear, and cleared by the owner when it resets the queue (its own
+//!     flush); `watched` is the owner's copy, so a push reads no shared
+//!     word. `visits` counts the owner's driver visits (`note_visit`); only
+//!     the owner writes either.
+//! 13. While a queue is watched, the thread running the driver (parked in
+//!     it, or visiting it between batches) looks at `visits`: if it has
+//!     not moved for `driver::STALL` since the last look, the owner is
+//!     stuck in a poll, and the driver thread flushes the queue itself
+//!     (*takes it over*): with the driver lock held, it swaps every slot
+//!     (rule 2: a flusher), closes the open epoch from outside (rule 6),
+//!     and links or fires each entry. It touches no owner state: the
+//!     owner's fill level and `earliest` stay valid upper and lower bounds,
+//!     and its next own flush scans slots that are null.
+//! 14. The driver thread's side of the watch is in `driver` (rule 7 there):
+//!     a parked driver sleeps at most `STALL` while another queue is
+//!     watched, and a push that sets `watch` wakes a driver that parked for
+//!     longer. Both go through one word of the driver (`Inner::watch`: the
+//!     number of watched queues and the parker's `SLEEPING` bit), changed
+//!     only by read-modify-writes, so either the pusher's increment sees
+//!     the parker's bit or the parker's bit-set sees the count.
 //!
 //! # Epochs
 //!
@@ -107,7 +131,7 @@ use std::task::Waker;
 
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
-use crate::loom::sync::atomic::{AtomicPtr, AtomicU64};
+use crate::loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64};
 use crate::loom::sync::Arc;
 use crate::time::driver::Handle;
 use crate::time::entry::TimerShared;
@@ -215,6 +239,10 @@ pub(crate) struct Queue {
     /// Index in the driver's queue array (stored in the entries).
     index: u16,
     slots: [AtomicPtr<TimerShared>; QUEUE_LEN],
+    /// Rule 12: the queue may hold entries the owner has not flushed.
+    watch: AtomicBool,
+    /// Rule 12: the owner's driver visits, wrapping.
+    visits: AtomicU32,
     owner: UnsafeCell<OwnerState>,
 }
 
@@ -234,6 +262,8 @@ struct OwnerState {
     spare_waker: Option<Waker>,
     /// The smallest delay of an unresolved timer pushed in `epoch` (rule 7).
     pending_delay: Option<u64>,
+    /// The owner's copy of `watch` (rule 12).
+    watched: bool,
 }
 
 impl OwnerState {
@@ -267,6 +297,8 @@ impl Queue {
         Queue {
             index,
             slots: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
+            watch: AtomicBool::new(false),
+            visits: AtomicU32::new(0),
             owner: UnsafeCell::new(OwnerState {
                 len: 0,
                 reuse: 0,
@@ -275,6 +307,7 @@ impl Queue {
                 spare: None,
                 spare_waker: None,
                 pending_delay: None,
+                watched: false,
             }),
         }
     }
@@ -404,17 +437,72 @@ impl Queue {
     }
 
     /// Marks the queue empty after the owner flushed slots `..len` (rule 3).
+    /// Returns true if that cleared the watch (rule 12: the caller counts
+    /// it out of the driver's word).
     ///
     /// # Safety
     ///
     /// Called by the owner, after `take_next` returned `None` for `..len`.
-    pub(crate) unsafe fn reset(&self) {
+    pub(crate) unsafe fn reset(&self) -> bool {
         // SAFETY: owner only (caller).
         self.owner.with_mut(|owner| unsafe {
-            (*owner).len = 0;
-            (*owner).reuse = 0;
-            (*owner).earliest = None;
-        });
+            let owner = &mut *owner;
+            owner.len = 0;
+            owner.reuse = 0;
+            owner.earliest = None;
+            if owner.watched {
+                // Rule 12.
+                owner.watched = false;
+                self.watch.store(false, Release);
+                return true;
+            }
+            false
+        })
+    }
+
+    /// Rule 12, after a push: sets the watch if it is clear. Returns true
+    /// if it was (the caller then counts it into the driver's word and
+    /// wakes a driver parked for long, rule 14).
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner.
+    #[inline]
+    pub(crate) unsafe fn mark_watched(&self) -> bool {
+        // SAFETY: owner only (caller).
+        self.owner.with_mut(|owner| unsafe {
+            let owner = &mut *owner;
+            if owner.watched {
+                return false;
+            }
+            owner.watched = true;
+            self.watch.store(true, Release);
+            true
+        })
+    }
+
+    /// Rule 12: the owner visits the driver.
+    ///
+    /// # Safety
+    ///
+    /// Called by the owner.
+    #[inline]
+    pub(crate) unsafe fn note_visit(&self) {
+        // The owner is the only writer: no read-modify-write needed.
+        let v = self.visits.load(Relaxed);
+        self.visits.store(v.wrapping_add(1), Relaxed);
+    }
+
+    /// Rule 13, from any thread: whether the queue is watched.
+    #[inline]
+    pub(crate) fn is_watched(&self) -> bool {
+        self.watch.load(Acquire)
+    }
+
+    /// Rule 13, from any thread: the owner's visit count.
+    #[inline]
+    pub(crate) fn visits(&self) -> u32 {
+        self.visits.load(Relaxed)
     }
 
     /// The open epoch, for a timer created now on the owner's thread

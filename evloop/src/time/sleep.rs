@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::task::coop;
 use crate::time::driver::Handle;
-use crate::time::entry::TimerEntry;
+use crate::time::entry::{Site, TimerEntry};
 use crate::time::Instant;
 
 /// Waits until `duration` has elapsed.
@@ -46,12 +46,16 @@ use crate::time::Instant;
 /// ```
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
+    let site = Site::caller();
     Sleep {
-        entry: current_handle(|handle| TimerEntry::after(handle, duration)),
+        entry: current_handle(|handle| TimerEntry::after(handle, duration, site)),
     }
 }
 
 /// Waits until `deadline` is reached. See [`sleep`].
+///
+/// A deadline that has already passed completes on the first poll, without
+/// waiting for a turn of the driver.
 ///
 /// Cancel-safe: dropping the returned [`Sleep`] unregisters its timer.
 ///
@@ -105,7 +109,8 @@ pin_project_lite::pin_project! {
     /// deadline.
     ///
     /// The timer lives inside this future (no allocation); it is armed on the
-    /// first poll and disarmed when the future is dropped. Each poll spends
+    /// first poll (or not at all, if its deadline has already passed: that
+    /// poll completes) and disarmed when the future is dropped. Each poll spends
     /// one unit of the task's cooperative budget.
     ///
     /// Cancel-safe: dropping it before completion just unregisters the timer.
@@ -123,6 +128,7 @@ pin_project_lite::pin_project! {
 }
 
 impl Sleep {
+    #[track_caller]
     pub(crate) fn new(handle: Handle, deadline: Instant) -> Sleep {
         Sleep {
             entry: TimerEntry::new(handle, deadline.into_std()),

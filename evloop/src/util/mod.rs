@@ -4,6 +4,7 @@ pub(crate) mod atomic_waker;
 mod cache_padded;
 pub(crate) mod rand;
 mod sync_wrapper;
+pub(crate) mod wake;
 
 pub(crate) use cache_padded::CachePadded;
 pub(crate) use sync_wrapper::SyncWrapper;

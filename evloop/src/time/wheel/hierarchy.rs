@@ -218,7 +218,13 @@ mod tests {
             Harness {
                 wheel: Wheel::new(),
                 entries: (0..n)
-                    .map(|_| Box::pin(TimerShared::new(0, anchor())))
+                    .map(|_| {
+                        Box::pin(TimerShared::new(
+                            0,
+                            anchor(),
+                            crate::time::entry::Site::caller(),
+                        ))
+                    })
                     .collect(),
             }
         }
