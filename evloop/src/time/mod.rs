@@ -67,6 +67,9 @@ mod sleep;
 mod timeout;
 mod wheel;
 
+#[cfg(any(all(test, not(loom)), feature = "fuzzing"))]
+pub(crate) use wheel::fuzz as wheel_fuzz;
+
 #[cfg(all(test, not(loom)))]
 mod driver_tests;
 #[cfg(all(test, loom))]
