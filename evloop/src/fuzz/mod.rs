@@ -33,12 +33,16 @@
 #![allow(missing_docs)]
 
 pub mod broadcast;
+pub mod bytes;
+pub mod copy;
+pub mod duplex;
 pub mod mpsc_bounded;
 pub mod mpsc_unbounded;
 pub mod reactor;
 pub mod task;
 pub mod wheel;
 
+mod chunked;
 pub(crate) mod support;
 
 #[cfg(test)]
@@ -61,4 +65,7 @@ pub const TARGETS: &[Target] = &[
     ("broadcast", broadcast::run),
     ("task", task::run),
     ("reactor", reactor::run),
+    ("bytes", bytes::run),
+    ("duplex", duplex::run),
+    ("copy", copy::run),
 ];

@@ -110,6 +110,21 @@ fn reactor() {
     run("reactor", 3, super::reactor::run);
 }
 
+#[test]
+fn bytes() {
+    run("bytes", 1, super::bytes::run);
+}
+
+#[test]
+fn duplex() {
+    run("duplex", 1, super::duplex::run);
+}
+
+#[test]
+fn copy() {
+    run("copy", 1, super::copy::run);
+}
+
 /// Every target is in [`super::TARGETS`], so the `fuzz/` crate sees it.
 #[test]
 fn every_target_is_listed() {
@@ -121,6 +136,9 @@ fn every_target_is_listed() {
         "broadcast",
         "task",
         "reactor",
+        "bytes",
+        "duplex",
+        "copy",
     ] {
         assert!(names.contains(&name), "{name} missing from TARGETS");
     }
