@@ -182,7 +182,8 @@ impl State {
             Op::Recv(r) => {
                 let Some(r) = pick(&self.rxs, r) else { return };
                 let Rx::Idle(_) = &self.rxs[r].rx else { return };
-                let Rx::Idle(mut rx) = std::mem::replace(&mut self.rxs[r].rx, Rx::Waiting(dummy()))
+                let Rx::Idle(mut rx) =
+                    std::mem::replace(&mut self.rxs[r].rx, Rx::Waiting(Parked::pending()))
                 else {
                     unreachable!()
                 };
@@ -266,11 +267,6 @@ impl State {
             assert_eq!(tx.receiver_count(), self.rxs.len(), "receiver_count");
         }
     }
-}
-
-/// A parked future standing in while a receiver moves into a real one.
-fn dummy() -> Parked<(Receiver<Msg>, Result<Msg, RecvError>)> {
-    Parked::start(std::future::pending()).0
 }
 
 /// Runs the operations in `data` against the channel and the model.

@@ -38,8 +38,10 @@ pub mod copy;
 pub mod duplex;
 pub mod mpsc_bounded;
 pub mod mpsc_unbounded;
+pub mod oneshot;
 pub mod reactor;
 pub mod task;
+pub mod watch;
 pub mod wheel;
 
 mod chunked;
@@ -68,4 +70,6 @@ pub const TARGETS: &[Target] = &[
     ("bytes", bytes::run),
     ("duplex", duplex::run),
     ("copy", copy::run),
+    ("watch", watch::run),
+    ("oneshot", oneshot::run),
 ];

@@ -125,6 +125,16 @@ fn copy() {
     run("copy", 1, super::copy::run);
 }
 
+#[test]
+fn watch() {
+    run("watch", 1, super::watch::run);
+}
+
+#[test]
+fn oneshot() {
+    run("oneshot", 1, super::oneshot::run);
+}
+
 /// Every target is in [`super::TARGETS`], so the `fuzz/` crate sees it.
 #[test]
 fn every_target_is_listed() {
@@ -139,6 +149,8 @@ fn every_target_is_listed() {
         "bytes",
         "duplex",
         "copy",
+        "watch",
+        "oneshot",
     ] {
         assert!(names.contains(&name), "{name} missing from TARGETS");
     }

@@ -147,6 +147,18 @@ impl<O> Parked<O> {
         (parked, poll)
     }
 
+    /// A parked future that never completes: a placeholder while a value
+    /// moves into the real one.
+    pub(crate) fn pending() -> Parked<O>
+    where
+        O: 'static,
+    {
+        Parked {
+            fut: Box::pin(std::future::pending()),
+            flag: Flag::new(),
+        }
+    }
+
     pub(crate) fn poll(&mut self) -> Poll<O> {
         self.flag.take();
         poll_with(self.fut.as_mut(), &self.flag)
