@@ -52,6 +52,10 @@ pub mod trace;
 
 mod util;
 
+#[cfg(any(all(test, not(loom)), feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzz;
+
 pub use evloop_macros::{main, test};
 pub use task::spawn;
 

@@ -827,11 +827,12 @@ pub(crate) fn deadline_to_tick(deadline: u64) -> u64 {
 }
 
 /// The largest tick of an encoded deadline (~146 years).
-#[cfg(test)]
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) const MAX_TICK: u64 = (UNRESOLVED - 1 - BIAS) / 1_000_000;
 
-/// The encoded deadline of the start of `tick` (tests), saturating.
-#[cfg(test)]
+/// The encoded deadline of the start of `tick` (tests, the wheel's
+/// property target), saturating.
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn tick_to_deadline(tick: u64) -> u64 {
     BIAS + tick.min(MAX_TICK) * 1_000_000
 }

@@ -74,6 +74,9 @@ mod timeout;
 mod wake_list;
 mod wheel;
 
+#[cfg(any(all(test, not(loom)), feature = "fuzzing"))]
+pub(crate) use wheel::fuzz as wheel_fuzz;
+
 #[cfg(all(test, not(loom)))]
 mod driver_tests;
 #[cfg(all(test, loom))]

@@ -35,7 +35,7 @@ impl Wheel {
         }
     }
 
-    #[cfg(test)]
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn elapsed(&self) -> u64 {
         self.elapsed
     }

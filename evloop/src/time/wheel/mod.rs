@@ -63,6 +63,8 @@
 //! visit, so that woken tasks run while their cells are still cached, made
 //! no difference either (and 32 was slower).
 
+#[cfg(any(all(test, not(loom)), feature = "fuzzing"))]
+pub(crate) mod fuzz;
 mod hierarchy;
 mod level;
 
