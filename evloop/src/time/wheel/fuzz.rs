@@ -19,7 +19,7 @@ use super::hierarchy::MAX_DURATION;
 use super::Wheel;
 use crate::time::anchor::Anchor;
 use crate::time::driver::{tick_to_deadline, MAX_TICK};
-use crate::time::entry::TimerShared;
+use crate::time::entry::{Site, TimerShared};
 use crate::time::{Clock, Driver};
 
 const TIMERS: usize = 48;
@@ -162,7 +162,13 @@ pub(crate) fn run(data: &[u8]) {
     let mut h = Harness {
         wheel: Wheel::new(),
         entries: (0..TIMERS)
-            .map(|_| Box::pin(TimerShared::new(0, Anchor::driver(handle.clone()))))
+            .map(|_| {
+                Box::pin(TimerShared::new(
+                    0,
+                    Anchor::driver(handle.clone()),
+                    Site::caller(),
+                ))
+            })
             .collect(),
         live: BTreeMap::new(),
         order: BTreeSet::new(),
