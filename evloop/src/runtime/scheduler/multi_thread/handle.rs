@@ -6,8 +6,10 @@
 //! 1. A task woken on a worker thread of this runtime, while that worker
 //!    holds its core (it is polling a task or parked in the driver), goes to
 //!    that worker's local queue: a wake to the LIFO slot (the displaced task
-//!    to the ring), a spawn or a yield to the back of the ring. Any other
-//!    schedule goes to the inject queue.
+//!    to the ring), a spawn or a wake during the task's own poll to the back
+//!    of the ring, a yield (`yield_now`, a spent budget) to the worker's
+//!    deferred list, which joins the ring after the worker's next driver
+//!    poll. Any other schedule goes to the inject queue.
 //! 2. Every push is followed by `notify_parked`, which wakes a sleeper only
 //!    when nobody is searching ([`super::idle`] rule 3). This includes LIFO
 //!    pushes: the LIFO slot is stealable, and a searcher must exist to steal
@@ -15,7 +17,9 @@
 //!    to the pusher's own queue, where the task is never stranded (its owner
 //!    is awake): the check skips the fence ([`super::idle`] rule 7), and a
 //!    spawn or yield into a ring that holds nothing else notifies nobody
-//!    (the owner runs it next; there is nothing to share yet). Wakes made
+//!    (the owner runs it next; there is nothing to share yet), nor does a
+//!    push to the deferred list (the worker shares the tasks once they
+//!    are in its ring, after the driver poll). Wakes made
 //!    by the driver while a worker runs it (timers, I/O) notify once, when
 //!    the worker leaves the driver with more than one task queued.
 //! 3. Shutdown closes the inject queue, so a schedule that comes later (from
@@ -310,6 +314,9 @@ impl Handle {
 pub(super) enum Push {
     Lifo,
     Back,
+    /// The worker's list of yielded tasks, which join the back of the ring
+    /// after the worker's next driver poll ([`super::worker`] step 3b).
+    Deferred,
 }
 
 impl Schedule for Arc<Handle> {
@@ -323,6 +330,10 @@ impl Schedule for Arc<Handle> {
 
     fn yield_now(&self, task: Notified<Self>) {
         self.schedule_task(task, Push::Back);
+    }
+
+    fn defer(&self, task: Notified<Self>) {
+        self.schedule_task(task, Push::Deferred);
     }
 }
 
