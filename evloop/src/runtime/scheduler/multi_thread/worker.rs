@@ -495,6 +495,10 @@ impl Context {
             // here would cost a check per task and could pick this very
             // worker, still listed as a sleeper.
             let in_driver = core.park.is_none();
+            // Handle rule 4: behind the backlog.
+            if in_driver && !inject.is_empty() {
+                return Some(task);
+            }
             match how {
                 Push::Lifo => {
                     if let Some(prev) = core.run_queue.push_lifo(task) {
@@ -634,7 +638,7 @@ impl Core {
                     return Some(task);
                 }
             }
-            if let Some(task) = self.pop_inject_batch(handle) {
+            if let Some(task) = shared.inject.pop() {
                 return Some(task);
             }
         }
