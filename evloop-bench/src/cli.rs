@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! evloop-bench all | NAME [NAME..] [--runs N] [--quick] [--seed-n N]
+//!                    [--soak-conns N] [--soak-secs T]
 //! evloop-bench overhead [--runs N] [--quick] [--seed-n N] [--bare EXE] [--no-count]
 //! evloop-bench list
 //! ```
@@ -10,6 +11,7 @@ use crate::workloads::{Sizes, Workload};
 
 pub(crate) const USAGE: &str = "\
 usage: evloop-bench all | NAME [NAME..] [--runs N] [--quick] [--seed-n N]
+                          [--soak-conns N] [--soak-secs T]
        evloop-bench overhead [--runs N] [--quick] [--seed-n N] [--bare EXE] [--no-count]
        evloop-bench list
 
@@ -19,6 +21,8 @@ usage: evloop-bench all | NAME [NAME..] [--runs N] [--quick] [--seed-n N]
   --quick      small sizes, for smoke checks
   --seed-n N   concurrent chains in seed_chain (default 1000000, quick 10000;
                overhead: 100000)
+  --soak-conns N  connections of the soak workload (default 5000, quick 100)
+  --soak-secs T   seconds the soak workload runs (default 10, quick 2)
   overhead     the observability layer's cost on spawn_many and seed_chain:
                evloop built with `--cfg evloop_no_observe` (bare), the normal
                build with the recorder off, and with it on; wall-time ratios
@@ -36,6 +40,8 @@ pub(crate) struct SizeArgs {
     /// evloop only: record a trace (`Builder::trace`, no output file), to
     /// measure the recorder's cost (`overhead` mode).
     pub(crate) trace: bool,
+    pub(crate) soak_conns: Option<usize>,
+    pub(crate) soak_secs: Option<usize>,
 }
 
 impl SizeArgs {
@@ -50,6 +56,12 @@ impl SizeArgs {
         }
         if self.empty {
             sizes.seed_chains = 0;
+        }
+        if let Some(n) = self.soak_conns {
+            sizes.soak_conns = n;
+        }
+        if let Some(t) = self.soak_secs {
+            sizes.soak = std::time::Duration::from_secs(t as u64);
         }
         sizes
     }
@@ -70,6 +82,14 @@ impl SizeArgs {
         if self.trace {
             args.push("--trace".to_owned());
         }
+        if let Some(n) = self.soak_conns {
+            args.push("--soak-conns".to_owned());
+            args.push(n.to_string());
+        }
+        if let Some(t) = self.soak_secs {
+            args.push("--soak-secs".to_owned());
+            args.push(t.to_string());
+        }
         args
     }
 
@@ -83,6 +103,8 @@ impl SizeArgs {
                 "--empty" => out.empty = true,
                 "--trace" => out.trace = true,
                 "--seed-n" => out.seed_n = Some(number(it.next(), "--seed-n")?),
+                "--soak-conns" => out.soak_conns = Some(number(it.next(), "--soak-conns")?),
+                "--soak-secs" => out.soak_secs = Some(number(it.next(), "--soak-secs")?),
                 other => return Err(format!("unknown argument {other}")),
             }
         }
@@ -121,9 +143,9 @@ pub(crate) fn parse(args: &[String]) -> Result<Options, String> {
         match arg.as_str() {
             "--runs" => runs = self::runs(it.next())?,
             "--quick" => size_flags.push(arg.clone()),
-            "--seed-n" => {
+            "--seed-n" | "--soak-conns" | "--soak-secs" => {
                 size_flags.push(arg.clone());
-                size_flags.push(it.next().ok_or("--seed-n needs a number")?.clone());
+                size_flags.push(it.next().ok_or(format!("{arg} needs a number"))?.clone());
             }
             "all" => workloads.extend(Workload::ALL),
             name if !name.starts_with('-') => {
@@ -184,9 +206,13 @@ mod tests {
             seed_n: Some(7),
             empty: false,
             trace: true,
+            soak_conns: Some(3),
+            soak_secs: Some(1),
         };
         assert_eq!(SizeArgs::parse(&s.to_args()).unwrap(), s);
         assert_eq!(s.sizes().seed_chains, 7);
+        assert_eq!(s.sizes().soak_conns, 3);
+        assert_eq!(s.sizes().soak, std::time::Duration::from_secs(1));
         let empty = SizeArgs { empty: true, ..s };
         assert_eq!(empty.sizes().seed_chains, 0);
     }

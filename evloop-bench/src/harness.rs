@@ -38,11 +38,13 @@ impl Col {
         }
     }
 
-    /// Whether this column measures `workload` on `flavor`. Go and Node run
-    /// only the explanation's program; Go (goroutines on every core) sits in
+    /// Whether this column measures `workload` on `flavor`. smol sits out
+    /// the soak. Go and Node run only the explanation's program; Go (goroutines on every core) sits in
     /// the multi-thread rows, Node (one event loop) in the current-thread ones.
     pub(crate) fn applies(self, workload: Workload, flavor: Flavor) -> bool {
         match self {
+            // See `workloads::smol_rt::soak`.
+            Col::Rust(RuntimeKind::Smol) => workload != Workload::Soak,
             Col::Rust(_) => true,
             Col::Go => workload == Workload::SeedChain && flavor == Flavor::MultiThread,
             Col::Node => workload == Workload::SeedChain && flavor == Flavor::CurrentThread,

@@ -214,6 +214,17 @@ pub(crate) fn render(opts: &Options, results: &Results, machine: &Machine) -> St
              program with 0 chains) ÷ chains."
         );
     }
+    if opts.workloads.contains(&Workload::Soak) {
+        let sizes = opts.size.sizes();
+        let _ = writeln!(
+            out,
+            "soak: {} connections for {} s on loopback, client and server on the same runtime; \
+             messages of random length (1 B – 64 KiB), every byte checked; round trip = first \
+             byte written to last byte read back. Not measured on smol.",
+            sizes.soak_conns,
+            sizes.soak.as_secs()
+        );
+    }
     let unsupported = results
         .cells
         .values()
@@ -287,6 +298,8 @@ mod tests {
                 seed_n: Some(1000),
                 empty: false,
                 trace: false,
+                soak_conns: None,
+                soak_secs: None,
             },
         };
         let mut cells = HashMap::new();

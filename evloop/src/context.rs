@@ -14,7 +14,8 @@
 //! - **entered runtime**: whether this thread is already driving a runtime, so
 //!   that a nested `block_on` panics with a clear message instead of
 //!   deadlocking.
-//! - **current task id** and **coop budget** of the task being polled.
+//! - **current task id**, **coop budget** and **yield mark** ([`defer`]) of
+//!   the task being polled.
 //!
 //! # Rules
 //!
@@ -69,6 +70,9 @@ struct Fast {
     runtime: Cell<EnterRuntime>,
     current_task_id: Cell<Option<Id>>,
     budget: Cell<Budget>,
+    /// Set by [`defer`] during a poll: the task yielded and must run again
+    /// only after the next driver poll.
+    yielded: Cell<bool>,
 }
 
 thread_local! {
@@ -78,6 +82,7 @@ thread_local! {
             runtime: Cell::new(EnterRuntime::NotEntered),
             current_task_id: Cell::new(None),
             budget: Cell::new(Budget::unconstrained()),
+            yielded: Cell::new(false),
         }
     };
 }
@@ -315,19 +320,30 @@ impl Drop for TaskIdGuard {
     }
 }
 
-/// Enters a task poll: sets the task id and a fresh coop budget until the
-/// guard drops, then restores both (one thread-local access each way).
+/// Enters a task poll: sets the task id and a fresh coop budget, and clears
+/// the yield mark ([`defer`]), until the guard drops, then restores all
+/// three (one thread-local access each way).
 #[inline]
 pub(crate) fn enter_task(id: Id, budget: Budget) -> TaskGuard {
     FAST.with(|fast| TaskGuard {
         prev_id: fast.current_task_id.replace(Some(id)),
         prev_budget: fast.budget.replace(budget),
+        prev_yielded: fast.yielded.replace(false),
     })
 }
 
 pub(crate) struct TaskGuard {
     prev_id: Option<Id>,
     prev_budget: Budget,
+    prev_yielded: bool,
+}
+
+impl TaskGuard {
+    /// Whether the task called [`defer`] during this poll.
+    #[inline]
+    pub(crate) fn yielded(&self) -> bool {
+        FAST.with(|fast| fast.yielded.get())
+    }
 }
 
 impl Drop for TaskGuard {
@@ -336,8 +352,36 @@ impl Drop for TaskGuard {
         FAST.with(|fast| {
             fast.current_task_id.set(self.prev_id);
             fast.budget.set(self.prev_budget);
+            fast.yielded.set(self.prev_yielded);
         });
     }
+}
+
+/// Wakes `waker` as a yield: the task being polled gives up its turn
+/// (`yield_now`, a spent coop budget) and its scheduler queues it behind
+/// the next poll of the driver, so that a task that yields in a loop never
+/// keeps ready I/O and timers waiting. The mark is read by whoever polls
+/// the task (the task harness, a `block_on` loop); anywhere else the wake
+/// is an ordinary one.
+#[inline]
+pub(crate) fn defer(waker: &std::task::Waker) {
+    FAST.with(|fast| fast.yielded.set(true));
+    waker.wake_by_ref();
+}
+
+/// Runs `f` (a poll) with the yield mark cleared; returns its result and
+/// whether it called [`defer`]. Restores the mark as it was.
+#[inline]
+pub(crate) fn poll_yielded<R>(f: impl FnOnce() -> R) -> (R, bool) {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            FAST.with(|fast| fast.yielded.set(self.0));
+        }
+    }
+    let _reset = Reset(FAST.with(|fast| fast.yielded.replace(false)));
+    let out = f();
+    (out, FAST.with(|fast| fast.yielded.get()))
 }
 
 /// The id of the task being polled on this thread.

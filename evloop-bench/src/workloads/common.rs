@@ -1,5 +1,8 @@
 //! Names, sizes and results shared by every runtime's workloads.
 
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 /// The benchmark workloads, in the order the table lists them.
@@ -16,11 +19,12 @@ pub(crate) enum Workload {
     SeedChain,
     TcpEcho,
     HttpHello,
+    Soak,
     IdleCpu,
 }
 
 impl Workload {
-    pub(crate) const ALL: [Workload; 12] = [
+    pub(crate) const ALL: [Workload; 13] = [
         Workload::SpawnMany,
         Workload::SpawnRemote,
         Workload::YieldMany,
@@ -32,6 +36,7 @@ impl Workload {
         Workload::SeedChain,
         Workload::TcpEcho,
         Workload::HttpHello,
+        Workload::Soak,
         Workload::IdleCpu,
     ];
 
@@ -48,6 +53,7 @@ impl Workload {
             Workload::SeedChain => "seed_chain",
             Workload::TcpEcho => "tcp_echo",
             Workload::HttpHello => "http_hello",
+            Workload::Soak => "soak",
             Workload::IdleCpu => "idle_cpu",
         }
     }
@@ -85,6 +91,38 @@ impl Workload {
                 Metric {
                     key: "p99_ms",
                     label: "p99 latency",
+                    unit: Unit::Millis,
+                },
+            ],
+            Workload::Soak => &[
+                Metric {
+                    key: "bytes_per_s",
+                    label: "bytes echoed/s",
+                    unit: Unit::PerSec,
+                },
+                Metric {
+                    key: "rt_per_s",
+                    label: "round trips/s",
+                    unit: Unit::PerSec,
+                },
+                Metric {
+                    key: "p50_ms",
+                    label: "p50 round trip",
+                    unit: Unit::Millis,
+                },
+                Metric {
+                    key: "p99_ms",
+                    label: "p99 round trip",
+                    unit: Unit::Millis,
+                },
+                Metric {
+                    key: "p999_ms",
+                    label: "p99.9 round trip",
+                    unit: Unit::Millis,
+                },
+                Metric {
+                    key: "max_ms",
+                    label: "max round trip",
                     unit: Unit::Millis,
                 },
             ],
@@ -189,6 +227,8 @@ pub(crate) struct Sizes {
     pub(crate) tcp_conns: usize,
     pub(crate) tcp_rounds: usize,
     pub(crate) http_secs: u32,
+    pub(crate) soak_conns: usize,
+    pub(crate) soak: Duration,
     pub(crate) idle: Duration,
 }
 
@@ -211,6 +251,8 @@ impl Sizes {
             tcp_conns: 32,
             tcp_rounds: 4_000,
             http_secs: 5,
+            soak_conns: 5_000,
+            soak: Duration::from_secs(10),
             idle: Duration::from_secs(2),
         }
     }
@@ -233,6 +275,8 @@ impl Sizes {
             tcp_conns: 8,
             tcp_rounds: 200,
             http_secs: 1,
+            soak_conns: 100,
+            soak: Duration::from_secs(2),
             idle: Duration::from_millis(500),
         }
     }
@@ -261,6 +305,183 @@ pub(crate) fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let start = Instant::now();
     let out = f();
     (out, start.elapsed())
+}
+
+/// The soak's largest message, and the most one read or write moves.
+pub(crate) const SOAK_MAX_MESSAGE: usize = 64 * 1024;
+pub(crate) const SOAK_CHUNK: usize = 4096;
+
+/// What one soak connection measured.
+#[derive(Debug, Default)]
+pub(crate) struct SoakClient {
+    /// Round-trip time of every message, in microseconds.
+    round_trips_us: Vec<u32>,
+    bytes: u64,
+}
+
+impl SoakClient {
+    pub(crate) fn record(&mut self, rtt: Duration, len: usize) {
+        let us = rtt.as_micros().min(u32::MAX as u128) as u32;
+        self.round_trips_us.push(us);
+        self.bytes += len as u64;
+    }
+}
+
+/// The soak's figures over every connection.
+pub(crate) fn soak_outcome(clients: Vec<SoakClient>, elapsed: Duration) -> Outcome {
+    let bytes: u64 = clients.iter().map(|c| c.bytes).sum();
+    let mut rtts: Vec<u32> = clients.into_iter().flat_map(|c| c.round_trips_us).collect();
+    assert!(!rtts.is_empty(), "soak: no round trip completed");
+    rtts.sort_unstable();
+    let secs = elapsed.as_secs_f64();
+    let ms = |us: u32| f64::from(us) / 1e3;
+    Outcome {
+        metrics: vec![
+            ("bytes_per_s", bytes as f64 / secs),
+            ("rt_per_s", rtts.len() as f64 / secs),
+            ("p50_ms", ms(percentile(&rtts, 50.0))),
+            ("p99_ms", ms(percentile(&rtts, 99.0))),
+            ("p999_ms", ms(percentile(&rtts, 99.9))),
+            ("max_ms", ms(percentile(&rtts, 100.0))),
+        ],
+    }
+}
+
+/// Runs both futures at once in the calling task; their outputs when both
+/// are done.
+pub(crate) async fn join2<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut ra, mut rb) = (None, None);
+    poll_fn(|cx| {
+        if ra.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                ra = Some(v);
+            }
+        }
+        if rb.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                rb = Some(v);
+            }
+        }
+        match (ra.take(), rb.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (ra, rb) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
+/// xorshift64*: the soak's message lengths.
+#[derive(Debug)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// A number in `0..n`.
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as usize % n
+    }
+}
+
+/// Percentile `p` (0–100) of sorted samples, nearest rank; 0 when empty.
+pub(crate) fn percentile(sorted: &[u32], p: f64) -> u32 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    // The epsilon keeps a rank that is whole on paper (99.9% of 1000) from
+    // rounding up past it.
+    let rank = (p / 100.0 * sorted.len() as f64 - 1e-9).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Byte `i` of the soak's message `seed`: a keyed pseudo-random stream, so
+/// that both ends can produce and check any part of a message without
+/// keeping it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pattern {
+    seed: u64,
+}
+
+impl Pattern {
+    pub(crate) fn new(seed: u64) -> Pattern {
+        Pattern { seed }
+    }
+
+    fn word(self, index: u64) -> u64 {
+        // splitmix64 of (seed, word index).
+        let mut z = self
+            .seed
+            .wrapping_add(index.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Writes bytes `offset..offset + buf.len()` of the message into `buf`.
+    pub(crate) fn fill(self, offset: usize, buf: &mut [u8]) {
+        let mut word = (0, self.word(offset as u64 / 8));
+        for (i, b) in buf.iter_mut().enumerate() {
+            let at = (offset + i) as u64;
+            if at / 8 != word.0 {
+                word = (at / 8, self.word(at / 8));
+            }
+            *b = (word.1 >> ((at % 8) * 8)) as u8;
+        }
+    }
+
+    /// Whether `buf` holds bytes `offset..offset + buf.len()` of the message.
+    pub(crate) fn check(self, offset: usize, buf: &[u8]) -> bool {
+        let mut word = (offset as u64 / 8, self.word(offset as u64 / 8));
+        buf.iter().enumerate().all(|(i, &b)| {
+            let at = (offset + i) as u64;
+            if at / 8 != word.0 {
+                word = (at / 8, self.word(at / 8));
+            }
+            b == (word.1 >> ((at % 8) * 8)) as u8
+        })
+    }
+}
+
+/// Raises this process's open-file limit towards `needed` (the soft limit
+/// up to the hard one, and the hard one too where the process may); returns
+/// the soft limit it ends with.
+pub(crate) fn raise_fd_limit(needed: u64) -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes a `rlimit` through the valid pointer.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return 0;
+    }
+    if lim.rlim_cur >= needed {
+        return lim.rlim_cur;
+    }
+    let raised = libc::rlimit {
+        rlim_cur: needed.max(lim.rlim_max),
+        rlim_max: needed.max(lim.rlim_max),
+    };
+    // SAFETY: setrlimit reads a valid `rlimit`; a refusal changes nothing.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+        return raised.rlim_cur;
+    }
+    lim.rlim_cur = lim.rlim_max;
+    // SAFETY: as above.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } == 0 {
+        return lim.rlim_cur;
+    }
+    0
 }
 
 /// `0 + 1 + … + (n - 1)`: the sum the index-returning workloads check.
@@ -302,6 +523,33 @@ mod tests {
             assert_eq!(RuntimeKind::from_name(r.name()), Some(r));
         }
         assert_eq!(Workload::from_name("spawn"), None);
+    }
+
+    #[test]
+    fn percentiles() {
+        let v: Vec<u32> = (1..=1000).collect();
+        assert_eq!(percentile(&v, 50.0), 500);
+        assert_eq!(percentile(&v, 99.0), 990);
+        assert_eq!(percentile(&v, 99.9), 999);
+        assert_eq!(percentile(&v, 100.0), 1000);
+        assert_eq!(percentile(&[7], 99.9), 7);
+        assert_eq!(percentile(&[], 50.0), 0);
+    }
+
+    #[test]
+    fn pattern_checks_any_slice() {
+        let p = Pattern::new(42);
+        let mut whole = vec![0u8; 100];
+        p.fill(0, &mut whole);
+        let mut part = vec![0u8; 13];
+        p.fill(37, &mut part);
+        assert_eq!(&whole[37..50], &part[..]);
+        assert!(p.check(0, &whole));
+        assert!(p.check(11, &whole[11..99]));
+        assert!(!p.check(12, &whole[11..99]));
+        assert!(!Pattern::new(43).check(0, &whole));
+        whole[70] ^= 1;
+        assert!(!p.check(0, &whole));
     }
 
     #[test]

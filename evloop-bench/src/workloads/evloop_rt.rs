@@ -37,6 +37,8 @@ shape_lock!(evloop);
 shape_time!(evloop);
 #[cfg(feature = "evloop-net")]
 shape_net!(evloop);
+#[cfg(feature = "evloop-net")]
+shape_soak!(evloop);
 
 pub(super) fn run(flavor: Flavor, workload: Workload, sizes: &Sizes) -> Option<Outcome> {
     #[allow(unreachable_patterns)]
@@ -61,6 +63,8 @@ pub(super) fn run(flavor: Flavor, workload: Workload, sizes: &Sizes) -> Option<O
         Workload::TcpEcho => tcp_echo(flavor, sizes),
         #[cfg(feature = "evloop-net")]
         Workload::HttpHello => http_hello(flavor, sizes),
+        #[cfg(feature = "evloop-net")]
+        Workload::Soak => soak(flavor, sizes),
         _ => None,
     }
 }

@@ -14,6 +14,8 @@
 
 #[macro_use]
 mod shape;
+#[macro_use]
+mod soak;
 
 mod common;
 #[cfg(feature = "evloop-rt")]

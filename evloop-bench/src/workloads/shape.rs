@@ -16,6 +16,7 @@
 //! | `shape_lock!` | `sync::Mutex` | mutex_uncontended |
 //! | `shape_time!` | `time::{sleep, timeout}` | timer_churn, seed_chain, idle_cpu |
 //! | `shape_net!` | `net::{TcpListener, TcpStream}`, `io::{AsyncReadExt, AsyncWriteExt}` | tcp_echo, http_hello |
+//! | `shape_soak!` (in `soak.rs`) | the above, `TcpStream::split` | soak |
 //!
 //! Timed sections start after the runtime is built and end when the result is
 //! in hand; the work itself runs inside one root task, so that on the
@@ -512,6 +513,7 @@ macro_rules! dispatch_all {
                 Workload::IdleCpu => idle_cpu(flavor, sizes),
                 Workload::TcpEcho => tcp_echo(flavor, sizes),
                 Workload::HttpHello => http_hello(flavor, sizes),
+                Workload::Soak => soak(flavor, sizes),
             }
         }
     };

@@ -20,4 +20,5 @@ shape_mpsc!(tokio);
 shape_lock!(tokio);
 shape_time!(tokio);
 shape_net!(tokio);
+shape_soak!(tokio);
 dispatch_all!();

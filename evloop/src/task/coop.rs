@@ -6,7 +6,8 @@
 //! of a task gets a budget of [`INITIAL`] units. Every resource operation
 //! (`recv`, `read`, a timer check, a `JoinHandle` poll) spends one unit via
 //! [`poll_proceed`]; when the budget is spent, the resource returns `Pending`
-//! once after waking the task, so the task goes to the back of the queue.
+//! once after waking the task, so the task goes to the back of the queue,
+//! behind the next poll of the driver (`context::defer`), as `yield_now` does.
 //!
 //! # Rules
 //!
@@ -83,7 +84,8 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
         match budget.0 {
             None => Poll::Ready(RestoreOnPending(Cell::new(budget))),
             Some(0) => {
-                cx.waker().wake_by_ref();
+                // A yield: behind the next driver poll.
+                context::defer(cx.waker());
                 Poll::Pending
             }
             Some(ref mut n) => {

@@ -21,7 +21,11 @@ pub(crate) struct Harness<T: Future, S: 'static> {
 
 enum PollFuture {
     Complete(PollOutcome),
-    Notified,
+    /// Woken during the poll; `yielded`: by the task's own yield
+    /// (`context::defer`).
+    Notified {
+        yielded: bool,
+    },
     Done,
     Dealloc,
 }
@@ -87,13 +91,17 @@ impl<T: Future, S: Schedule> Harness<T, S> {
     /// Polls the future once, consuming the `Notified` ref of the caller.
     pub(crate) fn poll(self) -> PollOutcome {
         match self.poll_inner() {
-            PollFuture::Notified => {
+            PollFuture::Notified { yielded } => {
                 // Woken during the poll: our ref becomes the new
                 // `Notified`'s (state rule 4). `yield_now` puts it behind
-                // the other ready tasks.
+                // the other ready tasks, `defer` also behind the driver.
                 // SAFETY: we own the ref (see above).
                 let notified = unsafe { Notified::from_raw(self.header_ptr()) };
-                self.core().scheduler.yield_now(notified);
+                if yielded {
+                    self.core().scheduler.defer(notified);
+                } else {
+                    self.core().scheduler.yield_now(notified);
+                }
                 PollOutcome::Rescheduled
             }
             PollFuture::Complete(outcome) => {
@@ -114,12 +122,15 @@ impl<T: Future, S: Schedule> Harness<T, S> {
                 let header = self.header_ptr();
                 let waker = waker_ref(&header);
                 let mut cx = Context::from_waker(&waker);
-                if let Poll::Ready(outcome) = poll_future(self.core(), self.id(), &mut cx) {
+                let mut yielded = false;
+                if let Poll::Ready(outcome) =
+                    poll_future(self.core(), self.id(), &mut cx, &mut yielded)
+                {
                     return PollFuture::Complete(outcome);
                 }
                 match self.header().state.transition_to_idle() {
                     TransitionToIdle::Ok => PollFuture::Done,
-                    TransitionToIdle::OkNotified => PollFuture::Notified,
+                    TransitionToIdle::OkNotified => PollFuture::Notified { yielded },
                     TransitionToIdle::OkDealloc => PollFuture::Dealloc,
                     TransitionToIdle::Cancelled => {
                         // We still hold the stage lock (rule 1).
@@ -245,17 +256,27 @@ impl<T: Future, S: Schedule> Harness<T, S> {
     }
 }
 
-/// Polls with panics caught; stores the output when ready.
-fn poll_future<T: Future, S>(core: &Core<T, S>, id: Id, cx: &mut Context<'_>) -> Poll<PollOutcome> {
-    // The id (for `task::id()`, also in the future's destructor) and a
-    // fresh coop budget (coop rule 1), restored when this returns.
-    let _task = context::enter_task(id, coop::Budget::initial());
+/// Polls with panics caught; stores the output when ready. On `Pending`,
+/// `yielded` says whether the task yielded (`context::defer`).
+fn poll_future<T: Future, S>(
+    core: &Core<T, S>,
+    id: Id,
+    cx: &mut Context<'_>,
+    yielded: &mut bool,
+) -> Poll<PollOutcome> {
+    // The id (for `task::id()`, also in the future's destructor), a fresh
+    // coop budget (coop rule 1) and a clear yield mark, restored when this
+    // returns.
+    let task = context::enter_task(id, coop::Budget::initial());
     let res = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the caller holds the stage lock and the stage is Running.
         unsafe { core.poll(cx) }
     }));
     let output = match res {
-        Ok(Poll::Pending) => return Poll::Pending,
+        Ok(Poll::Pending) => {
+            *yielded = task.yielded();
+            return Poll::Pending;
+        }
         Ok(Poll::Ready(output)) => Ok(output),
         Err(panic) => Err(JoinError::panic(id, panic)),
     };

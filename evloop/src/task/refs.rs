@@ -30,6 +30,13 @@ pub(crate) trait Schedule: Sync + Sized + 'static {
     fn yield_now(&self, task: Notified<Self>) {
         self.schedule(task);
     }
+
+    /// A task that yielded (`context::defer`) during its poll: queue it
+    /// to run after the scheduler's next poll of its driver. Schedulers
+    /// without a driver queue it like [`Schedule::yield_now`].
+    fn defer(&self, task: Notified<Self>) {
+        self.yield_now(task);
+    }
 }
 
 /// The owned list's reference to a task.

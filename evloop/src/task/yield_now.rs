@@ -2,8 +2,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// Yields to the scheduler: the task goes to the back of the run queue and
-/// other ready tasks run before it continues.
+/// Yields to the scheduler: the task goes to the back of the run queue, and
+/// runs again only after the scheduler has polled its driver (I/O and
+/// timers) once more, so a task that yields in a loop never keeps a ready
+/// socket or an expired timer waiting; other ready tasks run before it
+/// continues.
 ///
 /// ```
 /// # #[evloop::main(flavor = "current_thread")]
@@ -35,7 +38,7 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
-        cx.waker().wake_by_ref();
+        crate::context::defer(cx.waker());
         Poll::Pending
     }
 }

@@ -31,6 +31,13 @@
 //!    poll and each poll of the `block_on` future is one tick, so the driver
 //!    is visited at least every `event_interval` ticks.)
 //!
+//! A task that yields (`yield_now`, a spent coop budget: `context::defer`)
+//! waits in the core's deferred list, which joins the back of the run queue
+//! after the next visit to the driver; a visit is due as soon as the run
+//! queue holds nothing else (step 3 then never blocks). The `block_on`
+//! future that yields likewise gets a driver visit before its next poll.
+//! So a yield always lets ready I/O and timers queue their tasks first.
+//!
 //! A wake of the `block_on` future from the loop's own thread does not
 //! unpark the driver (a syscall): the loop is awake and checks the flag
 //! before it parks.
@@ -125,6 +132,8 @@ struct InjectQueue {
 /// Owned by the thread running the loop (rule 1).
 struct Core {
     tasks: VecDeque<Notified<Arc<Handle>>>,
+    /// Tasks that yielded since the last visit to the driver.
+    deferred: Vec<Notified<Arc<Handle>>>,
     /// Incremented for every task poll and every poll of the `block_on` future.
     tick: u32,
     /// Ticks left until the inject queue goes first (a countdown, not
@@ -153,6 +162,7 @@ impl Handle {
     ) -> Arc<Handle> {
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(INITIAL_CAPACITY),
+            deferred: Vec::new(),
             tick: 0,
             global_countdown: 0,
             last_park: 0,
@@ -193,7 +203,7 @@ impl Handle {
         let meta = hooks.spawn_meta(meta);
         let (join, notified) = me.shared.owned.bind(future, me.clone(), id, meta);
         match notified {
-            Some(notified) => me.push_task(notified, |task, depth| {
+            Some(notified) => me.push_task(notified, false, |task, depth| {
                 hooks.spawn_queued(task, depth);
             }),
             None => hooks.spawn_unqueued(id, meta),
@@ -320,6 +330,7 @@ impl Handle {
             while let Some(task) = core.tasks.pop_front() {
                 drop(task);
             }
+            core.deferred.clear();
             for task in handle.shared.inject.close() {
                 drop(task);
             }
@@ -367,18 +378,28 @@ impl Schedule for Arc<Handle> {
     }
 
     fn schedule(&self, task: Notified<Self>) {
-        self.push_task(task, |task, depth| self.config.hooks.wake(task, depth));
+        self.push_task(task, false, |task, depth| {
+            self.config.hooks.wake(task, depth)
+        });
+    }
+
+    fn defer(&self, task: Notified<Self>) {
+        self.push_task(task, true, |task, depth| {
+            self.config.hooks.wake(task, depth)
+        });
     }
 }
 
 impl Handle {
-    /// Queues `task` (rule 2). `hook` is called right before the push with
-    /// the queue's depth after it: the wake hook, or for a new task the
-    /// spawn hook that records the wake too.
+    /// Queues `task` (rule 2); `deferred`: a yield, which on the loop's
+    /// thread waits for the next visit to the driver. `hook` is called
+    /// right before the push with the queue's depth after it: the wake
+    /// hook, or for a new task the spawn hook that records the wake too.
     #[inline(always)]
     fn push_task(
         self: &Arc<Self>,
         task: Notified<Arc<Handle>>,
+        deferred: bool,
         hook: impl FnOnce(&Notified<Arc<Handle>>, usize),
     ) {
         context::with_scheduler(|cx| {
@@ -387,7 +408,11 @@ impl Handle {
                 if Arc::ptr_eq(self, &cx.handle) {
                     if let Some(core) = cx.core.borrow_mut().as_mut() {
                         hook(&task, core.tasks.len() + 1);
-                        core.tasks.push_back(task);
+                        if deferred {
+                            core.deferred.push(task);
+                        } else {
+                            core.tasks.push_back(task);
+                        }
                         return;
                     }
                 }
@@ -510,6 +535,7 @@ impl Context {
         let handle = &self.handle;
         let should_block = limit != Some(Duration::ZERO)
             && core.tasks.is_empty()
+            && core.deferred.is_empty()
             && handle.shared.inject.is_empty()
             && !handle.shared.woken.load(Ordering::Acquire);
         let limit = if should_block {
@@ -526,6 +552,11 @@ impl Context {
             handle.config.hooks.unpark(0);
         }
         core.driver = Some(driver);
+        // The driver was visited: the tasks that yielded queue up again.
+        let Core {
+            tasks, deferred, ..
+        } = &mut *core;
+        tasks.extend(deferred.drain(..));
         core
     }
 }
@@ -579,19 +610,25 @@ impl<'a> CoreGuard<'a> {
 
         self.enter(|mut core, cx| {
             let handle = &cx.handle;
+            // The `block_on` future yielded at its last poll: visit the
+            // driver before the next one.
+            let mut yielded = false;
             loop {
                 // Loop step 1.
                 if handle.reset_woken() {
                     core.tick = core.tick.wrapping_add(1);
                     handle.config.hooks.block_on_start();
-                    let (c, res) = cx.enter(core, || {
-                        crate::task::coop::budget(|| future.as_mut().poll(&mut task_cx))
+                    let (c, (res, y)) = cx.enter(core, || {
+                        context::poll_yielded(|| {
+                            crate::task::coop::budget(|| future.as_mut().poll(&mut task_cx))
+                        })
                     });
                     handle.config.hooks.block_on_end(0, res.is_ready());
                     core = c;
                     if let Poll::Ready(v) = res {
                         return (core, v);
                     }
+                    yielded = y;
                 }
 
                 // Loop step 2: a batch of up to `event_interval` polls.
@@ -625,12 +662,16 @@ impl<'a> CoreGuard<'a> {
                     let since_park = core.tick.wrapping_sub(core.last_park);
                     if since_park >= handle.config.event_interval
                         || !handle.shared.woken.load(Ordering::Acquire)
+                        || yielded
+                        || !core.deferred.is_empty()
                     {
                         core = cx.park(core, None);
+                        yielded = false;
                     }
                 } else {
                     // Loop step 3: serve timers and I/O between batches.
                     core = cx.park(core, Some(Duration::ZERO));
+                    yielded = false;
                 }
             }
         })

@@ -6,8 +6,10 @@
 //! 1. A task woken on a worker thread of this runtime, while that worker
 //!    holds its core (it is polling a task or parked in the driver), goes to
 //!    that worker's local queue: a wake to the LIFO slot (the displaced task
-//!    to the ring), a spawn or a yield to the back of the ring. Any other
-//!    schedule goes to the inject queue.
+//!    to the ring), a spawn or a wake during the task's own poll to the back
+//!    of the ring, a yield (`yield_now`, a spent budget) to the worker's
+//!    deferred list, which joins the ring after the worker's next driver
+//!    poll. Any other schedule goes to the inject queue.
 //! 2. Every push is followed by `notify_parked`, which wakes a sleeper only
 //!    when nobody is searching ([`super::idle`] rule 3). This includes LIFO
 //!    pushes: the LIFO slot is stealable, and a searcher must exist to steal
@@ -15,7 +17,9 @@
 //!    to the pusher's own queue, where the task is never stranded (its owner
 //!    is awake): the check skips the fence ([`super::idle`] rule 7), and a
 //!    spawn or yield into a ring that holds nothing else notifies nobody
-//!    (the owner runs it next; there is nothing to share yet). Wakes made
+//!    (the owner runs it next; there is nothing to share yet), nor does a
+//!    push to the deferred list (the worker shares the tasks once they
+//!    are in its ring, after the driver poll). Wakes made
 //!    by the driver while a worker runs it (timers, I/O) notify once, when
 //!    the worker leaves the driver with more than one task queued.
 //! 3. Shutdown closes the inject queue, so a schedule that comes later (from
@@ -23,6 +27,19 @@
 //!    every worker is unparked; each one cancels tasks from the owned list,
 //!    and the last one to stop drains every queue and shuts the driver down.
 //!    Tasks are therefore dropped on worker threads.
+//! 4. A task woken by the driver (I/O or a timer) while the inject queue
+//!    holds tasks goes to the back of the inject queue, not to the local
+//!    queue: the inject queue holds the backlog (ring overflow, remote
+//!    wakes), and a local push would run the new wake ahead of tasks woken
+//!    long before it. Under overload that was starvation: the tasks in the
+//!    rings (woken by each driver poll, and each poll refilling the rings)
+//!    ran over and over while the inject queue was served one task every
+//!    `global_queue_interval` ticks; with 1000 echo connections on two
+//!    workers the slowest round trips took 4-8 s against a median of
+//!    0.3 s. Going to the back of the queue keeps wakes first come, first
+//!    served, as on the current-thread runtime. Wakes from a running task
+//!    (a channel send, a join) keep the LIFO slot: they are the latency
+//!    path of message passing, and come one at a time, not in a batch.
 
 use std::fmt;
 use std::future::Future;
@@ -310,6 +327,9 @@ impl Handle {
 pub(super) enum Push {
     Lifo,
     Back,
+    /// The worker's list of yielded tasks, which join the back of the ring
+    /// after the worker's next driver poll ([`super::worker`] step 3b).
+    Deferred,
 }
 
 impl Schedule for Arc<Handle> {
@@ -323,6 +343,10 @@ impl Schedule for Arc<Handle> {
 
     fn yield_now(&self, task: Notified<Self>) {
         self.schedule_task(task, Push::Back);
+    }
+
+    fn defer(&self, task: Notified<Self>) {
+        self.schedule_task(task, Push::Deferred);
     }
 }
 

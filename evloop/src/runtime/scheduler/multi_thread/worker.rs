@@ -11,6 +11,12 @@
 //! 3. Run it. After it, run the task it woke (the LIFO slot) at once, at most
 //!    `MAX_LIFO_POLLS` times in a row; then the slot's task goes to the back
 //!    of the ring, so two tasks waking each other cannot starve the others.
+//!    3b. No task in the LIFO slot, the ring or the inject queue, but some
+//!    yielded (`Push::Deferred`): poll the driver without blocking (step 1),
+//!    then move them to the back of the ring and go on. A task that
+//!    yields always finds the driver polled before it runs again (also at
+//!    step 1, which moves them too), so I/O and timers that are ready
+//!    get their tasks queued ahead of it.
 //! 4. Nothing local: become a searcher (if the [`super::idle`] cap allows)
 //!    and steal half of a random victim's queue, or its LIFO slot if the
 //!    same task sat there at the previous look (stranded); look
@@ -90,6 +96,8 @@ pub(crate) struct Core {
     event_countdown: u32,
     global_countdown: u32,
     run_queue: queue::Local<Task>,
+    /// Tasks that yielded since the last driver poll (step 3b).
+    deferred: Vec<Task>,
     is_searching: bool,
     is_shutdown: bool,
     /// `None` only while the worker is parked inside it.
@@ -131,6 +139,7 @@ pub(super) fn create(num_workers: usize, driver: driver::Driver) -> (Vec<Core>, 
             event_countdown: 0,
             global_countdown: 0,
             run_queue,
+            deferred: Vec::new(),
             is_searching: false,
             is_shutdown: false,
             park: Some(park),
@@ -257,6 +266,12 @@ impl Context {
                 core = self.run_task(task, core, &mut prev)?;
                 continue;
             }
+            // Step 3b.
+            if !core.deferred.is_empty() {
+                self.end_poll(&mut core, &mut prev);
+                core = self.maintenance(core);
+                continue;
+            }
             // Step 4.
             if let Some(task) = core.steal_work(handle) {
                 core = self.run_task(task, core, &mut prev)?;
@@ -344,6 +359,7 @@ impl Context {
         park.park_timeout_zero(&self.handle.driver);
         core = self.take_core();
         core.park = Some(park);
+        core.requeue_deferred(&self.handle);
         let index = core.index;
         self.handle
             .shared
@@ -479,14 +495,26 @@ impl Context {
             // here would cost a check per task and could pick this very
             // worker, still listed as a sleeper.
             let in_driver = core.park.is_none();
-            if how == Push::Lifo {
-                if let Some(prev) = core.run_queue.push_lifo(task) {
-                    core.run_queue.push_back_or_overflow(prev, inject);
+            // Handle rule 4: behind the backlog.
+            if in_driver && !inject.is_empty() {
+                return Some(task);
+            }
+            match how {
+                Push::Lifo => {
+                    if let Some(prev) = core.run_queue.push_lifo(task) {
+                        core.run_queue.push_back_or_overflow(prev, inject);
+                    }
                 }
-            } else {
-                core.run_queue.push_back_or_overflow(task, inject);
-                // Handle rule 2's second exception.
-                if core.run_queue.is_alone() {
+                Push::Back => {
+                    core.run_queue.push_back_or_overflow(task, inject);
+                    // Handle rule 2's second exception.
+                    if core.run_queue.is_alone() {
+                        return None;
+                    }
+                }
+                Push::Deferred => {
+                    // Handle rule 2's second exception.
+                    core.deferred.push(task);
                     return None;
                 }
             }
@@ -554,6 +582,15 @@ impl Core {
         self.pop_inject_batch(handle)
     }
 
+    /// Step 3b, after a driver poll: the tasks that yielded join the back
+    /// of the ring.
+    fn requeue_deferred(&mut self, handle: &Handle) {
+        for task in self.deferred.drain(..) {
+            self.run_queue
+                .push_back_or_overflow(task, &handle.shared.inject);
+        }
+    }
+
     /// Moves a fair share of the inject queue into the local ring; returns
     /// one of its tasks to run now.
     fn pop_inject_batch(&mut self, handle: &Handle) -> Option<Task> {
@@ -601,7 +638,7 @@ impl Core {
                     return Some(task);
                 }
             }
-            if let Some(task) = self.pop_inject_batch(handle) {
+            if let Some(task) = shared.inject.pop() {
                 return Some(task);
             }
         }
@@ -612,6 +649,7 @@ impl Core {
         while let Some(task) = self.run_queue.take_lifo().or_else(|| self.run_queue.pop()) {
             drop(task);
         }
+        self.deferred.clear();
     }
 }
 
