@@ -70,12 +70,17 @@ fn check_signature(kind: Kind, func: &ItemFn) -> syn::Result<()> {
             Kind::Main => "the main function cannot take arguments",
             Kind::Test => "a test function cannot take arguments",
         };
-        return Err(syn::Error::new(sig.inputs.span(), what));
+        // `new_spanned` keeps the first and the last token's spans, so the
+        // caret covers every argument on any compiler; `inputs.span()` would
+        // be only the first token's span on stable and the joined span when
+        // proc-macro span joining is available (nightly, RUSTC_BOOTSTRAP).
+        return Err(syn::Error::new_spanned(&sig.inputs, what));
     }
     if kind == Kind::Test {
         if let Some(test) = func.attrs.iter().find(|a| is_test_attribute(a.path())) {
-            return Err(syn::Error::new(
-                test.span(),
+            // `new_spanned`: the whole attribute, on every compiler (see above).
+            return Err(syn::Error::new_spanned(
+                test,
                 "`#[evloop::test]` already adds `#[test]`; remove this attribute",
             ));
         }

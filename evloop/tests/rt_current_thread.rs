@@ -313,12 +313,15 @@ fn idle_runtime_uses_no_cpu() {
     let rt = rt();
     let gate = Gate::new();
     let g = gate.clone();
+    // `start` is taken before the opener exists: on a loaded machine this
+    // thread may be descheduled for a while after the spawn, and the gate
+    // cannot open earlier than 300 ms after `start` whatever the delay.
+    let start = Instant::now();
     let opener = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(300));
         g.open();
     });
     let cpu_before = thread_cpu_time();
-    let start = Instant::now();
     rt.block_on(gate.wait());
     let cpu = thread_cpu_time() - cpu_before;
     assert!(start.elapsed() >= Duration::from_millis(250));

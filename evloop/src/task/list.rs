@@ -71,8 +71,9 @@ const NO_SLOT: usize = usize::MAX >> 1;
 pub(crate) const NOT_LISTED: u32 = u32::MAX;
 
 /// Slots a shard keeps allocated when it empties (rule 5): enough for
-/// ordinary loads, without holding on to the memory of a burst.
-const KEEP_SLOTS: usize = 1024;
+/// ordinary loads, without holding on to the memory of a burst. Smaller
+/// under Miri so that the burst test stays short there.
+const KEEP_SLOTS: usize = if cfg!(miri) { 16 } else { 1024 };
 
 // SAFETY: the pointers in `slots` are only dereferenced under the mutex
 // (rule 1), and each names a task the list holds a ref to (rule 2).

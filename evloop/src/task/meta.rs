@@ -18,6 +18,10 @@
 //!    hold pointers), so bit 0 is free for the tag.
 //! 3. A tagged word owns its `Extra` (it came from `Box::into_raw`); `Drop`
 //!    frees it, exactly once, when the cell is freed.
+//! 4. The pointer that frees the `Extra` is derived from the word itself,
+//!    never from an `&Extra`: a pointer taken from a shared reference only
+//!    permits reads, and freeing through it is undefined behaviour (Miri
+//!    reports it under Stacked Borrows).
 //!
 //! Rejected: an `Option<Box<Extra>>` next to the location (8 more bytes in
 //! every task for what few tasks use); keeping name and timestamps inline
@@ -85,7 +89,9 @@ impl Meta {
         }
     }
 
-    fn extra(&self) -> Option<&Extra> {
+    /// The untagged pointer to the side record, with the provenance of the
+    /// `Box` it came from (rule 4).
+    fn extra_ptr(&self) -> Option<NonNull<Extra>> {
         if self.ptr.addr().get() & TAG == 0 {
             return None;
         }
@@ -93,9 +99,13 @@ impl Meta {
             // Clearing bit 0 of a tagged (odd, > 1) address leaves it non-zero.
             std::num::NonZeroUsize::new(a.get() & !TAG).expect("tagged pointer is null")
         });
+        Some(ptr.cast::<Extra>())
+    }
+
+    fn extra(&self) -> Option<&Extra> {
         // SAFETY: rule 3 — a tagged word came from `Box::into_raw` of an
         // `Extra` that lives until `drop`; rule 1 — nobody writes it.
-        Some(unsafe { ptr.cast::<Extra>().as_ref() })
+        self.extra_ptr().map(|ptr| unsafe { ptr.as_ref() })
     }
 
     pub(crate) fn spawned_at(&self) -> &'static Location<'static> {
@@ -138,10 +148,10 @@ impl Meta {
 
 impl Drop for Meta {
     fn drop(&mut self) {
-        if let Some(extra) = self.extra() {
-            let ptr = NonNull::from(extra);
+        if let Some(ptr) = self.extra_ptr() {
             // SAFETY: rule 3 — the tagged word owns the box; the cell is
-            // being freed, so this is the last use of the word.
+            // being freed, so this is the last use of the word; rule 4 —
+            // `ptr` comes from the word, not from a shared reference.
             drop(unsafe { Box::from_raw(ptr.as_ptr()) });
         }
     }

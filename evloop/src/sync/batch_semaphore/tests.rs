@@ -117,6 +117,7 @@ fn forget_permits() {
 
 #[test]
 fn threads_stress_counts_balance() {
+    let rounds = if cfg!(miri) { 50 } else { 2_000 };
     let s = std::sync::Arc::new(Semaphore::new(2));
     let inside = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let ths: Vec<_> = (0..4)
@@ -124,7 +125,7 @@ fn threads_stress_counts_balance() {
             let s = s.clone();
             let inside = inside.clone();
             std::thread::spawn(move || {
-                for _ in 0..2_000 {
+                for _ in 0..rounds {
                     crate::sync::block_on::block_on("test", s.acquire(1)).unwrap();
                     let now = inside.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     assert!(now < 2);

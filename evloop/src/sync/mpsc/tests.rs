@@ -147,12 +147,13 @@ fn recv_many() {
 
 #[test]
 fn threads_many_producers_bounded() {
+    let per_producer: u64 = if cfg!(miri) { 100 } else { 20_000 };
     let (tx, mut rx) = channel(16);
     let ths: Vec<_> = (0..4u64)
         .map(|p| {
             let tx = tx.clone();
             std::thread::spawn(move || {
-                for i in 0..20_000u64 {
+                for i in 0..per_producer {
                     tx.blocking_send((p, i)).unwrap();
                 }
             })
@@ -164,7 +165,7 @@ fn threads_many_producers_bounded() {
         assert_eq!(next[p as usize], i, "per-producer order");
         next[p as usize] += 1;
     }
-    assert_eq!(next, [20_000; 4]);
+    assert_eq!(next, [per_producer; 4]);
     for t in ths {
         t.join().unwrap();
     }
@@ -172,20 +173,21 @@ fn threads_many_producers_bounded() {
 
 #[test]
 fn threads_burst_unbounded_with_reuse() {
+    let (rounds, per_thread) = if cfg!(miri) { (3, 100) } else { (20, 2_000) };
     let (tx, mut rx) = unbounded_channel();
-    for round in 0..20u64 {
+    for round in 0..rounds {
         let ths: Vec<_> = (0..3)
             .map(|_| {
                 let tx = tx.clone();
                 std::thread::spawn(move || {
-                    for i in 0..2_000 {
+                    for i in 0..per_thread {
                         tx.send(round * 10_000 + i).unwrap();
                     }
                 })
             })
             .collect();
         let mut n = 0;
-        while n < 6_000 {
+        while n < 3 * per_thread {
             if rx.blocking_recv().is_some() {
                 n += 1;
             }

@@ -177,7 +177,8 @@ fn blocking_recv_across_threads() {
 
 #[test]
 fn stress_threads_no_leak_no_double_drop() {
-    for i in 0..2_000 {
+    let rounds = if cfg!(miri) { 30 } else { 2_000 };
+    for i in 0..rounds {
         let (v, n) = tracked();
         let (tx, rx) = channel();
         let th = std::thread::spawn(move || {
