@@ -441,14 +441,17 @@ impl Context {
         let Some(core) = self.core.borrow_mut().take() else {
             return false;
         };
+        // The core's queue of lazily armed timers goes with it: let go of it
+        // while this thread is still the core's only runner. Once the core
+        // is filed, the thread that takes it owns the queue, so touching the
+        // queue after `file` would race with it.
+        let index = core.index;
+        self.handle.driver.switch_worker(None);
         match self.handle.shared.handoff.file(&self.handle, core) {
-            Ok(()) => {
-                // The core's queue of lazily armed timers goes with it.
-                self.handle.driver.switch_worker(None);
-                true
-            }
+            Ok(()) => true,
             Err(core) => {
                 // No thread could be started: keep the core and block it.
+                self.handle.driver.switch_worker(Some(index));
                 *self.core.borrow_mut() = Some(core);
                 false
             }
