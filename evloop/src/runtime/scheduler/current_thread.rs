@@ -419,13 +419,18 @@ impl Handle {
             }
             let depth = self.shared.inject.len.load(Ordering::Relaxed) + 1;
             hook(&task, depth);
-            if let Some(task) = self.shared.inject.push(task) {
+            // `self` may be the scheduler field of the task's own cell: once
+            // the task is queued, the loop may run it to completion and free
+            // the cell. Unpark through a clone taken before the push (the
+            // same hazard as multi_thread's handle rule 5).
+            let handle = Arc::clone(self);
+            if let Some(task) = handle.shared.inject.push(task) {
                 // The runtime has shut down: the task is already cancelled
                 // (rule 4); dropping the `Notified` releases its ref.
                 drop(task);
                 return;
             }
-            self.driver.unpark();
+            handle.driver.unpark();
         })
     }
 }

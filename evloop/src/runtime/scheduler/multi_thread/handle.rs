@@ -40,6 +40,15 @@
 //!    served, as on the current-thread runtime. Wakes from a running task
 //!    (a channel send, a join) keep the LIFO slot: they are the latency
 //!    path of message passing, and come one at a time, not in a batch.
+//! 5. A wake reaches the scheduler through the `Arc<Handle>` stored in the
+//!    woken task's own cell, and the wake hands its task reference over to
+//!    the queue. From the moment the task is queued, another worker may run
+//!    it to completion and free the cell, that `Arc` with it. So nothing
+//!    after the push may read the handle it was called on: a worker's own
+//!    push goes on with the worker's `Arc` (the same runtime, rule 1), and
+//!    a push to the inject queue holds a clone taken before the push, which
+//!    also keeps the runtime's state alive if it shuts down and drops its
+//!    last task meanwhile.
 
 use std::fmt;
 use std::future::Future;
@@ -210,12 +219,15 @@ impl Handle {
             _ => Some(task),
         });
         if let Some(task) = task {
-            if let Err(task) = self.shared.inject.push(task) {
+            // Rule 5: once the task is queued, `self` (which may be the
+            // scheduler field of that task's cell) can be freed under us.
+            let handle = Arc::clone(self);
+            if let Err(task) = handle.shared.inject.push(task) {
                 // Rule 3: shut down; the task was (or is being) cancelled.
                 drop(task);
                 return;
             }
-            self.notify_parked();
+            handle.notify_parked();
         }
     }
 

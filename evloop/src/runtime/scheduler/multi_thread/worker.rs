@@ -484,6 +484,10 @@ impl Context {
         if !Arc::ptr_eq(handle, &self.handle) {
             return Some(task);
         }
+        // Handle rule 5: `handle` may live in the task's own cell, which a
+        // thief may run and free as soon as the task is queued. This
+        // worker's own `Arc` is the same runtime and outlives the call.
+        let handle = &self.handle;
         {
             let mut slot = self.core.borrow_mut();
             let core = match slot.as_mut() {
