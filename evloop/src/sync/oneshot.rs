@@ -370,7 +370,8 @@ impl<T> Receiver<T> {
         self.inner.is_none()
     }
 
-    /// Returns `true` if a value is waiting to be received.
+    /// Returns `true` if no value is waiting to be received: none was sent
+    /// yet, or it was already taken.
     pub fn is_empty(&self) -> bool {
         match &self.inner {
             Some(inner) => inner.state.load(Acquire) & VALUE_SENT == 0,
