@@ -292,20 +292,29 @@ fn mutex_and_rwlock_waker_drop_reentering() {
     // The hook unlocks, which hands the lock to the queued waiter under
     // the primitive's waiter lock.
     watchdog(|| {
-        let m: &'static Mutex<u32> = Box::leak(Box::new(Mutex::new(0)));
-        let guard = m.try_lock().unwrap();
+        let m = Arc::new(Mutex::new(0u32));
+        let guard = m.clone().try_lock_owned().unwrap();
         let mut lock = Box::pin(m.lock());
         let dropped = replace_waker_reentering(lock.as_mut(), Box::new(move || drop(guard)));
         assert!(dropped.load(SeqCst));
         assert!(poll(lock.as_mut(), &noop()).is_ready());
     });
     watchdog(|| {
-        let l: &'static RwLock<u32> = Box::leak(Box::new(RwLock::new(0)));
+        // The hook must own the write guard, which borrows the lock: leak
+        // the lock for the hook's `'static` bound and free it at the end.
+        let raw: *mut RwLock<u32> = Box::into_raw(Box::new(RwLock::new(0)));
+        // SAFETY: `raw` comes from `Box::into_raw` and is freed only below,
+        // after every borrow of it (guard, read future) is gone.
+        let l: &'static RwLock<u32> = unsafe { &*raw };
         let guard = l.try_write().unwrap();
         let mut read = Box::pin(l.read());
         let dropped = replace_waker_reentering(read.as_mut(), Box::new(move || drop(guard)));
         assert!(dropped.load(SeqCst));
         assert!(poll(read.as_mut(), &noop()).is_ready());
+        drop(read);
+        // SAFETY: the write guard went with the hook (`dropped`), the read
+        // future and its guard are dropped; nothing borrows `raw` any more.
+        drop(unsafe { Box::from_raw(raw) });
     });
 }
 
