@@ -165,6 +165,54 @@ impl<O> Parked<O> {
     }
 }
 
+/// A handle a target either holds idle or has moved into a parked future
+/// (a receiver waiting in `recv` / `changed`, which hands it back).
+pub(crate) enum Held<H, O> {
+    Idle(H),
+    Waiting(Parked<O>),
+}
+
+impl<H, O: 'static> Held<H, O> {
+    /// Moves the idle handle into the future `f` makes of it, parks that
+    /// future and polls it once. Panics if the handle is already waiting.
+    pub(crate) fn park<F>(&mut self, f: impl FnOnce(H) -> F) -> Poll<O>
+    where
+        F: Future<Output = O> + 'static,
+    {
+        let Held::Idle(h) = std::mem::replace(self, Held::Waiting(Parked::pending())) else {
+            panic!("park: the handle is already waiting")
+        };
+        let (parked, poll) = Parked::start(f(h));
+        *self = Held::Waiting(parked);
+        poll
+    }
+
+    pub(crate) fn is_waiting(&self) -> bool {
+        matches!(self, Held::Waiting(_))
+    }
+}
+
+/// Polls the waiting futures of `items` whose waker fired, first to last,
+/// until one completes: its index and output, or `None` once no waiting
+/// future is woken. The completed one is left `Waiting`: the caller puts
+/// the handle back.
+pub(crate) fn next_woken<M, H, O: 'static>(
+    items: &mut [M],
+    held: impl Fn(&mut M) -> &mut Held<H, O>,
+) -> Option<(usize, O)> {
+    loop {
+        let r = items
+            .iter_mut()
+            .position(|m| matches!(held(m), Held::Waiting(p) if p.flag.is_set()))?;
+        let Held::Waiting(p) = held(&mut items[r]) else {
+            unreachable!()
+        };
+        if let Poll::Ready(out) = p.poll() {
+            return Some((r, out));
+        }
+    }
+}
+
 /// The payload of every panic a target causes on purpose.
 #[derive(Debug)]
 pub(crate) struct ExpectedPanic;
