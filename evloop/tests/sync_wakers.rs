@@ -3,10 +3,12 @@
 //! the primitive holds a lock (a waker whose drop re-enters the primitive
 //! must not deadlock it).
 
+mod support;
+
 use std::future::Future;
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{mpsc as std_mpsc, Arc, Mutex as StdMutex};
+use std::sync::{Arc, Mutex as StdMutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
@@ -15,15 +17,11 @@ use evloop::sync::{broadcast, mpsc, CancellationToken, Mutex, Notify, RwLock, Se
 /// Runs `f` on its own thread and fails the test if it has not finished
 /// after a few seconds (a deadlock or a lost wake would otherwise hang).
 fn watchdog<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (done_tx, done_rx) = std_mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done_tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
-    });
-    match done_rx.recv_timeout(Duration::from_secs(10)) {
-        Ok(Ok(v)) => v,
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("timed out: deadlock or lost wake"),
-    }
+    support::watchdog(
+        Duration::from_secs(10),
+        "timed out: deadlock or lost wake",
+        f,
+    )
 }
 
 /// A waker that records when its last reference is dropped and runs a hook
