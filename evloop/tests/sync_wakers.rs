@@ -91,20 +91,27 @@ fn counting() -> (Waker, Arc<AtomicUsize>) {
     (Waker::from(Arc::new(Counter(n.clone()))), n)
 }
 
+/// Closes `rx` while a slot is still taken, parks a `recv` on it, then
+/// runs `give_back`, which returns the last taken slot: the waiting
+/// receiver must be woken once and then see the end of the channel.
+fn closed_recv_woken_by(mut rx: mpsc::Receiver<u8>, give_back: impl FnOnce()) {
+    rx.close();
+    let (w, woken) = counting();
+    let mut recv = pin!(rx.recv());
+    assert!(poll(recv.as_mut(), &w).is_pending());
+    give_back();
+    assert_eq!(woken.load(SeqCst), 1, "the receiver must be woken");
+    assert_eq!(poll(recv.as_mut(), &w), Poll::Ready(None));
+}
+
 // After `close`, `recv` ends once no permit is outstanding: giving the last
 // permit back must wake a receiver already waiting.
 #[test]
 fn mpsc_closed_recv_woken_when_permit_dropped() {
     watchdog(|| {
-        let (tx, mut rx) = mpsc::channel::<u8>(2);
+        let (tx, rx) = mpsc::channel::<u8>(2);
         let permit = tx.try_reserve().unwrap();
-        rx.close();
-        let (w, woken) = counting();
-        let mut recv = Box::pin(async move { rx.recv().await });
-        assert!(poll(recv.as_mut(), &w).is_pending());
-        drop(permit);
-        assert_eq!(woken.load(SeqCst), 1, "the receiver must be woken");
-        assert_eq!(poll(recv.as_mut(), &w), Poll::Ready(None));
+        closed_recv_woken_by(rx, || drop(permit));
     });
 }
 
@@ -112,51 +119,35 @@ fn mpsc_closed_recv_woken_when_permit_dropped() {
 fn mpsc_closed_recv_woken_when_owned_permit_dropped_or_released() {
     // Dropped.
     watchdog(|| {
-        let (tx, mut rx) = mpsc::channel::<u8>(2);
+        let (tx, rx) = mpsc::channel::<u8>(2);
         let _keep = tx.clone();
         let permit = tx.try_reserve_owned().unwrap();
-        rx.close();
-        let (w, woken) = counting();
-        let mut recv = Box::pin(async move { rx.recv().await });
-        assert!(poll(recv.as_mut(), &w).is_pending());
-        drop(permit);
-        assert_eq!(woken.load(SeqCst), 1);
-        assert_eq!(poll(recv.as_mut(), &w), Poll::Ready(None));
+        closed_recv_woken_by(rx, || drop(permit));
     });
     // Released.
     watchdog(|| {
-        let (tx, mut rx) = mpsc::channel::<u8>(2);
+        let (tx, rx) = mpsc::channel::<u8>(2);
         let permit = tx.try_reserve_owned().unwrap();
-        rx.close();
-        let (w, woken) = counting();
-        let mut recv = Box::pin(async move { rx.recv().await });
-        assert!(poll(recv.as_mut(), &w).is_pending());
-        let _tx = permit.release();
-        assert_eq!(woken.load(SeqCst), 1);
-        assert_eq!(poll(recv.as_mut(), &w), Poll::Ready(None));
+        // The sender it gives back stays alive past the checks.
+        let mut _tx = None;
+        closed_recv_woken_by(rx, || _tx = Some(permit.release()));
     });
 }
 
 #[test]
 fn mpsc_closed_recv_woken_when_granted_reserve_is_cancelled() {
     watchdog(|| {
-        let (tx, mut rx) = mpsc::channel::<u8>(1);
+        let (tx, rx) = mpsc::channel::<u8>(1);
         let first = tx.try_reserve().unwrap();
         // A second reservation waits for the slot.
         let mut second = Box::pin(tx.reserve());
         let w = noop();
         assert!(poll(second.as_mut(), &w).is_pending());
         // The slot goes to the waiting reservation, which is never polled
-        // again; then the receiver closes and waits.
+        // again; then the receiver closes and waits. Cancelling the
+        // reservation returns the slot: the channel is done.
         drop(first);
-        rx.close();
-        let (counting, woken) = counting();
-        let mut recv = pin!(rx.recv());
-        assert!(poll(recv.as_mut(), &counting).is_pending());
-        // Cancelling the reservation returns the slot: the channel is done.
-        drop(second);
-        assert_eq!(woken.load(SeqCst), 1);
-        assert_eq!(poll(recv.as_mut(), &counting), Poll::Ready(None));
+        closed_recv_woken_by(rx, || drop(second));
     });
 }
 
