@@ -22,7 +22,7 @@ use std::task::Poll;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use super::support::{next_woken, ops, trace, Held, Tracked, Tracker};
+use super::support::{clone_one, drop_one, next_woken, ops, pick, trace, Held, Tracked, Tracker};
 use crate::sync::broadcast::error::{RecvError, TryRecvError};
 use crate::sync::broadcast::{self, Receiver, Sender};
 
@@ -66,10 +66,6 @@ struct State {
     rxs: Vec<ModelRx>,
     /// id of the value at each position
     sent: Vec<u64>,
-}
-
-fn pick<T>(v: &[T], i: u8) -> Option<usize> {
-    (!v.is_empty()).then(|| i as usize % v.len())
 }
 
 impl State {
@@ -137,19 +133,8 @@ impl State {
                     }
                 }
             }
-            Op::CloneSender(i) => {
-                if let Some(i) = pick(&self.senders, i) {
-                    if self.senders.len() < MAX_HANDLES {
-                        let tx = self.senders[i].clone();
-                        self.senders.push(tx);
-                    }
-                }
-            }
-            Op::DropSender(i) => {
-                if let Some(i) = pick(&self.senders, i) {
-                    self.senders.swap_remove(i);
-                }
-            }
+            Op::CloneSender(i) => clone_one(&mut self.senders, i, MAX_HANDLES),
+            Op::DropSender(i) => drop_one(&mut self.senders, i),
             Op::Subscribe(i) => {
                 if let Some(i) = pick(&self.senders, i) {
                     let rx = self.senders[i].subscribe();

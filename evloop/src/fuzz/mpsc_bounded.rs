@@ -26,7 +26,7 @@ use std::task::Poll;
 use arbitrary::{Arbitrary, Unstructured};
 
 use super::recv::RecvModel;
-use super::support::{ops, trace, Parked, Tracked, Tracker};
+use super::support::{clone_one, drop_one, ops, pick, trace, Parked, Tracked, Tracker};
 use crate::sync::mpsc::error::{SendError, TrySendError};
 use crate::sync::mpsc::{self, OwnedPermit, Receiver, Sender};
 
@@ -70,10 +70,6 @@ struct State {
     rx: RecvModel<Receiver<Tracked>>,
     permits: Vec<OwnedPermit<Tracked>>,
     waiters: Vec<Waiter>,
-}
-
-fn pick<T>(v: &[T], i: u8) -> Option<usize> {
-    (!v.is_empty()).then(|| i as usize % v.len())
 }
 
 impl State {
@@ -152,19 +148,8 @@ impl State {
 
     fn step(&mut self, op: Op) {
         match op {
-            Op::CloneSender(i) => {
-                if let Some(i) = pick(&self.senders, i) {
-                    if self.senders.len() < MAX_SENDERS {
-                        let tx = self.senders[i].clone();
-                        self.senders.push(tx);
-                    }
-                }
-            }
-            Op::DropSender(i) => {
-                if let Some(i) = pick(&self.senders, i) {
-                    self.senders.swap_remove(i);
-                }
-            }
+            Op::CloneSender(i) => clone_one(&mut self.senders, i, MAX_SENDERS),
+            Op::DropSender(i) => drop_one(&mut self.senders, i),
             Op::TrySend(i) => {
                 let Some(i) = pick(&self.senders, i) else {
                     return;
@@ -265,11 +250,7 @@ impl State {
                 let tx = self.permits.swap_remove(j).release();
                 self.senders.push(tx);
             }
-            Op::PermitDrop(j) => {
-                if let Some(j) = pick(&self.permits, j) {
-                    self.permits.swap_remove(j);
-                }
-            }
+            Op::PermitDrop(j) => drop_one(&mut self.permits, j),
             Op::CancelWaiter(j) => {
                 let Some(j) = pick(&self.waiters, j) else {
                     return;

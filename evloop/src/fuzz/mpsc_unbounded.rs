@@ -15,7 +15,7 @@ use std::task::Poll;
 use arbitrary::{Arbitrary, Unstructured};
 
 use super::recv::RecvModel;
-use super::support::{ops, poll_with, trace, Flag, Tracked, Tracker};
+use super::support::{clone_one, drop_one, ops, pick, poll_with, trace, Flag, Tracked, Tracker};
 use crate::sync::mpsc::{self, UnboundedReceiver, UnboundedSender, WeakUnboundedSender};
 
 const MAX_SENDERS: usize = 6;
@@ -41,10 +41,6 @@ struct State {
     rx: RecvModel<UnboundedReceiver<Tracked>>,
 }
 
-fn pick<T>(v: &[T], i: u8) -> Option<usize> {
-    (!v.is_empty()).then(|| i as usize % v.len())
-}
-
 impl State {
     fn ended(&self) -> bool {
         self.rx.closed || self.senders.is_empty()
@@ -52,19 +48,8 @@ impl State {
 
     fn step(&mut self, op: Op) {
         match op {
-            Op::CloneSender(i) => {
-                if let Some(i) = pick(&self.senders, i) {
-                    if self.senders.len() < MAX_SENDERS {
-                        let tx = self.senders[i].clone();
-                        self.senders.push(tx);
-                    }
-                }
-            }
-            Op::DropSender(i) => {
-                if let Some(i) = pick(&self.senders, i) {
-                    self.senders.swap_remove(i);
-                }
-            }
+            Op::CloneSender(i) => clone_one(&mut self.senders, i, MAX_SENDERS),
+            Op::DropSender(i) => drop_one(&mut self.senders, i),
             Op::Downgrade(i) => {
                 if let Some(i) = pick(&self.senders, i) {
                     if self.weak.len() < MAX_SENDERS {

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use super::support::{ops, trace, Parked};
+use super::support::{ops, pick, trace, Parked};
 use crate::net::UnixStream;
 use crate::runtime::{Builder, Runtime};
 
@@ -74,10 +74,6 @@ struct Pair {
 
 fn byte(seq: u64) -> u8 {
     (seq % 251) as u8
-}
-
-fn pick<T>(v: &[T], i: u8) -> Option<usize> {
-    (!v.is_empty()).then(|| i as usize % v.len())
 }
 
 struct State {

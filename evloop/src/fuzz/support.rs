@@ -24,6 +24,30 @@ pub(crate) fn ops<'a, T: Arbitrary<'a>>(u: &mut Unstructured<'a>) -> Vec<T> {
     out
 }
 
+/// The index an op's `i` names in `v`: `i` wraps around; `None` when `v`
+/// is empty.
+pub(crate) fn pick<T>(v: &[T], i: u8) -> Option<usize> {
+    (!v.is_empty()).then(|| i as usize % v.len())
+}
+
+/// Clones the handle `i` picks and keeps the clone, unless `v` already
+/// holds `max` handles.
+pub(crate) fn clone_one<T: Clone>(v: &mut Vec<T>, i: u8, max: usize) {
+    if let Some(i) = pick(v, i) {
+        if v.len() < max {
+            let h = v[i].clone();
+            v.push(h);
+        }
+    }
+}
+
+/// Drops the handle `i` picks, if any.
+pub(crate) fn drop_one<T>(v: &mut Vec<T>, i: u8) {
+    if let Some(i) = pick(v, i) {
+        v.swap_remove(i);
+    }
+}
+
 /// Counts, per value, how often it was dropped.
 #[derive(Clone, Default)]
 pub(crate) struct Tracker {

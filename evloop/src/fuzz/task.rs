@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use super::support::{ops, poll_with, trace, ExpectedPanic, Flag, Tracked, Tracker};
+use super::support::{ops, pick, poll_with, trace, ExpectedPanic, Flag, Tracked, Tracker};
 use crate::runtime::{Builder, Runtime};
 use crate::task::{AbortHandle, JoinHandle};
 
@@ -106,10 +106,6 @@ struct State {
     tracker: Tracker,
     rt: Runtime,
     tasks: Vec<ModelTask>,
-}
-
-fn pick<T>(v: &[T], i: u8) -> Option<usize> {
-    (!v.is_empty()).then(|| i as usize % v.len())
 }
 
 impl State {

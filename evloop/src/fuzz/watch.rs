@@ -18,7 +18,9 @@ use std::task::Poll;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use super::support::{next_woken, ops, trace, Held, Parked, Tracked, Tracker};
+use super::support::{
+    clone_one, drop_one, next_woken, ops, pick, trace, Held, Parked, Tracked, Tracker,
+};
 use crate::sync::watch::{self, error::RecvError, Receiver, Sender};
 
 const MAX_HANDLES: usize = 5;
@@ -59,10 +61,6 @@ struct State {
     rxs: Vec<ModelRx>,
     current: u64,
     version: u64,
-}
-
-fn pick<T>(v: &[T], i: u8) -> Option<usize> {
-    (!v.is_empty()).then(|| i as usize % v.len())
 }
 
 impl State {
@@ -148,19 +146,8 @@ impl State {
                     assert_eq!(self.tracker.drops(id), 1);
                 }
             }
-            Op::CloneSender(i) => {
-                if let Some(i) = pick(&self.senders, i) {
-                    if self.senders.len() < MAX_HANDLES {
-                        let tx = self.senders[i].clone();
-                        self.senders.push(tx);
-                    }
-                }
-            }
-            Op::DropSender(i) => {
-                if let Some(i) = pick(&self.senders, i) {
-                    self.senders.swap_remove(i);
-                }
-            }
+            Op::CloneSender(i) => clone_one(&mut self.senders, i, MAX_HANDLES),
+            Op::DropSender(i) => drop_one(&mut self.senders, i),
             Op::Subscribe(i) => {
                 let Some(i) = pick(&self.senders, i) else {
                     return;
