@@ -25,9 +25,9 @@ use std::time::Duration;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use super::support::{ops, pick, trace, Parked};
+use super::support::{ops, pick, runtime, trace, Parked};
 use crate::net::UnixStream;
-use crate::runtime::{Builder, Runtime};
+use crate::runtime::Runtime;
 
 const MAX_PAIRS: usize = 6;
 /// Bytes in flight per direction: well below the socket buffer, so a write
@@ -309,15 +309,7 @@ pub fn run(data: &[u8]) {
     let mut ops: Vec<Op> = ops(&mut u);
     // Driver turns take real time (a 1 ms sleep each): fewer steps.
     ops.truncate(MAX_STEPS);
-    let rt = if multi {
-        Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-    } else {
-        Builder::new_current_thread().enable_all().build()
-    }
-    .expect("runtime");
+    let rt = runtime(multi);
     let mut s = State {
         rt,
         pairs: Vec::new(),

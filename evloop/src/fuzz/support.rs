@@ -11,6 +11,8 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use arbitrary::{Arbitrary, Unstructured};
 
+use crate::runtime::{Builder, Runtime};
+
 /// Reads up to [`super::MAX_OPS`] operations from `data`; stops early when
 /// the bytes run out or stop making sense.
 pub(crate) fn ops<'a, T: Arbitrary<'a>>(u: &mut Unstructured<'a>) -> Vec<T> {
@@ -46,6 +48,20 @@ pub(crate) fn drop_one<T>(v: &mut Vec<T>, i: u8) {
     if let Some(i) = pick(v, i) {
         v.swap_remove(i);
     }
+}
+
+/// A runtime with every driver on: multi-thread with two workers if
+/// `multi`, else current-thread.
+pub(crate) fn runtime(multi: bool) -> Runtime {
+    if multi {
+        Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+    } else {
+        Builder::new_current_thread().enable_all().build()
+    }
+    .expect("runtime")
 }
 
 /// Counts, per value, how often it was dropped.
