@@ -153,12 +153,16 @@ fn mpsc_closed_recv_woken_when_granted_reserve_is_cancelled() {
 
 // ---- mpsc: receiver drop ------------------------------------------------------
 
-#[test]
-fn mpsc_receiver_drop_releases_its_waker() {
-    let (tx, mut rx) = mpsc::channel::<u8>(1);
+/// The receive future `recv` makes of `rx` is polled once with a probe
+/// waker and dropped pending; the receiver keeps the waker, and dropping
+/// the receiver lets it go.
+fn receiver_drop_releases_its_waker<R, O>(
+    mut rx: R,
+    recv: impl for<'a> FnOnce(&'a mut R) -> Pin<Box<dyn Future<Output = O> + 'a>>,
+) {
     let (waker, dropped) = probe(None);
     {
-        let mut recv = pin!(rx.recv());
+        let mut recv = recv(&mut rx);
         assert!(poll(recv.as_mut(), &waker).is_pending());
     }
     drop(waker);
@@ -168,17 +172,16 @@ fn mpsc_receiver_drop_releases_its_waker() {
         dropped.load(SeqCst),
         "the receiver's waker must go with the receiver"
     );
+}
+
+#[test]
+fn mpsc_receiver_drop_releases_its_waker() {
+    let (tx, rx) = mpsc::channel::<u8>(1);
+    receiver_drop_releases_its_waker(rx, |rx| Box::pin(rx.recv()));
     drop(tx);
 
-    let (tx, mut rx) = mpsc::unbounded_channel::<u8>();
-    let (waker, dropped) = probe(None);
-    {
-        let mut recv = pin!(rx.recv());
-        assert!(poll(recv.as_mut(), &waker).is_pending());
-    }
-    drop(waker);
-    drop(rx);
-    assert!(dropped.load(SeqCst));
+    let (tx, rx) = mpsc::unbounded_channel::<u8>();
+    receiver_drop_releases_its_waker(rx, |rx| Box::pin(rx.recv()));
     drop(tx);
 }
 
