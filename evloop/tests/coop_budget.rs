@@ -3,11 +3,13 @@
 //! Each test loops until a task spawned beside it has run; without the
 //! budget the loop never ends, so a watchdog fails the test instead.
 
+mod support;
+
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
-use std::sync::{mpsc as std_mpsc, Arc};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -17,15 +19,11 @@ use evloop::task::JoinSet;
 
 /// Runs `f` on its own thread; fails the test if it takes over 10 s.
 fn watchdog(f: impl FnOnce() + Send + 'static) {
-    let (done_tx, done_rx) = std_mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done_tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
-    });
-    match done_rx.recv_timeout(Duration::from_secs(10)) {
-        Ok(Ok(())) => {}
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("the looping task never yielded: the other task starved"),
-    }
+    support::watchdog(
+        Duration::from_secs(10),
+        "the looping task never yielded: the other task starved",
+        f,
+    )
 }
 
 /// On a current-thread runtime, runs `step` in a loop until a task spawned

@@ -1,5 +1,7 @@
 //! Edge cases of the in-memory and buffered I/O helpers.
 
+mod support;
+
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -7,13 +9,7 @@ use std::task::{Context, Poll};
 use evloop::io::{
     AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, ReadBuf,
 };
-
-fn rt() -> evloop::runtime::Runtime {
-    evloop::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use support::rt;
 
 #[test]
 fn duplex_empty_read_and_write_complete_at_once() {

@@ -8,6 +8,8 @@
 //! Alone in its binary, with a counting global allocator, so that nothing
 //! else allocates or opens fds while it counts.
 
+mod support;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io;
 use std::net::SocketAddr;
@@ -17,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use evloop::io::{AsyncReadExt, AsyncWriteExt};
 use evloop::net::{TcpListener, TcpStream};
-use evloop::runtime::{Builder, Runtime};
+use evloop::runtime::Runtime;
 
 /// Counts the bytes live on the heap.
 struct Counting;
@@ -266,16 +268,8 @@ fn soak_both_flavours_leaks_nothing() {
     });
     type Build = fn() -> Runtime;
     let builders: [(&str, Build); 2] = [
-        ("current_thread", || {
-            Builder::new_current_thread().enable_all().build().unwrap()
-        }),
-        ("multi_thread", || {
-            Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap()
-        }),
+        ("current_thread", support::rt),
+        ("multi_thread", support::mt),
     ];
     for (name, build) in builders {
         // Once small first: whatever the process sets up for good on first

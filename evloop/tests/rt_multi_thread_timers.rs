@@ -6,7 +6,7 @@
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::Duration;
 
 use evloop::time::{sleep, Instant};
@@ -14,20 +14,7 @@ use support::mt;
 
 /// Runs `f` on its own thread; fails if it does not finish in time.
 fn watchdog(f: impl FnOnce() + Send + 'static) {
-    let (tx, rx) = mpsc::channel();
-    let th = std::thread::spawn(move || {
-        f();
-        let _ = tx.send(());
-    });
-    match rx.recv_timeout(Duration::from_secs(30)) {
-        Ok(()) => th.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            if let Err(e) = th.join() {
-                std::panic::resume_unwind(e)
-            }
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the runtime hung"),
-    }
+    support::watchdog(Duration::from_secs(30), "the runtime hung", f)
 }
 
 fn busy_for(d: Duration) {

@@ -2,6 +2,8 @@
 //! next poll of the I/O driver, on both flavours: a connection waiting to be
 //! accepted is seen after a yield or two, not after a batch of them.
 
+mod support;
+
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -9,6 +11,7 @@ use std::time::Duration;
 
 use evloop::net::TcpListener;
 use evloop::runtime::{Builder, Runtime};
+use support::rt;
 
 /// How the spinning task gives the scheduler its turn.
 #[derive(Clone, Copy)]
@@ -88,10 +91,6 @@ where
     out
 }
 
-fn ct() -> Runtime {
-    Builder::new_current_thread().enable_all().build().unwrap()
-}
-
 /// One worker: the spinner holds the only worker, so nobody else polls the
 /// driver for it.
 fn mt1() -> Runtime {
@@ -104,13 +103,13 @@ fn mt1() -> Runtime {
 
 #[test]
 fn yield_now_lets_io_in_current_thread_task() {
-    let turns = turns_until_accept(&ct(), Spin::Yield, false);
+    let turns = turns_until_accept(&rt(), Spin::Yield, false);
     assert!(turns <= TURNS, "accepted after {turns} yields");
 }
 
 #[test]
 fn yield_now_lets_io_in_current_thread_block_on() {
-    let turns = turns_until_accept(&ct(), Spin::Yield, true);
+    let turns = turns_until_accept(&rt(), Spin::Yield, true);
     assert!(turns <= TURNS, "accepted after {turns} yields");
 }
 
@@ -122,13 +121,13 @@ fn yield_now_lets_io_in_multi_thread_task() {
 
 #[test]
 fn spent_budget_lets_io_in_current_thread_task() {
-    let turns = turns_until_accept(&ct(), Spin::Budget, false);
+    let turns = turns_until_accept(&rt(), Spin::Budget, false);
     assert!(turns <= TURNS, "accepted after {turns} spent budgets");
 }
 
 #[test]
 fn spent_budget_lets_io_in_current_thread_block_on() {
-    let turns = turns_until_accept(&ct(), Spin::Budget, true);
+    let turns = turns_until_accept(&rt(), Spin::Budget, true);
     assert!(turns <= TURNS, "accepted after {turns} spent budgets");
 }
 

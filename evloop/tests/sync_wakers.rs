@@ -3,10 +3,12 @@
 //! the primitive holds a lock (a waker whose drop re-enters the primitive
 //! must not deadlock it).
 
+mod support;
+
 use std::future::Future;
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{mpsc as std_mpsc, Arc, Mutex as StdMutex};
+use std::sync::{Arc, Mutex as StdMutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
@@ -15,15 +17,11 @@ use evloop::sync::{broadcast, mpsc, CancellationToken, Mutex, Notify, RwLock, Se
 /// Runs `f` on its own thread and fails the test if it has not finished
 /// after a few seconds (a deadlock or a lost wake would otherwise hang).
 fn watchdog<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (done_tx, done_rx) = std_mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done_tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
-    });
-    match done_rx.recv_timeout(Duration::from_secs(10)) {
-        Ok(Ok(v)) => v,
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("timed out: deadlock or lost wake"),
-    }
+    support::watchdog(
+        Duration::from_secs(10),
+        "timed out: deadlock or lost wake",
+        f,
+    )
 }
 
 /// A waker that records when its last reference is dropped and runs a hook
@@ -93,20 +91,27 @@ fn counting() -> (Waker, Arc<AtomicUsize>) {
     (Waker::from(Arc::new(Counter(n.clone()))), n)
 }
 
+/// Closes `rx` while a slot is still taken, parks a `recv` on it, then
+/// runs `give_back`, which returns the last taken slot: the waiting
+/// receiver must be woken once and then see the end of the channel.
+fn closed_recv_woken_by(mut rx: mpsc::Receiver<u8>, give_back: impl FnOnce()) {
+    rx.close();
+    let (w, woken) = counting();
+    let mut recv = pin!(rx.recv());
+    assert!(poll(recv.as_mut(), &w).is_pending());
+    give_back();
+    assert_eq!(woken.load(SeqCst), 1, "the receiver must be woken");
+    assert_eq!(poll(recv.as_mut(), &w), Poll::Ready(None));
+}
+
 // After `close`, `recv` ends once no permit is outstanding: giving the last
 // permit back must wake a receiver already waiting.
 #[test]
 fn mpsc_closed_recv_woken_when_permit_dropped() {
     watchdog(|| {
-        let (tx, mut rx) = mpsc::channel::<u8>(2);
+        let (tx, rx) = mpsc::channel::<u8>(2);
         let permit = tx.try_reserve().unwrap();
-        rx.close();
-        let (w, woken) = counting();
-        let mut recv = Box::pin(async move { rx.recv().await });
-        assert!(poll(recv.as_mut(), &w).is_pending());
-        drop(permit);
-        assert_eq!(woken.load(SeqCst), 1, "the receiver must be woken");
-        assert_eq!(poll(recv.as_mut(), &w), Poll::Ready(None));
+        closed_recv_woken_by(rx, || drop(permit));
     });
 }
 
@@ -114,62 +119,50 @@ fn mpsc_closed_recv_woken_when_permit_dropped() {
 fn mpsc_closed_recv_woken_when_owned_permit_dropped_or_released() {
     // Dropped.
     watchdog(|| {
-        let (tx, mut rx) = mpsc::channel::<u8>(2);
+        let (tx, rx) = mpsc::channel::<u8>(2);
         let _keep = tx.clone();
         let permit = tx.try_reserve_owned().unwrap();
-        rx.close();
-        let (w, woken) = counting();
-        let mut recv = Box::pin(async move { rx.recv().await });
-        assert!(poll(recv.as_mut(), &w).is_pending());
-        drop(permit);
-        assert_eq!(woken.load(SeqCst), 1);
-        assert_eq!(poll(recv.as_mut(), &w), Poll::Ready(None));
+        closed_recv_woken_by(rx, || drop(permit));
     });
     // Released.
     watchdog(|| {
-        let (tx, mut rx) = mpsc::channel::<u8>(2);
+        let (tx, rx) = mpsc::channel::<u8>(2);
         let permit = tx.try_reserve_owned().unwrap();
-        rx.close();
-        let (w, woken) = counting();
-        let mut recv = Box::pin(async move { rx.recv().await });
-        assert!(poll(recv.as_mut(), &w).is_pending());
-        let _tx = permit.release();
-        assert_eq!(woken.load(SeqCst), 1);
-        assert_eq!(poll(recv.as_mut(), &w), Poll::Ready(None));
+        // The sender it gives back stays alive past the checks.
+        let mut _tx = None;
+        closed_recv_woken_by(rx, || _tx = Some(permit.release()));
     });
 }
 
 #[test]
 fn mpsc_closed_recv_woken_when_granted_reserve_is_cancelled() {
     watchdog(|| {
-        let (tx, mut rx) = mpsc::channel::<u8>(1);
+        let (tx, rx) = mpsc::channel::<u8>(1);
         let first = tx.try_reserve().unwrap();
         // A second reservation waits for the slot.
         let mut second = Box::pin(tx.reserve());
         let w = noop();
         assert!(poll(second.as_mut(), &w).is_pending());
         // The slot goes to the waiting reservation, which is never polled
-        // again; then the receiver closes and waits.
+        // again; then the receiver closes and waits. Cancelling the
+        // reservation returns the slot: the channel is done.
         drop(first);
-        rx.close();
-        let (counting, woken) = counting();
-        let mut recv = pin!(rx.recv());
-        assert!(poll(recv.as_mut(), &counting).is_pending());
-        // Cancelling the reservation returns the slot: the channel is done.
-        drop(second);
-        assert_eq!(woken.load(SeqCst), 1);
-        assert_eq!(poll(recv.as_mut(), &counting), Poll::Ready(None));
+        closed_recv_woken_by(rx, || drop(second));
     });
 }
 
 // ---- mpsc: receiver drop ------------------------------------------------------
 
-#[test]
-fn mpsc_receiver_drop_releases_its_waker() {
-    let (tx, mut rx) = mpsc::channel::<u8>(1);
+/// The receive future `recv` makes of `rx` is polled once with a probe
+/// waker and dropped pending; the receiver keeps the waker, and dropping
+/// the receiver lets it go.
+fn receiver_drop_releases_its_waker<R, O>(
+    mut rx: R,
+    recv: impl for<'a> FnOnce(&'a mut R) -> Pin<Box<dyn Future<Output = O> + 'a>>,
+) {
     let (waker, dropped) = probe(None);
     {
-        let mut recv = pin!(rx.recv());
+        let mut recv = recv(&mut rx);
         assert!(poll(recv.as_mut(), &waker).is_pending());
     }
     drop(waker);
@@ -179,17 +172,16 @@ fn mpsc_receiver_drop_releases_its_waker() {
         dropped.load(SeqCst),
         "the receiver's waker must go with the receiver"
     );
+}
+
+#[test]
+fn mpsc_receiver_drop_releases_its_waker() {
+    let (tx, rx) = mpsc::channel::<u8>(1);
+    receiver_drop_releases_its_waker(rx, |rx| Box::pin(rx.recv()));
     drop(tx);
 
-    let (tx, mut rx) = mpsc::unbounded_channel::<u8>();
-    let (waker, dropped) = probe(None);
-    {
-        let mut recv = pin!(rx.recv());
-        assert!(poll(recv.as_mut(), &waker).is_pending());
-    }
-    drop(waker);
-    drop(rx);
-    assert!(dropped.load(SeqCst));
+    let (tx, rx) = mpsc::unbounded_channel::<u8>();
+    receiver_drop_releases_its_waker(rx, |rx| Box::pin(rx.recv()));
     drop(tx);
 }
 

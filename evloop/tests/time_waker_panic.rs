@@ -9,7 +9,7 @@ mod support;
 use std::future::Future;
 use std::io::Write;
 use std::pin::Pin;
-use std::sync::{mpsc, Arc, Barrier, Once};
+use std::sync::{Arc, Barrier, Once};
 use std::task::{Context, Wake, Waker};
 use std::time::Duration;
 
@@ -48,20 +48,7 @@ fn quiet_expected_panics() {
 /// Runs `f` on its own thread; fails if it does not finish in time.
 fn watchdog(f: impl FnOnce() + Send + 'static) {
     quiet_expected_panics();
-    let (tx, rx) = mpsc::channel();
-    let th = std::thread::spawn(move || {
-        f();
-        let _ = tx.send(());
-    });
-    match rx.recv_timeout(Duration::from_secs(30)) {
-        Ok(()) => th.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            if let Err(e) = th.join() {
-                std::panic::resume_unwind(e)
-            }
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the runtime hung"),
-    }
+    support::watchdog(Duration::from_secs(30), "the runtime hung", f)
 }
 
 /// A sleep until `deadline`, polled once with a waker that panics.

@@ -22,7 +22,7 @@ use std::task::Poll;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use super::support::{ops, trace, Parked, Tracked, Tracker};
+use super::support::{clone_one, drop_one, next_woken, ops, pick, trace, Held, Tracked, Tracker};
 use crate::sync::broadcast::error::{RecvError, TryRecvError};
 use crate::sync::broadcast::{self, Receiver, Sender};
 
@@ -43,10 +43,7 @@ enum Op {
     DropReceiver(u8),
 }
 
-enum Rx {
-    Idle(Receiver<Msg>),
-    Waiting(Parked<(Receiver<Msg>, Result<Msg, RecvError>)>),
-}
+type Rx = Held<Receiver<Msg>, (Receiver<Msg>, Result<Msg, RecvError>)>;
 
 struct ModelRx {
     rx: Rx,
@@ -69,10 +66,6 @@ struct State {
     rxs: Vec<ModelRx>,
     /// id of the value at each position
     sent: Vec<u64>,
-}
-
-fn pick<T>(v: &[T], i: u8) -> Option<usize> {
-    (!v.is_empty()).then(|| i as usize % v.len())
 }
 
 impl State {
@@ -114,7 +107,7 @@ impl State {
         if self.rxs.len() < MAX_HANDLES {
             let next = self.tail();
             self.rxs.push(ModelRx {
-                rx: Rx::Idle(rx),
+                rx: Held::Idle(rx),
                 next,
             });
         }
@@ -140,19 +133,8 @@ impl State {
                     }
                 }
             }
-            Op::CloneSender(i) => {
-                if let Some(i) = pick(&self.senders, i) {
-                    if self.senders.len() < MAX_HANDLES {
-                        let tx = self.senders[i].clone();
-                        self.senders.push(tx);
-                    }
-                }
-            }
-            Op::DropSender(i) => {
-                if let Some(i) = pick(&self.senders, i) {
-                    self.senders.swap_remove(i);
-                }
-            }
+            Op::CloneSender(i) => clone_one(&mut self.senders, i, MAX_HANDLES),
+            Op::DropSender(i) => drop_one(&mut self.senders, i),
             Op::Subscribe(i) => {
                 if let Some(i) = pick(&self.senders, i) {
                     let rx = self.senders[i].subscribe();
@@ -161,14 +143,14 @@ impl State {
             }
             Op::Resubscribe(r) => {
                 let Some(r) = pick(&self.rxs, r) else { return };
-                if let Rx::Idle(rx) = &self.rxs[r].rx {
+                if let Held::Idle(rx) = &self.rxs[r].rx {
                     let new = rx.resubscribe();
                     self.new_rx(new);
                 }
             }
             Op::TryRecv(r) => {
                 let Some(r) = pick(&self.rxs, r) else { return };
-                let Rx::Idle(rx) = &mut self.rxs[r].rx else {
+                let Held::Idle(rx) = &mut self.rxs[r].rx else {
                     return;
                 };
                 let got = match rx.try_recv() {
@@ -181,17 +163,13 @@ impl State {
             }
             Op::Recv(r) => {
                 let Some(r) = pick(&self.rxs, r) else { return };
-                let Rx::Idle(_) = &self.rxs[r].rx else { return };
-                let Rx::Idle(mut rx) =
-                    std::mem::replace(&mut self.rxs[r].rx, Rx::Waiting(Parked::pending()))
-                else {
-                    unreachable!()
+                let Held::Idle(_) = &self.rxs[r].rx else {
+                    return;
                 };
-                let (parked, poll) = Parked::start(async move {
+                let poll = self.rxs[r].rx.park(|mut rx| async move {
                     let got = rx.recv().await;
                     (rx, got)
                 });
-                self.rxs[r].rx = Rx::Waiting(parked);
                 match poll {
                     Poll::Ready(out) => self.recv_done(r, out),
                     Poll::Pending => {
@@ -202,7 +180,7 @@ impl State {
             }
             Op::CancelRecv(r) | Op::DropReceiver(r) => {
                 let Some(r) = pick(&self.rxs, r) else { return };
-                if matches!(op, Op::CancelRecv(_)) && matches!(self.rxs[r].rx, Rx::Idle(_)) {
+                if matches!(op, Op::CancelRecv(_)) && matches!(self.rxs[r].rx, Held::Idle(_)) {
                     return;
                 }
                 self.rxs.remove(r);
@@ -227,25 +205,15 @@ impl State {
             "recv on receiver {r} completed with nothing to read"
         );
         assert_eq!(got, want, "recv on receiver {r}");
-        self.rxs[r].rx = Rx::Idle(rx);
+        self.rxs[r].rx = Held::Idle(rx);
     }
 
     fn settle(&mut self) {
-        loop {
-            let woken = self
-                .rxs
-                .iter()
-                .position(|m| matches!(&m.rx, Rx::Waiting(p) if p.flag.is_set()));
-            let Some(r) = woken else { break };
-            let Rx::Waiting(p) = &mut self.rxs[r].rx else {
-                unreachable!()
-            };
-            if let Poll::Ready(out) = p.poll() {
-                self.recv_done(r, out);
-            }
+        while let Some((r, out)) = next_woken(&mut self.rxs, |m| &mut m.rx) {
+            self.recv_done(r, out);
         }
         for r in 0..self.rxs.len() {
-            if matches!(self.rxs[r].rx, Rx::Waiting(_)) {
+            if self.rxs[r].rx.is_waiting() {
                 let want = self.expect_peek(r);
                 assert_eq!(
                     want,
@@ -281,7 +249,7 @@ pub fn run(data: &[u8]) {
         cap: requested.next_power_of_two() as u64,
         senders: vec![tx],
         rxs: vec![ModelRx {
-            rx: Rx::Idle(rx),
+            rx: Held::Idle(rx),
             next: 0,
         }],
         sent: Vec::new(),

@@ -45,6 +45,7 @@ pub mod watch;
 pub mod wheel;
 
 mod chunked;
+mod recv;
 pub(crate) mod support;
 
 #[cfg(test)]

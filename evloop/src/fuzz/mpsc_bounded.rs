@@ -20,14 +20,14 @@
 //!   reserved);
 //! - a dropped receiver or cancelled sender leaves no waker behind.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use super::support::{ops, trace, Flag, Parked, Tracked, Tracker};
-use crate::sync::mpsc::error::{SendError, TryRecvError, TrySendError};
+use super::recv::RecvModel;
+use super::support::{clone_one, drop_one, ops, pick, trace, Parked, Tracked, Tracker};
+use crate::sync::mpsc::error::{SendError, TrySendError};
 use crate::sync::mpsc::{self, OwnedPermit, Receiver, Sender};
 
 const MAX_SENDERS: usize = 6;
@@ -66,19 +66,10 @@ struct State {
     tracker: Tracker,
     cap: usize,
     senders: Vec<Sender<Tracked>>,
-    rx: Option<Receiver<Tracked>>,
+    /// the receiver, the queue of ids and whether the receiver closed
+    rx: RecvModel<Receiver<Tracked>>,
     permits: Vec<OwnedPermit<Tracked>>,
     waiters: Vec<Waiter>,
-    /// model: ids in the channel, oldest first
-    queue: VecDeque<u64>,
-    /// model: `close` was called or the receiver dropped
-    closed: bool,
-    /// the waker of a `poll_recv` that returned `Pending`
-    recv_waiting: Option<Arc<Flag>>,
-}
-
-fn pick<T>(v: &[T], i: u8) -> Option<usize> {
-    (!v.is_empty()).then(|| i as usize % v.len())
 }
 
 impl State {
@@ -89,11 +80,11 @@ impl State {
 
     /// Whether the receiver sees the end once the queue is empty.
     fn ended(&self) -> bool {
-        (self.closed || self.senders_alive() == 0) && self.permits.is_empty()
+        (self.rx.closed || self.senders_alive() == 0) && self.permits.is_empty()
     }
 
     fn assert_dropped(&self, id: u64) {
-        assert_eq!(self.tracker.drops(id), 1, "message {id} not dropped once");
+        self.rx.assert_dropped(id);
     }
 
     /// Polls woken waiters until none is woken, then checks the invariants.
@@ -105,15 +96,15 @@ impl State {
             let waiter = self.waiters.remove(w);
             match out {
                 Out::Sent(Ok(())) | Out::Reserved(Ok(_)) => {
-                    assert!(!self.closed, "a waiting sender got a slot after close");
+                    assert!(!self.rx.closed, "a waiting sender got a slot after close");
                     assert_eq!(w, 0, "waiting sender {w} overtook an earlier one");
                 }
                 Out::Sent(Err(_)) | Out::Reserved(Err(_)) => {
-                    assert!(self.closed, "a waiting sender failed on an open channel");
+                    assert!(self.rx.closed, "a waiting sender failed on an open channel");
                 }
             }
             match out {
-                Out::Sent(Ok(())) => self.queue.push_back(waiter.id.unwrap()),
+                Out::Sent(Ok(())) => self.rx.queue.push_back(waiter.id.unwrap()),
                 Out::Sent(Err(SendError(v))) => {
                     assert_eq!(Some(v.id), waiter.id, "send failed with another value");
                     let id = v.id;
@@ -124,10 +115,13 @@ impl State {
                 Out::Reserved(Err(_)) => {}
             }
         }
-        let used = self.queue.len() + self.permits.len();
+        let used = self.rx.queue.len() + self.permits.len();
         assert!(used <= self.cap, "{used} slots used of {}", self.cap);
         if let Some(w) = self.waiters.first() {
-            assert!(!self.closed, "a sender still waits after close (lost wake)");
+            assert!(
+                !self.rx.closed,
+                "a sender still waits after close (lost wake)"
+            );
             assert_eq!(
                 used,
                 self.cap,
@@ -135,37 +129,17 @@ impl State {
                 w.parked.flag.is_set()
             );
         }
-        if let Some(flag) = &self.recv_waiting {
-            if !self.queue.is_empty() || self.ended() {
-                assert!(flag.is_set(), "a waiting recv was not woken (lost wake)");
-                self.recv_waiting = None;
-            }
-        }
-        if let Some(rx) = &self.rx {
-            assert_eq!(rx.len(), self.queue.len(), "len");
-            assert_eq!(
-                rx.is_closed(),
-                self.ended() || self.closed,
-                "Receiver::is_closed"
-            );
-        }
+        let ended = self.ended();
+        self.rx.check(ended);
         for tx in &self.senders {
-            assert_eq!(tx.is_closed(), self.closed, "Sender::is_closed");
+            assert_eq!(tx.is_closed(), self.rx.closed, "Sender::is_closed");
         }
-    }
-
-    fn received(&mut self, v: Tracked) {
-        let want = self.queue.pop_front();
-        assert_eq!(Some(v.id), want, "received out of order");
-        let id = v.id;
-        drop(v);
-        self.assert_dropped(id);
     }
 
     fn try_send_expect(&self) -> Result<(), bool> {
-        if self.closed {
+        if self.rx.closed {
             Err(true)
-        } else if self.queue.len() + self.permits.len() < self.cap {
+        } else if self.rx.queue.len() + self.permits.len() < self.cap {
             Ok(())
         } else {
             Err(false)
@@ -174,19 +148,8 @@ impl State {
 
     fn step(&mut self, op: Op) {
         match op {
-            Op::CloneSender(i) => {
-                if let Some(i) = pick(&self.senders, i) {
-                    if self.senders.len() < MAX_SENDERS {
-                        let tx = self.senders[i].clone();
-                        self.senders.push(tx);
-                    }
-                }
-            }
-            Op::DropSender(i) => {
-                if let Some(i) = pick(&self.senders, i) {
-                    self.senders.swap_remove(i);
-                }
-            }
+            Op::CloneSender(i) => clone_one(&mut self.senders, i, MAX_SENDERS),
+            Op::DropSender(i) => drop_one(&mut self.senders, i),
             Op::TrySend(i) => {
                 let Some(i) = pick(&self.senders, i) else {
                     return;
@@ -195,7 +158,7 @@ impl State {
                 let id = v.id;
                 let expect = self.try_send_expect();
                 match (self.senders[i].try_send(v), expect) {
-                    (Ok(()), Ok(())) => self.queue.push_back(id),
+                    (Ok(()), Ok(())) => self.rx.queue.push_back(id),
                     (Err(TrySendError::Full(v)), Err(false))
                     | (Err(TrySendError::Closed(v)), Err(true)) => {
                         assert_eq!(v.id, id);
@@ -259,7 +222,7 @@ impl State {
                     (Ok(p), Ok(())) => {
                         if send {
                             let v = self.tracker.make();
-                            self.queue.push_back(v.id);
+                            self.rx.queue.push_back(v.id);
                             p.send(v);
                         }
                     }
@@ -274,7 +237,7 @@ impl State {
                 };
                 let p = self.permits.swap_remove(j);
                 let v = self.tracker.make();
-                self.queue.push_back(v.id);
+                self.rx.queue.push_back(v.id);
                 let tx = p.send(v);
                 if self.senders.len() < MAX_SENDERS {
                     self.senders.push(tx);
@@ -287,11 +250,7 @@ impl State {
                 let tx = self.permits.swap_remove(j).release();
                 self.senders.push(tx);
             }
-            Op::PermitDrop(j) => {
-                if let Some(j) = pick(&self.permits, j) {
-                    self.permits.swap_remove(j);
-                }
-            }
+            Op::PermitDrop(j) => drop_one(&mut self.permits, j),
             Op::CancelWaiter(j) => {
                 let Some(j) = pick(&self.waiters, j) else {
                     return;
@@ -310,58 +269,15 @@ impl State {
                 );
             }
             Op::TryRecv => {
-                let Some(rx) = self.rx.as_mut() else { return };
-                match rx.try_recv() {
-                    Ok(v) => self.received(v),
-                    Err(TryRecvError::Empty) => {
-                        assert!(self.queue.is_empty() && !self.ended(), "try_recv: Empty")
-                    }
-                    Err(TryRecvError::Disconnected) => {
-                        assert!(
-                            self.queue.is_empty() && self.ended(),
-                            "try_recv: Disconnected"
-                        )
-                    }
-                }
+                let ended = self.ended();
+                self.rx.try_recv(ended);
             }
             Op::PollRecv => {
-                let Some(rx) = self.rx.as_mut() else { return };
-                let flag = Flag::new();
-                let waker = Waker::from(flag.clone());
-                match rx.poll_recv(&mut Context::from_waker(&waker)) {
-                    Poll::Ready(Some(v)) => self.received(v),
-                    Poll::Ready(None) => {
-                        assert!(self.queue.is_empty() && self.ended(), "recv: None")
-                    }
-                    Poll::Pending => {
-                        assert!(self.queue.is_empty() && !self.ended(), "recv: Pending");
-                        self.recv_waiting = Some(flag);
-                    }
-                }
+                let ended = self.ended();
+                self.rx.poll_recv(ended);
             }
-            Op::Close => {
-                if let Some(rx) = self.rx.as_mut() {
-                    rx.close();
-                    self.closed = true;
-                    // The receiver's own task closes it: no wake owed.
-                    self.recv_waiting = None;
-                }
-            }
-            Op::DropReceiver => {
-                let Some(rx) = self.rx.take() else { return };
-                drop(rx);
-                self.closed = true;
-                for id in std::mem::take(&mut self.queue) {
-                    self.assert_dropped(id);
-                }
-                if let Some(flag) = self.recv_waiting.take() {
-                    assert_eq!(
-                        Arc::strong_count(&flag),
-                        1,
-                        "a dropped receiver's waker is kept"
-                    );
-                }
-            }
+            Op::Close => self.rx.close(),
+            Op::DropReceiver => self.rx.drop_receiver(),
         }
     }
 
@@ -371,7 +287,7 @@ impl State {
             unreachable!()
         };
         assert!(
-            self.waiters.is_empty() || self.closed,
+            self.waiters.is_empty() || self.rx.closed,
             "a new sender overtook a waiting one"
         );
         match out {
@@ -380,7 +296,7 @@ impl State {
                     self.try_send_expect().is_ok(),
                     "send succeeded, model says no"
                 );
-                self.queue.push_back(w.id.unwrap());
+                self.rx.queue.push_back(w.id.unwrap());
             }
             Out::Reserved(Ok(p)) => {
                 assert!(
@@ -390,12 +306,12 @@ impl State {
                 self.permits.push(p);
             }
             Out::Sent(Err(SendError(v))) => {
-                assert!(self.closed, "send failed on an open channel");
+                assert!(self.rx.closed, "send failed on an open channel");
                 let id = v.id;
                 drop(v);
                 self.assert_dropped(id);
             }
-            Out::Reserved(Err(_)) => assert!(self.closed, "reserve failed on an open channel"),
+            Out::Reserved(Err(_)) => assert!(self.rx.closed, "reserve failed on an open channel"),
         }
     }
 }
@@ -411,12 +327,9 @@ pub fn run(data: &[u8]) {
         tracker: tracker.clone(),
         cap,
         senders: vec![tx],
-        rx: Some(rx),
+        rx: RecvModel::new(rx, tracker.clone()),
         permits: Vec::new(),
         waiters: Vec::new(),
-        queue: VecDeque::new(),
-        closed: false,
-        recv_waiting: None,
     };
     for op in ops {
         trace(&op);

@@ -25,9 +25,9 @@ use std::time::Duration;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use super::support::{ops, trace, Parked};
+use super::support::{ops, pick, runtime, trace, Parked};
 use crate::net::UnixStream;
-use crate::runtime::{Builder, Runtime};
+use crate::runtime::Runtime;
 
 const MAX_PAIRS: usize = 6;
 /// Bytes in flight per direction: well below the socket buffer, so a write
@@ -74,10 +74,6 @@ struct Pair {
 
 fn byte(seq: u64) -> u8 {
     (seq % 251) as u8
-}
-
-fn pick<T>(v: &[T], i: u8) -> Option<usize> {
-    (!v.is_empty()).then(|| i as usize % v.len())
 }
 
 struct State {
@@ -313,15 +309,7 @@ pub fn run(data: &[u8]) {
     let mut ops: Vec<Op> = ops(&mut u);
     // Driver turns take real time (a 1 ms sleep each): fewer steps.
     ops.truncate(MAX_STEPS);
-    let rt = if multi {
-        Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-    } else {
-        Builder::new_current_thread().enable_all().build()
-    }
-    .expect("runtime");
+    let rt = runtime(multi);
     let mut s = State {
         rt,
         pairs: Vec::new(),

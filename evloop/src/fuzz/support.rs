@@ -11,6 +11,8 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use arbitrary::{Arbitrary, Unstructured};
 
+use crate::runtime::{Builder, Runtime};
+
 /// Reads up to [`super::MAX_OPS`] operations from `data`; stops early when
 /// the bytes run out or stop making sense.
 pub(crate) fn ops<'a, T: Arbitrary<'a>>(u: &mut Unstructured<'a>) -> Vec<T> {
@@ -22,6 +24,44 @@ pub(crate) fn ops<'a, T: Arbitrary<'a>>(u: &mut Unstructured<'a>) -> Vec<T> {
         }
     }
     out
+}
+
+/// The index an op's `i` names in `v`: `i` wraps around; `None` when `v`
+/// is empty.
+pub(crate) fn pick<T>(v: &[T], i: u8) -> Option<usize> {
+    (!v.is_empty()).then(|| i as usize % v.len())
+}
+
+/// Clones the handle `i` picks and keeps the clone, unless `v` already
+/// holds `max` handles.
+pub(crate) fn clone_one<T: Clone>(v: &mut Vec<T>, i: u8, max: usize) {
+    if let Some(i) = pick(v, i) {
+        if v.len() < max {
+            let h = v[i].clone();
+            v.push(h);
+        }
+    }
+}
+
+/// Drops the handle `i` picks, if any.
+pub(crate) fn drop_one<T>(v: &mut Vec<T>, i: u8) {
+    if let Some(i) = pick(v, i) {
+        v.swap_remove(i);
+    }
+}
+
+/// A runtime with every driver on: multi-thread with two workers if
+/// `multi`, else current-thread.
+pub(crate) fn runtime(multi: bool) -> Runtime {
+    if multi {
+        Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+    } else {
+        Builder::new_current_thread().enable_all().build()
+    }
+    .expect("runtime")
 }
 
 /// Counts, per value, how often it was dropped.
@@ -162,6 +202,54 @@ impl<O> Parked<O> {
     pub(crate) fn poll(&mut self) -> Poll<O> {
         self.flag.take();
         poll_with(self.fut.as_mut(), &self.flag)
+    }
+}
+
+/// A handle a target either holds idle or has moved into a parked future
+/// (a receiver waiting in `recv` / `changed`, which hands it back).
+pub(crate) enum Held<H, O> {
+    Idle(H),
+    Waiting(Parked<O>),
+}
+
+impl<H, O: 'static> Held<H, O> {
+    /// Moves the idle handle into the future `f` makes of it, parks that
+    /// future and polls it once. Panics if the handle is already waiting.
+    pub(crate) fn park<F>(&mut self, f: impl FnOnce(H) -> F) -> Poll<O>
+    where
+        F: Future<Output = O> + 'static,
+    {
+        let Held::Idle(h) = std::mem::replace(self, Held::Waiting(Parked::pending())) else {
+            panic!("park: the handle is already waiting")
+        };
+        let (parked, poll) = Parked::start(f(h));
+        *self = Held::Waiting(parked);
+        poll
+    }
+
+    pub(crate) fn is_waiting(&self) -> bool {
+        matches!(self, Held::Waiting(_))
+    }
+}
+
+/// Polls the waiting futures of `items` whose waker fired, first to last,
+/// until one completes: its index and output, or `None` once no waiting
+/// future is woken. The completed one is left `Waiting`: the caller puts
+/// the handle back.
+pub(crate) fn next_woken<M, H, O: 'static>(
+    items: &mut [M],
+    held: impl Fn(&mut M) -> &mut Held<H, O>,
+) -> Option<(usize, O)> {
+    loop {
+        let r = items
+            .iter_mut()
+            .position(|m| matches!(held(m), Held::Waiting(p) if p.flag.is_set()))?;
+        let Held::Waiting(p) = held(&mut items[r]) else {
+            unreachable!()
+        };
+        if let Poll::Ready(out) = p.poll() {
+            return Some((r, out));
+        }
     }
 }
 

@@ -26,8 +26,8 @@ use std::time::Duration;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use super::support::{ops, poll_with, trace, ExpectedPanic, Flag, Tracked, Tracker};
-use crate::runtime::{Builder, Runtime};
+use super::support::{ops, pick, poll_with, runtime, trace, ExpectedPanic, Flag, Tracked, Tracker};
+use crate::runtime::Runtime;
 use crate::task::{AbortHandle, JoinHandle};
 
 const MAX_TASKS: usize = 8;
@@ -106,10 +106,6 @@ struct State {
     tracker: Tracker,
     rt: Runtime,
     tasks: Vec<ModelTask>,
-}
-
-fn pick<T>(v: &[T], i: u8) -> Option<usize> {
-    (!v.is_empty()).then(|| i as usize % v.len())
 }
 
 impl State {
@@ -283,15 +279,7 @@ pub fn run(data: &[u8]) {
     let multi = u.arbitrary::<bool>().unwrap_or(false);
     let runtime_first = u.arbitrary::<bool>().unwrap_or(false);
     let ops: Vec<Op> = ops(&mut u);
-    let rt = if multi {
-        Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-    } else {
-        Builder::new_current_thread().enable_all().build()
-    }
-    .expect("runtime");
+    let rt = runtime(multi);
     let tracker = Tracker::new();
     let mut s = State {
         tracker: tracker.clone(),

@@ -18,7 +18,9 @@ use std::task::Poll;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use super::support::{ops, trace, Parked, Tracked, Tracker};
+use super::support::{
+    clone_one, drop_one, next_woken, ops, pick, trace, Held, Parked, Tracked, Tracker,
+};
 use crate::sync::watch::{self, error::RecvError, Receiver, Sender};
 
 const MAX_HANDLES: usize = 5;
@@ -45,10 +47,7 @@ enum Op {
 
 type ChangedOut = (Receiver<Tracked>, Result<(), RecvError>);
 
-enum Rx {
-    Idle(Receiver<Tracked>),
-    Waiting(Parked<ChangedOut>),
-}
+type Rx = Held<Receiver<Tracked>, ChangedOut>;
 
 struct ModelRx {
     rx: Rx,
@@ -62,10 +61,6 @@ struct State {
     rxs: Vec<ModelRx>,
     current: u64,
     version: u64,
-}
-
-fn pick<T>(v: &[T], i: u8) -> Option<usize> {
-    (!v.is_empty()).then(|| i as usize % v.len())
 }
 
 impl State {
@@ -87,8 +82,8 @@ impl State {
     fn idle(&mut self, r: u8) -> Option<(usize, &mut Receiver<Tracked>)> {
         let r = pick(&self.rxs, r)?;
         match &mut self.rxs[r].rx {
-            Rx::Idle(rx) => Some((r, rx)),
-            Rx::Waiting(_) => None,
+            Held::Idle(rx) => Some((r, rx)),
+            Held::Waiting(_) => None,
         }
     }
 
@@ -151,19 +146,8 @@ impl State {
                     assert_eq!(self.tracker.drops(id), 1);
                 }
             }
-            Op::CloneSender(i) => {
-                if let Some(i) = pick(&self.senders, i) {
-                    if self.senders.len() < MAX_HANDLES {
-                        let tx = self.senders[i].clone();
-                        self.senders.push(tx);
-                    }
-                }
-            }
-            Op::DropSender(i) => {
-                if let Some(i) = pick(&self.senders, i) {
-                    self.senders.swap_remove(i);
-                }
-            }
+            Op::CloneSender(i) => clone_one(&mut self.senders, i, MAX_HANDLES),
+            Op::DropSender(i) => drop_one(&mut self.senders, i),
             Op::Subscribe(i) => {
                 let Some(i) = pick(&self.senders, i) else {
                     return;
@@ -172,7 +156,7 @@ impl State {
                     let rx = self.senders[i].subscribe();
                     let seen = self.version;
                     self.rxs.push(ModelRx {
-                        rx: Rx::Idle(rx),
+                        rx: Held::Idle(rx),
                         seen,
                     });
                 }
@@ -185,7 +169,7 @@ impl State {
                 let new = rx.clone();
                 let seen = self.rxs[r].seen;
                 self.rxs.push(ModelRx {
-                    rx: Rx::Idle(new),
+                    rx: Held::Idle(new),
                     seen,
                 });
             }
@@ -237,16 +221,10 @@ impl State {
             }
             Op::Changed(r) => {
                 let Some((r, _)) = self.idle(r) else { return };
-                let Rx::Idle(mut rx) =
-                    std::mem::replace(&mut self.rxs[r].rx, Rx::Waiting(Parked::pending()))
-                else {
-                    unreachable!()
-                };
-                let (parked, poll) = Parked::start(async move {
+                let poll = self.rxs[r].rx.park(|mut rx| async move {
                     let got = rx.changed().await;
                     (rx, got)
                 });
-                self.rxs[r].rx = Rx::Waiting(parked);
                 match poll {
                     Poll::Ready(out) => self.changed_done(r, out),
                     Poll::Pending => assert!(!self.changed_ready(r), "changed() waits"),
@@ -290,25 +268,15 @@ impl State {
         } else {
             assert!(got.is_err(), "changed(): no sender, but Ok");
         }
-        self.rxs[r].rx = Rx::Idle(rx);
+        self.rxs[r].rx = Held::Idle(rx);
     }
 
     fn settle(&mut self) {
-        loop {
-            let woken = self
-                .rxs
-                .iter()
-                .position(|m| matches!(&m.rx, Rx::Waiting(p) if p.flag.is_set()));
-            let Some(r) = woken else { break };
-            let Rx::Waiting(p) = &mut self.rxs[r].rx else {
-                unreachable!()
-            };
-            if let Poll::Ready(out) = p.poll() {
-                self.changed_done(r, out);
-            }
+        while let Some((r, out)) = next_woken(&mut self.rxs, |m| &mut m.rx) {
+            self.changed_done(r, out);
         }
         for r in 0..self.rxs.len() {
-            if matches!(self.rxs[r].rx, Rx::Waiting(_)) {
+            if self.rxs[r].rx.is_waiting() {
                 assert!(!self.changed_ready(r), "changed() not woken (lost wake)");
             }
         }
@@ -355,7 +323,7 @@ pub fn run(data: &[u8]) {
         senders: vec![tx],
         closed_waiters: Vec::new(),
         rxs: vec![ModelRx {
-            rx: Rx::Idle(rx),
+            rx: Held::Idle(rx),
             seen: 0,
         }],
         current,

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use evloop::runtime::{Builder, Runtime};
 
@@ -115,4 +116,24 @@ impl Drop for Tracked {
 pub fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
     let waker = Waker::noop();
     Pin::new(f).poll(&mut Context::from_waker(waker))
+}
+
+/// Runs `f` on its own thread and returns what it returns; a panic in `f`
+/// fails the caller as itself, and `f` still running after `limit` fails it
+/// with `hung` (a deadlock or a lost wake fails the test instead of hanging
+/// it).
+pub fn watchdog<R: Send + 'static>(
+    limit: Duration,
+    hung: &str,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> R {
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    });
+    match done_rx.recv_timeout(limit) {
+        Ok(Ok(v)) => v,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => panic!("{hung}"),
+    }
 }
