@@ -568,7 +568,11 @@ mod tests {
     #[test]
     fn join_handle_fast_drop() {
         let s = State::new();
-        assert!(s.drop_join_handle_fast().is_ok());
+        // A weak compare-exchange may fail spuriously (Miri makes it do so
+        // now and then); callers fall back to the slow path, so this test
+        // asks only that it succeeds on an unchanged state within a few
+        // tries.
+        assert!((0..64).any(|_| s.drop_join_handle_fast().is_ok()));
         let snap = s.load();
         assert!(!snap.is_join_interested());
         assert_eq!(snap.ref_count(), 2);
