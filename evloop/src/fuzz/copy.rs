@@ -12,10 +12,6 @@
 //! out all it read before it reads again); every `Pending` came with a
 //! wake; nothing takes more than a bounded number of polls.
 
-use std::future::Future;
-use std::pin::pin;
-use std::task::Poll;
-
 use arbitrary::Unstructured;
 
 use super::chunked::{drive, ChunkedReader, ChunkedWriter, Script};
@@ -81,36 +77,12 @@ fn duplex_case(u: &mut Unstructured<'_>) {
         let mut out = Vec::new();
         b.read_to_end(&mut out).await.map(|_| out)
     };
-    let (n, out) = drive(both(write, read), POLLS);
+    let (n, out) = drive(async { crate::join!(write, read) }, POLLS);
     assert_eq!(n.expect("copy into duplex"), data.len() as u64);
     assert!(
         out.expect("read_to_end from duplex") == data,
         "duplex: bytes"
     );
-}
-
-/// Polls two futures together until both are done.
-async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
-    let (mut a, mut b) = (pin!(a), pin!(b));
-    let (mut ra, mut rb) = (None, None);
-    std::future::poll_fn(|cx| {
-        if ra.is_none() {
-            if let Poll::Ready(v) = a.as_mut().poll(cx) {
-                ra = Some(v);
-            }
-        }
-        if rb.is_none() {
-            if let Poll::Ready(v) = b.as_mut().poll(cx) {
-                rb = Some(v);
-            }
-        }
-        if ra.is_some() && rb.is_some() {
-            Poll::Ready((ra.take().unwrap(), rb.take().unwrap()))
-        } else {
-            Poll::Pending
-        }
-    })
-    .await
 }
 
 /// Runs the cases described by `data`.
