@@ -10,6 +10,7 @@
 //! - [`watch`]: one value, many readers that see the latest version.
 
 pub mod broadcast;
+pub mod futures;
 pub mod mpsc;
 pub mod oneshot;
 pub mod watch;
@@ -21,18 +22,20 @@ mod notify;
 mod once_cell;
 mod rwlock;
 mod semaphore;
+mod set_once;
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use cancellation_token::{
     CancellationToken, DropGuard, WaitForCancellationFuture, WaitForCancellationFutureOwned,
 };
 pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
-pub use notify::{Notified, Notify};
+pub use notify::{Notified, Notify, OwnedNotified};
 pub use once_cell::{OnceCell, SetError};
 pub use rwlock::{RwLock, RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard};
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
+pub use set_once::{SetOnce, SetOnceError};
 
 mod batch_semaphore;
 mod block_on;

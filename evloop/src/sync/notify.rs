@@ -26,24 +26,24 @@
 //!    saw a newer generation never queues, so the older nodes form a prefix
 //!    of the list and can be taken in batches, dropping the lock in between
 //!    to wake them.
-//! 4. `notify_one` with waiters pops the front node (FIFO) and marks it
-//!    `ONE`. If that future is dropped before it returns `Ready`, its `Drop`
-//!    passes the notification on (to the next waiter, or as the stored
-//!    permit), so a `notify_one` is never lost to cancellation.
+//! 4. `notify_one` with waiters pops the front node (FIFO), `notify_last`
+//!    the back node (LIFO), and marks it `One` with that end. If that future
+//!    is dropped before it returns `Ready`, its `Drop` passes the
+//!    notification on (to the waiter at the same end, or as the stored
+//!    permit), so a `notify_one`/`notify_last` is never lost to
+//!    cancellation. Without waiters both store the one permit.
 //! 5. Node fields are accessed only under the mutex (rule 1 of `waiters`).
 
 use std::fmt;
-use std::future::Future;
-use std::marker::PhantomPinned;
-use std::pin::Pin;
-use std::ptr::NonNull;
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
 
-use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::{Mutex, MutexGuard};
-use crate::sync::waiters::{Waiter, WaiterList, WakeList};
-use crate::task::coop;
+use crate::sync::waiters::{WaiterList, WakeList};
+
+// `notified_owned` takes `self: Arc<Self>`, which must be std's `Arc` (the
+// type users hold); no atomic protocol of ours lives in it.
+use std::sync::Arc;
 
 const EMPTY: usize = 0;
 const WAITING: usize = 1;
@@ -59,10 +59,19 @@ fn generation(state: usize) -> usize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Notification {
     None,
-    /// By `notify_one` (rule 4).
-    One,
+    /// By `notify_one` or `notify_last` (rule 4).
+    One(End),
     /// By `notify_waiters`.
     All,
+}
+
+/// Which waiter a single notification goes to (rule 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// The longest-waiting one (`notify_one`).
+    Front,
+    /// The most recent one (`notify_last`).
+    Back,
 }
 
 #[derive(Debug)]
@@ -99,34 +108,6 @@ pub struct Notify {
     waiters: Mutex<WaiterList<NodeData>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Init,
-    Waiting,
-    Done,
-}
-
-/// Future returned by [`Notify::notified`].
-///
-/// **Cancel safety:** cancel-safe. Dropping it gives up its place; if it had
-/// already been picked by `notify_one`, the notification passes on to the
-/// next waiter (or is stored), so nothing is lost.
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Notified<'a> {
-    notify: &'a Notify,
-    state: State,
-    /// Rule 2.
-    generation: usize,
-    /// Rule 5.
-    node: UnsafeCell<Waiter<NodeData>>,
-    _pin: PhantomPinned,
-}
-
-// SAFETY: the node is only accessed under the notify's mutex (rule 5).
-unsafe impl Send for Notified<'_> {}
-// SAFETY: `&Notified` gives access to nothing.
-unsafe impl Sync for Notified<'_> {}
-
 impl Notify {
     /// Creates a `Notify` with no stored permit.
     pub fn new() -> Notify {
@@ -150,20 +131,62 @@ impl Notify {
     /// It already counts for `notify_waiters` once created (rule 2); for
     /// `notify_one` it counts once polled or [`enable`](Notified::enable)d.
     pub fn notified(&self) -> Notified<'_> {
-        Notified {
-            notify: self,
-            state: State::Init,
-            generation: generation(self.state.load(Ordering::SeqCst)),
-            node: UnsafeCell::new(Waiter::new(NodeData {
-                notified: Notification::None,
-                generation: 0,
-            })),
-            _pin: PhantomPinned,
-        }
+        Notified::new(self)
+    }
+
+    /// Like [`notified`](Self::notified), but the future holds the `Notify`
+    /// through an `Arc` instead of borrowing it, so it is `'static` and can
+    /// be stored or moved into a spawned task.
+    ///
+    /// ```
+    /// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use std::sync::Arc;
+    /// use evloop::sync::Notify;
+    ///
+    /// let notify = Arc::new(Notify::new());
+    /// let fut = notify.clone().notified_owned();
+    /// let waiter = evloop::spawn(fut);
+    /// evloop::task::yield_now().await;
+    /// notify.notify_one();
+    /// waiter.await.unwrap();
+    /// # });
+    /// ```
+    pub fn notified_owned(self: Arc<Self>) -> OwnedNotified {
+        OwnedNotified::new(self)
+    }
+
+    /// Generation now (rule 2).
+    fn current_generation(&self) -> usize {
+        generation(self.state.load(Ordering::SeqCst))
     }
 
     /// Wakes the longest-waiting task, or stores one permit if none waits.
     pub fn notify_one(&self) {
+        self.notify_at(End::Front);
+    }
+
+    /// Wakes the task that started waiting most recently (LIFO), or stores
+    /// one permit if none waits.
+    ///
+    /// ```
+    /// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use std::pin::pin;
+    /// use evloop::sync::Notify;
+    ///
+    /// let notify = Notify::new();
+    /// let mut first = pin!(notify.notified());
+    /// let mut second = pin!(notify.notified());
+    /// first.as_mut().enable();
+    /// second.as_mut().enable();
+    /// notify.notify_last();
+    /// second.await; // the newer waiter got it; `first` still waits
+    /// # });
+    /// ```
+    pub fn notify_last(&self) {
+        self.notify_at(End::Back);
+    }
+
+    fn notify_at(&self, end: End) {
         let mut cur = self.state.load(Ordering::SeqCst);
         // Rule 1: without waiters, store the permit with a CAS.
         while cur & MODE != WAITING {
@@ -177,22 +200,30 @@ impl Notify {
             }
         }
         let list = self.waiters.lock();
-        let waker = self.notify_one_locked(list);
+        let waker = self.notify_locked(list, end);
         if let Some(w) = waker {
             w.wake();
         }
     }
 
-    /// `notify_one` with the lock held; returns the waker to wake after the
-    /// guard is gone (the guard is consumed).
-    fn notify_one_locked(&self, mut list: MutexGuard<'_, WaiterList<NodeData>>) -> Option<Waker> {
+    /// `notify_one`/`notify_last` with the lock held; returns the waker to
+    /// wake after the guard is gone (the guard is consumed).
+    fn notify_locked(
+        &self,
+        mut list: MutexGuard<'_, WaiterList<NodeData>>,
+        end: End,
+    ) -> Option<Waker> {
         let cur = self.state.load(Ordering::SeqCst);
         if cur & MODE == WAITING {
-            let node = list.pop_front().expect("WAITING with an empty list");
+            let node = match end {
+                End::Front => list.pop_front(),
+                End::Back => list.pop_back(),
+            }
+            .expect("WAITING with an empty list");
             // SAFETY: rule 5 — we hold the lock; the node was linked, so its
             // future is alive (rule 2 of `waiters`).
             let w = unsafe { &mut *node.as_ptr() };
-            w.data.notified = Notification::One;
+            w.data.notified = Notification::One(end);
             let waker = w.waker.take();
             if list.is_empty() {
                 // Rule 1: leave WAITING under the lock.
@@ -283,179 +314,9 @@ impl fmt::Debug for Notify {
     }
 }
 
-impl Notified<'_> {
-    fn node_ptr(&self) -> NonNull<Waiter<NodeData>> {
-        // SAFETY: `UnsafeCell` never yields a null pointer.
-        self.node.with_mut(|p| unsafe { NonNull::new_unchecked(p) })
-    }
+mod notified;
 
-    /// Registers the future for `notify_one` without a waker, so it keeps its
-    /// place in the queue before it is first polled. Returns `true` if it is
-    /// already notified (the next poll returns `Ready`).
-    pub fn enable(self: Pin<&mut Self>) -> bool {
-        // SAFETY: we do not move out of the future.
-        let this = unsafe { self.get_unchecked_mut() };
-        this.poll_inner(None).is_ready()
-    }
-
-    /// Tries to consume the stored permit or see a newer generation.
-    fn try_complete(&self, mut cur: usize) -> Result<(), usize> {
-        loop {
-            if generation(cur) != self.generation {
-                return Ok(());
-            }
-            if cur & MODE != NOTIFIED {
-                return Err(cur);
-            }
-            match self.notify.state.compare_exchange(
-                cur,
-                cur & !MODE,
-                Ordering::SeqCst,
-                Ordering::SeqCst,
-            ) {
-                Ok(_) => return Ok(()),
-                Err(actual) => cur = actual,
-            }
-        }
-    }
-
-    fn poll_inner(&mut self, waker: Option<&Waker>) -> Poll<()> {
-        let notify = self.notify;
-        match self.state {
-            State::Done => Poll::Ready(()),
-            State::Init => {
-                let cur = notify.state.load(Ordering::SeqCst);
-                if self.try_complete(cur).is_ok() {
-                    self.state = State::Done;
-                    return Poll::Ready(());
-                }
-                let mut list = notify.waiters.lock();
-                let mut cur = notify.state.load(Ordering::SeqCst);
-                loop {
-                    cur = match self.try_complete(cur) {
-                        Ok(()) => {
-                            self.state = State::Done;
-                            return Poll::Ready(());
-                        }
-                        Err(cur) => cur,
-                    };
-                    if cur & MODE == WAITING {
-                        break;
-                    }
-                    // EMPTY → WAITING (rule 1); may race with a lock-free
-                    // `notify_one` storing a permit.
-                    match notify.state.compare_exchange(
-                        cur,
-                        cur | WAITING,
-                        Ordering::SeqCst,
-                        Ordering::SeqCst,
-                    ) {
-                        Ok(_) => break,
-                        Err(actual) => cur = actual,
-                    }
-                }
-                let node = self.node_ptr();
-                // SAFETY: rule 5 — we hold the lock. The node is pinned inside
-                // this `!Unpin` future and `Drop` unlinks it (rule 2 of
-                // `waiters`).
-                unsafe {
-                    let w = &mut *node.as_ptr();
-                    w.data.generation = self.generation;
-                    if let Some(waker) = waker {
-                        let prev = w.set_waker(waker);
-                        debug_assert!(
-                            prev.is_none(),
-                            "a node that was never queued holds no waker"
-                        );
-                    }
-                    list.push_back(node);
-                }
-                self.state = State::Waiting;
-                Poll::Pending
-            }
-            State::Waiting => {
-                let mut list = notify.waiters.lock();
-                let node = self.node_ptr();
-                // SAFETY: rule 5 — we hold the lock.
-                let w = unsafe { &mut *node.as_ptr() };
-                if w.data.notified != Notification::None {
-                    self.state = State::Done;
-                    return Poll::Ready(());
-                }
-                let cur = notify.state.load(Ordering::SeqCst);
-                if generation(cur) != self.generation {
-                    // A `notify_waiters` is running and has not reached us
-                    // yet: complete now and leave the list.
-                    // SAFETY: rule 5; the node is in this list if queued.
-                    unsafe { list.remove(node) };
-                    if list.is_empty() && cur & MODE == WAITING {
-                        notify.state.store(cur & !MODE, Ordering::SeqCst);
-                    }
-                    self.state = State::Done;
-                    return Poll::Ready(());
-                }
-                let replaced = waker.and_then(|waker| w.set_waker(waker));
-                // Rule 4 of `waiters`: the old waker goes after the lock.
-                drop(list);
-                drop(replaced);
-                Poll::Pending
-            }
-        }
-    }
-}
-
-impl Future for Notified<'_> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // A stored permit makes it ready at once, every time: it spends
-        // budget (rule 3 of `coop`).
-        let restore = std::task::ready!(coop::poll_proceed(cx));
-        // SAFETY: we do not move out of the future.
-        let this = unsafe { self.get_unchecked_mut() };
-        let res = this.poll_inner(Some(cx.waker()));
-        if res.is_ready() {
-            restore.made_progress();
-        }
-        res
-    }
-}
-
-impl Drop for Notified<'_> {
-    fn drop(&mut self) {
-        if self.state != State::Waiting {
-            return;
-        }
-        let notify = self.notify;
-        let mut list = notify.waiters.lock();
-        let node = self.node_ptr();
-        // SAFETY: rule 5 — lock held; if queued, the node is in this list.
-        let notified = unsafe {
-            list.remove(node);
-            (*node.as_ptr()).data.notified
-        };
-        if list.is_empty() {
-            let cur = notify.state.load(Ordering::SeqCst);
-            if cur & MODE == WAITING {
-                notify.state.store(cur & !MODE, Ordering::SeqCst);
-            }
-        }
-        if notified == Notification::One {
-            // Rule 4: pass the unconsumed notification on.
-            if let Some(w) = notify.notify_one_locked(list) {
-                w.wake();
-            }
-        }
-    }
-}
-
-impl fmt::Debug for Notified<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Notified")
-            .field("state", &self.state)
-            .finish()
-    }
-}
+pub use notified::{Notified, OwnedNotified};
 
 #[cfg(all(test, not(loom)))]
 mod tests;

@@ -193,6 +193,74 @@ impl Semaphore {
         })
     }
 
+    /// Blocks the current thread until one permit is available.
+    ///
+    /// For synchronous code (a plain thread, `spawn_blocking`) sharing a
+    /// semaphore with tasks.
+    ///
+    /// # Panics
+    ///
+    /// If called on a thread that drives a runtime (inside `block_on` or an
+    /// async task): blocking there would stall the tasks that could release
+    /// permits.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use evloop::sync::Semaphore;
+    ///
+    /// let sem = Arc::new(Semaphore::new(1));
+    /// let held = sem.clone().try_acquire_owned().unwrap();
+    /// let th = std::thread::spawn({
+    ///     let sem = sem.clone();
+    ///     move || sem.blocking_acquire().unwrap().num_permits()
+    /// });
+    /// drop(held);
+    /// assert_eq!(th.join().unwrap(), 1);
+    /// ```
+    #[track_caller]
+    pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        super::block_on::block_on("Semaphore::blocking_acquire", self.acquire())
+    }
+
+    /// Blocks the current thread until `n` permits are available, all at
+    /// once.
+    ///
+    /// # Panics
+    ///
+    /// As [`blocking_acquire`](Self::blocking_acquire).
+    #[track_caller]
+    pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
+        super::block_on::block_on("Semaphore::blocking_acquire_many", self.acquire_many(n))
+    }
+
+    /// Blocks the current thread until one permit of a shared semaphore is
+    /// available.
+    ///
+    /// # Panics
+    ///
+    /// As [`blocking_acquire`](Self::blocking_acquire).
+    #[track_caller]
+    pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        super::block_on::block_on("Semaphore::blocking_acquire_owned", self.acquire_owned())
+    }
+
+    /// Blocks the current thread until `n` permits of a shared semaphore are
+    /// available.
+    ///
+    /// # Panics
+    ///
+    /// As [`blocking_acquire`](Self::blocking_acquire).
+    #[track_caller]
+    pub fn blocking_acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
+        super::block_on::block_on(
+            "Semaphore::blocking_acquire_many_owned",
+            self.acquire_many_owned(n),
+        )
+    }
+
     /// Waits for one permit of a shared semaphore; the permit keeps the
     /// semaphore alive.
     ///
@@ -274,6 +342,11 @@ impl<'a> SemaphorePermit<'a> {
             sem: self.sem,
             permits: n,
         })
+    }
+
+    /// The semaphore the permits came from.
+    pub fn semaphore(&self) -> &'a Semaphore {
+        self.sem
     }
 
     /// Number of permits held.

@@ -135,6 +135,15 @@ impl<D> WaiterList<D> {
         Some(head)
     }
 
+    /// Unlinks and returns the last node.
+    pub(crate) fn pop_back(&mut self) -> Option<NonNull<Waiter<D>>> {
+        let tail = self.tail?;
+        // SAFETY: linked nodes are valid (rule 2) and ours under the lock
+        // (rule 1).
+        unsafe { self.unlink(tail) };
+        Some(tail)
+    }
+
     /// Unlinks `node` if it is queued; returns whether it was.
     ///
     /// # Safety
@@ -264,5 +273,21 @@ mod tests {
             list.push_back(ptr(&mut nodes[0]));
         }
         assert_eq!(drain(&mut list), vec![4, 0]);
+    }
+
+    #[test]
+    fn pop_back_takes_the_newest() {
+        let mut list = WaiterList::new();
+        let mut nodes: Vec<_> = (0..3).map(node).collect();
+        for n in &mut nodes {
+            // SAFETY: boxed nodes do not move and outlive the list use.
+            unsafe { list.push_back(ptr(n)) };
+        }
+        // SAFETY: as above.
+        let last = list.pop_back().map(|n| unsafe { (*n.as_ptr()).data });
+        assert_eq!(last, Some(2));
+        assert!(!nodes[2].is_queued());
+        assert_eq!(drain(&mut list), vec![0, 1]);
+        assert!(list.pop_back().is_none());
     }
 }

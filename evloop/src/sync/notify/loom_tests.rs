@@ -44,3 +44,37 @@ fn loom_notify_one_vs_cancel_not_lost() {
         }
     });
 }
+
+#[test]
+fn loom_notify_last_vs_owned_cancel_not_lost() {
+    // Two owned waiters; the newer one is picked by notify_last while it is
+    // being cancelled on another thread: the notification ends up with the
+    // older waiter or stored, never lost.
+    loom::model(|| {
+        let n = std::sync::Arc::new(Notify::new());
+        let mut older = Box::pin(n.clone().notified_owned());
+        assert!(!older.as_mut().enable());
+        let n2 = n.clone();
+        let th = thread::spawn(move || {
+            let mut newer = Box::pin(n2.notified_owned());
+            crate::sync::loom_util::poll_once(&mut newer).is_ready()
+        });
+        n.notify_last();
+        let consumed = th.join().unwrap();
+        if !consumed {
+            block_on(older);
+        }
+    });
+}
+
+#[test]
+fn loom_owned_notified_vs_notify_one() {
+    loom::model(|| {
+        let n = std::sync::Arc::new(Notify::new());
+        let fut = n.clone().notified_owned();
+        let n2 = n.clone();
+        let th = thread::spawn(move || n2.notify_last());
+        block_on(fut);
+        th.join().unwrap();
+    });
+}

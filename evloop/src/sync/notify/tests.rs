@@ -1,5 +1,6 @@
 use super::*;
 use crate::sync::test_util::spawn;
+use std::task::Poll;
 
 #[test]
 fn permit_stored_once() {
@@ -122,4 +123,93 @@ fn threads_ping() {
     }
     th.join().unwrap();
     assert!(sent >= rounds);
+}
+
+#[test]
+fn notify_last_wakes_the_newest_waiter() {
+    let n = Notify::new();
+    let mut a = spawn(n.notified());
+    let mut b = spawn(n.notified());
+    let mut c = spawn(n.notified());
+    a.expect_pending();
+    b.expect_pending();
+    c.expect_pending();
+    n.notify_last();
+    assert!(c.is_woken() && !a.is_woken() && !b.is_woken());
+    c.expect_ready();
+    n.notify_last();
+    assert!(b.is_woken() && !a.is_woken());
+    b.expect_ready();
+    a.expect_pending();
+}
+
+#[test]
+fn notify_last_without_waiters_stores_one_permit() {
+    let n = Notify::new();
+    n.notify_last();
+    n.notify_last();
+    spawn(n.notified()).expect_ready();
+    spawn(n.notified()).expect_pending();
+}
+
+#[test]
+fn cancelled_notify_last_waiter_forwards_to_the_next_newest() {
+    let n = Notify::new();
+    let mut a = spawn(n.notified());
+    let mut b = spawn(n.notified());
+    let mut c = spawn(n.notified());
+    a.expect_pending();
+    b.expect_pending();
+    c.expect_pending();
+    n.notify_last();
+    c.cancel(); // picked but never completed: passes on LIFO, to b
+    assert!(b.is_woken() && !a.is_woken());
+    b.expect_ready();
+    a.expect_pending();
+}
+
+#[test]
+fn owned_notified_waits_like_notified() {
+    let n = std::sync::Arc::new(Notify::new());
+    let mut a = spawn(n.clone().notified_owned());
+    let mut b = spawn(n.notified());
+    a.expect_pending();
+    b.expect_pending();
+    n.notify_one();
+    assert!(a.is_woken() && !b.is_woken());
+    a.expect_ready();
+    // Created before notify_waiters, never polled: still completes (rule 2).
+    let mut c = spawn(n.clone().notified_owned());
+    n.notify_waiters();
+    b.expect_ready();
+    c.expect_ready();
+}
+
+#[test]
+fn owned_notified_keeps_notify_alive_and_forwards_on_cancel() {
+    let n = std::sync::Arc::new(Notify::new());
+    let mut a = spawn(n.clone().notified_owned());
+    let mut b = spawn(n.clone().notified_owned());
+    a.expect_pending();
+    b.expect_pending();
+    let weak = std::sync::Arc::downgrade(&n);
+    n.notify_one();
+    drop(n); // the futures hold the only strong references now
+    a.cancel();
+    assert!(b.is_woken());
+    b.expect_ready();
+    assert!(weak.upgrade().is_some());
+    b.cancel();
+    assert!(weak.upgrade().is_none());
+}
+
+#[test]
+fn owned_notified_enable() {
+    let n = std::sync::Arc::new(Notify::new());
+    let mut fut = Box::pin(n.clone().notified_owned());
+    assert!(!fut.as_mut().enable());
+    n.notify_one();
+    let mut other = spawn(n.notified());
+    other.expect_pending();
+    assert_eq!(crate::sync::test_util::poll_once(&mut fut), Poll::Ready(()));
 }
