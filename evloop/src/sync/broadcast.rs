@@ -25,7 +25,7 @@
 //! # Design
 //!
 //! A ring of `capacity` (a power of two) slots, each behind its own
-//! read-write lock, and a `Tail` behind a mutex: the position of the next
+//! mutex (rule 10), and a `Tail` behind a mutex: the position of the next
 //! send, the receiver count, the closed flag and the intrusive list of
 //! waiting receivers. Positions are `u64` and never wrap in practice; the
 //! value sent at position `p` lives in slot `p & mask` until position
@@ -66,6 +66,20 @@
 //! 7. No waker is woken or dropped, and no value is dropped, while the tail
 //!    or a slot lock is held: either may run user code that sends on, or
 //!    receives from, this very channel.
+//! 8. **Senders.** `num_tx` counts strong senders, `num_weak_tx` weak ones.
+//!    The strong sender that takes `num_tx` to zero closes the channel; an
+//!    upgrade raises `num_tx` only from a non-zero value (CAS), so a closed
+//!    channel never gets a sender again.
+//! 9. **`Sender::closed`.** `rx_cnt` changes only under the tail lock. The
+//!    receiver that takes it to zero calls `no_receivers.notify_waiters()`
+//!    after releasing the lock; `closed` creates its `Notified` before
+//!    reading `rx_cnt` under the lock, so a zero it does not see is
+//!    announced by a `notify_waiters` that completes its future (rule 2 of
+//!    `notify`).
+//! 10. Each slot sits behind a mutex, not a read-write lock: receivers clone
+//!     a value one at a time, so `T: Send` is enough for the channel to be
+//!     `Send + Sync` (concurrent `Clone::clone(&T)` calls would need
+//!     `T: Sync`).
 
 use std::fmt;
 use std::future::Future;
@@ -76,19 +90,28 @@ use std::task::{ready, Context, Poll, Waker};
 
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use crate::loom::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
+use crate::loom::sync::{Arc, Mutex, MutexGuard};
 use crate::sync::waiters::{Waiter, WaiterList, WakeList};
+use crate::sync::Notify;
 use crate::task::coop;
 
 pub mod error;
+mod weak;
+
+pub use weak::WeakSender;
 
 use error::{RecvError, SendError, TryRecvError};
 
 struct Shared<T> {
-    buffer: Box<[RwLock<Slot<T>>]>,
+    buffer: Box<[Mutex<Slot<T>>]>,
     mask: usize,
     tail: Mutex<Tail>,
+    /// Strong senders; the channel closes when it reaches zero (rule 8).
     num_tx: AtomicUsize,
+    /// Weak senders (rule 8).
+    num_weak_tx: AtomicUsize,
+    /// Woken when the last receiver goes (rule 9).
+    no_receivers: Notify,
 }
 
 struct Tail {
@@ -128,36 +151,7 @@ pub struct Receiver<T> {
 ///
 /// If `capacity` is 0 or larger than `usize::MAX / 2`.
 pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
-    assert!(
-        capacity > 0,
-        "broadcast channel capacity must be at least 1"
-    );
-    assert!(
-        capacity <= usize::MAX >> 1,
-        "broadcast channel capacity is too large"
-    );
-    let capacity = capacity.next_power_of_two();
-    let buffer = (0..capacity)
-        .map(|_| {
-            RwLock::new(Slot {
-                rem: AtomicUsize::new(0),
-                pos: u64::MAX,
-                val: None,
-            })
-        })
-        .collect::<Vec<_>>()
-        .into_boxed_slice();
-    let shared = Arc::new(Shared {
-        buffer,
-        mask: capacity - 1,
-        tail: Mutex::new(Tail {
-            pos: 0,
-            rx_cnt: 1,
-            closed: false,
-            waiters: WaiterList::new(),
-        }),
-        num_tx: AtomicUsize::new(1),
-    });
+    let shared = Shared::new(capacity, 1);
     let rx = Receiver {
         shared: shared.clone(),
         next: 0,
@@ -166,6 +160,42 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 }
 
 impl<T> Shared<T> {
+    /// A channel with one strong sender and `rx_cnt` receivers.
+    fn new(capacity: usize, rx_cnt: usize) -> Arc<Shared<T>> {
+        assert!(
+            capacity > 0,
+            "broadcast channel capacity must be at least 1"
+        );
+        assert!(
+            capacity <= usize::MAX >> 1,
+            "broadcast channel capacity is too large"
+        );
+        let capacity = capacity.next_power_of_two();
+        let buffer = (0..capacity)
+            .map(|_| {
+                Mutex::new(Slot {
+                    rem: AtomicUsize::new(0),
+                    pos: u64::MAX,
+                    val: None,
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_boxed_slice();
+        Arc::new(Shared {
+            buffer,
+            mask: capacity - 1,
+            tail: Mutex::new(Tail {
+                pos: 0,
+                rx_cnt,
+                closed: false,
+                waiters: WaiterList::new(),
+            }),
+            num_tx: AtomicUsize::new(1),
+            num_weak_tx: AtomicUsize::new(0),
+            no_receivers: Notify::new(),
+        })
+    }
+
     fn capacity(&self) -> u64 {
         self.buffer.len() as u64
     }
@@ -221,7 +251,7 @@ impl<T> Sender<T> {
         let rem = tail.rx_cnt;
         tail.pos = pos.wrapping_add(1);
         let old = {
-            let mut slot = shared.buffer[pos as usize & shared.mask].write();
+            let mut slot = shared.buffer[pos as usize & shared.mask].lock();
             slot.pos = pos;
             slot.rem.store(rem, SeqCst);
             slot.val.replace(value)
@@ -250,7 +280,7 @@ impl<T> Sender<T> {
         self.shared
             .buffer
             .iter()
-            .filter(|slot| slot.read().rem.load(SeqCst) > 0)
+            .filter(|slot| slot.lock().rem.load(SeqCst) > 0)
             .count()
     }
 
@@ -284,11 +314,10 @@ impl<T> Drop for Sender<T> {
     }
 }
 
-/// A read of one position: holds the slot's read lock; dropping it counts
-/// the read (rule 3).
+/// A read of one position: holds the slot's lock; dropping it counts the
+/// read (rule 3).
 struct RecvGuard<'a, T> {
-    slot: Option<RwLockReadGuard<'a, Slot<T>>>,
-    shared: &'a Shared<T>,
+    slot: Option<MutexGuard<'a, Slot<T>>>,
 }
 
 impl<T: Clone> RecvGuard<'_, T> {
@@ -300,23 +329,16 @@ impl<T: Clone> RecvGuard<'_, T> {
 
 impl<T> Drop for RecvGuard<'_, T> {
     fn drop(&mut self) {
-        let Some(slot) = self.slot.take() else { return };
-        let pos = slot.pos;
+        let Some(mut slot) = self.slot.take() else {
+            return;
+        };
+        // Rule 3: the last reader takes the value out; the slot lock is held
+        // since the read, so the slot still holds the position read.
         let last = slot.rem.fetch_sub(1, SeqCst) == 1;
+        let taken = if last { slot.val.take() } else { None };
         drop(slot);
-        if last {
-            // Rule 3: the last reader drops the value, unless a sender has
-            // overwritten the slot in the meantime (it then dropped it).
-            let taken = {
-                let mut slot = self.shared.buffer[pos as usize & self.shared.mask].write();
-                if slot.pos == pos && slot.rem.load(SeqCst) == 0 {
-                    slot.val.take()
-                } else {
-                    None
-                }
-            };
-            drop(taken);
-        }
+        // Rule 7: dropped outside the lock.
+        drop(taken);
     }
 }
 
@@ -331,25 +353,19 @@ impl<T> Receiver<T> {
     ) -> Result<RecvGuard<'_, T>, TryRecvError> {
         let shared = &*self.shared;
         let idx = self.next as usize & shared.mask;
-        let slot = shared.buffer[idx].read();
+        let slot = shared.buffer[idx].lock();
         if slot.pos == self.next {
             self.next = self.next.wrapping_add(1);
-            return Ok(RecvGuard {
-                slot: Some(slot),
-                shared,
-            });
+            return Ok(RecvGuard { slot: Some(slot) });
         }
         // Rule 1: drop the slot lock, take the tail, look again.
         drop(slot);
         let mut tail = shared.tail.lock();
-        let slot = shared.buffer[idx].read();
+        let slot = shared.buffer[idx].lock();
         if slot.pos == self.next {
             drop(tail);
             self.next = self.next.wrapping_add(1);
-            return Ok(RecvGuard {
-                slot: Some(slot),
-                shared,
-            });
+            return Ok(RecvGuard { slot: Some(slot) });
         }
         drop(slot);
         // Rule 4.
@@ -463,11 +479,15 @@ impl<T: Clone> Receiver<T> {
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         // Rule 5.
-        let until = {
+        let (until, last) = {
             let mut tail = self.shared.tail.lock();
             tail.rx_cnt -= 1;
-            tail.pos
+            (tail.pos, tail.rx_cnt == 0)
         };
+        if last {
+            // Rule 9.
+            self.shared.no_receivers.notify_waiters();
+        }
         while self.next < until {
             match self.recv_ref(None) {
                 Ok(guard) => drop(guard),

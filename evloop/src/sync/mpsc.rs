@@ -11,9 +11,11 @@ mod block;
 mod bounded;
 mod chan;
 pub mod error;
+mod permit_iter;
 mod unbounded;
 
 pub use bounded::{channel, OwnedPermit, Permit, Receiver, Sender, WeakSender};
+pub use permit_iter::PermitIterator;
 pub use unbounded::{unbounded_channel, UnboundedReceiver, UnboundedSender, WeakUnboundedSender};
 
 #[cfg(all(test, not(loom)))]

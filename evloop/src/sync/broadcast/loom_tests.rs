@@ -75,3 +75,36 @@ fn loom_recv_cancel_vs_send() {
         assert_eq!(rx.try_recv(), Ok(1));
     });
 }
+
+#[test]
+fn loom_closed_vs_last_receiver_drop() {
+    loom::model(|| {
+        let (tx, rx) = channel::<u8>(1);
+        let rx2 = tx.subscribe();
+        let th = thread::spawn(move || drop(rx2));
+        drop(rx);
+        block_on(tx.closed());
+        th.join().unwrap();
+        assert_eq!(tx.receiver_count(), 0);
+    });
+}
+
+#[test]
+fn loom_upgrade_vs_last_sender_drop() {
+    // An upgrade racing the last sender's drop either wins (the channel
+    // stays open) or fails (it closed): never a sender on a closed channel.
+    loom::model(|| {
+        let (tx, mut rx) = channel::<u8>(1);
+        let weak = tx.downgrade();
+        let th = thread::spawn(move || weak.upgrade().map(|tx| tx.send(1).is_ok()));
+        drop(tx);
+        match th.join().unwrap() {
+            Some(sent) => {
+                assert!(sent);
+                assert_eq!(rx.try_recv(), Ok(1));
+            }
+            None => {}
+        }
+        assert_eq!(rx.try_recv(), Err(error::TryRecvError::Closed));
+    });
+}

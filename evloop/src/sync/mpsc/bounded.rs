@@ -5,16 +5,23 @@
 use std::fmt;
 use std::task::{Context, Poll};
 
-use crate::loom::sync::Arc;
 use crate::sync::batch_semaphore as ll;
 use crate::sync::mpsc::chan::{self, Chan};
 use crate::sync::mpsc::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
+use crate::sync::mpsc::PermitIterator;
 
 /// The capacity semaphore (rule 3 of `chan`).
 #[derive(Debug)]
 pub(crate) struct Bounded {
     sem: ll::Semaphore,
     bound: usize,
+}
+
+impl Bounded {
+    /// Gives back `n` units no message used (see `PermitIterator`).
+    pub(super) fn release_many(&self, n: usize) {
+        self.sem.release(n);
+    }
 }
 
 impl chan::Semaphore for Bounded {
@@ -72,7 +79,7 @@ pub struct Sender<T> {
 
 /// A sender that does not keep the channel open; see [`Sender::downgrade`].
 pub struct WeakSender<T> {
-    chan: Arc<Chan<T, Bounded>>,
+    chan: chan::Weak<T, Bounded>,
 }
 
 /// Receives messages from [`Sender`]s.
@@ -83,7 +90,7 @@ pub struct Receiver<T> {
 /// A reserved slot in the channel: [`send`](Permit::send) cannot fail or
 /// wait. Dropping it gives the slot back.
 pub struct Permit<'a, T> {
-    chan: &'a chan::Tx<T, Bounded>,
+    pub(super) chan: &'a chan::Tx<T, Bounded>,
 }
 
 /// A reserved slot that owns its sender; see [`Sender::reserve_owned`].
@@ -186,6 +193,62 @@ impl<T> Sender<T> {
         Ok(Permit { chan: &self.chan })
     }
 
+    /// Waits for capacity for `n` messages and reserves all `n` slots at
+    /// once; the [`PermitIterator`] yields one [`Permit`] per slot. Slots not
+    /// taken from the iterator go back when it is dropped.
+    ///
+    /// Fails if the channel is closed, or if `n` exceeds
+    /// [`max_capacity`](Self::max_capacity) (it could never be granted).
+    ///
+    /// **Cancel safety:** cancel-safe, as [`reserve`](Self::reserve): the
+    /// slots are taken all together in the poll that returns them.
+    ///
+    /// ```
+    /// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let (tx, mut rx) = evloop::sync::mpsc::channel(4);
+    /// let permits = tx.reserve_many(3).await.unwrap();
+    /// assert_eq!(tx.capacity(), 1);
+    /// for (i, permit) in permits.enumerate() {
+    ///     permit.send(i);
+    /// }
+    /// assert_eq!(rx.recv().await, Some(0));
+    /// assert!(tx.reserve_many(5).await.is_err());
+    /// # });
+    /// ```
+    pub async fn reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, SendError<()>> {
+        if n > self.max_capacity() {
+            return Err(SendError(()));
+        }
+        let chan = self.chan.chan();
+        Reserve {
+            acquire: chan.semaphore.sem.acquire(n),
+            on_drop: WakeRxIfClosed { chan, armed: true },
+        }
+        .await
+        .map_err(|()| SendError(()))?;
+        Ok(PermitIterator::new(&self.chan, n))
+    }
+
+    /// Reserves `n` slots if there is capacity for all of them right now.
+    ///
+    /// Fails with [`TrySendError::Closed`] if the channel is closed (also
+    /// for `n == 0`), with [`TrySendError::Full`] if fewer than `n` slots are
+    /// free or `n` exceeds [`max_capacity`](Self::max_capacity).
+    pub fn try_reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, TrySendError<()>> {
+        if n > self.max_capacity() {
+            return Err(if self.is_closed() {
+                TrySendError::Closed(())
+            } else {
+                TrySendError::Full(())
+            });
+        }
+        match self.sem().sem.try_acquire(n) {
+            Ok(()) => Ok(PermitIterator::new(&self.chan, n)),
+            Err(ll::TryAcquireError::Closed) => Err(TrySendError::Closed(())),
+            Err(ll::TryAcquireError::NoPermits) => Err(TrySendError::Full(())),
+        }
+    }
+
     /// Like [`reserve`](Self::reserve), consuming the sender into the permit.
     ///
     /// **Cancel safety:** cancel-safe, as `reserve` (the sender is dropped
@@ -243,7 +306,7 @@ impl<T> Sender<T> {
     /// A handle that does not keep the channel open.
     pub fn downgrade(&self) -> WeakSender<T> {
         WeakSender {
-            chan: self.chan.chan().clone(),
+            chan: self.chan.downgrade(),
         }
     }
 
@@ -255,6 +318,11 @@ impl<T> Sender<T> {
     /// Number of live senders.
     pub fn strong_count(&self) -> usize {
         self.chan.strong_count()
+    }
+
+    /// Number of live weak senders.
+    pub fn weak_count(&self) -> usize {
+        self.chan.weak_count()
     }
 }
 
@@ -269,7 +337,17 @@ impl<T> Clone for Sender<T> {
 impl<T> WeakSender<T> {
     /// A sender, if any sender is still alive.
     pub fn upgrade(&self) -> Option<Sender<T>> {
-        chan::Tx::upgrade(&self.chan).map(|chan| Sender { chan })
+        self.chan.upgrade().map(|chan| Sender { chan })
+    }
+
+    /// Number of live senders.
+    pub fn strong_count(&self) -> usize {
+        self.chan.strong_count()
+    }
+
+    /// Number of live weak senders.
+    pub fn weak_count(&self) -> usize {
+        self.chan.weak_count()
     }
 }
 
@@ -302,6 +380,21 @@ impl<T> OwnedPermit<T> {
         let chan = self.chan.take().expect("permit used once");
         chan.send(value);
         Sender { chan }
+    }
+
+    /// Returns `true` if both permits reserve slots of the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        match (&self.chan, &other.chan) {
+            (Some(a), Some(b)) => a.same_channel(b),
+            _ => false,
+        }
+    }
+
+    /// Returns `true` if this permit reserves a slot of `sender`'s channel.
+    pub fn same_channel_as_sender(&self, sender: &Sender<T>) -> bool {
+        self.chan
+            .as_ref()
+            .is_some_and(|chan| chan.same_channel(&sender.chan))
     }
 
     /// Gives the slot back without sending; returns the sender.
@@ -395,6 +488,42 @@ impl<T> Receiver<T> {
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
         crate::sync::block_on::block_on("Receiver::blocking_recv", self.recv())
+    }
+
+    /// Blocking version of [`recv_many`](Self::recv_many), for synchronous
+    /// code.
+    ///
+    /// # Panics
+    ///
+    /// If called on a thread that drives a runtime.
+    #[track_caller]
+    pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
+        crate::sync::block_on::block_on(
+            "Receiver::blocking_recv_many",
+            self.recv_many(buffer, limit),
+        )
+    }
+
+    /// Polls for up to `limit` messages into `buffer` (for hand-written
+    /// futures): `Pending` only while nothing is ready; `Ready(0)` once the
+    /// channel ended or when `limit` is 0.
+    pub fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        self.chan.poll_recv_many(cx, buffer, limit)
+    }
+
+    /// Number of live senders.
+    pub fn sender_strong_count(&self) -> usize {
+        self.chan.sender_strong_count()
+    }
+
+    /// Number of live weak senders.
+    pub fn sender_weak_count(&self) -> usize {
+        self.chan.sender_weak_count()
     }
 
     /// Polls for the next message (for hand-written futures).

@@ -5,7 +5,8 @@
 //!
 //! 1. `tx_count` counts live senders. The sender that brings it to 0 closes
 //!    the list (rule 5 of `block`) and wakes the receiver. A `WeakSender`
-//!    upgrades only by incrementing a non-zero count.
+//!    upgrades only by incrementing a non-zero count. `tx_weak_count` counts
+//!    weak handles ([`Weak`]) and is only reported, never acted on.
 //! 2. The receiver's list end and `rx_closed` live in `rx_fields` and are
 //!    touched only through the receiver (`&mut Rx`) or by `Drop` of the
 //!    channel (rule 6 of `block`).
@@ -72,6 +73,8 @@ pub(crate) struct Chan<T, S> {
     pub(crate) semaphore: CachePadded<S>,
     /// Rule 1.
     tx_count: AtomicUsize,
+    /// Rule 1.
+    tx_weak_count: AtomicUsize,
     /// Rule 2.
     rx_fields: CachePadded<UnsafeCell<RxFields<T>>>,
 }
@@ -86,6 +89,18 @@ struct RxFields<T> {
 unsafe impl<T: Send, S: Send> Send for Chan<T, S> {}
 // SAFETY: as above.
 unsafe impl<T: Send, S: Sync> Sync for Chan<T, S> {}
+// A panic while a handle is borrowed leaves the channel consistent: every
+// operation that runs user code (a message's or a waker's drop) does so
+// after the channel's own state is updated, as tokio's channel also
+// promises.
+impl<T, S> std::panic::RefUnwindSafe for Chan<T, S> {}
+impl<T, S> std::panic::UnwindSafe for Chan<T, S> {}
+
+/// A weak handle on the channel: keeps the memory, not the channel, alive
+/// (counted, rule 1).
+pub(crate) struct Weak<T, S> {
+    inner: Arc<Chan<T, S>>,
+}
 
 /// A sender's handle on the channel (counted, rule 1).
 pub(crate) struct Tx<T, S> {
@@ -105,6 +120,7 @@ pub(crate) fn channel<T, S: Semaphore>(semaphore: S) -> (Tx<T, S>, Rx<T, S>) {
         notify_rx_closed: Notify::new(),
         semaphore: CachePadded::new(semaphore),
         tx_count: AtomicUsize::new(1),
+        tx_weak_count: AtomicUsize::new(0),
         rx_fields: CachePadded::new(UnsafeCell::new(RxFields {
             list: rx,
             rx_closed: false,
@@ -151,8 +167,20 @@ impl<T, S> Tx<T, S> {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
+    /// A weak handle on this channel.
+    pub(crate) fn downgrade(&self) -> Weak<T, S> {
+        self.inner.tx_weak_count.fetch_add(1, Relaxed);
+        Weak {
+            inner: self.inner.clone(),
+        }
+    }
+
+    pub(crate) fn weak_count(&self) -> usize {
+        self.inner.tx_weak_count.load(Acquire)
+    }
+
     /// Rule 1: makes a new sender from a weak handle if any sender lives.
-    pub(crate) fn upgrade(chan: &Arc<Chan<T, S>>) -> Option<Tx<T, S>> {
+    fn upgrade(chan: &Arc<Chan<T, S>>) -> Option<Tx<T, S>> {
         let mut n = chan.tx_count.load(Relaxed);
         loop {
             if n == 0 {
@@ -188,6 +216,36 @@ impl<T, S> Tx<T, S> {
             }
             notified.await;
         }
+    }
+}
+
+impl<T, S> Weak<T, S> {
+    /// A sender, if any sender is still alive (rule 1).
+    pub(crate) fn upgrade(&self) -> Option<Tx<T, S>> {
+        Tx::upgrade(&self.inner)
+    }
+
+    pub(crate) fn strong_count(&self) -> usize {
+        self.inner.tx_count.load(Acquire)
+    }
+
+    pub(crate) fn weak_count(&self) -> usize {
+        self.inner.tx_weak_count.load(Acquire)
+    }
+}
+
+impl<T, S> Clone for Weak<T, S> {
+    fn clone(&self) -> Self {
+        self.inner.tx_weak_count.fetch_add(1, Relaxed);
+        Weak {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T, S> Drop for Weak<T, S> {
+    fn drop(&mut self) {
+        self.inner.tx_weak_count.fetch_sub(1, Relaxed);
     }
 }
 
@@ -240,6 +298,16 @@ impl<T, S: Semaphore> Rx<T, S> {
             self.inner.semaphore.close();
             self.inner.notify_rx_closed.notify_waiters();
         }
+    }
+
+    /// Live senders.
+    pub(crate) fn sender_strong_count(&self) -> usize {
+        self.inner.tx_count.load(Acquire)
+    }
+
+    /// Live weak handles.
+    pub(crate) fn sender_weak_count(&self) -> usize {
+        self.inner.tx_weak_count.load(Acquire)
     }
 
     pub(crate) fn is_closed(&self) -> bool {

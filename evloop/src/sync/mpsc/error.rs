@@ -121,3 +121,17 @@ impl fmt::Display for TryRecvError {
 }
 
 impl std::error::Error for TryRecvError {}
+
+/// The channel ended: every sender is gone (or the receiver closed) and no
+/// message is left. Kept for tokio-compatible signatures; `recv` itself
+/// reports the end as `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecvError(());
+
+impl fmt::Display for RecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("receiving on a closed channel")
+    }
+}
+
+impl std::error::Error for RecvError {}

@@ -91,3 +91,27 @@ fn loom_close_vs_permit_send() {
         th.join().unwrap();
     });
 }
+
+#[test]
+fn loom_reserve_many_unused_permits_vs_close() {
+    // A sender holds two reserved slots, uses one and drops the rest while
+    // the receiver closes and drains: the receiver sees the message (or
+    // not, if it was never sent) and then the end; it is never left waiting
+    // for a slot that went back.
+    loom::model(|| {
+        let (tx, mut rx) = channel::<u8>(2);
+        let th = thread::spawn(move || {
+            if let Ok(mut permits) = tx.try_reserve_many(2) {
+                permits.next().unwrap().send(1);
+                drop(permits);
+            }
+        });
+        rx.close();
+        let mut got = 0;
+        while let Some(v) = block_on(rx.recv()) {
+            got += v;
+        }
+        assert!(got <= 1);
+        th.join().unwrap();
+    });
+}

@@ -198,3 +198,142 @@ fn threads_burst_unbounded_with_reuse() {
         assert!(rx.is_empty());
     }
 }
+
+#[test]
+fn reserve_many_waits_for_all_slots_together() {
+    let (tx, mut rx) = channel::<u32>(3);
+    tx.try_send(0).unwrap();
+    tx.try_send(1).unwrap();
+    let mut many = spawn(async { tx.reserve_many(2).await.map(|it| it.len()) });
+    many.expect_pending(); // one slot free, two needed
+    assert_eq!(rx.try_recv(), Ok(0));
+    assert!(many.is_woken());
+    assert_eq!(many.expect_ready(), Ok(2));
+    // The iterator was dropped unused: both slots are back.
+    assert_eq!(tx.capacity(), 2);
+}
+
+#[test]
+fn permit_iterator_returns_untaken_slots() {
+    let (tx, mut rx) = channel::<u32>(4);
+    let mut it = tx.try_reserve_many(3).unwrap();
+    assert_eq!(it.len(), 3);
+    assert_eq!(tx.capacity(), 1);
+    it.next().unwrap().send(7);
+    let unused = it.next().unwrap();
+    assert_eq!(it.size_hint(), (1, Some(1)));
+    drop(unused);
+    assert_eq!(tx.capacity(), 2);
+    drop(it);
+    assert_eq!(tx.capacity(), 3);
+    assert_eq!(rx.try_recv(), Ok(7));
+    assert_eq!(tx.capacity(), 4);
+}
+
+#[test]
+fn try_reserve_many_errors() {
+    let (tx, rx) = channel::<u32>(2);
+    assert_eq!(tx.try_reserve_many(0).unwrap().next().map(|_| ()), None);
+    assert!(matches!(
+        tx.try_reserve_many(3),
+        Err(TrySendError::Full(()))
+    ));
+    let _held = tx.try_reserve().unwrap();
+    assert!(matches!(
+        tx.try_reserve_many(2),
+        Err(TrySendError::Full(()))
+    ));
+    drop(rx);
+    assert!(matches!(
+        tx.try_reserve_many(1),
+        Err(TrySendError::Closed(()))
+    ));
+    assert!(matches!(
+        tx.try_reserve_many(0),
+        Err(TrySendError::Closed(()))
+    ));
+    assert!(matches!(
+        tx.try_reserve_many(5),
+        Err(TrySendError::Closed(()))
+    ));
+}
+
+#[test]
+fn reserve_many_errors() {
+    let (tx, rx) = channel::<u32>(2);
+    assert!(spawn(tx.reserve_many(3)).expect_ready().is_err());
+    drop(rx);
+    assert!(spawn(tx.reserve_many(1)).expect_ready().is_err());
+    assert!(spawn(tx.reserve_many(0)).expect_ready().is_err());
+}
+
+#[test]
+fn cancelled_reserve_many_gives_slots_back() {
+    let (tx, mut rx) = channel::<u32>(2);
+    tx.try_send(0).unwrap();
+    let mut many = spawn(tx.reserve_many(2));
+    many.expect_pending();
+    let mut one = spawn(tx.reserve());
+    one.expect_pending(); // queued behind the larger request (FIFO)
+    many.cancel();
+    assert!(one.is_woken());
+    assert!(one.expect_ready().is_ok());
+    assert_eq!(rx.try_recv(), Ok(0));
+}
+
+#[test]
+fn weak_and_strong_counts() {
+    let (tx, rx) = channel::<u8>(1);
+    let w = tx.downgrade();
+    let w2 = w.clone();
+    assert_eq!((tx.strong_count(), tx.weak_count()), (1, 2));
+    assert_eq!((rx.sender_strong_count(), rx.sender_weak_count()), (1, 2));
+    let tx2 = w.upgrade().unwrap();
+    assert_eq!((w2.strong_count(), w2.weak_count()), (2, 2));
+    drop(w);
+    drop(tx);
+    drop(tx2);
+    assert_eq!((rx.sender_strong_count(), rx.sender_weak_count()), (0, 1));
+    assert!(w2.upgrade().is_none());
+
+    let (utx, urx) = unbounded_channel::<u8>();
+    let uw = utx.downgrade();
+    assert_eq!((utx.strong_count(), utx.weak_count()), (1, 1));
+    assert_eq!((uw.strong_count(), uw.weak_count()), (1, 1));
+    drop(uw);
+    assert_eq!((urx.sender_strong_count(), urx.sender_weak_count()), (1, 0));
+}
+
+#[test]
+fn owned_permit_same_channel() {
+    let (tx, _rx) = channel::<u8>(4);
+    let (other, _orx) = channel::<u8>(4);
+    let a = tx.clone().try_reserve_owned().unwrap();
+    let b = tx.clone().try_reserve_owned().unwrap();
+    let c = other.clone().try_reserve_owned().unwrap();
+    assert!(a.same_channel(&b));
+    assert!(!a.same_channel(&c));
+    assert!(a.same_channel_as_sender(&tx));
+    assert!(!c.same_channel_as_sender(&tx));
+}
+
+#[test]
+fn poll_and_blocking_recv_many() {
+    let (tx, mut rx) = channel::<u8>(8);
+    for i in 0..5 {
+        tx.try_send(i).unwrap();
+    }
+    let mut buf = vec![];
+    let n = spawn(std::future::poll_fn(|cx| {
+        rx.poll_recv_many(cx, &mut buf, 3)
+    }))
+    .expect_ready();
+    assert_eq!((n, &buf[..]), (3, &[0, 1, 2][..]));
+    let th = std::thread::spawn(move || {
+        let mut buf = vec![];
+        let n = rx.blocking_recv_many(&mut buf, 10);
+        (n, buf)
+    });
+    assert_eq!(th.join().unwrap(), (2, vec![3, 4]));
+    drop(tx);
+}

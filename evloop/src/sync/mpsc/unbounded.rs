@@ -7,8 +7,7 @@ use crate::loom::sync::atomic::{
     AtomicUsize,
     Ordering::{AcqRel, Acquire},
 };
-use crate::loom::sync::Arc;
-use crate::sync::mpsc::chan::{self, Chan};
+use crate::sync::mpsc::chan;
 use crate::sync::mpsc::error::{SendError, TryRecvError};
 
 /// Messages in flight `<< 1`, plus `CLOSED` in bit 0 (rule 3 of `chan`).
@@ -79,7 +78,7 @@ pub struct UnboundedSender<T> {
 /// A sender that does not keep the channel open; see
 /// [`UnboundedSender::downgrade`].
 pub struct WeakUnboundedSender<T> {
-    chan: Arc<Chan<T, Unbounded>>,
+    chan: chan::Weak<T, Unbounded>,
 }
 
 /// Receives messages from [`UnboundedSender`]s.
@@ -118,13 +117,18 @@ impl<T> UnboundedSender<T> {
     /// A handle that does not keep the channel open.
     pub fn downgrade(&self) -> WeakUnboundedSender<T> {
         WeakUnboundedSender {
-            chan: self.chan.chan().clone(),
+            chan: self.chan.downgrade(),
         }
     }
 
     /// Number of live senders.
     pub fn strong_count(&self) -> usize {
         self.chan.strong_count()
+    }
+
+    /// Number of live weak senders.
+    pub fn weak_count(&self) -> usize {
+        self.chan.weak_count()
     }
 }
 
@@ -139,7 +143,17 @@ impl<T> Clone for UnboundedSender<T> {
 impl<T> WeakUnboundedSender<T> {
     /// A sender, if any sender is still alive.
     pub fn upgrade(&self) -> Option<UnboundedSender<T>> {
-        chan::Tx::upgrade(&self.chan).map(|chan| UnboundedSender { chan })
+        self.chan.upgrade().map(|chan| UnboundedSender { chan })
+    }
+
+    /// Number of live senders.
+    pub fn strong_count(&self) -> usize {
+        self.chan.strong_count()
+    }
+
+    /// Number of live weak senders.
+    pub fn weak_count(&self) -> usize {
+        self.chan.weak_count()
     }
 }
 
@@ -187,6 +201,42 @@ impl<T> UnboundedReceiver<T> {
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
         crate::sync::block_on::block_on("UnboundedReceiver::blocking_recv", self.recv())
+    }
+
+    /// Blocking version of [`recv_many`](Self::recv_many), for synchronous
+    /// code.
+    ///
+    /// # Panics
+    ///
+    /// If called on a thread that drives a runtime.
+    #[track_caller]
+    pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
+        crate::sync::block_on::block_on(
+            "UnboundedReceiver::blocking_recv_many",
+            self.recv_many(buffer, limit),
+        )
+    }
+
+    /// Polls for up to `limit` messages into `buffer` (for hand-written
+    /// futures): `Pending` only while nothing is ready; `Ready(0)` once the
+    /// channel ended or when `limit` is 0.
+    pub fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        self.chan.poll_recv_many(cx, buffer, limit)
+    }
+
+    /// Number of live senders.
+    pub fn sender_strong_count(&self) -> usize {
+        self.chan.sender_strong_count()
+    }
+
+    /// Number of live weak senders.
+    pub fn sender_weak_count(&self) -> usize {
+        self.chan.sender_weak_count()
     }
 
     /// Polls for the next message (for hand-written futures).
