@@ -177,3 +177,61 @@ fn semaphore_blocking_acquire_panics_inside_the_runtime() {
     // The permit was never taken.
     assert_eq!(sem.available_permits(), 1);
 }
+
+#[test]
+fn mutex_owned_mapped_guards() {
+    use evloop::sync::{
+        MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard,
+    };
+    send_sync::<OwnedMappedMutexGuard<Vec<u8>, [u8]>>();
+    let m = Arc::new(Mutex::new((1, String::from("a"))));
+    let g = m.clone().try_lock_owned().unwrap();
+    let g = OwnedMutexGuard::try_map(g, |_| None::<&mut u8>).unwrap_err();
+    let mut s = OwnedMutexGuard::map(g, |p| &mut p.1);
+    s.push('b');
+    assert!(m.try_lock().is_err());
+    assert!(Arc::ptr_eq(OwnedMappedMutexGuard::mutex(&s), &m));
+    let s = OwnedMappedMutexGuard::try_map(s, |_| None::<&mut u8>).unwrap_err();
+    let s = OwnedMappedMutexGuard::map(s, String::as_mut_str);
+    assert_eq!(format!("{s} {s:?}"), "ab \"ab\"");
+    let mut s = OwnedMappedMutexGuard::try_map(s, |s| s.get_mut(1..)).unwrap();
+    s.make_ascii_uppercase();
+    drop(s);
+    assert_eq!(Arc::strong_count(&m), 1);
+    assert_eq!(m.try_lock().unwrap().1, "aB");
+
+    let g = MutexGuard::map(m.try_lock().unwrap(), |p| &mut p.0);
+    let g = MappedMutexGuard::try_map(g, |_| None::<&mut u8>).unwrap_err();
+    let mut g = MappedMutexGuard::try_map(g, |v| Some(v)).unwrap();
+    *g += 1;
+    assert_eq!(format!("{g}"), "2");
+    drop(g);
+    assert_eq!(m.try_lock().unwrap().0, 2);
+}
+
+#[test]
+fn once_cell_const_new_with_and_eq() {
+    use evloop::sync::OnceCell;
+    static READY: OnceCell<u8> = OnceCell::const_new_with(4);
+    assert!(READY.initialized());
+    assert_eq!(READY.get(), Some(&4));
+    assert!(READY.set(5).unwrap_err().is_already_init_err());
+    support::rt().block_on(async {
+        assert_eq!(*READY.get_or_init(|| async { 6 }).await, 4);
+    });
+    assert_eq!(OnceCell::from(1), OnceCell::from(1));
+    assert_ne!(OnceCell::from(1), OnceCell::new());
+}
+
+#[test]
+fn watch_sender_new_and_default() {
+    use evloop::sync::watch;
+    let tx = watch::Sender::new(1u8);
+    assert_eq!(tx.receiver_count(), 0);
+    assert!(tx.send(2).is_err());
+    let rx = tx.subscribe();
+    tx.send(3).unwrap();
+    assert_eq!(*rx.borrow(), 3);
+    let d: watch::Sender<u8> = Default::default();
+    assert_eq!(*d.borrow(), 0);
+}

@@ -91,6 +91,16 @@ impl Semaphore {
         }
     }
 
+    /// A semaphore with no permits, already closed (a `OnceCell` made
+    /// with its value).
+    #[cfg(not(loom))]
+    pub(crate) const fn const_closed() -> Semaphore {
+        Semaphore {
+            permits: AtomicUsize::new(CLOSED),
+            waiters: Mutex::new(WaiterList::new()),
+        }
+    }
+
     pub(crate) fn available_permits(&self) -> usize {
         self.permits.load(Ordering::Acquire) >> SHIFT
     }

@@ -18,6 +18,10 @@ use crate::loom::cell::UnsafeCell;
 use crate::sync::batch_semaphore as ll;
 use std::sync::Arc;
 
+mod owned_mapped;
+
+pub use owned_mapped::OwnedMappedMutexGuard;
+
 /// An asynchronous mutual-exclusion lock.
 ///
 /// Unlike `std::sync::Mutex`, its guard may be held across `.await`. Tasks
@@ -293,6 +297,12 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
     }
 }
 
+impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
 impl<T: ?Sized> OwnedMutexGuard<T> {
     /// The mutex this guard locks.
     pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
@@ -328,6 +338,12 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedMutexGuard<T> {
     }
 }
 
+impl<T: ?Sized + fmt::Display> fmt::Display for OwnedMutexGuard<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
 impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     /// Narrows the guard further.
     pub fn map<U: ?Sized, F>(mut this: Self, f: F) -> MappedMutexGuard<'a, U>
@@ -342,6 +358,23 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
             data,
             _marker: PhantomData,
         }
+    }
+
+    /// Like [`map`](Self::map), but `f` may decline, returning the guard.
+    pub fn try_map<U: ?Sized, F>(mut this: Self, f: F) -> Result<MappedMutexGuard<'a, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let Some(data) = f(&mut *this).map(|d| d as *mut U) else {
+            return Err(this);
+        };
+        let sem = this.sem;
+        std::mem::forget(this);
+        Ok(MappedMutexGuard {
+            sem,
+            data,
+            _marker: PhantomData,
+        })
     }
 }
 
@@ -371,6 +404,12 @@ impl<T: ?Sized> Drop for MappedMutexGuard<'_, T> {
 impl<T: ?Sized + fmt::Debug> fmt::Debug for MappedMutexGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for MappedMutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
     }
 }
 

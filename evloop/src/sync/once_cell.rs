@@ -107,6 +107,23 @@ impl<T> OnceCell<T> {
         }
     }
 
+    /// Creates a cell already holding `value`, in a `const` context.
+    ///
+    /// ```
+    /// static NAME: evloop::sync::OnceCell<&str> = evloop::sync::OnceCell::const_new_with("evloop");
+    /// assert_eq!(NAME.get(), Some(&"evloop"));
+    /// assert!(NAME.set("other").unwrap_err().is_already_init_err());
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_new_with(value: T) -> OnceCell<T> {
+        // Rule 2: a set cell's semaphore is closed, so no initializer runs.
+        OnceCell {
+            value_set: AtomicBool::new(true),
+            value: UnsafeCell::new(MaybeUninit::new(value)),
+            semaphore: ll::Semaphore::const_closed(),
+        }
+    }
+
     /// Creates a cell holding `value` if it is `Some`.
     pub fn new_with(value: Option<T>) -> OnceCell<T> {
         let cell = OnceCell::new();
@@ -265,6 +282,14 @@ impl<T: Clone> Clone for OnceCell<T> {
         OnceCell::new_with(self.get().cloned())
     }
 }
+
+impl<T: PartialEq> PartialEq for OnceCell<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl<T: Eq> Eq for OnceCell<T> {}
 
 impl<T> From<T> for OnceCell<T> {
     fn from(value: T) -> Self {

@@ -169,14 +169,7 @@ impl<T: fmt::Debug> fmt::Debug for Ref<'_, T> {
 /// Creates a watch channel holding `init`. The receiver starts with `init`
 /// marked seen.
 pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
-    let shared = Arc::new(Shared {
-        value: RwLock::new(init),
-        state: AtomicUsize::new(0),
-        notify_rx: Notify::new(),
-        notify_tx: Notify::new(),
-        rx_count: AtomicUsize::new(1),
-        tx_count: AtomicUsize::new(1),
-    });
+    let shared = Shared::new(init, 1);
     let rx = Receiver {
         shared: shared.clone(),
         version: 0,
@@ -184,7 +177,38 @@ pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
     (Sender { shared }, rx)
 }
 
+impl<T> Shared<T> {
+    /// A channel with one sender and `rx_count` receivers.
+    fn new(init: T, rx_count: usize) -> Arc<Shared<T>> {
+        Arc::new(Shared {
+            value: RwLock::new(init),
+            state: AtomicUsize::new(0),
+            notify_rx: Notify::new(),
+            notify_tx: Notify::new(),
+            rx_count: AtomicUsize::new(rx_count),
+            tx_count: AtomicUsize::new(1),
+        })
+    }
+}
+
 impl<T> Sender<T> {
+    /// Creates a channel holding `init` with no receiver yet; receivers
+    /// come from [`subscribe`](Self::subscribe). [`send`](Self::send) fails
+    /// until one exists, [`send_replace`](Self::send_replace) always stores.
+    ///
+    /// ```
+    /// let tx = evloop::sync::watch::Sender::new(1);
+    /// assert!(tx.send(2).is_err());
+    /// let rx = tx.subscribe();
+    /// tx.send(3).unwrap();
+    /// assert_eq!(*rx.borrow(), 3);
+    /// ```
+    pub fn new(init: T) -> Sender<T> {
+        Sender {
+            shared: Shared::new(init, 0),
+        }
+    }
+
     /// Replaces the value and notifies the receivers, or returns the value
     /// in [`SendError`] if there is no receiver left (the stored value is
     /// then unchanged).
@@ -305,6 +329,12 @@ impl<T> Clone for Sender<T> {
         Sender {
             shared: self.shared.clone(),
         }
+    }
+}
+
+impl<T: Default> Default for Sender<T> {
+    fn default() -> Self {
+        Sender::new(T::default())
     }
 }
 
