@@ -234,4 +234,8 @@ fn watch_sender_new_and_default() {
     assert_eq!(*rx.borrow(), 3);
     let d: watch::Sender<u8> = Default::default();
     assert_eq!(*d.borrow(), 0);
+    assert!(!rx.is_closed());
+    drop(tx);
+    assert!(rx.is_closed());
+    assert_eq!(*rx.borrow(), 3);
 }

@@ -458,6 +458,20 @@ impl<T> Receiver<T> {
     pub fn same_channel(&self, other: &Receiver<T>) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
+
+    /// Whether every sender is gone (rule 4). The last value can still be
+    /// borrowed.
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::watch::channel(1);
+    /// assert!(!rx.is_closed());
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// assert_eq!(*rx.borrow(), 1);
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.shared.state.load(SeqCst) & CLOSED != 0
+    }
 }
 
 /// Rules 2 and 4: a pending change first, then closure.

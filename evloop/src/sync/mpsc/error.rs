@@ -126,12 +126,15 @@ impl std::error::Error for TryRecvError {}
 /// message is left. Kept for tokio-compatible signatures; `recv` itself
 /// reports the end as `None`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[deprecated(note = "unused: `recv` reports the end of the channel as `None`")]
 pub struct RecvError(());
 
+#[allow(deprecated)]
 impl fmt::Display for RecvError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("receiving on a closed channel")
     }
 }
 
+#[allow(deprecated)]
 impl std::error::Error for RecvError {}
