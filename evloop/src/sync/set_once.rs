@@ -246,6 +246,44 @@ impl<T> From<T> for SetOnce<T> {
     }
 }
 
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::sync::test_util::spawn;
+
+    #[test]
+    fn wait_is_woken_by_set_and_drops_once() {
+        let v = std::sync::Arc::new(());
+        let cell = SetOnce::new();
+        let mut a = spawn(cell.wait());
+        let mut b = spawn(cell.wait());
+        a.expect_pending();
+        b.expect_pending();
+        cell.set(v.clone()).unwrap();
+        assert!(a.is_woken() && b.is_woken());
+        assert!(std::sync::Arc::ptr_eq(a.expect_ready(), &v));
+        b.expect_ready();
+        let back = cell.set(v.clone()).unwrap_err();
+        drop(back);
+        assert_eq!(std::sync::Arc::strong_count(&v), 2);
+        drop((a, b));
+        drop(cell);
+        assert_eq!(std::sync::Arc::strong_count(&v), 1);
+    }
+
+    #[test]
+    fn wait_created_before_set_but_polled_after() {
+        let cell = SetOnce::new();
+        let mut w = spawn(cell.wait());
+        cell.set(3u8).unwrap();
+        assert_eq!(*w.expect_ready(), 3);
+        assert_eq!(
+            SetOnce::from(String::from("x")).into_inner().as_deref(),
+            Some("x")
+        );
+    }
+}
+
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
