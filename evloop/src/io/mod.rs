@@ -7,8 +7,10 @@
 //!   futures; [`AsyncSeekExt`] adds `seek`, `rewind` and `stream_position`.
 //! - [`stdin`], [`stdout`] and [`stderr`]: the standard streams, read and
 //!   written on the blocking pool (`blocking`, the adapter behind them).
-//! - [`BufReader`], [`BufWriter`], [`copy`], [`split`], [`duplex`] and
-//!   friends combine them.
+//! - [`BufReader`], [`BufWriter`], [`BufStream`], [`copy`], [`split`],
+//!   [`join`], [`duplex`], [`simplex`] and friends combine them.
+//! - [`unix::AsyncFd`]: readiness for any Unix file descriptor, on the
+//!   same reactor as the sockets.
 //! - The *reactor* (crate-internal: `driver`, `registration`, `scheduled_io`)
 //!   waits on epoll for the sockets of [`crate::net`] and wakes the tasks
 //!   that wait on them. See `driver.rs` for its rules.
@@ -35,6 +37,8 @@ mod ready;
 pub(crate) mod registration;
 pub(crate) mod scheduled_io;
 mod stdio;
+#[cfg(unix)]
+pub mod unix;
 mod unpark;
 pub mod util;
 
@@ -54,3 +58,4 @@ pub use util::{
     AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, BufWriter, DuplexStream, Empty, ReadHalf,
     Repeat, Sink, Take, WriteHalf,
 };
+pub use util::{join, simplex, BufStream, Join, SimplexStream};
