@@ -41,6 +41,10 @@ mod macros;
 pub(crate) mod context;
 
 pub mod fs;
+#[cfg(feature = "futures-io")]
+mod futures_io;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod io;
 pub mod net;
 pub mod runtime;
