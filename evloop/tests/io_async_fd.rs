@@ -180,6 +180,63 @@ fn try_new_gives_the_value_back() {
         let (file, cause) = err.into_parts();
         assert_eq!(file.as_raw_fd(), raw);
         assert_eq!(cause.raw_os_error(), Some(libc::EPERM));
+        // SAFETY: `file` stays open for as long as the `AsyncFd` holds it.
+        let err = unsafe { AsyncFd::register_with_interest(file, Interest::READABLE) }
+            .expect_err("epoll takes no regular file");
+        assert_eq!(io::Error::from(err).raw_os_error(), Some(libc::EPERM));
+    });
+}
+
+#[test]
+fn try_io_runs_only_when_ready() {
+    rt().block_on(async {
+        let (a, mut b) = pair();
+        // SAFETY: `a` owns its descriptor and the `AsyncFd` owns `a`.
+        let mut fd = unsafe { AsyncFd::register(a) }.unwrap();
+        let mut buf = [0u8; 8];
+        // Nothing reported yet: the closure does not run.
+        let mut ran = false;
+        let err = fd
+            .try_io(Interest::READABLE, |_| {
+                ran = true;
+                Ok(())
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        assert!(!ran, "no readiness: the closure must not run");
+        b.write_all(b"first").unwrap();
+        drop(timeout(LIMIT, fd.readable()).await.unwrap().unwrap());
+        let n = fd
+            .try_io(Interest::READABLE, |inner| (&*inner).read(&mut buf))
+            .unwrap();
+        assert_eq!(&buf[..n], b"first");
+        // Still marked readable; the read finds nothing and clears it.
+        let mut ran = false;
+        let err = fd
+            .try_io(Interest::READABLE, |inner| {
+                ran = true;
+                (&*inner).read(&mut buf)
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        assert!(ran);
+        let mut ran = false;
+        let err = fd
+            .try_io(Interest::READABLE, |_| {
+                ran = true;
+                Ok(())
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        assert!(!ran, "readiness was cleared: the closure must not run");
+        b.write_all(b"now").unwrap();
+        drop(timeout(LIMIT, fd.readable()).await.unwrap().unwrap());
+        let n = fd
+            .try_io_mut(Interest::READABLE, |inner| inner.read(&mut buf))
+            .unwrap();
+        assert_eq!(&buf[..n], b"now");
+        use std::os::fd::AsFd;
+        assert_eq!(fd.as_fd().as_raw_fd(), fd.get_ref().as_raw_fd());
     });
 }
 

@@ -49,41 +49,44 @@ pub struct AsyncFd<T: AsRawFd> {
     inner: Option<T>,
 }
 
-/// The error of [`AsyncFd::try_new`] and [`AsyncFd::try_with_interest`]:
-/// the registration failed; it gives back the value that was to be
-/// registered.
-pub struct AsyncFdTryNewError<T> {
+/// The error of [`AsyncFd::try_new`], [`AsyncFd::register`] and their
+/// `_with_interest` forms: the registration failed; it gives back the value
+/// that was to be registered.
+pub struct AsyncFdRegisterError<T> {
     inner: T,
     cause: io::Error,
 }
 
-impl<T> AsyncFdTryNewError<T> {
+/// The former name of [`AsyncFdRegisterError`].
+pub type AsyncFdTryNewError<T> = AsyncFdRegisterError<T>;
+
+impl<T> AsyncFdRegisterError<T> {
     /// The value that was not registered, and why.
     pub fn into_parts(self) -> (T, io::Error) {
         (self.inner, self.cause)
     }
 }
 
-impl<T> fmt::Display for AsyncFdTryNewError<T> {
+impl<T> fmt::Display for AsyncFdRegisterError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.cause, f)
     }
 }
 
-impl<T> fmt::Debug for AsyncFdTryNewError<T> {
+impl<T> fmt::Debug for AsyncFdRegisterError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.cause, f)
     }
 }
 
-impl<T> Error for AsyncFdTryNewError<T> {
+impl<T> Error for AsyncFdRegisterError<T> {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         Some(&self.cause)
     }
 }
 
-impl<T> From<AsyncFdTryNewError<T>> for io::Error {
-    fn from(error: AsyncFdTryNewError<T>) -> io::Error {
+impl<T> From<AsyncFdRegisterError<T>> for io::Error {
+    fn from(error: AsyncFdRegisterError<T>) -> io::Error {
         error.cause
     }
 }
@@ -115,7 +118,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// If called outside an evloop runtime with I/O enabled.
     #[track_caller]
-    pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
+    pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
         AsyncFd::try_with_interest(inner, Interest::READABLE | Interest::WRITABLE)
     }
 
@@ -129,7 +132,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     pub fn try_with_interest(
         inner: T,
         interest: Interest,
-    ) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
+    ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
         let handle = Handle::current_or_panic();
         let fd = inner.as_raw_fd();
         match Registration::new_with_handle(&mut SourceFd(&fd), interest, handle) {
@@ -137,8 +140,65 @@ impl<T: AsRawFd> AsyncFd<T> {
                 registration,
                 inner: Some(inner),
             }),
-            Err(cause) => Err(AsyncFdTryNewError { inner, cause }),
+            Err(cause) => Err(AsyncFdRegisterError { inner, cause }),
         }
+    }
+
+    /// Registers `inner` for readable and writable readiness; the same as
+    /// [`AsyncFd::try_new`], as an `unsafe fn` that states the contract.
+    ///
+    /// # Safety
+    ///
+    /// `inner.as_raw_fd()` must be an open descriptor, always the same one,
+    /// that stays open until the `AsyncFd` is dropped or `into_inner` is
+    /// called (module rule 1). evloop itself does nothing unsafe with it;
+    /// a descriptor closed early is deregistered late, which may remove a
+    /// new descriptor that reused its number from the reactor.
+    ///
+    /// # Panics
+    ///
+    /// If called outside an evloop runtime with I/O enabled.
+    #[track_caller]
+    pub unsafe fn register(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        AsyncFd::try_new(inner)
+    }
+
+    /// [`AsyncFd::register`] for `interest`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`AsyncFd::register`].
+    ///
+    /// # Panics
+    ///
+    /// If called outside an evloop runtime with I/O enabled.
+    #[track_caller]
+    pub unsafe fn register_with_interest(
+        inner: T,
+        interest: Interest,
+    ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        AsyncFd::try_with_interest(inner, interest)
+    }
+
+    /// Runs `f` once if the reactor reported readiness for `interest`;
+    /// `WouldBlock` if it did not, or if `f` returned `WouldBlock` (which
+    /// also clears the readiness). Use one direction per call.
+    pub fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.registration.try_io(interest, || f(self.get_ref()))
+    }
+
+    /// [`try_io`](AsyncFd::try_io) with mutable access to the value.
+    pub fn try_io_mut<R>(
+        &mut self,
+        interest: Interest,
+        f: impl FnOnce(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let inner = self.inner.as_mut().expect("AsyncFd without its value");
+        self.registration.try_io(interest, || f(inner))
     }
 
     /// The inner value.
@@ -287,11 +347,11 @@ impl<T: AsRawFd> AsRawFd for AsyncFd<T> {
     }
 }
 
-impl<T: AsRawFd> AsFd for AsyncFd<T> {
+/// Borrows the inner value's descriptor (only where the value itself
+/// vouches for it with `AsFd`).
+impl<T: AsRawFd + AsFd> AsFd for AsyncFd<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        // SAFETY: rule 1: the descriptor stays open while `self` holds the
-        // value it belongs to, and the borrow cannot outlive `self`.
-        unsafe { BorrowedFd::borrow_raw(self.as_raw_fd()) }
+        self.get_ref().as_fd()
     }
 }
 
