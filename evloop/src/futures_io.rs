@@ -138,6 +138,7 @@ futures_write! {
     [] Stdout,
     [] Stderr,
     [] Sink,
+    [] Empty,
     [W: AsyncWrite] BufWriter<W>,
     [R: AsyncRead + AsyncWrite] BufReader<R>,
     [RW: AsyncRead + AsyncWrite] BufStream<RW>,

@@ -281,3 +281,71 @@ fn empty_seeks_to_zero() {
         assert_eq!(e.seek(SeekFrom::End(-1)).await.unwrap(), 0);
     });
 }
+
+#[test]
+fn empty_discards_writes() {
+    rt().block_on(async {
+        let mut e = evloop::io::empty();
+        e.write_all(b"gone").await.unwrap();
+        assert_eq!(
+            e.write_vectored(&[IoSlice::new(b"ab"), IoSlice::new(b"c")])
+                .await
+                .unwrap(),
+            3
+        );
+        e.shutdown().await.unwrap();
+        let mut buf = Vec::new();
+        assert_eq!(e.read_to_end(&mut buf).await.unwrap(), 0);
+    });
+}
+
+#[test]
+fn chain_and_take_accessors() {
+    rt().block_on(async {
+        let mut chain = (&b"ab"[..]).chain(&b"cd"[..]);
+        let (first, _) = chain.get_mut();
+        *first = &b"x"[..];
+        let mut out = String::new();
+        chain.read_to_string(&mut out).await.unwrap();
+        assert_eq!(out, "xcd");
+
+        let mut take = std::pin::pin!((&b"abcdef"[..]).take(3));
+        let mut first = [0u8; 1];
+        take.as_mut()
+            .get_pin_mut()
+            .read_exact(&mut first)
+            .await
+            .unwrap();
+        assert_eq!(&first, b"a");
+        let mut rest = Vec::new();
+        take.read_to_end(&mut rest).await.unwrap();
+        assert_eq!(rest, b"bcd");
+    });
+}
+
+#[test]
+fn copy_bidirectional_with_small_buffers() {
+    rt().block_on(async {
+        let (mut a, mut a_peer) = evloop::io::duplex(1024);
+        let (mut b, mut b_peer) = evloop::io::duplex(1024);
+        let data: Vec<u8> = (0..600u32).map(|i| i as u8).collect();
+        a_peer.write_all(&data).await.unwrap();
+        a_peer.shutdown().await.unwrap();
+        b_peer.write_all(b"back").await.unwrap();
+        b_peer.shutdown().await.unwrap();
+        let (ab, ba) = timeout(
+            LIMIT,
+            evloop::io::copy_bidirectional_with_sizes(&mut a, &mut b, 7, 1),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!((ab, ba), (600, 4));
+        let mut got = Vec::new();
+        b_peer.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, data);
+        let mut back = Vec::new();
+        a_peer.read_to_end(&mut back).await.unwrap();
+        assert_eq!(back, b"back");
+    });
+}

@@ -58,4 +58,7 @@ pub use util::{
     AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, BufWriter, DuplexStream, Empty, ReadHalf,
     Repeat, Sink, Take, WriteHalf,
 };
-pub use util::{join, simplex, BufStream, Join, SimplexStream};
+pub use util::{
+    copy_bidirectional_with_sizes, join, simplex, BufStream, Chain, Join, Lines, SimplexStream,
+    Split,
+};

@@ -22,7 +22,7 @@ pub use buf_read_ext::{AsyncBufReadExt, FillBuf, Lines, ReadLine, ReadUntil, Spl
 pub use buf_reader::BufReader;
 pub use buf_stream::BufStream;
 pub use buf_writer::BufWriter;
-pub use copy::{copy, copy_bidirectional, copy_buf};
+pub use copy::{copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf};
 pub use join::{join, Join};
 pub use mem::{duplex, DuplexStream};
 pub use read_ext::{AsyncReadExt, FromBytes, Read, ReadExact, ReadInt, ReadToEnd, ReadToString};

@@ -47,6 +47,41 @@ impl AsyncBufRead for Empty {
     fn consume(self: Pin<&mut Self>, _amt: usize) {}
 }
 
+/// Writes to an `Empty` are accepted and discarded, as by [`Sink`].
+impl AsyncWrite for Empty {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        ready!(coop::poll_proceed(cx)).made_progress();
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        ready!(coop::poll_proceed(cx)).made_progress();
+        Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(coop::poll_proceed(cx)).made_progress();
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(coop::poll_proceed(cx)).made_progress();
+        Poll::Ready(Ok(()))
+    }
+}
+
 /// Seeking an empty stream always lands at position 0.
 impl AsyncSeek for Empty {
     fn start_seek(self: Pin<&mut Self>, _position: io::SeekFrom) -> io::Result<()> {
