@@ -30,6 +30,18 @@
 //!     assert_eq!(handle.await.unwrap(), 42);
 //! }
 //! ```
+//!
+//! # Cargo features
+//!
+//! None is on by default.
+//!
+//! - `hyper`: the `evloop::hyper` module — an I/O wrapper, an executor and
+//!   a timer that let hyper 1.x servers and clients run on evloop with no
+//!   glue.
+//! - `futures-io`: evloop's sockets, their halves, files, pipes, stdio and
+//!   buffered wrappers implement `futures_io::AsyncRead` / `AsyncWrite` /
+//!   `AsyncBufRead`, so crates built on the `futures` I/O traits
+//!   (async-tungstenite, futures-rustls, `futures::io`) take them directly.
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
@@ -41,6 +53,10 @@ mod macros;
 pub(crate) mod context;
 
 pub mod fs;
+#[cfg(feature = "futures-io")]
+mod futures_io;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod io;
 pub mod net;
 pub mod runtime;

@@ -186,35 +186,72 @@ impl<T: Read + Send + 'static> AsyncRead for Blocking<T> {
     }
 }
 
+impl<T: Write + Send + 'static> Blocking<T> {
+    /// Hands up to `MAX_BUF` of the `len` bytes `fill` copies to the pool
+    /// for writing; returns how many were taken.
+    fn poll_write_with(
+        &mut self,
+        cx: &mut Context<'_>,
+        len: usize,
+        fill: impl FnOnce(&mut Vec<u8>, usize),
+    ) -> Poll<io::Result<usize>> {
+        if let Some(op) = ready!(self.poll_idle(cx))? {
+            self.keep(op)?;
+        }
+        if let Some(e) = self.last_write_err.take() {
+            return Poll::Ready(Err(e));
+        }
+        self.parts()?;
+        if len == 0 {
+            return Poll::Ready(Ok(0));
+        }
+        let mut parts = self.take_parts();
+        let n = len.min(MAX_BUF);
+        parts.buf.clear();
+        fill(&mut parts.buf, n);
+        debug_assert_eq!(parts.buf.len(), n);
+        parts.pos = 0;
+        self.need_flush = true;
+        self.state = State::Busy(spawn_blocking(move || {
+            let res = parts.inner.write_all(&parts.buf);
+            parts.buf.clear();
+            (Op::Write(res), parts)
+        }));
+        Poll::Ready(Ok(n))
+    }
+}
+
 impl<T: Write + Send + 'static> AsyncWrite for Blocking<T> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let me = self.get_mut();
-        if let Some(op) = ready!(me.poll_idle(cx))? {
-            me.keep(op)?;
-        }
-        if let Some(e) = me.last_write_err.take() {
-            return Poll::Ready(Err(e));
-        }
-        me.parts()?;
-        if src.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        let mut parts = me.take_parts();
-        let n = src.len().min(MAX_BUF);
-        parts.buf.clear();
-        parts.buf.extend_from_slice(&src[..n]);
-        parts.pos = 0;
-        me.need_flush = true;
-        me.state = State::Busy(spawn_blocking(move || {
-            let res = parts.inner.write_all(&parts.buf);
-            parts.buf.clear();
-            (Op::Write(res), parts)
-        }));
-        Poll::Ready(Ok(n))
+        self.get_mut()
+            .poll_write_with(cx, src.len(), |buf, n| buf.extend_from_slice(&src[..n]))
+    }
+
+    /// Takes bytes from every slice, in order, up to the buffer's limit.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.get_mut().poll_write_with(cx, len, |buf, mut n| {
+            for b in bufs {
+                let take = b.len().min(n);
+                buf.extend_from_slice(&b[..take]);
+                n -= take;
+                if n == 0 {
+                    break;
+                }
+            }
+        })
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -1,18 +1,23 @@
-//! [`Interest`]: which directions a task waits for.
+//! [`Interest`]: which readiness a task waits for.
 
 use std::fmt;
 use std::ops;
 
-const READABLE: u8 = 0b01;
-const WRITABLE: u8 = 0b10;
+const READABLE: u8 = 0b0001;
+const WRITABLE: u8 = 0b0010;
+const PRIORITY: u8 = 0b0100;
+const ERROR: u8 = 0b1000;
 
-/// The readiness a task is interested in: readable, writable, or both.
+/// The readiness a task is interested in: readable, writable, priority
+/// (Linux and Android), error, or a combination.
 ///
 /// ```
 /// use evloop::io::Interest;
 ///
 /// let both = Interest::READABLE | Interest::WRITABLE;
 /// assert!(both.is_readable() && both.is_writable());
+/// assert_eq!(both.remove(Interest::WRITABLE), Some(Interest::READABLE));
+/// assert_eq!(Interest::ERROR.remove(Interest::ERROR), None);
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Interest(u8);
@@ -22,6 +27,14 @@ impl Interest {
     pub const READABLE: Interest = Interest(READABLE);
     /// Interest in writable (or write-closed) readiness.
     pub const WRITABLE: Interest = Interest(WRITABLE);
+    /// Interest in priority readiness: out-of-band TCP data, or an
+    /// exceptional condition on a file (`EPOLLPRI`).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub const PRIORITY: Interest = Interest(PRIORITY);
+    /// Interest in error readiness only. The OS reports errors on every
+    /// registration, so this adds nothing to what is registered; it lets a
+    /// task wait for an error without waking for data.
+    pub const ERROR: Interest = Interest(ERROR);
 
     /// True if the readable interest is set.
     pub const fn is_readable(self) -> bool {
@@ -33,18 +46,55 @@ impl Interest {
         self.0 & WRITABLE != 0
     }
 
+    /// True if the priority interest is set.
+    pub const fn is_priority(self) -> bool {
+        self.0 & PRIORITY != 0
+    }
+
+    /// True if the error interest is set.
+    pub const fn is_error(self) -> bool {
+        self.0 & ERROR != 0
+    }
+
     /// Both interests of `self` and `other`.
     #[must_use]
     pub const fn add(self, other: Interest) -> Interest {
         Interest(self.0 | other.0)
     }
 
-    pub(crate) fn to_mio(self) -> mio::Interest {
-        match (self.is_readable(), self.is_writable()) {
-            (true, true) => mio::Interest::READABLE | mio::Interest::WRITABLE,
-            (false, true) => mio::Interest::WRITABLE,
-            _ => mio::Interest::READABLE,
+    /// `self` without the interests of `other`; `None` if nothing is left.
+    #[must_use]
+    pub const fn remove(self, other: Interest) -> Option<Interest> {
+        let left = self.0 & !other.0;
+        if left == 0 {
+            None
+        } else {
+            Some(Interest(left))
         }
+    }
+
+    /// What to register with mio. Errors are reported for every
+    /// registration, so an error-only interest registers for reads (mio
+    /// has no empty interest).
+    pub(crate) fn to_mio(self) -> mio::Interest {
+        let mut mio_interest: Option<mio::Interest> = None;
+        let mut add = |i: mio::Interest| {
+            mio_interest = Some(match mio_interest {
+                Some(m) => m | i,
+                None => i,
+            });
+        };
+        if self.is_readable() {
+            add(mio::Interest::READABLE);
+        }
+        if self.is_writable() {
+            add(mio::Interest::WRITABLE);
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.is_priority() {
+            add(mio::Interest::PRIORITY);
+        }
+        mio_interest.unwrap_or(mio::Interest::READABLE)
     }
 }
 
@@ -63,11 +113,49 @@ impl ops::BitOrAssign for Interest {
 
 impl fmt::Debug for Interest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.is_readable(), self.is_writable()) {
-            (true, true) => f.write_str("READABLE | WRITABLE"),
-            (true, false) => f.write_str("READABLE"),
-            (false, true) => f.write_str("WRITABLE"),
-            (false, false) => f.write_str("(empty)"),
+        let names = [
+            (READABLE, "READABLE"),
+            (WRITABLE, "WRITABLE"),
+            (PRIORITY, "PRIORITY"),
+            (ERROR, "ERROR"),
+        ];
+        let mut first = true;
+        for (bit, name) in names {
+            if self.0 & bit != 0 {
+                if !first {
+                    f.write_str(" | ")?;
+                }
+                f.write_str(name)?;
+                first = false;
+            }
         }
+        if first {
+            f.write_str("(empty)")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn to_mio_and_debug() {
+        assert_eq!(Interest::ERROR.to_mio(), mio::Interest::READABLE);
+        assert_eq!(
+            (Interest::WRITABLE | Interest::ERROR).to_mio(),
+            mio::Interest::WRITABLE
+        );
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        assert_eq!(
+            (Interest::READABLE | Interest::PRIORITY).to_mio(),
+            mio::Interest::READABLE | mio::Interest::PRIORITY
+        );
+        assert_eq!(
+            format!("{:?}", Interest::READABLE | Interest::ERROR),
+            "READABLE | ERROR"
+        );
+        assert!(Interest::ERROR.is_error() && !Interest::ERROR.is_readable());
     }
 }

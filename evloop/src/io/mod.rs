@@ -7,8 +7,10 @@
 //!   futures; [`AsyncSeekExt`] adds `seek`, `rewind` and `stream_position`.
 //! - [`stdin`], [`stdout`] and [`stderr`]: the standard streams, read and
 //!   written on the blocking pool (`blocking`, the adapter behind them).
-//! - [`BufReader`], [`BufWriter`], [`copy`], [`split`], [`duplex`] and
-//!   friends combine them.
+//! - [`BufReader`], [`BufWriter`], [`BufStream`], [`copy`], [`split`],
+//!   [`join`], [`duplex`], [`simplex`] and friends combine them.
+//! - [`unix::AsyncFd`]: readiness for any Unix file descriptor, on the
+//!   same reactor as the sockets.
 //! - The *reactor* (crate-internal: `driver`, `registration`, `scheduled_io`)
 //!   waits on epoll for the sockets of [`crate::net`] and wakes the tasks
 //!   that wait on them. See `driver.rs` for its rules.
@@ -35,6 +37,8 @@ mod ready;
 pub(crate) mod registration;
 pub(crate) mod scheduled_io;
 mod stdio;
+#[cfg(unix)]
+pub mod unix;
 mod unpark;
 pub mod util;
 
@@ -53,4 +57,8 @@ pub use util::{
     copy, copy_bidirectional, copy_buf, duplex, empty, repeat, sink, split, AsyncBufReadExt,
     AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, BufWriter, DuplexStream, Empty, ReadHalf,
     Repeat, Sink, Take, WriteHalf,
+};
+pub use util::{
+    copy_bidirectional_with_sizes, join, simplex, BufStream, Chain, Join, Lines, SimplexStream,
+    Split,
 };

@@ -10,12 +10,13 @@ const WRITABLE: u8 = 0b0_0010;
 const READ_CLOSED: u8 = 0b0_0100;
 const WRITE_CLOSED: u8 = 0b0_1000;
 const ERROR: u8 = 0b1_0000;
+const PRIORITY: u8 = 0b10_0000;
 
 /// Readiness of an I/O resource, as reported by the reactor.
 ///
 /// Returned by `TcpStream::ready` and friends. A set of flags: readable,
 /// writable, read-closed (the peer will send no more), write-closed (the peer
-/// will accept no more) and error.
+/// will accept no more), error and priority (Linux and Android).
 ///
 /// ```
 /// use evloop::io::Ready;
@@ -41,8 +42,12 @@ impl Ready {
     pub const WRITE_CLOSED: Ready = Ready(WRITE_CLOSED);
     /// An error is pending on the resource.
     pub const ERROR: Ready = Ready(ERROR);
+    /// Priority data or an exceptional condition (`EPOLLPRI`).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub const PRIORITY: Ready = Ready(PRIORITY);
     /// Every readiness flag.
-    pub const ALL: Ready = Ready(READABLE | WRITABLE | READ_CLOSED | WRITE_CLOSED | ERROR);
+    pub const ALL: Ready =
+        Ready(READABLE | WRITABLE | READ_CLOSED | WRITE_CLOSED | ERROR | PRIORITY);
 
     pub(crate) fn from_mio(event: &mio::event::Event) -> Ready {
         let mut ready = Ready::EMPTY;
@@ -61,10 +66,14 @@ impl Ready {
         if event.is_error() {
             ready |= Ready::ERROR;
         }
+        if event.is_priority() {
+            ready |= Ready(PRIORITY);
+        }
         ready
     }
 
-    /// The flags that can satisfy `interest`.
+    /// The flags that can satisfy `interest`. An error satisfies every
+    /// interest: the next operation reports it.
     pub(crate) fn from_interest(interest: Interest) -> Ready {
         let mut ready = Ready::EMPTY;
         if interest.is_readable() {
@@ -72,6 +81,12 @@ impl Ready {
         }
         if interest.is_writable() {
             ready |= Ready::WRITABLE | Ready::WRITE_CLOSED | Ready::ERROR;
+        }
+        if interest.is_priority() {
+            ready |= Ready(PRIORITY) | Ready::READ_CLOSED | Ready::ERROR;
+        }
+        if interest.is_error() {
+            ready |= Ready::ERROR;
         }
         ready
     }
@@ -123,6 +138,11 @@ impl Ready {
         self.0 & ERROR != 0
     }
 
+    /// True if the priority flag is set.
+    pub fn is_priority(self) -> bool {
+        self.0 & PRIORITY != 0
+    }
+
     /// True if every flag of `other` is set in `self`.
     pub fn contains(self, other: Ready) -> bool {
         self.0 & other.0 == other.0
@@ -164,6 +184,7 @@ impl fmt::Debug for Ready {
             .field("is_read_closed", &self.is_read_closed())
             .field("is_write_closed", &self.is_write_closed())
             .field("is_error", &self.is_error())
+            .field("is_priority", &self.is_priority())
             .finish()
     }
 }
@@ -182,7 +203,16 @@ mod tests {
             (Ready::READABLE | Ready::WRITABLE).intersection(Interest::WRITABLE),
             Ready::WRITABLE
         );
-        assert_eq!(Ready::from_usize(Ready::ALL.as_usize() | 0xE0), Ready::ALL);
-        assert_eq!(Ready::ALL - Ready::READABLE, Ready(0b1_1110));
+        assert_eq!(Ready::from_usize(Ready::ALL.as_usize() | 0xC0), Ready::ALL);
+        assert_eq!(Ready::ALL - Ready::READABLE, Ready(0b11_1110));
+        // Error-only interest: woken by an error, not by data.
+        assert!(Ready::ERROR.satisfies(Interest::ERROR));
+        assert!(!(Ready::READABLE | Ready::WRITABLE).satisfies(Interest::ERROR));
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            assert!(Ready::PRIORITY.satisfies(Interest::PRIORITY));
+            assert!(!Ready::PRIORITY.satisfies(Interest::READABLE));
+            assert!(!Ready::READABLE.satisfies(Interest::PRIORITY));
+        }
     }
 }

@@ -6,14 +6,14 @@
 //! # The state word
 //!
 //! ```text
-//!  63                 32 31            16 15    6   5        4..0
+//!  63                 32 31            16 15    7   6        5..0
 //! +---------------------+----------------+-------+----------+-----------+
 //! |     generation      |      tick      | (0)   | SHUTDOWN | readiness |
 //! +---------------------+----------------+-------+----------+-----------+
 //! ```
 //!
 //! - *readiness*: the [`Ready`] flags (readable, writable, read-closed,
-//!   write-closed, error) the reactor has reported and no task has yet
+//!   write-closed, error, priority) the reactor has reported and no task has yet
 //!   cleared.
 //! - *SHUTDOWN*: the reactor has shut down; every operation fails.
 //! - *tick*: incremented (wrapping) by every event the reactor delivers.
@@ -67,8 +67,8 @@ use crate::loom::sync::atomic::{AtomicU64, Ordering::AcqRel, Ordering::Acquire};
 use crate::loom::sync::Mutex;
 use crate::util::wake;
 
-const READINESS_MASK: u64 = 0b1_1111;
-const SHUTDOWN: u64 = 1 << 5;
+const READINESS_MASK: u64 = 0b11_1111;
+const SHUTDOWN: u64 = 1 << 6;
 const TICK_SHIFT: u32 = 16;
 const TICK_MASK: u64 = 0xFFFF << TICK_SHIFT;
 const GEN_SHIFT: u32 = 32;

@@ -195,6 +195,14 @@ macro_rules! owned_halves {
             pub fn try_read(&self, buf: &mut [u8]) -> ::std::io::Result<usize> {
                 self.inner.try_read(buf)
             }
+
+            #[doc = concat!("See [`", stringify!($stream), "::try_read_buf`].")]
+            pub fn try_read_buf<B: ::bytes::BufMut>(
+                &self,
+                buf: &mut B,
+            ) -> ::std::io::Result<usize> {
+                self.inner.try_read_buf(buf)
+            }
         }
 
         impl OwnedWriteHalf {

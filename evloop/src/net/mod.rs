@@ -8,6 +8,7 @@
 
 mod addr;
 mod halves;
+mod read_into;
 pub mod tcp;
 mod udp;
 pub mod unix;

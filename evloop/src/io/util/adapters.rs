@@ -42,7 +42,12 @@ impl<R> Take<R> {
         &mut self.inner
     }
 
-    /// The inner reader.
+    /// The inner reader, pinned.
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut R> {
+        self.project().inner
+    }
+
+    /// The inner reader; the limit is forgotten.
     pub fn into_inner(self) -> R {
         self.inner
     }
@@ -119,6 +124,18 @@ impl<A, B> Chain<A, B> {
     /// Both readers.
     pub fn get_ref(&self) -> (&A, &B) {
         (&self.first, &self.second)
+    }
+
+    /// Both readers, mutably (reading from them directly may confuse the
+    /// chain).
+    pub fn get_mut(&mut self) -> (&mut A, &mut B) {
+        (&mut self.first, &mut self.second)
+    }
+
+    /// Both readers, pinned.
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> (Pin<&mut A>, Pin<&mut B>) {
+        let this = self.project();
+        (this.first, this.second)
     }
 
     /// Both readers.

@@ -76,6 +76,39 @@ pub trait AsyncBufReadExt: AsyncBufRead {
             buf: Vec::new(),
         }
     }
+
+    /// Returns the buffered data, reading more first if the buffer is
+    /// empty; an empty slice means end of stream. Call
+    /// [`consume`](AsyncBufReadExt::consume) with how much of it was used.
+    ///
+    /// Cancel-safe.
+    ///
+    /// ```
+    /// use evloop::io::{AsyncBufReadExt, BufReader};
+    ///
+    /// # fn main() { let rt = evloop::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// let mut reader = BufReader::new(&b"abc"[..]);
+    /// assert_eq!(reader.fill_buf().await.unwrap(), b"abc");
+    /// reader.consume(2);
+    /// assert_eq!(reader.fill_buf().await.unwrap(), b"c");
+    /// # }); }
+    /// ```
+    fn fill_buf(&mut self) -> FillBuf<'_, Self>
+    where
+        Self: Unpin,
+    {
+        FillBuf { reader: Some(self) }
+    }
+
+    /// Marks `amt` bytes of the buffer returned by
+    /// [`fill_buf`](AsyncBufReadExt::fill_buf) as used.
+    fn consume(&mut self, amt: usize)
+    where
+        Self: Unpin,
+    {
+        std::pin::Pin::new(self).consume(amt)
+    }
 }
 
 impl<R: AsyncBufRead + ?Sized> AsyncBufReadExt for R {}
@@ -271,5 +304,36 @@ impl<R: AsyncBufRead + Unpin> Split<R> {
             segment.pop();
         }
         Poll::Ready(Ok(Some(segment)))
+    }
+}
+
+/// Future of [`AsyncBufReadExt::fill_buf`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct FillBuf<'a, R: ?Sized> {
+    /// `None` once the future has completed.
+    reader: Option<&'a mut R>,
+}
+
+impl<'a, R: AsyncBufRead + Unpin + ?Sized> Future for FillBuf<'a, R> {
+    type Output = io::Result<&'a [u8]>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&'a [u8]>> {
+        let this = self.get_mut();
+        let reader: *mut R = this
+            .reader
+            .take()
+            .expect("`FillBuf` polled after completion");
+        // SAFETY: `reader` came from a `&'a mut R` that this future owned
+        // and gave up above, so it is valid and unaliased for `'a`. On
+        // `Pending` the result borrows nothing and the reference goes back
+        // into the future; on `Ready` the returned slice is the only use of
+        // it from now on (the future is finished).
+        let res = unsafe { Pin::new(&mut *reader) }.poll_fill_buf(cx);
+        if res.is_pending() {
+            // SAFETY: as above; the pending result holds no borrow.
+            this.reader = Some(unsafe { &mut *reader });
+        }
+        res
     }
 }

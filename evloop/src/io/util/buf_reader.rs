@@ -1,10 +1,10 @@
 //! [`BufReader`]: adds a read buffer to any reader.
 
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 
 pub(crate) const DEFAULT_BUF_SIZE: usize = 8 * 1024;
 
@@ -30,6 +30,9 @@ pin_project_lite::pin_project! {
         buf: Box<[u8]>,
         pos: usize,
         cap: usize,
+        // The second step of a relative seek too far back for one
+        // `SeekFrom::Current` (see `start_seek`).
+        seek_then: Option<SeekFrom>,
     }
 }
 
@@ -46,6 +49,7 @@ impl<R: AsyncRead> BufReader<R> {
             buf: vec![0; capacity].into_boxed_slice(),
             pos: 0,
             cap: 0,
+            seek_then: None,
         }
     }
 }
@@ -148,5 +152,43 @@ impl<R: AsyncRead + AsyncWrite> AsyncWrite for BufReader<R> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_pin_mut().poll_shutdown(cx)
+    }
+}
+
+/// Seeks the inner reader and drops the buffer. `SeekFrom::Current` counts
+/// from the reader's logical position (the bytes buffered but not yet
+/// consumed are subtracted), as `std::io::BufReader` does.
+impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        let this = self.project();
+        let remainder = (*this.cap - *this.pos) as i64;
+        let (first, then) = match position {
+            SeekFrom::Current(n) => match n.checked_sub(remainder) {
+                Some(offset) => (SeekFrom::Current(offset), None),
+                // Too far back for one offset: step back over the buffer
+                // first, then by `n`.
+                None => (SeekFrom::Current(-remainder), Some(position)),
+            },
+            other => (other, None),
+        };
+        this.inner.start_seek(first)?;
+        *this.seek_then = then;
+        *this.pos = 0;
+        *this.cap = 0;
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let mut this = self.project();
+        if let Some(then) = *this.seek_then {
+            ready!(this.inner.as_mut().poll_complete(cx))?;
+            *this.seek_then = None;
+            this.inner.as_mut().start_seek(then)?;
+        }
+        let position = ready!(this.inner.poll_complete(cx))?;
+        // With no seek in flight, the buffer may still hold data read
+        // ahead of the logical position.
+        let remainder = (*this.cap - *this.pos) as u64;
+        Poll::Ready(Ok(position.saturating_sub(remainder)))
     }
 }

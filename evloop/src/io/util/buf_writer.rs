@@ -1,11 +1,11 @@
 //! [`BufWriter`]: adds a write buffer to any writer.
 
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use crate::io::util::buf_reader::DEFAULT_BUF_SIZE;
-use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 
 pin_project_lite::pin_project! {
     /// Buffers writes to `W`, so that many small writes cost one system call.
@@ -31,6 +31,8 @@ pin_project_lite::pin_project! {
         buf: Vec<u8>,
         written: usize,
         capacity: usize,
+        // A seek waiting for the buffer to be flushed.
+        seek: Option<SeekFrom>,
     }
 }
 
@@ -47,6 +49,7 @@ impl<W: AsyncWrite> BufWriter<W> {
             buf: Vec::with_capacity(capacity),
             written: 0,
             capacity,
+            seek: None,
         }
     }
 
@@ -127,6 +130,10 @@ impl<W: AsyncWrite> AsyncWrite for BufWriter<W> {
         }
     }
 
+    /// With a vectored inner writer, a batch at least as large as the
+    /// buffer goes straight through; otherwise the slices are buffered,
+    /// every one that fits (a first slice larger than the buffer is
+    /// written on its own).
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -137,14 +144,23 @@ impl<W: AsyncWrite> AsyncWrite for BufWriter<W> {
             ready!(self.as_mut().flush_buf(cx))?;
         }
         let this = self.project();
-        if total >= *this.capacity {
-            this.inner.poll_write_vectored(cx, bufs)
-        } else {
-            for b in bufs {
-                this.buf.extend_from_slice(b);
-            }
-            Poll::Ready(Ok(total))
+        if total >= *this.capacity && this.inner.is_write_vectored() {
+            return this.inner.poll_write_vectored(cx, bufs);
         }
+        let room = *this.capacity - this.buf.len();
+        let mut written = 0;
+        for b in bufs.iter().filter(|b| !b.is_empty()) {
+            if written == 0 && b.len() >= *this.capacity {
+                // Nothing buffered yet and the slice would never fit.
+                return this.inner.poll_write(cx, b);
+            }
+            if written + b.len() > room {
+                break;
+            }
+            this.buf.extend_from_slice(b);
+            written += b.len();
+        }
+        Poll::Ready(Ok(written))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -179,5 +195,28 @@ impl<W: AsyncWrite + AsyncBufRead> AsyncBufRead for BufWriter<W> {
 
     fn consume(self: Pin<&mut Self>, amt: usize) {
         self.get_pin_mut().consume(amt)
+    }
+}
+
+/// Flushes the buffer, then seeks the inner writer.
+impl<W: AsyncWrite + AsyncSeek> AsyncSeek for BufWriter<W> {
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        let this = self.project();
+        if this.seek.is_some() {
+            return Err(io::Error::other(
+                "other seek in progress: call poll_complete first",
+            ));
+        }
+        *this.seek = Some(position);
+        Ok(())
+    }
+
+    fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        ready!(self.as_mut().flush_buf(cx))?;
+        let mut this = self.project();
+        if let Some(position) = this.seek.take() {
+            this.inner.as_mut().start_seek(position)?;
+        }
+        this.inner.poll_complete(cx)
     }
 }

@@ -1,4 +1,5 @@
-//! [`copy`], [`copy_buf`] and [`copy_bidirectional`].
+//! [`copy`], [`copy_buf`], [`copy_bidirectional`] and
+//! [`copy_bidirectional_with_sizes`].
 
 use std::future::poll_fn;
 use std::io;
@@ -22,13 +23,18 @@ pub(crate) struct CopyBuffer {
 
 impl CopyBuffer {
     pub(crate) fn new() -> CopyBuffer {
+        CopyBuffer::with_size(8 * 1024)
+    }
+
+    /// A copy buffer of `size` bytes (at least 1).
+    pub(crate) fn with_size(size: usize) -> CopyBuffer {
         CopyBuffer {
             read_done: false,
             need_flush: false,
             pos: 0,
             cap: 0,
             amt: 0,
-            buf: vec![0; 8 * 1024].into_boxed_slice(),
+            buf: vec![0; size.max(1)].into_boxed_slice(),
         }
     }
 
@@ -196,8 +202,45 @@ where
     A: AsyncRead + AsyncWrite + Unpin + ?Sized,
     B: AsyncRead + AsyncWrite + Unpin + ?Sized,
 {
-    let mut a_to_b = Transfer::Running(CopyBuffer::new());
-    let mut b_to_a = Transfer::Running(CopyBuffer::new());
+    copy_bidirectional_with_sizes(a, b, 8 * 1024, 8 * 1024).await
+}
+
+/// [`copy_bidirectional`] with a buffer of `a_to_b_size` bytes for the
+/// direction `a → b` and one of `b_to_a_size` for `b → a` (the default is
+/// 8 KiB each; a size of 0 counts as 1).
+///
+/// Not cancel-safe.
+///
+/// ```
+/// # fn main() { let rt = evloop::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// use evloop::io::{AsyncReadExt, AsyncWriteExt};
+/// let (mut a, mut a_peer) = evloop::io::duplex(64);
+/// let (mut b, mut b_peer) = evloop::io::duplex(64);
+/// a_peer.write_all(b"to b").await.unwrap();
+/// a_peer.shutdown().await.unwrap();
+/// b_peer.shutdown().await.unwrap();
+/// let (ab, ba) = evloop::io::copy_bidirectional_with_sizes(&mut a, &mut b, 3, 16)
+///     .await
+///     .unwrap();
+/// assert_eq!((ab, ba), (4, 0));
+/// let mut got = Vec::new();
+/// b_peer.read_to_end(&mut got).await.unwrap();
+/// assert_eq!(got, b"to b");
+/// # }); }
+/// ```
+pub async fn copy_bidirectional_with_sizes<A, B>(
+    a: &mut A,
+    b: &mut B,
+    a_to_b_size: usize,
+    b_to_a_size: usize,
+) -> io::Result<(u64, u64)>
+where
+    A: AsyncRead + AsyncWrite + Unpin + ?Sized,
+    B: AsyncRead + AsyncWrite + Unpin + ?Sized,
+{
+    let mut a_to_b = Transfer::Running(CopyBuffer::with_size(a_to_b_size));
+    let mut b_to_a = Transfer::Running(CopyBuffer::with_size(b_to_a_size));
     poll_fn(|cx| {
         let ab = poll_transfer(&mut a_to_b, cx, Pin::new(&mut *a), Pin::new(&mut *b))?;
         let ba = poll_transfer(&mut b_to_a, cx, Pin::new(&mut *b), Pin::new(&mut *a))?;

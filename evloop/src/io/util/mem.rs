@@ -34,7 +34,7 @@ pub struct DuplexStream {
 }
 
 #[derive(Debug)]
-struct Pipe {
+pub(super) struct Pipe {
     buf: VecDeque<u8>,
     max_buf_size: usize,
     is_closed: bool,
@@ -73,7 +73,7 @@ pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
 }
 
 impl Pipe {
-    fn new(max_buf_size: usize) -> Pipe {
+    pub(super) fn new(max_buf_size: usize) -> Pipe {
         Pipe {
             buf: VecDeque::new(),
             max_buf_size,
@@ -84,13 +84,13 @@ impl Pipe {
     }
 
     /// Rule 3.
-    fn close(&mut self, out: &mut Wakers) {
+    pub(super) fn close(&mut self, out: &mut Wakers) {
         self.is_closed = true;
         out.wake(self.read_waker.take());
         out.wake(self.write_waker.take());
     }
 
-    fn poll_read(
+    pub(super) fn poll_read(
         &mut self,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
@@ -117,26 +117,44 @@ impl Pipe {
         Poll::Ready(Ok(()))
     }
 
-    fn poll_write(
+    pub(super) fn poll_write(
         &mut self,
         cx: &mut Context<'_>,
         src: &[u8],
         out: &mut Wakers,
     ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored(cx, &[io::IoSlice::new(src)], out)
+    }
+
+    /// Takes bytes from every slice, in order, while there is room.
+    pub(super) fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+        out: &mut Wakers,
+    ) -> Poll<io::Result<usize>> {
         if self.is_closed {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         }
-        if src.is_empty() {
+        if bufs.iter().all(|b| b.is_empty()) {
             // Rule 5.
             return Poll::Ready(Ok(0));
         }
-        let room = self.max_buf_size - self.buf.len();
+        let mut room = self.max_buf_size - self.buf.len();
         if room == 0 {
             out.replaced = self.write_waker.replace(cx.waker().clone());
             return Poll::Pending;
         }
-        let n = room.min(src.len());
-        self.buf.extend(&src[..n]);
+        let mut n = 0;
+        for b in bufs {
+            let take = room.min(b.len());
+            self.buf.extend(&b[..take]);
+            n += take;
+            room -= take;
+            if room == 0 {
+                break;
+            }
+        }
         out.wake(self.read_waker.take());
         Poll::Ready(Ok(n))
     }
@@ -145,7 +163,7 @@ impl Pipe {
 /// Wakers to wake, and a waker to drop, once the pipe's lock is released
 /// (rule 4). Dropping it does both; declare it before the lock guard.
 #[derive(Default)]
-struct Wakers {
+pub(super) struct Wakers {
     wake: [Option<Waker>; 2],
     replaced: Option<Waker>,
 }
@@ -195,6 +213,24 @@ impl AsyncWrite for DuplexStream {
             coop.made_progress();
         }
         res
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let mut wakers = Wakers::default();
+        let res = self.write.lock().poll_write_vectored(cx, bufs, &mut wakers);
+        if res.is_ready() {
+            coop.made_progress();
+        }
+        res
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

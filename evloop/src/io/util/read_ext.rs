@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use crate::io::util::buf_ext::ReadIntoBuf;
 use crate::io::util::{Chain, Take};
 use crate::io::{AsyncRead, ReadBuf};
 
@@ -47,6 +48,31 @@ pub trait AsyncReadExt: AsyncRead {
         Self: Unpin,
     {
         Read { reader: self, buf }
+    }
+
+    /// Reads some bytes into the spare room of `buf` (a `bytes::BufMut`,
+    /// such as `BytesMut` or `Vec<u8>`) and advances it; returns how many.
+    /// `Ok(0)` at end of stream, or if `buf` has no room left.
+    ///
+    /// Cancel-safe: if dropped before completion, no data was read.
+    ///
+    /// ```
+    /// use evloop::io::AsyncReadExt;
+    ///
+    /// # fn main() { let rt = evloop::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// let mut src: &[u8] = b"hello";
+    /// let mut buf = bytes::BytesMut::with_capacity(16);
+    /// assert_eq!(src.read_buf(&mut buf).await.unwrap(), 5);
+    /// assert_eq!(&buf[..], b"hello");
+    /// # }); }
+    /// ```
+    fn read_buf<'a, B>(&'a mut self, buf: &'a mut B) -> ReadIntoBuf<'a, Self, B>
+    where
+        Self: Unpin,
+        B: bytes::BufMut + ?Sized,
+    {
+        ReadIntoBuf { reader: self, buf }
     }
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends
@@ -174,15 +200,31 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadExact<'_, R> {
     }
 }
 
-/// Appends to `buf` until end of stream, growing it as needed.
+/// Bytes of the stack probe a full vector reads into before it grows.
+const PROBE_LEN: usize = 32;
+
+/// Appends to `buf` until end of stream. The spare capacity `buf` came
+/// with is used first, whatever its size; a full vector first reads into a
+/// small probe on the stack and grows only if that found more data, so a
+/// vector sized exactly for the stream is never reallocated just to learn
+/// that the stream ended.
 pub(crate) fn poll_read_to_end<R: AsyncRead + Unpin + ?Sized>(
     reader: &mut R,
     cx: &mut Context<'_>,
     buf: &mut Vec<u8>,
 ) -> Poll<io::Result<()>> {
     loop {
-        if buf.capacity() - buf.len() < 32 {
-            buf.reserve(buf.capacity().clamp(32, 64 * 1024));
+        if buf.len() == buf.capacity() {
+            let mut probe = [0u8; PROBE_LEN];
+            let mut read_buf = ReadBuf::new(&mut probe);
+            ready!(Pin::new(&mut *reader).poll_read(cx, &mut read_buf))?;
+            let got = read_buf.filled();
+            if got.is_empty() {
+                return Poll::Ready(Ok(()));
+            }
+            // Grows the vector (amortized doubling).
+            buf.extend_from_slice(got);
+            continue;
         }
         let len = buf.len();
         let mut read_buf = ReadBuf::uninit(buf.spare_capacity_mut());

@@ -5,6 +5,7 @@ use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use crate::io::util::buf_ext::{WriteAllBuf, WriteBuf};
 use crate::io::AsyncWrite;
 
 macro_rules! write_int_methods {
@@ -65,6 +66,52 @@ pub trait AsyncWriteExt: AsyncWrite {
         Self: Unpin,
     {
         WriteAll { writer: self, src }
+    }
+
+    /// Writes some bytes from the start of `src` (a `bytes::Buf`) and
+    /// advances it past them; returns how many. A vectored writer gets
+    /// several of the buffer's chunks at once.
+    ///
+    /// Cancel-safe: if dropped before completion, nothing was written.
+    fn write_buf<'a, B>(&'a mut self, src: &'a mut B) -> WriteBuf<'a, Self, B>
+    where
+        Self: Unpin,
+        B: bytes::Buf + ?Sized,
+    {
+        WriteBuf {
+            writer: self,
+            buf: src,
+        }
+    }
+
+    /// Writes all of `src` (a `bytes::Buf`), advancing it as bytes go
+    /// out; `WriteZero` if the sink stops accepting bytes.
+    ///
+    /// Not cancel-safe in the sense that part of `src` may have been
+    /// written, but `src` was advanced past exactly that part.
+    ///
+    /// ```
+    /// use evloop::io::AsyncWriteExt;
+    /// use bytes::Buf;
+    ///
+    /// # fn main() { let rt = evloop::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// let mut src = (&b"hello "[..]).chain(&b"world"[..]);
+    /// let mut out = Vec::new();
+    /// out.write_all_buf(&mut src).await.unwrap();
+    /// assert_eq!(out, b"hello world");
+    /// assert!(!src.has_remaining());
+    /// # }); }
+    /// ```
+    fn write_all_buf<'a, B>(&'a mut self, src: &'a mut B) -> WriteAllBuf<'a, Self, B>
+    where
+        Self: Unpin,
+        B: bytes::Buf + ?Sized,
+    {
+        WriteAllBuf {
+            writer: self,
+            buf: src,
+        }
     }
 
     /// Flushes buffered data.

@@ -123,6 +123,15 @@ impl UnixStream {
             .try_io(Interest::READABLE, || (&*self.io).read(buf))
     }
 
+    /// Reads without waiting into the spare room of `buf` (a
+    /// `bytes::BufMut`) and advances it; `WouldBlock` if no data is
+    /// available. `Ok(0)` is end of stream, or `buf` had no room.
+    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.registration().try_io(Interest::READABLE, || {
+            crate::net::read_into::read_fd_into(self.io.as_raw_fd(), buf)
+        })
+    }
+
     /// Writes without waiting.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         self.io
