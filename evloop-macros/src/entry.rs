@@ -131,11 +131,16 @@ fn build(kind: Kind, config: &Config, func: ItemFn) -> TokenStream {
     let body_span = block.span();
     let body = match &sig.output {
         syn::ReturnType::Type(_, ty) if !mentions_impl(ty.to_token_stream()) => {
+            // The output leaves through a `return` statement that allows
+            // `unreachable_code`, not a tail expression: a body that never
+            // returns (a server loop, `process::exit`) makes the code after
+            // it unreachable, and only that one statement must be exempt,
+            // not the user's body.
             quote_spanned! {body_span=>
                 {
-                    #[allow(clippy::let_and_return)]
                     let __evloop_output: #ty = #block;
-                    __evloop_output
+                    #[allow(unreachable_code, clippy::needless_return)]
+                    return __evloop_output;
                 }
             }
         }
@@ -204,8 +209,8 @@ mod tests {
             out.contains(
                 "::evloop::runtime::Builder::new_multi_thread().enable_all().build()\
                  .expect(\"FailedbuildingtheRuntime\").block_on(async{\
-                 #[allow(clippy::let_and_return)]let__evloop_output:Result<(),std::io::Error>={Ok(())};\
-                 __evloop_output})"
+                 let__evloop_output:Result<(),std::io::Error>={Ok(())};\
+                 #[allow(unreachable_code,clippy::needless_return)]return__evloop_output;})"
             ),
             "{out}"
         );
