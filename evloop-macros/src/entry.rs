@@ -111,9 +111,18 @@ fn build(kind: Kind, config: &Config, func: ItemFn) -> TokenStream {
 
     let krate = &config.crate_path;
     let builder = match config.flavor {
-        Flavor::CurrentThread => quote! { #krate::runtime::Builder::new_current_thread() },
+        Flavor::CurrentThread | Flavor::Local => {
+            quote! { #krate::runtime::Builder::new_current_thread() }
+        }
         Flavor::MultiThread => quote! { #krate::runtime::Builder::new_multi_thread() },
     };
+    let build = match config.flavor {
+        Flavor::Local => {
+            quote! { .build_local(::core::default::Default::default()) }
+        }
+        Flavor::CurrentThread | Flavor::MultiThread => quote! { .build() },
+    };
+    let name = config.name.as_ref().map(|n| quote! { .name(#n) });
     let start_paused = config.start_paused.map(|b| quote! { .start_paused(#b) });
     let worker_threads = config.worker_threads.map(|n| {
         let n = proc_macro2::Literal::usize_unsuffixed(n);
@@ -153,7 +162,8 @@ fn build(kind: Kind, config: &Config, func: ItemFn) -> TokenStream {
                 .enable_all()
                 #start_paused
                 #worker_threads
-                .build()
+                #name
+                #build
                 .expect("Failed building the Runtime")
                 .block_on(async #body)
         }
@@ -250,6 +260,22 @@ mod tests {
         assert!(out.contains("pubfnrun(){"), "{out}");
         assert!(
             out.contains("new_multi_thread().enable_all().worker_threads(4).build()"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn local_flavor_builds_a_local_runtime_and_name_is_passed_on() {
+        let out = squash(&expand_str(
+            Kind::Test,
+            quote!(flavor = "local", name = "svc", start_paused = true),
+            quote! { async fn t() {} },
+        ));
+        assert!(
+            out.contains(
+                "::evloop::runtime::Builder::new_current_thread().enable_all().start_paused(true)\
+                 .name(\"svc\").build_local(::core::default::Default::default())"
+            ),
             "{out}"
         );
     }

@@ -15,6 +15,8 @@ mod builder;
 pub(crate) mod driver;
 pub mod dump;
 mod handle;
+pub(crate) mod info;
+mod local_runtime;
 pub(crate) mod metrics;
 pub(crate) mod park;
 #[allow(clippy::module_inception)]
@@ -25,5 +27,7 @@ pub use crate::context::TryCurrentError;
 pub use builder::Builder;
 pub use dump::{Dump, TaskDump, TaskState};
 pub use handle::{EnterGuard, Handle};
+pub use info::{is_rt_shutdown_err, Id, RuntimeFlavor};
+pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::{Histogram, RuntimeMetrics};
 pub use runtime::Runtime;

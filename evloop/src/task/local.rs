@@ -233,14 +233,21 @@ impl<F: Future> Future for RunUntil<'_, F> {
     }
 }
 
-impl Drop for LocalSet {
-    fn drop(&mut self) {
-        // Rule 3.
+impl LocalSet {
+    /// Rule 3: closes the set and cancels its tasks (idempotent; also how
+    /// a `LocalRuntime` shuts its `!Send` tasks down).
+    pub(crate) fn shutdown(&self) {
         self.with(|| {
             self.shared.owned.close_and_shutdown_all();
             let queued = self.shared.queue.lock().take();
             drop(queued);
         });
+    }
+}
+
+impl Drop for LocalSet {
+    fn drop(&mut self) {
+        self.shutdown();
     }
 }
 
