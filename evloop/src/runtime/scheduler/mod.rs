@@ -57,6 +57,7 @@ impl Handle {
         }
     }
 
+    #[track_caller]
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self {
             Handle::CurrentThread(h) => current_thread::Handle::block_on(h, self, future),
