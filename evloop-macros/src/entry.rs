@@ -41,6 +41,14 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenS
     };
 
     if let Err(e) = check_signature(kind, &func) {
+        // An `async fn main(args)`: expanded without its arguments next to
+        // the error, so rustc does not add "`main` cannot be `async`".
+        if func.sig.asyncness.is_some() && !func.sig.inputs.is_empty() {
+            let mut func = func;
+            func.sig.inputs.clear();
+            let (config, _) = parse_args_lenient(kind, args);
+            return with_error(build(kind, &config, func), e);
+        }
         return with_error(item, e);
     }
 
@@ -65,7 +73,10 @@ fn check_signature(kind: Kind, func: &ItemFn) -> syn::Result<()> {
             format!("`#[evloop::{attr}]` needs an `async fn`: add the `async` keyword"),
         ));
     }
-    if !sig.inputs.is_empty() {
+    // As with tokio: `main` itself takes no arguments, another function
+    // under `#[evloop::main]` may (its body sees them).
+    let takes_none = kind == Kind::Test || sig.ident == "main";
+    if takes_none && !sig.inputs.is_empty() {
         let what = match kind {
             Kind::Main => "the main function cannot take arguments",
             Kind::Test => "a test function cannot take arguments",
@@ -291,6 +302,11 @@ mod tests {
             out.contains("the main function cannot take arguments"),
             "{out}"
         );
+
+        // Another function may take arguments.
+        let out = expand_str(Kind::Main, quote!(), quote! { async fn run(x: u8) {} });
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(squash(&out).contains("fnrun(x:u8){"), "{out}");
 
         let out = expand_str(Kind::Test, quote!(), quote! { async fn t(x: u8) {} });
         assert!(

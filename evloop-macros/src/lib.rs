@@ -57,7 +57,7 @@ use crate::args::Kind;
 /// - `crate = "path"`: where to find evloop, for crates that re-export it
 ///   (default `::evloop`).
 ///
-/// A function that is not `async`, that takes arguments, an unknown or
+/// A function that is not `async`, a `main` (or test) that takes arguments, an unknown or
 /// repeated argument, or a combination the flavour does not support is a
 /// compile error pointing at the offending token.
 #[proc_macro_attribute]

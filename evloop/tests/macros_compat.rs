@@ -118,3 +118,17 @@ async fn join_accepts_mut_references_to_temporaries() {
     let r: Result<(u8,), ()> = evloop::try_join!(&mut Box::pin(async { Ok(3u8) }));
     assert_eq!(r, Ok((3,)));
 }
+
+/// Not `main`: `#[evloop::main]` on a function with arguments, which the
+/// body uses (moved and borrowed).
+#[evloop::main(flavor = "current_thread")]
+async fn run_with(name: String, times: &u32) -> String {
+    evloop::task::yield_now().await;
+    let owned = evloop::spawn(async move { name }).await.unwrap();
+    owned.repeat(*times as usize)
+}
+
+#[test]
+fn main_attribute_on_a_function_with_arguments() {
+    assert_eq!(run_with("ab".to_string(), &2), "abab");
+}
