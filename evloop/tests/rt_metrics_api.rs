@@ -240,3 +240,29 @@ fn try_current_says_why_there_is_none() {
     let _g = rt.enter();
     assert_eq!(Handle::try_current().unwrap().id(), rt.handle().id());
 }
+
+#[test]
+fn thread_start_and_stop_callbacks_run_on_blocking_threads_too() {
+    let starts = Arc::new(Mutex::new(Vec::new()));
+    let stops = Arc::new(AtomicUsize::new(0));
+    let (s, t) = (starts.clone(), stops.clone());
+    let rt = Builder::new_current_thread()
+        .thread_name("blocking-cb")
+        .on_thread_start(move || {
+            let name = std::thread::current().name().map(str::to_owned);
+            s.lock().unwrap().push(name);
+        })
+        .on_thread_stop(move || {
+            t.fetch_add(1, Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+    let name = rt
+        .block_on(rt.spawn_blocking(|| std::thread::current().name().map(str::to_owned)))
+        .unwrap();
+    assert_eq!(name.as_deref(), Some("blocking-cb"));
+    assert_eq!(*starts.lock().unwrap(), [Some("blocking-cb".to_string())]);
+    // The drop waits for the pool's threads, which run the stop callback.
+    drop(rt);
+    assert_eq!(stops.load(Ordering::SeqCst), 1);
+}

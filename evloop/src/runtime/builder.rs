@@ -125,8 +125,8 @@ impl Builder {
         self
     }
 
-    /// Runs `f` on each thread the runtime starts, before it does anything
-    /// else.
+    /// Runs `f` on each thread the runtime starts (workers and
+    /// blocking-pool threads), before it does anything else.
     pub fn on_thread_start<F>(&mut self, f: F) -> &mut Self
     where
         F: Fn() + Send + Sync + 'static,
@@ -135,7 +135,8 @@ impl Builder {
         self
     }
 
-    /// Runs `f` on each thread the runtime starts, just before it exits.
+    /// Runs `f` on each thread the runtime starts (workers and
+    /// blocking-pool threads), just before it exits.
     pub fn on_thread_stop<F>(&mut self, f: F) -> &mut Self
     where
         F: Fn() + Send + Sync + 'static,
@@ -522,6 +523,8 @@ impl Builder {
             stack_size: self.stack_size(),
             thread_cap: self.max_blocking_threads,
             keep_alive: self.keep_alive.unwrap_or_else(Builder::keep_alive_default),
+            on_thread_start: self.on_thread_start.clone(),
+            on_thread_stop: self.on_thread_stop.clone(),
         })
     }
 
