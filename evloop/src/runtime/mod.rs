@@ -3,6 +3,9 @@
 //! - `builder.rs`: [`Builder`], the only way to configure a runtime;
 //! - `runtime.rs`: [`Runtime`], which owns the scheduler and shuts it down on drop;
 //! - `handle.rs`: [`Handle`], a cheap reference usable from any thread;
+//! - `local_runtime.rs`: [`LocalRuntime`], a current-thread runtime for
+//!   `!Send` tasks;
+//! - `info.rs`: [`Id`], [`RuntimeFlavor`], [`is_rt_shutdown_err`];
 //! - `scheduler/`: the current-thread loop (and the multi-thread scheduler);
 //! - `blocking/`: the thread pool behind `spawn_blocking`;
 //! - `driver.rs`: the stack of drivers a scheduler parks on;
