@@ -266,3 +266,38 @@ fn thread_start_and_stop_callbacks_run_on_blocking_threads_too() {
     drop(rt);
     assert_eq!(stops.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn worker_index_names_the_worker_running_the_task() {
+    assert_eq!(evloop::runtime::worker_index(), None);
+    let ct = support::rt();
+    assert_eq!(
+        ct.block_on(async { evloop::runtime::worker_index() }),
+        Some(0)
+    );
+    assert_eq!(
+        ct.block_on(ct.spawn(async { evloop::runtime::worker_index() }))
+            .unwrap(),
+        Some(0)
+    );
+    assert_eq!(
+        ct.block_on(ct.spawn_blocking(evloop::runtime::worker_index))
+            .unwrap(),
+        None
+    );
+    let mt = support::mt();
+    let seen: HashSet<Option<usize>> = mt.block_on(async {
+        let mut seen = HashSet::new();
+        for _ in 0..64 {
+            seen.insert(
+                evloop::spawn(async { evloop::runtime::worker_index() })
+                    .await
+                    .unwrap(),
+            );
+        }
+        seen
+    });
+    assert!(seen.iter().all(|i| matches!(i, Some(0 | 1))), "{seen:?}");
+    // The multi-thread runtime's `block_on` thread is not a worker.
+    assert_eq!(mt.block_on(async { evloop::runtime::worker_index() }), None);
+}

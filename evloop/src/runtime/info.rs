@@ -76,6 +76,24 @@ pub fn is_rt_shutdown_err(err: &io::Error) -> bool {
     crate::util::shutdown_error::is_runtime_shutdown(err)
 }
 
+/// The index of the worker this thread runs, as the `worker_*` methods of
+/// [`RuntimeMetrics`](crate::runtime::RuntimeMetrics) number them; `None`
+/// outside a worker (a blocking-pool thread, the thread inside a
+/// multi-thread runtime's `block_on`, a thread of no runtime). The thread
+/// driving a current-thread runtime is worker 0. A task may move between
+/// workers at each `.await`.
+///
+/// ```
+/// let rt = evloop::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// let index = rt.block_on(rt.spawn(async { evloop::runtime::worker_index() })).unwrap();
+/// assert!(index.is_some_and(|i| i < 2));
+/// assert_eq!(rt.block_on(async { evloop::runtime::worker_index() }), None);
+/// assert_eq!(evloop::runtime::worker_index(), None);
+/// ```
+pub fn worker_index() -> Option<usize> {
+    crate::context::with_scheduler(|cx| cx.and_then(|cx| cx.worker_index()))
+}
+
 /// A callback the builder was given (`on_thread_park`, ...).
 pub(crate) type Callback = Arc<dyn Fn() + Send + Sync + 'static>;
 

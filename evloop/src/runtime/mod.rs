@@ -30,7 +30,7 @@ pub use crate::context::TryCurrentError;
 pub use builder::Builder;
 pub use dump::{Dump, TaskDump, TaskState};
 pub use handle::{EnterGuard, Handle};
-pub use info::{is_rt_shutdown_err, Id, RuntimeFlavor};
+pub use info::{is_rt_shutdown_err, worker_index, Id, RuntimeFlavor};
 pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::{Histogram, RuntimeMetrics};
 pub use runtime::Runtime;
