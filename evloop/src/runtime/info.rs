@@ -23,6 +23,8 @@ pub struct Id(NonZeroU64);
 impl Id {
     /// A fresh id.
     pub(crate) fn next() -> Id {
+        // std's atomic even under loom (a loom atomic cannot be a static):
+        // a process-wide counter, not a protocol between threads.
         static NEXT: AtomicU64 = AtomicU64::new(1);
         // Relaxed: only uniqueness matters. 2^64 ids never wrap to 0.
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
