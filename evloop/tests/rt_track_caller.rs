@@ -47,13 +47,16 @@ fn panic_location(f: impl FnOnce() + Send + 'static) -> (String, u32) {
         .unwrap()
 }
 
+/// Takes whatever a misuse would have returned.
+fn consume<T>(_: T) {}
+
 /// Asserts that the panic happened in this file, within the lines of the
 /// macro call.
 macro_rules! assert_here {
     ($body:expr) => {{
         let start = line!();
         let (file, line) = panic_location(move || {
-            let _ = $body;
+            consume($body);
         });
         assert_eq!(file, file!(), "panic location: {file}:{line}");
         assert!(

@@ -186,14 +186,9 @@ fn a_restore_guard_dropped_without_progress_gives_the_unit_back() {
     rt.block_on(async {
         evloop::spawn(std::future::poll_fn(|cx| {
             let mut spent = 0u32;
-            loop {
-                match coop::poll_proceed(cx) {
-                    Poll::Ready(guard) => {
-                        guard.made_progress();
-                        spent += 1;
-                    }
-                    Poll::Pending => break,
-                }
+            while let Poll::Ready(guard) = coop::poll_proceed(cx) {
+                guard.made_progress();
+                spent += 1;
             }
             assert!(!coop::has_budget_remaining());
             Poll::Ready(spent)
