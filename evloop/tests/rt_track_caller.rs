@@ -169,6 +169,24 @@ fn task_local_read_outside_its_scope() {
 }
 
 #[test]
+fn pause_and_resume_misuse() {
+    assert_here!({
+        let rt = Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let _g = rt.enter();
+        evloop::time::pause()
+    });
+    assert_here!({
+        let rt = current_thread();
+        let _g = rt.enter();
+        evloop::time::resume()
+    });
+}
+
+#[test]
 fn pause_outside_a_runtime() {
     assert_here!(evloop::time::pause());
 }
