@@ -4,10 +4,11 @@
 //!
 //! | name             | literal                                | allowed with        |
 //! |------------------|----------------------------------------|---------------------|
-//! | `flavor`         | `"current_thread"` or `"multi_thread"` | both flavours       |
+//! | `flavor`         | `"current_thread"`, `"multi_thread"` or `"local"` | every flavour |
 //! | `worker_threads` | integer, at least 1                    | `multi_thread` only |
-//! | `start_paused`   | `true` or `false`                      | `current_thread` only |
-//! | `crate`          | a path in a string, e.g. `"::evloop"`  | both flavours       |
+//! | `start_paused`   | `true` or `false`                      | `current_thread` and `local` |
+//! | `name`           | a non-empty string: the runtime's name | every flavour       |
+//! | `crate`          | a path in a string, e.g. `"::evloop"`  | every flavour       |
 //!
 //! `main` defaults to `multi_thread`, `test` to `current_thread`. Parsing is a
 //! plain function over [`proc_macro2::TokenStream`] so that it can be unit
@@ -48,6 +49,8 @@ impl Kind {
 pub(crate) enum Flavor {
     CurrentThread,
     MultiThread,
+    /// A `LocalRuntime` (current-thread, with `!Send` tasks).
+    Local,
 }
 
 impl Flavor {
@@ -55,6 +58,7 @@ impl Flavor {
         match value {
             "current_thread" => Some(Flavor::CurrentThread),
             "multi_thread" => Some(Flavor::MultiThread),
+            "local" => Some(Flavor::Local),
             _ => None,
         }
     }
@@ -66,6 +70,8 @@ pub(crate) struct Config {
     pub(crate) flavor: Flavor,
     pub(crate) worker_threads: Option<usize>,
     pub(crate) start_paused: Option<bool>,
+    /// `Builder::name`.
+    pub(crate) name: Option<String>,
     /// The path the expansion uses to name the runtime crate.
     pub(crate) crate_path: Path,
 }
@@ -77,6 +83,7 @@ impl std::fmt::Debug for Config {
             .field("flavor", &self.flavor)
             .field("worker_threads", &self.worker_threads)
             .field("start_paused", &self.start_paused)
+            .field("name", &self.name)
             .field("crate_path", &quote::quote!(#path).to_string())
             .finish()
     }
@@ -89,12 +96,13 @@ impl Config {
             flavor: kind.default_flavor(),
             worker_threads: None,
             start_paused: None,
+            name: None,
             crate_path: syn::parse_quote!(::evloop),
         }
     }
 }
 
-const NAMES: &str = "`flavor`, `worker_threads`, `start_paused`, `crate`";
+const NAMES: &str = "`flavor`, `worker_threads`, `start_paused`, `name`, `crate`";
 
 /// One `name = literal` pair, before validation.
 struct Arg {
@@ -169,6 +177,7 @@ fn parse_all(kind: Kind, args: TokenStream) -> (Config, Errors) {
     let mut worker_threads: Option<(usize, Span)> = None;
     let mut start_paused: Option<(bool, Span)> = None;
     let mut crate_path: Option<Path> = None;
+    let mut rt_name: Option<String> = None;
     let mut seen: Vec<String> = Vec::new();
 
     for Arg { name, value } in args {
@@ -185,14 +194,14 @@ fn parse_all(kind: Kind, args: TokenStream) -> (Config, Errors) {
                     None => errors.push(
                         s.span(),
                         format!(
-                            "unknown runtime flavor \"{}\"; expected \"current_thread\" or \"multi_thread\"",
+                            "unknown runtime flavor \"{}\"; expected \"current_thread\", \"multi_thread\" or \"local\"",
                             s.value()
                         ),
                     ),
                 },
                 other => errors.push(
                     other.span(),
-                    "`flavor` must be a string: \"current_thread\" or \"multi_thread\"",
+                    "`flavor` must be a string: \"current_thread\", \"multi_thread\" or \"local\"",
                 ),
             },
             "worker_threads" => match &value {
@@ -212,6 +221,11 @@ fn parse_all(kind: Kind, args: TokenStream) -> (Config, Errors) {
             "start_paused" => match &value {
                 Lit::Bool(b) => start_paused = Some((b.value, name.span())),
                 other => errors.push(other.span(), "`start_paused` must be `true` or `false`"),
+            },
+            "name" => match &value {
+                Lit::Str(s) if !s.value().trim().is_empty() => rt_name = Some(s.value()),
+                Lit::Str(s) => errors.push(s.span(), "`name` must not be empty"),
+                other => errors.push(other.span(), "`name` must be a string, such as \"api\""),
             },
             "crate" => match &value {
                 Lit::Str(s) => match s.parse::<Path>() {
@@ -235,9 +249,9 @@ fn parse_all(kind: Kind, args: TokenStream) -> (Config, Errors) {
 
     let resolved = flavor.map_or(kind.default_flavor(), |(f, _)| f);
     if let Some((_, span)) = worker_threads {
-        if resolved == Flavor::CurrentThread {
+        if resolved != Flavor::MultiThread {
             let message = if flavor.is_some() {
-                "`worker_threads` needs the \"multi_thread\" flavor: the current_thread runtime runs everything on one thread".to_string()
+                "`worker_threads` needs the \"multi_thread\" flavor: the current_thread and local runtimes run everything on one thread".to_string()
             } else {
                 format!(
                     "`worker_threads` needs the \"multi_thread\" flavor, and `#[evloop::{attr}]` defaults to \"current_thread\"; \
@@ -265,6 +279,7 @@ fn parse_all(kind: Kind, args: TokenStream) -> (Config, Errors) {
     config.flavor = resolved;
     config.worker_threads = worker_threads.map(|(n, _)| n);
     config.start_paused = start_paused.map(|(b, _)| b);
+    config.name = rt_name;
     if let Some(path) = crate_path {
         config.crate_path = path;
     }
@@ -337,6 +352,24 @@ mod tests {
 
         let c = parse(Kind::Test, quote!(flavor = "multi_thread"));
         assert_eq!(c.flavor, Flavor::MultiThread);
+    }
+
+    #[test]
+    fn local_flavor_and_name() {
+        let c = parse(Kind::Main, quote!(flavor = "local", name = "api"));
+        assert_eq!(c.flavor, Flavor::Local);
+        assert_eq!(c.name.as_deref(), Some("api"));
+        let c = parse(Kind::Test, quote!(flavor = "local", start_paused = true));
+        assert_eq!(c.start_paused, Some(true));
+        let e = error(Kind::Main, quote!(flavor = "local", worker_threads = 2));
+        assert!(
+            e.contains("`worker_threads` needs the \"multi_thread\" flavor"),
+            "{e}"
+        );
+        let e = error(Kind::Main, quote!(name = " "));
+        assert!(e.contains("`name` must not be empty"), "{e}");
+        let e = error(Kind::Main, quote!(name = 3));
+        assert!(e.contains("`name` must be a string"), "{e}");
     }
 
     #[test]

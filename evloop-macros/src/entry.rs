@@ -41,6 +41,14 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenS
     };
 
     if let Err(e) = check_signature(kind, &func) {
+        // An `async fn main(args)`: expanded without its arguments next to
+        // the error, so rustc does not add "`main` cannot be `async`".
+        if func.sig.asyncness.is_some() && !func.sig.inputs.is_empty() {
+            let mut func = func;
+            func.sig.inputs.clear();
+            let (config, _) = parse_args_lenient(kind, args);
+            return with_error(build(kind, &config, func), e);
+        }
         return with_error(item, e);
     }
 
@@ -65,7 +73,10 @@ fn check_signature(kind: Kind, func: &ItemFn) -> syn::Result<()> {
             format!("`#[evloop::{attr}]` needs an `async fn`: add the `async` keyword"),
         ));
     }
-    if !sig.inputs.is_empty() {
+    // As with tokio: `main` itself takes no arguments, another function
+    // under `#[evloop::main]` may (its body sees them).
+    let takes_none = kind == Kind::Test || sig.ident == "main";
+    if takes_none && !sig.inputs.is_empty() {
         let what = match kind {
             Kind::Main => "the main function cannot take arguments",
             Kind::Test => "a test function cannot take arguments",
@@ -111,9 +122,18 @@ fn build(kind: Kind, config: &Config, func: ItemFn) -> TokenStream {
 
     let krate = &config.crate_path;
     let builder = match config.flavor {
-        Flavor::CurrentThread => quote! { #krate::runtime::Builder::new_current_thread() },
+        Flavor::CurrentThread | Flavor::Local => {
+            quote! { #krate::runtime::Builder::new_current_thread() }
+        }
         Flavor::MultiThread => quote! { #krate::runtime::Builder::new_multi_thread() },
     };
+    let build = match config.flavor {
+        Flavor::Local => {
+            quote! { .build_local(::core::default::Default::default()) }
+        }
+        Flavor::CurrentThread | Flavor::MultiThread => quote! { .build() },
+    };
+    let name = config.name.as_ref().map(|n| quote! { .name(#n) });
     let start_paused = config.start_paused.map(|b| quote! { .start_paused(#b) });
     let worker_threads = config.worker_threads.map(|n| {
         let n = proc_macro2::Literal::usize_unsuffixed(n);
@@ -131,11 +151,16 @@ fn build(kind: Kind, config: &Config, func: ItemFn) -> TokenStream {
     let body_span = block.span();
     let body = match &sig.output {
         syn::ReturnType::Type(_, ty) if !mentions_impl(ty.to_token_stream()) => {
+            // The output leaves through a `return` statement that allows
+            // `unreachable_code`, not a tail expression: a body that never
+            // returns (a server loop, `process::exit`) makes the code after
+            // it unreachable, and only that one statement must be exempt,
+            // not the user's body.
             quote_spanned! {body_span=>
                 {
-                    #[allow(clippy::let_and_return)]
                     let __evloop_output: #ty = #block;
-                    __evloop_output
+                    #[allow(unreachable_code, clippy::needless_return)]
+                    return __evloop_output;
                 }
             }
         }
@@ -148,7 +173,8 @@ fn build(kind: Kind, config: &Config, func: ItemFn) -> TokenStream {
                 .enable_all()
                 #start_paused
                 #worker_threads
-                .build()
+                #name
+                #build
                 .expect("Failed building the Runtime")
                 .block_on(async #body)
         }
@@ -204,8 +230,8 @@ mod tests {
             out.contains(
                 "::evloop::runtime::Builder::new_multi_thread().enable_all().build()\
                  .expect(\"FailedbuildingtheRuntime\").block_on(async{\
-                 #[allow(clippy::let_and_return)]let__evloop_output:Result<(),std::io::Error>={Ok(())};\
-                 __evloop_output})"
+                 let__evloop_output:Result<(),std::io::Error>={Ok(())};\
+                 #[allow(unreachable_code,clippy::needless_return)]return__evloop_output;})"
             ),
             "{out}"
         );
@@ -250,6 +276,22 @@ mod tests {
     }
 
     #[test]
+    fn local_flavor_builds_a_local_runtime_and_name_is_passed_on() {
+        let out = squash(&expand_str(
+            Kind::Test,
+            quote!(flavor = "local", name = "svc", start_paused = true),
+            quote! { async fn t() {} },
+        ));
+        assert!(
+            out.contains(
+                "::evloop::runtime::Builder::new_current_thread().enable_all().start_paused(true)\
+                 .name(\"svc\").build_local(::core::default::Default::default())"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn signature_errors() {
         let out = expand_str(Kind::Main, quote!(), quote! { fn main() {} });
         assert!(out.contains("compile_error"), "{out}");
@@ -260,6 +302,11 @@ mod tests {
             out.contains("the main function cannot take arguments"),
             "{out}"
         );
+
+        // Another function may take arguments.
+        let out = expand_str(Kind::Main, quote!(), quote! { async fn run(x: u8) {} });
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(squash(&out).contains("fnrun(x:u8){"), "{out}");
 
         let out = expand_str(Kind::Test, quote!(), quote! { async fn t(x: u8) {} });
         assert!(

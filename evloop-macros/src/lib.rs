@@ -46,14 +46,18 @@ use crate::args::Kind;
 ///
 /// # Arguments
 ///
-/// - `flavor = "multi_thread"` (the default) or `"current_thread"`;
+/// - `flavor = "multi_thread"` (the default), `"current_thread"`, or
+///   `"local"`: a [`LocalRuntime`](../evloop/runtime/struct.LocalRuntime.html)
+///   (built with `build_local`), where `task::spawn_local` works without a
+///   `LocalSet`;
 /// - `worker_threads = N`: number of workers, at least 1; `multi_thread` only;
 /// - `start_paused = true | false`: start with time paused; `current_thread`
-///   only;
+///   and `local` only;
+/// - `name = "..."`: the runtime's name (`Builder::name`);
 /// - `crate = "path"`: where to find evloop, for crates that re-export it
 ///   (default `::evloop`).
 ///
-/// A function that is not `async`, that takes arguments, an unknown or
+/// A function that is not `async`, a `main` (or test) that takes arguments, an unknown or
 /// repeated argument, or a combination the flavour does not support is a
 /// compile error pointing at the offending token.
 #[proc_macro_attribute]
@@ -79,7 +83,16 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// async fn with_paused_time() {}
 /// ```
 ///
-/// Takes the same arguments as [`macro@main`]. Writing `#[test]` as well is an
+/// Takes the same arguments as [`macro@main`].
+///
+/// ```no_run
+/// #[evloop::test(flavor = "local")]
+/// async fn not_send_tasks() {
+///     let shared = std::rc::Rc::new(1);
+///     let s = shared.clone();
+///     assert_eq!(evloop::task::spawn_local(async move { *s }).await.unwrap(), 1);
+/// }
+/// ``` Writing `#[test]` as well is an
 /// error: it would run the test twice.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -1,8 +1,7 @@
+// A `select!` with nothing in it is an error (one with only an `else`
+// branch is not: it evaluates the `else` expression).
 async fn run() -> u32 {
-    evloop::select! {
-        biased;
-        else => 0,
-    }
+    evloop::select! {}
 }
 
 fn main() {

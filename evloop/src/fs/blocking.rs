@@ -26,5 +26,7 @@ pub(crate) fn join_error(e: JoinError) -> io::Error {
     if e.is_panic() {
         std::panic::resume_unwind(e.into_panic());
     }
-    io::Error::other("the runtime shut down before the file operation ran")
+    crate::util::shutdown_error::runtime_shutdown(
+        "the runtime shut down before the file operation ran",
+    )
 }

@@ -101,7 +101,7 @@ fn unpack(token: Token) -> (usize, u32) {
 
 /// The error every operation on a resource returns once its reactor is gone.
 pub(crate) fn shutdown_error() -> io::Error {
-    io::Error::other("the I/O driver has shut down")
+    crate::util::shutdown_error::runtime_shutdown("the I/O driver has shut down")
 }
 
 /// Owned by the thread that parks.

@@ -43,6 +43,9 @@ macro_rules! join {
     () => {
         async {}.await
     };
+    (biased;) => {
+        async {}.await
+    };
     (biased; $($future:expr),+ $(,)?) => {
         $crate::__slots!(($crate::__join_impl) @munch {
             mode = join; biased = true; done = [];
@@ -88,6 +91,9 @@ macro_rules! try_join {
     () => {
         async { ::core::result::Result::<(), ::core::convert::Infallible>::Ok(()) }.await
     };
+    (biased;) => {
+        async { ::core::result::Result::<(), ::core::convert::Infallible>::Ok(()) }.await
+    };
     (biased; $($future:expr),+ $(,)?) => {
         $crate::__slots!(($crate::__join_impl) @munch {
             mode = try_join; biased = true; done = [];
@@ -121,9 +127,12 @@ macro_rules! __join_impl {
     ([ ($unused:ident $count:tt) $($slots:tt)* ] @munch {
         mode = $mode:ident; biased = $biased:tt; done = [$(($slot:ident $index:tt $future:expr))+];
     }) => {{
+        // A tuple first, so that temporaries the expressions borrow live
+        // as long as this block (see `select!`).
+        let __init = ($($future,)+);
         $(
             let mut $slot = $crate::__private::pin!($crate::__join_impl!(@cell $mode
-                $crate::__private::IntoFuture::into_future($future)
+                $crate::__private::IntoFuture::into_future(__init.$index)
             ));
         )+
         // The future polled first on the next poll (rotates unless biased).

@@ -1,5 +1,6 @@
-//! Declarative macros: [`join!`](crate::join), [`try_join!`](crate::try_join)
-//! and [`select!`](crate::select), and the types their expansions use.
+//! Declarative macros: [`join!`](crate::join), [`try_join!`](crate::try_join),
+//! [`select!`](crate::select), [`pin!`](crate::pin) and
+//! [`task_local!`](crate::task_local), and the types their expansions use.
 //!
 //! The macros are exported at the crate root; the helper types are reached
 //! through `evloop::__private`, which is not part of the public API. Every
@@ -13,6 +14,7 @@
 //!   `select_output`'s enum.
 
 mod join;
+mod pin;
 mod select;
 mod slots;
 

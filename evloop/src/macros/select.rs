@@ -19,7 +19,8 @@
 //! 1. the preconditions, evaluated in branch order; a `false` one sets the
 //!    branch's bit in the `u64` disabled set;
 //! 2. an inner block that evaluates every future expression (disabled
-//!    branches too, as documented), pins each on the stack under its slot
+//!    branches too, as documented) into one tuple, so that a temporary an
+//!    expression borrows lives as long as the block, pins each on the stack under its slot
 //!    name, and awaits a `poll_fn` that polls the enabled ones, starting at a
 //!    random branch (or the first, when `biased;`). A branch that completes is
 //!    disabled; its value is tested against the pattern *without* being
@@ -113,6 +114,10 @@ macro_rules! select {
     () => {
         ::core::compile_error!("select! needs at least one branch: `pattern = future => handler,`")
     };
+    // Only an `else`: no future to wait on, the expression is the value.
+    ($(biased;)? else => $else:expr $(,)?) => {{
+        $else
+    }};
     (biased; $($branches:tt)*) => {
         $crate::__slots!(($crate::__select_impl) @parse {
             biased = true; branches = [];
@@ -230,9 +235,14 @@ macro_rules! __select_impl {
         )+
         // Step 2: poll, in a block that drops the futures when it ends.
         let __output: $crate::__private::SelectOutput<$($crate::__select_impl!(@infer $slot)),+> = {
+            // The expressions go into a tuple first, as written, so that a
+            // temporary they borrow (`&mut Box::pin(fut)`) lives as long as
+            // the block (temporary lifetime extension); a call around them
+            // would end it with the statement.
+            let __init = ($($future,)+);
             $(
                 let mut $slot = $crate::__private::pin!(
-                    $crate::__private::IntoFuture::into_future($future)
+                    $crate::__private::IntoFuture::into_future(__init.$index)
                 );
             )+
             $crate::__private::poll_fn(|__cx| {

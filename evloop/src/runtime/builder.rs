@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use crate::runtime::blocking;
 use crate::runtime::driver::{self, Driver};
+use crate::runtime::info::Info;
 use crate::runtime::metrics::Hooks;
 use crate::runtime::scheduler::{self, current_thread, multi_thread};
-use crate::runtime::{Handle, Runtime};
+use crate::runtime::{Handle, LocalOptions, LocalRuntime, Runtime};
 use crate::trace::recorder::Recorder;
 use crate::trace::stall::StallDetector;
 use crate::trace::TraceConfig;
@@ -35,6 +36,9 @@ pub struct Builder {
     worker_threads: Option<usize>,
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
+    on_thread_park: Option<Callback>,
+    on_thread_unpark: Option<Callback>,
+    name: Option<String>,
     observe: Observe,
 }
 
@@ -101,6 +105,9 @@ impl Builder {
             worker_threads: None,
             on_thread_start: None,
             on_thread_stop: None,
+            on_thread_park: None,
+            on_thread_unpark: None,
+            name: None,
             observe: Observe::default(),
         }
     }
@@ -118,8 +125,8 @@ impl Builder {
         self
     }
 
-    /// Runs `f` on each thread the runtime starts, before it does anything
-    /// else.
+    /// Runs `f` on each thread the runtime starts (workers and
+    /// blocking-pool threads), before it does anything else.
     pub fn on_thread_start<F>(&mut self, f: F) -> &mut Self
     where
         F: Fn() + Send + Sync + 'static,
@@ -128,12 +135,86 @@ impl Builder {
         self
     }
 
-    /// Runs `f` on each thread the runtime starts, just before it exits.
+    /// Runs `f` on each thread the runtime starts (workers and
+    /// blocking-pool threads), just before it exits.
     pub fn on_thread_stop<F>(&mut self, f: F) -> &mut Self
     where
         F: Fn() + Send + Sync + 'static,
     {
         self.on_thread_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker thread each time it is about to block in the
+    /// driver because it has nothing to run (on the current-thread runtime,
+    /// the thread inside `block_on`). Keep it short: it runs on the loop.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let parks = Arc::new(AtomicUsize::new(0));
+    /// let p = parks.clone();
+    /// let rt = evloop::runtime::Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .on_thread_park(move || {
+    ///         p.fetch_add(1, Ordering::Relaxed);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(evloop::time::sleep(std::time::Duration::from_millis(5)));
+    /// assert!(parks.load(Ordering::Relaxed) >= 1);
+    /// ```
+    pub fn on_thread_park<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_park = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker thread each time it comes back from blocking
+    /// in the driver (see [`on_thread_park`](Self::on_thread_park)).
+    pub fn on_thread_unpark<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_unpark = Some(Arc::new(f));
+        self
+    }
+
+    /// Names the runtime: [`Handle::name`] returns it. It does not name
+    /// threads (see [`thread_name`](Self::thread_name)).
+    ///
+    /// # Panics
+    ///
+    /// If `name` is empty or only whitespace.
+    ///
+    /// ```
+    /// let rt = evloop::runtime::Builder::new_current_thread().name("api").build().unwrap();
+    /// assert_eq!(rt.handle().name(), Some("api"));
+    /// ```
+    #[track_caller]
+    pub fn name(&mut self, name: impl Into<String>) -> &mut Self {
+        let name = name.into();
+        assert!(!name.trim().is_empty(), "a runtime name must not be empty");
+        self.name = Some(name);
+        self
+    }
+
+    /// The most I/O events the driver takes from the OS in one poll
+    /// (default 1024); more wait for the next poll.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0.
+    #[track_caller]
+    pub fn max_io_events_per_tick(&mut self, capacity: usize) -> &mut Self {
+        assert!(
+            capacity > 0,
+            "max_io_events_per_tick must be greater than 0"
+        );
+        self.nevents = capacity;
         self
     }
 
@@ -186,7 +267,14 @@ impl Builder {
             .observe
             .stall_threshold
             .map(|d| StallDetector::new(d, workers));
-        Arc::new(Hooks::new(workers, trace, stall, self.observe.histograms))
+        let mut hooks = Hooks::new(workers, trace, stall, self.observe.histograms);
+        hooks.info = Info {
+            name: self.name.clone(),
+            on_park: self.on_thread_park.clone(),
+            on_unpark: self.on_thread_unpark.clone(),
+            ..Info::default()
+        };
+        Arc::new(hooks)
     }
 
     /// Enables both the I/O and the time drivers.
@@ -307,6 +395,41 @@ impl Builder {
         }
     }
 
+    /// Builds a [`LocalRuntime`]: a current-thread runtime that also runs
+    /// `!Send` tasks ([`task::spawn_local`](crate::task::spawn_local)) and
+    /// stays on the thread that built it.
+    ///
+    /// # Panics
+    ///
+    /// On a builder from [`new_multi_thread`](Self::new_multi_thread).
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build).
+    ///
+    /// ```
+    /// use evloop::runtime::{Builder, LocalOptions};
+    ///
+    /// let rt = Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .build_local(LocalOptions::default())
+    ///     .unwrap();
+    /// let shared = std::rc::Rc::new(3);
+    /// let s = shared.clone();
+    /// assert_eq!(rt.block_on(rt.spawn_local(async move { *s + 1 })).unwrap(), 4);
+    /// ```
+    #[track_caller]
+    pub fn build_local(&mut self, options: LocalOptions) -> io::Result<LocalRuntime> {
+        assert!(
+            self.kind == Kind::CurrentThread,
+            "a LocalRuntime needs `Builder::new_current_thread`, not `new_multi_thread`"
+        );
+        Ok(LocalRuntime::from_runtime(
+            self.build_current_thread()?,
+            options,
+        ))
+    }
+
     fn driver_cfg(&self, workers: usize) -> driver::Cfg {
         driver::Cfg {
             workers,
@@ -385,6 +508,8 @@ impl fmt::Debug for Builder {
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("thread_keep_alive", &self.keep_alive)
             .field("worker_threads", &self.worker_threads)
+            .field("name", &self.name)
+            .field("max_io_events_per_tick", &self.nevents)
             .field("observe", &self.observe)
             .finish_non_exhaustive()
     }
@@ -398,6 +523,8 @@ impl Builder {
             stack_size: self.stack_size(),
             thread_cap: self.max_blocking_threads,
             keep_alive: self.keep_alive.unwrap_or_else(Builder::keep_alive_default),
+            on_thread_start: self.on_thread_start.clone(),
+            on_thread_stop: self.on_thread_stop.clone(),
         })
     }
 

@@ -5,9 +5,9 @@ use std::panic::Location;
 
 use crate::context::{self, SetCurrentGuard, TryCurrentError};
 use crate::runtime::scheduler;
-use crate::runtime::{Dump, RuntimeMetrics};
+use crate::runtime::{Dump, Id as RuntimeId, RuntimeFlavor, RuntimeMetrics};
 use crate::task::moved::moved;
-use crate::task::{Id, JoinHandle};
+use crate::task::{Id, JoinHandle, LocalEnterGuard};
 use crate::trace::TraceSnapshot;
 
 /// A cheap, cloneable reference to a runtime: spawn on it, block on it, or
@@ -30,7 +30,17 @@ pub struct Handle {
 #[must_use = "the runtime is current only while the guard lives"]
 pub struct EnterGuard<'a> {
     _guard: SetCurrentGuard,
+    /// A `LocalRuntime`'s set, current too.
+    _local: Option<LocalEnterGuard<'a>>,
     _p: PhantomData<&'a Handle>,
+}
+
+impl<'a> EnterGuard<'a> {
+    /// Also keeps `local` current (for `LocalRuntime::enter`).
+    pub(crate) fn with_local(mut self, local: LocalEnterGuard<'a>) -> EnterGuard<'a> {
+        self._local = Some(local);
+        self
+    }
 }
 
 impl Handle {
@@ -58,6 +68,7 @@ impl Handle {
     pub fn enter(&self) -> EnterGuard<'_> {
         EnterGuard {
             _guard: context::set_current(&self.inner),
+            _local: None,
             _p: PhantomData,
         }
     }
@@ -108,6 +119,26 @@ impl Handle {
         RuntimeMetrics::new(self.inner.clone())
     }
 
+    /// Which scheduler this runtime runs.
+    pub fn runtime_flavor(&self) -> RuntimeFlavor {
+        match self.inner {
+            scheduler::Handle::CurrentThread(_) => RuntimeFlavor::CurrentThread,
+            scheduler::Handle::MultiThread(_) => RuntimeFlavor::MultiThread,
+        }
+    }
+
+    /// This runtime's id: equal for every handle of one runtime, different
+    /// between runtimes.
+    pub fn id(&self) -> RuntimeId {
+        self.inner.hooks().info.id
+    }
+
+    /// The name given with [`Builder::name`](crate::runtime::Builder::name),
+    /// if any.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.hooks().info.name.as_deref()
+    }
+
     /// Every live task: id, name, spawn site, state, time since its last
     /// poll. `Display` prints it as a readable list. See [`Dump`].
     pub fn dump(&self) -> Dump {
@@ -120,6 +151,11 @@ impl Handle {
         self.inner.hooks().trace_snapshot()
     }
 }
+
+// A handle is shared state behind `Arc`s whose invariants a caught panic
+// cannot break (every lock recovers from poisoning), as tokio's is.
+impl std::panic::UnwindSafe for Handle {}
+impl std::panic::RefUnwindSafe for Handle {}
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -117,6 +117,11 @@ impl Runtime {
         self.handle.spawn_blocking(func)
     }
 
+    /// The runtime's counters; see [`Handle::metrics`].
+    pub fn metrics(&self) -> crate::runtime::RuntimeMetrics {
+        self.handle.metrics()
+    }
+
     /// What the trace recorder holds so far; `None` if recording is off.
     /// See [`crate::trace`].
     pub fn trace_snapshot(&self) -> Option<crate::trace::TraceSnapshot> {
@@ -191,6 +196,11 @@ impl Runtime {
         self.handle.inner.hooks().finish();
     }
 }
+
+// As for `Handle`: shared state whose invariants a caught panic cannot
+// break.
+impl std::panic::UnwindSafe for Runtime {}
+impl std::panic::RefUnwindSafe for Runtime {}
 
 impl Drop for Runtime {
     fn drop(&mut self) {

@@ -1,4 +1,10 @@
-//! Cooperative scheduling budget.
+//! Cooperative scheduling budget: what keeps one busy task from starving
+//! the others on its thread.
+//!
+//! Public API: [`consume_budget`] and [`cooperative`] make your own loops
+//! and futures spend the budget, [`poll_proceed`] does it inside a
+//! hand-written `poll`, [`has_budget_remaining`] asks whether the current
+//! task may keep going, [`unconstrained`] opts a future out.
 //!
 //! A task that is always ready (a socket that always has data, a channel that
 //! is never empty) would never return `Pending` and would starve every other
@@ -74,11 +80,57 @@ fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Whether the task being polled may still do work before it must yield:
+/// true outside a task, inside [`unconstrained`], and while its budget is
+/// not spent.
+///
+/// ```
+/// # #[evloop::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use evloop::task::coop;
+///
+/// assert!(coop::has_budget_remaining());
+/// let mut spent = 0;
+/// while coop::has_budget_remaining() {
+///     coop::consume_budget().await;
+///     spent += 1;
+/// }
+/// assert!(spent > 0);
+/// # }
+/// ```
+#[inline]
+pub fn has_budget_remaining() -> bool {
+    context::budget(|cell| !matches!(cell.get().0, Some(0))).unwrap_or(true)
+}
+
 /// Spends one unit of budget, or wakes the task and returns `Pending` if the
 /// budget is exhausted. Keep the returned guard until the operation is known
-/// to have made progress, then call `made_progress` on it (rule 2).
+/// to have made progress, then call [`made_progress`](RestoreOnPending::made_progress)
+/// on it; dropped without that call, it gives the unit back (rule 2).
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use std::task::{ready, Context, Poll};
+///
+/// /// Always ready, but budgeted like evloop's own resources.
+/// struct Ticks(u64);
+///
+/// impl Future for Ticks {
+///     type Output = u64;
+///     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
+///         let coop = ready!(evloop::task::coop::poll_proceed(cx));
+///         self.0 += 1;
+///         coop.made_progress();
+///         Poll::Ready(self.0)
+///     }
+/// }
+/// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// assert_eq!(Ticks(0).await, 1);
+/// # });
+/// ```
 #[inline]
-pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     context::budget(|cell| {
         let mut budget = cell.get();
         match budget.0 {
@@ -101,12 +153,15 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     ))))
 }
 
-/// Gives the spent unit back on drop unless `made_progress` was called.
+/// Returned by [`poll_proceed`]: gives the spent unit back on drop unless
+/// [`made_progress`](Self::made_progress) was called.
 #[derive(Debug)]
-pub(crate) struct RestoreOnPending(Cell<Budget>);
+#[must_use = "drop it only once the operation is known to have made progress or not"]
+pub struct RestoreOnPending(Cell<Budget>);
 
 impl RestoreOnPending {
-    pub(crate) fn made_progress(&self) {
+    /// The operation made progress: the unit stays spent.
+    pub fn made_progress(&self) {
         self.0.set(Budget::unconstrained());
     }
 }
@@ -199,21 +254,35 @@ pub fn consume_one() {
 
 /// Wraps a future so that each of its polls spends one unit of budget
 /// (given back if it returns `Pending`), for futures that can be ready on
-/// every poll without touching a budgeted resource (rule 3).
-pub(crate) fn cooperative<F: Future>(inner: F) -> Cooperative<F> {
-    Cooperative { inner }
+/// every poll without touching a budgeted resource (rule 3): a channel of
+/// another crate, say.
+///
+/// ```
+/// # #[evloop::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use evloop::task::coop;
+///
+/// let v = coop::cooperative(async { 1 + 1 }).await;
+/// assert_eq!(v, 2);
+/// # }
+/// ```
+pub fn cooperative<F: Future>(inner: F) -> Coop<F> {
+    Coop { inner }
 }
 
 pin_project_lite::pin_project! {
     /// Future returned by [`cooperative`].
+    ///
+    /// **Cancel safety:** as cancel-safe as the future it wraps.
     #[derive(Debug)]
-    pub(crate) struct Cooperative<F> {
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Coop<F> {
         #[pin]
         inner: F,
     }
 }
 
-impl<F: Future> Future for Cooperative<F> {
+impl<F: Future> Future for Coop<F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {

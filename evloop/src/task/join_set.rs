@@ -191,6 +191,39 @@ impl<T> JoinSet<T> {
         self.insert(crate::task::spawn_local(task))
     }
 
+    /// Spawns a `!Send` task on `local_set` and adds it to the set. It runs
+    /// when that `LocalSet` is driven.
+    ///
+    /// ```
+    /// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let local = evloop::task::LocalSet::new();
+    /// let mut set = evloop::task::JoinSet::new();
+    /// let not_send = std::rc::Rc::new(4);
+    /// set.spawn_local_on(async move { *not_send * 2 }, &local);
+    /// let out = local.run_until(set.join_next()).await;
+    /// assert_eq!(out.unwrap().unwrap(), 8);
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn spawn_local_on<F>(&mut self, task: F, local_set: &crate::task::LocalSet) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+        T: 'static,
+    {
+        self.insert(local_set.spawn_local(task))
+    }
+
+    /// Runs `f` on the blocking pool of `handle`'s runtime and adds it to
+    /// the set; see [`spawn_blocking`](Self::spawn_blocking).
+    #[track_caller]
+    pub fn spawn_blocking_on<F>(&mut self, f: F, handle: &Handle) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.insert(handle.spawn_blocking(f))
+    }
+
     /// Runs `f` on the blocking pool and adds it to the set. Aborting it has
     /// no effect once it started running.
     #[track_caller]
@@ -344,6 +377,53 @@ impl<T> JoinSet<T> {
 impl<T> Default for JoinSet<T> {
     fn default() -> Self {
         JoinSet::new()
+    }
+}
+
+/// Spawns every future on the current runtime into a new set.
+///
+/// ```
+/// # evloop::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use evloop::task::JoinSet;
+///
+/// let set: JoinSet<u32> = (1..=4u32).map(|i| async move { i * 10 }).collect();
+/// let mut out = set.join_all().await;
+/// out.sort();
+/// assert_eq!(out, [10, 20, 30, 40]);
+/// # });
+/// ```
+///
+/// # Panics
+///
+/// Outside a runtime, like [`JoinSet::spawn`].
+impl<T, F> FromIterator<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    #[track_caller]
+    fn from_iter<I: IntoIterator<Item = F>>(iter: I) -> Self {
+        let mut set = JoinSet::new();
+        set.extend(iter);
+        set
+    }
+}
+
+/// Spawns every future on the current runtime into the set.
+///
+/// # Panics
+///
+/// Outside a runtime, like [`JoinSet::spawn`].
+impl<T, F> Extend<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    #[track_caller]
+    fn extend<I: IntoIterator<Item = F>>(&mut self, iter: I) {
+        for task in iter {
+            self.spawn(task);
+        }
     }
 }
 

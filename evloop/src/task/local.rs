@@ -56,6 +56,7 @@ const MAX_TASKS_PER_TICK: usize = 61;
 /// ```
 pub struct LocalSet {
     shared: Arc<Shared>,
+    id: crate::runtime::Id,
     _not_send: PhantomData<Rc<()>>,
 }
 
@@ -113,6 +114,7 @@ impl LocalSet {
                 owned: OwnedTasks::new(),
                 waker: Mutex::new(None),
             }),
+            id: crate::runtime::Id::next(),
             _not_send: PhantomData,
         }
     }
@@ -140,6 +142,11 @@ impl LocalSet {
             future: std::pin::pin!(future),
         }
         .await
+    }
+
+    /// This set's id, unique among the runtimes and sets of the process.
+    pub fn id(&self) -> crate::runtime::Id {
+        self.id
     }
 
     /// Makes the set current so `spawn_local` finds it, until the guard drops.
@@ -233,14 +240,21 @@ impl<F: Future> Future for RunUntil<'_, F> {
     }
 }
 
-impl Drop for LocalSet {
-    fn drop(&mut self) {
-        // Rule 3.
+impl LocalSet {
+    /// Rule 3: closes the set and cancels its tasks (idempotent; also how
+    /// a `LocalRuntime` shuts its `!Send` tasks down).
+    pub(crate) fn shutdown(&self) {
         self.with(|| {
             self.shared.owned.close_and_shutdown_all();
             let queued = self.shared.queue.lock().take();
             drop(queued);
         });
+    }
+}
+
+impl Drop for LocalSet {
+    fn drop(&mut self) {
+        self.shutdown();
     }
 }
 

@@ -30,6 +30,7 @@
 //! - `local.rs`: `LocalSet` and `spawn_local` for `!Send` futures;
 //! - `blocking.rs`: `spawn_blocking` (the pool itself is in `runtime/blocking/`);
 //! - `block_in_place.rs`: `block_in_place`, blocking on a worker thread;
+//! - `task_local.rs`: `task_local!`, `LocalKey` and `TaskLocalFuture`;
 
 //! - `builder.rs`: `task::Builder`, to name a task before spawning it.
 
@@ -37,7 +38,7 @@ mod abort;
 mod block_in_place;
 mod blocking;
 mod builder;
-pub(crate) mod coop;
+pub mod coop;
 mod core;
 mod error;
 mod harness;
@@ -52,6 +53,7 @@ mod raw;
 mod refs;
 mod spawn;
 mod state;
+mod task_local;
 mod waker;
 mod yield_now;
 
@@ -71,7 +73,13 @@ pub use join::JoinHandle;
 pub use join_set::JoinSet;
 pub use local::{spawn_local, LocalEnterGuard, LocalSet};
 pub use spawn::spawn;
+pub use task_local::{AccessError, LocalKey};
 pub use yield_now::{yield_now, YieldNow};
+
+/// Futures the task module's functions return.
+pub mod futures {
+    pub use super::task_local::TaskLocalFuture;
+}
 
 pub(crate) use harness::PollOutcome;
 pub(crate) use raw::RawTask;

@@ -38,6 +38,7 @@ where
     spawn_inner(future, location)
 }
 
+#[track_caller]
 #[inline]
 pub(crate) fn spawn_inner<F>(
     future: F,

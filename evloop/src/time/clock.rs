@@ -177,15 +177,18 @@ impl Clock {
     }
 }
 
-/// Runs `f` on the current runtime's clock.
+/// The current runtime's clock. Returned rather than lent to a closure,
+/// so that a panic of the caller's operation on it names the caller's line
+/// (`#[track_caller]` stops at a closure).
 #[track_caller]
-fn with_clock<R>(f: impl FnOnce(&Clock) -> R) -> R {
-    crate::context::with_driver(|d| f(&d.clock)).unwrap_or_else(|| {
-        panic!(
+fn current_clock() -> Clock {
+    match crate::context::with_driver(|d| d.clock.clone()) {
+        Some(clock) => clock,
+        None => panic!(
             "there is no evloop runtime on this thread: time can only be paused, resumed or \
              advanced from inside a runtime"
-        )
-    })
+        ),
+    }
 }
 
 /// Pauses time on the current runtime: [`Instant::now`](crate::time::Instant::now)
@@ -216,7 +219,7 @@ fn with_clock<R>(f: impl FnOnce(&Clock) -> R) -> R {
 /// ```
 #[track_caller]
 pub fn pause() {
-    with_clock(|clock| clock.pause());
+    current_clock().pause();
 }
 
 /// Lets paused time run again, continuing from the paused value.
@@ -226,7 +229,7 @@ pub fn pause() {
 /// Outside a runtime, or if time is not paused.
 #[track_caller]
 pub fn resume() {
-    with_clock(|clock| clock.resume());
+    current_clock().resume();
 }
 
 /// Moves paused time forward by `duration`, then yields so that every timer

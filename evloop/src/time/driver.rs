@@ -892,6 +892,14 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R, none: impl FnOnce() 
     f(&handle)
 }
 
+/// Whether this thread has a current time driver (what `with_current`
+/// tests first; callers that must panic at their own caller's line test it
+/// themselves, since a closure cannot pass the caller's location on).
+#[inline(always)]
+pub(crate) fn has_current() -> bool {
+    !CURRENT.with(Cell::get).is_null()
+}
+
 /// Restores the previous current driver. Every non-null value is owned by
 /// exactly one place, the cell or one guard: `set_current` moves the old
 /// value into the guard, the drop moves it back and releases the value it

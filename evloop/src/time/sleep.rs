@@ -83,6 +83,12 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 #[track_caller]
 #[inline]
 pub(crate) fn current_handle<R>(f: impl FnOnce(&Handle) -> R) -> R {
+    // Tested here rather than in `with_current`'s fallback closure, so the
+    // panic names the caller's line (`#[track_caller]` stops at a
+    // closure). The two loads of the same thread-local fold into one.
+    if !crate::time::driver::has_current() {
+        no_time_driver();
+    }
     crate::time::driver::with_current(f, || no_time_driver())
 }
 

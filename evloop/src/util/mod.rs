@@ -3,6 +3,7 @@
 pub(crate) mod atomic_waker;
 mod cache_padded;
 pub(crate) mod rand;
+pub(crate) mod shutdown_error;
 mod sync_wrapper;
 pub(crate) mod wake;
 

@@ -87,6 +87,10 @@ pub(crate) struct Config {
     pub(crate) thread_cap: usize,
     /// A thread with nothing to do for this long exits.
     pub(crate) keep_alive: Duration,
+    /// `Builder::on_thread_start` / `on_thread_stop`: run first and last
+    /// on each pool thread.
+    pub(crate) on_thread_start: Option<StdArc<dyn Fn() + Send + Sync + 'static>>,
+    pub(crate) on_thread_stop: Option<StdArc<dyn Fn() + Send + Sync + 'static>>,
 }
 
 /// What the pool queues and runs: the runtime's pool runs blocking tasks;
@@ -273,7 +277,13 @@ impl<J: Job> Inner<J> {
         let inner = me.clone();
         builder.spawn(move || {
             let _entered = enter();
-            inner.run(id)
+            if let Some(f) = &inner.config.on_thread_start {
+                f();
+            }
+            inner.run(id);
+            if let Some(f) = &inner.config.on_thread_stop {
+                f();
+            }
         })
     }
 

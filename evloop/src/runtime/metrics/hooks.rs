@@ -54,6 +54,8 @@ pub(crate) struct Hooks {
     /// values, fixed at construction (one load and one compare on the
     /// poll path instead of a check per feature).
     mode: u8,
+    /// The runtime's id, name and park callbacks (set by the builder).
+    pub(crate) info: crate::runtime::info::Info,
 }
 
 /// Nothing but the untimed counters (recorder, histograms and stall
@@ -136,6 +138,7 @@ impl Hooks {
             stall,
             histograms,
             mode,
+            info: crate::runtime::info::Info::default(),
         }
     }
 
@@ -517,6 +520,9 @@ impl Hooks {
     /// The worker is about to block in the driver.
     #[inline]
     pub(crate) fn park(&self, worker: usize, queue_depth: usize) {
+        if let Some(f) = &self.info.on_park {
+            f();
+        }
         if NO_OBSERVE {
             return;
         }
@@ -532,9 +538,13 @@ impl Hooks {
     /// The worker is back from a blocking park.
     #[inline]
     pub(crate) fn unpark(&self, worker: usize) {
+        if let Some(f) = &self.info.on_unpark {
+            f();
+        }
         if NO_OBSERVE {
             return;
         }
+        self.workers[worker].unparks.add(1);
         self.workers[worker].busy_since.set(clock::now_ns());
         if let Some(trace) = &self.trace {
             trace.unpark();

@@ -91,6 +91,26 @@ impl RuntimeMetrics {
         self.worker(worker).parks.get()
     }
 
+    /// Times `worker` parked plus times it came back from a park: even
+    /// while it runs, odd while it is parked (as of its last park or
+    /// unpark).
+    ///
+    /// ```
+    /// let rt = evloop::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// rt.block_on(evloop::time::sleep(std::time::Duration::from_millis(1)));
+    /// let metrics = rt.metrics();
+    /// let n = metrics.worker_park_unpark_count(0);
+    /// assert!(n >= 2 && n % 2 == 0);
+    /// assert_eq!(n, 2 * metrics.worker_park_count(0));
+    /// ```
+    pub fn worker_park_unpark_count(&self, worker: usize) -> u64 {
+        let w = self.worker(worker);
+        // Unparks first: a park that lands between the two loads then
+        // reads as "parked" (odd), never as a count that went backwards.
+        let unparks = w.unparks.get();
+        w.parks.get() + unparks
+    }
+
     /// Tasks `worker` stole from other workers (always 0 on the
     /// current-thread runtime).
     pub fn worker_steal_count(&self, worker: usize) -> u64 {

@@ -25,6 +25,8 @@ pub(crate) struct WorkerMetrics {
     /// Polls of the worker's batches that ended (rule 3).
     pub(crate) polls: Counter,
     pub(crate) parks: Counter,
+    /// Returns from those parks (one less than `parks` while parked).
+    pub(crate) unparks: Counter,
     pub(crate) steals: Counter,
     /// Nanoseconds spent outside the driver, closed at each park.
     pub(crate) busy_ns: Counter,
@@ -69,6 +71,7 @@ impl WorkerMetrics {
         WorkerMetrics {
             polls: Counter::new(),
             parks: Counter::new(),
+            unparks: Counter::new(),
             steals: Counter::new(),
             busy_ns: Counter::new(),
             busy_since: Counter::new(),

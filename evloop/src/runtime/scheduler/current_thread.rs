@@ -250,6 +250,7 @@ impl Handle {
     }
 
     /// Runs `future` to completion on this thread, driving the loop.
+    #[track_caller]
     pub(crate) fn block_on<F: Future>(
         me: &Arc<Handle>,
         handle: &scheduler::Handle,

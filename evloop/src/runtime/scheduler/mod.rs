@@ -31,6 +31,17 @@ pub(crate) enum Context {
     MultiThread(multi_thread::Context),
 }
 
+impl Context {
+    /// `runtime::worker_index`: the current-thread loop is worker 0 on the
+    /// thread that runs it (the only one with its context set).
+    pub(crate) fn worker_index(&self) -> Option<usize> {
+        match self {
+            Context::CurrentThread(_) => Some(0),
+            Context::MultiThread(cx) => cx.worker_index(),
+        }
+    }
+}
+
 impl Handle {
     #[allow(dead_code)] // read by the time and I/O resources
     pub(crate) fn driver(&self) -> &driver::Handle {
@@ -57,6 +68,7 @@ impl Handle {
         }
     }
 
+    #[track_caller]
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self {
             Handle::CurrentThread(h) => current_thread::Handle::block_on(h, self, future),

@@ -46,6 +46,8 @@ fn pool(thread_cap: usize) -> Arc<Inner<TestJob>> {
         thread_cap,
         // Never reached in a model: threads leave on shutdown only.
         keep_alive: Duration::from_secs(3600),
+        on_thread_start: None,
+        on_thread_stop: None,
     }))
 }
 

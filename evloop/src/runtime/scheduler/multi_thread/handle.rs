@@ -254,6 +254,7 @@ impl Handle {
 
     /// Runs `future` on the calling thread, which sleeps between polls; the
     /// tasks run on the workers.
+    #[track_caller]
     pub(crate) fn block_on<F: Future>(handle: &scheduler::Handle, future: F) -> F::Output {
         // `block_in_place` is allowed here (it runs its closure directly).
         let _rt = context::enter_runtime(true);

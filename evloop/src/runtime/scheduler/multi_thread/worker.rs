@@ -240,6 +240,13 @@ struct PrevPoll {
 }
 
 impl Context {
+    /// The index of the worker whose core this thread holds, if it holds
+    /// one now (`runtime::worker_index`).
+    pub(crate) fn worker_index(&self) -> Option<usize> {
+        let core = self.core.try_borrow().ok()?;
+        core.as_ref().map(|core| core.index)
+    }
+
     /// The loop; returns the core at shutdown, `None` if a task handed it
     /// off (`block_in_place`) and did not get one back.
     fn run(&self, mut core: Box<Core>) -> Option<Box<Core>> {
