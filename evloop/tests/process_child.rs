@@ -394,3 +394,30 @@ fn unix_settings_reach_the_child() {
         assert_eq!(err.raw_os_error(), Some(libc::EPERM));
     });
 }
+
+#[test]
+fn process_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    fn send<T: Send>(_: &T) {}
+    fn types<T: Send + Sync + Unpin + std::fmt::Debug>() {}
+    types::<Command>();
+    types::<evloop::process::Child>();
+    types::<evloop::process::ChildStdin>();
+    types::<ChildStdout>();
+    types::<evloop::process::ChildStderr>();
+
+    support::rt().block_on(async {
+        let mut cmd = Command::new("true");
+        let status = cmd.status();
+        send(&status);
+        assert!(status.await.unwrap().success());
+        let output = cmd.output();
+        send(&output);
+        assert!(output.await.unwrap().status.success());
+        let mut child = cmd.spawn().unwrap();
+        send_sync(&child);
+        let wait = child.wait();
+        send(&wait);
+        assert!(wait.await.unwrap().success());
+    });
+}

@@ -34,8 +34,9 @@ enum Kind {
 /// `Child`, so a dropped `wait` future loses nothing).
 pub(crate) struct Waiter {
     kind: Kind,
-    /// The spawning runtime's reactor: used when the child is waited for
-    /// outside any runtime.
+    /// The spawning runtime's reactor: the pidfd's when the child is
+    /// waited for outside any runtime (rule 4).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     spawner: Handle,
 }
 
