@@ -59,6 +59,7 @@ mod futures_io;
 pub mod hyper;
 pub mod io;
 pub mod net;
+pub mod process;
 pub mod runtime;
 pub mod signal;
 pub mod sync;
