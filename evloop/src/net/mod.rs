@@ -7,6 +7,7 @@
 //! fix; `from_std` returns an error instead.
 
 mod addr;
+mod buf;
 mod halves;
 pub mod tcp;
 mod udp;

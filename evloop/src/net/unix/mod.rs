@@ -2,13 +2,14 @@
 
 mod datagram;
 mod listener;
+mod socketaddr;
 pub(crate) mod split;
 pub(crate) mod split_owned;
 mod stream;
 
 pub use datagram::UnixDatagram;
 pub use listener::UnixListener;
+pub use socketaddr::SocketAddr;
 pub use split::{ReadHalf, WriteHalf};
 pub use split_owned::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
-pub use std::os::unix::net::SocketAddr;
 pub use stream::UnixStream;
