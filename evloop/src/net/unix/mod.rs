@@ -2,6 +2,7 @@
 
 mod datagram;
 mod listener;
+pub mod pipe;
 mod socketaddr;
 pub(crate) mod split;
 pub(crate) mod split_owned;
