@@ -6,21 +6,14 @@ use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, RawFd};
 use std::path::Path;
 
-use socket2::{SockAddr, SockRef};
+use socket2::SockRef;
 
 use crate::io::poll_evented::PollEvented;
 use crate::io::{Interest, Ready};
-use crate::net::unix::socketaddr::{from_path, SocketAddr};
+use crate::net::unix::socketaddr::{from_path, sock_addr, SocketAddr};
 
 mod poll;
 mod recv_buf;
-
-/// The socket address for `path`, with the same rules as [`from_path`]
-/// (abstract names on Linux, an error for a NUL byte elsewhere).
-fn sock_addr(path: &Path) -> io::Result<SockAddr> {
-    from_path(path)?;
-    SockAddr::unix(path)
-}
 
 /// A Unix-domain datagram socket. All methods take `&self`; send/receive
 /// futures are cancel-safe (a datagram is sent or received whole, or not at
@@ -43,7 +36,13 @@ pub struct UnixDatagram {
 impl UnixDatagram {
     #[track_caller]
     fn from_mio(sys: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
-        let handle = crate::io::Handle::current_or_panic();
+        UnixDatagram::from_mio_with_handle(sys, crate::io::Handle::current_or_panic())
+    }
+
+    pub(crate) fn from_mio_with_handle(
+        sys: mio::net::UnixDatagram,
+        handle: crate::io::Handle,
+    ) -> io::Result<UnixDatagram> {
         Ok(UnixDatagram {
             io: PollEvented::new_with_handle(sys, Interest::READABLE | Interest::WRITABLE, handle)?,
         })

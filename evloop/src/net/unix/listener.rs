@@ -19,6 +19,15 @@ pub struct UnixListener {
 }
 
 impl UnixListener {
+    pub(crate) fn from_mio(
+        sys: mio::net::UnixListener,
+        handle: crate::io::Handle,
+    ) -> io::Result<UnixListener> {
+        Ok(UnixListener {
+            io: PollEvented::new_with_handle(sys, Interest::READABLE, handle)?,
+        })
+    }
+
     /// Binds to the filesystem path `path`, or on Linux to the abstract
     /// name that follows a leading NUL byte (`"\0name"`).
     ///

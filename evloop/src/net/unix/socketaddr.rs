@@ -80,3 +80,10 @@ pub(crate) fn from_path(path: &Path) -> io::Result<std::os::unix::net::SocketAdd
     }
     std::os::unix::net::SocketAddr::from_pathname(path)
 }
+
+/// The socket2 address for `path`, with the rules of [`from_path`]
+/// (abstract names on Linux, an error for a NUL byte elsewhere).
+pub(crate) fn sock_addr(path: &Path) -> io::Result<socket2::SockAddr> {
+    from_path(path)?;
+    socket2::SockAddr::unix(path)
+}

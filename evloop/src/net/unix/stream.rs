@@ -16,6 +16,8 @@ use crate::net::unix::socketaddr::{from_path, SocketAddr};
 use crate::net::unix::split::{split, ReadHalf, WriteHalf};
 use crate::net::unix::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 
+mod ops;
+
 /// A connected Unix-domain stream socket.
 ///
 /// ```
@@ -64,11 +66,16 @@ impl UnixStream {
     pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
         let handle = crate::io::Handle::current_or_panic();
         let stream = UnixStream::from_mio(mio::net::UnixStream::connect_addr(&addr.0)?, handle)?;
-        poll_fn(|cx| stream.io.registration().poll_ready(cx, Direction::Write)).await?;
-        if let Some(e) = stream.io.take_error()? {
+        stream.finish_connect().await
+    }
+
+    /// Waits for a connect in progress to finish; its error if it failed.
+    pub(crate) async fn finish_connect(self) -> io::Result<UnixStream> {
+        poll_fn(|cx| self.io.registration().poll_ready(cx, Direction::Write)).await?;
+        if let Some(e) = self.io.take_error()? {
             return Err(e);
         }
-        Ok(stream)
+        Ok(self)
     }
 
     /// A connected pair of streams.

@@ -6,9 +6,10 @@ use std::task::{Context, Poll};
 
 use socket2::SockRef;
 
-use super::{sock_addr, UnixDatagram};
+use super::UnixDatagram;
 use crate::io::scheduled_io::Direction;
 use crate::io::{Interest, ReadBuf};
+use crate::net::unix::socketaddr::sock_addr;
 use crate::net::unix::SocketAddr;
 
 impl UnixDatagram {
