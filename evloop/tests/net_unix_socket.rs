@@ -11,7 +11,7 @@ use std::os::fd::{FromRawFd, IntoRawFd};
 use std::time::Duration;
 
 use evloop::io::{AsyncReadExt, AsyncWriteExt, Interest};
-use evloop::net::unix::{SocketAddr, UCred};
+use evloop::net::unix::UCred;
 use evloop::net::{UnixListener, UnixSocket, UnixStream};
 use support::{poll_once, rt, watchdog};
 use tempdir::TempDir;
@@ -164,6 +164,7 @@ fn unix_stream_readiness_vectored_and_caller_operations() {
 #[cfg(target_os = "linux")]
 #[test]
 fn abstract_names_bind_connect_and_read_back() {
+    use evloop::net::unix::SocketAddr;
     use std::os::linux::net::SocketAddrExt;
     watchdog(LIMIT, "abstract stream hung", || {
         rt().block_on(async {
