@@ -139,3 +139,23 @@ fn file_set_modified_after_pending_writes() {
         );
     })
 }
+
+#[test]
+fn dir_entry_ino_matches_metadata() {
+    use std::os::unix::fs::MetadataExt;
+    rt().block_on(async {
+        let dir = TempDir::new("ino");
+        std::fs::write(dir.join("f"), b"").unwrap();
+        let mut entries = evloop::fs::read_dir(dir.path()).await.unwrap();
+        let entry = entries.next_entry().await.unwrap().unwrap();
+        assert_eq!(entry.ino(), std::fs::metadata(entry.path()).unwrap().ino());
+        // `evloop::fs::FileTimes` is the type `set_times` takes.
+        let times = evloop::fs::FileTimes::new().set_modified(SystemTime::UNIX_EPOCH);
+        let file = File::open(entry.path()).await.unwrap();
+        file.set_times(times).await.unwrap();
+        assert_eq!(
+            std::fs::metadata(entry.path()).unwrap().modified().unwrap(),
+            SystemTime::UNIX_EPOCH
+        );
+    })
+}

@@ -51,3 +51,9 @@ impl TcpStream {
         self.io.registration().async_io(interest, f).await
     }
 }
+
+impl AsRef<TcpStream> for TcpStream {
+    fn as_ref(&self) -> &TcpStream {
+        self
+    }
+}

@@ -75,3 +75,9 @@ impl TryFrom<std::os::unix::net::UnixStream> for UnixStream {
         UnixStream::from_std(stream)
     }
 }
+
+impl AsRef<UnixStream> for UnixStream {
+    fn as_ref(&self) -> &UnixStream {
+        self
+    }
+}
