@@ -112,7 +112,8 @@ fn peer_close_reads_as_zero_and_reset_is_an_error() {
         // Linger zero: close sends RST.
         let mut client = TcpStream::connect(addr).await.unwrap();
         let (server, _) = listener.accept().await.unwrap();
-        server.set_linger(Some(Duration::ZERO)).unwrap();
+        server.set_zero_linger().unwrap();
+        assert_eq!(server.linger().unwrap(), Some(Duration::ZERO));
         drop(server);
         let err = client.read(&mut buf).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::ConnectionReset);

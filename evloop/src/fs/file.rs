@@ -15,6 +15,9 @@ use crate::fs::{Metadata, OpenOptions, Permissions};
 use crate::io::{AsyncRead, AsyncSeek, AsyncSeekExt, AsyncWrite, ReadBuf};
 use crate::loom::sync::Mutex;
 
+mod fd;
+mod settings;
+
 /// An open file. The async counterpart of [`std::fs::File`].
 ///
 /// Reads, writes and seeks run on the blocking pool, with the file's own

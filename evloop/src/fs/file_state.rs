@@ -46,7 +46,8 @@ use crate::fs::blocking::join_error;
 use crate::loom::sync::Mutex;
 use crate::task::{spawn_blocking, JoinHandle};
 
-/// The most bytes moved by one read or write hand-off.
+/// The most bytes moved by one read or write hand-off, unless
+/// `File::set_max_buf_size` says otherwise.
 pub(crate) const MAX_BUF: usize = 2 * 1024 * 1024;
 
 pub(crate) struct Inner {
@@ -58,6 +59,8 @@ pub(crate) struct Inner {
     pos: u64,
     /// Rule 4.
     waiters: Arc<Waiters>,
+    /// The most bytes one read or write hand-off moves (at least 1).
+    max_buf: usize,
 }
 
 enum State {
@@ -87,7 +90,18 @@ impl Inner {
             last_write_err: None,
             pos: 0,
             waiters: Arc::new(Waiters::default()),
+            max_buf: MAX_BUF,
         }
+    }
+
+    /// Sets the most bytes one hand-off moves; 0 counts as 1, so that a
+    /// read never reports end of file for lack of room.
+    pub(crate) fn set_max_buf(&mut self, max_buf: usize) {
+        self.max_buf = max_buf.max(1);
+    }
+
+    pub(crate) fn max_buf(&self) -> usize {
+        self.max_buf
     }
 
     pub(crate) fn is_idle(&self) -> bool {
@@ -109,7 +123,7 @@ impl Inner {
                         return Poll::Ready(Ok(buf.copy_to(dst)));
                     }
                     let mut buf = std::mem::take(buf);
-                    let max = dst.len().min(MAX_BUF);
+                    let max = dst.len().min(self.max_buf);
                     let std = std.clone();
                     self.state = State::Busy(spawn_blocking(move || {
                         let res = buf.read_from(&mut &*std, max);
@@ -131,7 +145,7 @@ impl Inner {
         }
     }
 
-    /// Copies up to `MAX_BUF` bytes of `src` and writes them behind
+    /// Copies up to `max_buf` bytes of `src` and writes them behind
     /// (rule 3); returns how many were taken.
     pub(crate) fn poll_write(
         &mut self,
@@ -151,7 +165,7 @@ impl Inner {
                     // Rule 2.
                     let back = buf.discard_read();
                     let mut buf = std::mem::take(buf);
-                    let n = buf.copy_from(src, MAX_BUF);
+                    let n = buf.copy_from(src, self.max_buf);
                     let std = std.clone();
                     self.state = State::Busy(spawn_blocking(move || {
                         let mut file = &*std;

@@ -20,7 +20,7 @@
 //!
 //! - `ops.rs`: the one-shot functions (`read`, `write`, `rename`, ...);
 //! - `read_dir.rs`: [`read_dir`], [`ReadDir`], [`DirEntry`];
-//! - `open_options.rs`: [`OpenOptions`];
+//! - `open_options.rs`: [`OpenOptions`]; `dir_builder.rs`: [`DirBuilder`];
 //! - `file.rs`: [`File`]; `file_state.rs`: the state machine behind its
 //!   reads, writes and seeks;
 //! - `blocking.rs`: the bridge from a `std` call to a future.
@@ -41,12 +41,14 @@
 //! ```
 
 mod blocking;
+mod dir_builder;
 mod file;
 mod file_state;
 mod open_options;
 mod ops;
 mod read_dir;
 
+pub use dir_builder::DirBuilder;
 pub use file::File;
 pub use open_options::OpenOptions;
 #[cfg(unix)]
@@ -57,4 +59,4 @@ pub use ops::{
     symlink_metadata, try_exists, write,
 };
 pub use read_dir::{read_dir, DirEntry, ReadDir};
-pub use std::fs::{FileType, Metadata, Permissions};
+pub use std::fs::{FileTimes, FileType, Metadata, Permissions};

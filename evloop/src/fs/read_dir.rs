@@ -163,6 +163,13 @@ impl DirEntry {
         self.std.file_name()
     }
 
+    /// The entry's inode number, as the listing reported it (no system
+    /// call).
+    #[cfg(unix)]
+    pub fn ino(&self) -> u64 {
+        std::os::unix::fs::DirEntryExt::ino(&*self.std)
+    }
+
     /// The entry's metadata, without following a symbolic link (as
     /// [`std::fs::DirEntry::metadata`]).
     ///

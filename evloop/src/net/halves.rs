@@ -38,6 +38,77 @@ macro_rules! write_through {
     };
 }
 
+/// The readiness and `try_*` methods of a read half: they act on the
+/// whole stream at `self.$field`.
+macro_rules! read_half_methods {
+    ($field:tt) => {
+        /// Waits until the stream is ready for `interest` (see the stream's
+        /// `ready`). Cancel-safe.
+        pub async fn ready(
+            &self,
+            interest: $crate::io::Interest,
+        ) -> ::std::io::Result<$crate::io::Ready> {
+            self.$field.ready(interest).await
+        }
+
+        /// Waits until the stream may be readable. Cancel-safe.
+        pub async fn readable(&self) -> ::std::io::Result<()> {
+            self.$field.readable().await
+        }
+
+        /// Reads without waiting; `WouldBlock` if no data is available.
+        pub fn try_read(&self, buf: &mut [u8]) -> ::std::io::Result<usize> {
+            self.$field.try_read(buf)
+        }
+
+        /// Vectored `try_read`.
+        pub fn try_read_vectored(
+            &self,
+            bufs: &mut [::std::io::IoSliceMut<'_>],
+        ) -> ::std::io::Result<usize> {
+            self.$field.try_read_vectored(bufs)
+        }
+
+        /// Reads into a `BufMut` without waiting; `WouldBlock` if no data is
+        /// available.
+        pub fn try_read_buf<B: ::bytes::BufMut>(&self, buf: &mut B) -> ::std::io::Result<usize> {
+            self.$field.try_read_buf(buf)
+        }
+    };
+}
+
+/// The readiness and `try_*` methods of a write half.
+macro_rules! write_half_methods {
+    ($field:tt) => {
+        /// Waits until the stream is ready for `interest` (see the stream's
+        /// `ready`). Cancel-safe.
+        pub async fn ready(
+            &self,
+            interest: $crate::io::Interest,
+        ) -> ::std::io::Result<$crate::io::Ready> {
+            self.$field.ready(interest).await
+        }
+
+        /// Waits until the stream may be writable. Cancel-safe.
+        pub async fn writable(&self) -> ::std::io::Result<()> {
+            self.$field.writable().await
+        }
+
+        /// Writes without waiting; `WouldBlock` if the send buffer is full.
+        pub fn try_write(&self, buf: &[u8]) -> ::std::io::Result<usize> {
+            self.$field.try_write(buf)
+        }
+
+        /// Vectored `try_write`.
+        pub fn try_write_vectored(
+            &self,
+            bufs: &[::std::io::IoSlice<'_>],
+        ) -> ::std::io::Result<usize> {
+            self.$field.try_write_vectored(bufs)
+        }
+    };
+}
+
 /// `ReadHalf<'a>` and `WriteHalf<'a>`, borrowing a `$stream`, and
 /// `split(&mut $stream)`.
 macro_rules! borrowed_halves {
@@ -68,6 +139,8 @@ macro_rules! borrowed_halves {
                 self.0.local_addr()
             }
 
+            $crate::net::halves::read_half_methods!(0);
+
             $($read_extra)*
         }
 
@@ -80,6 +153,20 @@ macro_rules! borrowed_halves {
             /// The local address.
             pub fn local_addr(&self) -> ::std::io::Result<$addr> {
                 self.0.local_addr()
+            }
+
+            $crate::net::halves::write_half_methods!(0);
+        }
+
+        impl AsRef<$stream> for ReadHalf<'_> {
+            fn as_ref(&self) -> &$stream {
+                self.0
+            }
+        }
+
+        impl AsRef<$stream> for WriteHalf<'_> {
+            fn as_ref(&self) -> &$stream {
+                self.0
             }
         }
 
@@ -186,23 +273,7 @@ macro_rules! owned_halves {
 
             $($read_extra)*
 
-            /// Waits until the stream may be readable. Cancel-safe.
-            pub async fn readable(&self) -> ::std::io::Result<()> {
-                self.inner.readable().await
-            }
-
-            #[doc = concat!("See [`", stringify!($stream), "::try_read`].")]
-            pub fn try_read(&self, buf: &mut [u8]) -> ::std::io::Result<usize> {
-                self.inner.try_read(buf)
-            }
-
-            #[doc = concat!("See [`", stringify!($stream), "::try_read_buf`].")]
-            pub fn try_read_buf<B: ::bytes::BufMut>(
-                &self,
-                buf: &mut B,
-            ) -> ::std::io::Result<usize> {
-                self.inner.try_read_buf(buf)
-            }
+            $crate::net::halves::read_half_methods!(inner);
         }
 
         impl OwnedWriteHalf {
@@ -226,14 +297,18 @@ macro_rules! owned_halves {
                 self.inner.local_addr()
             }
 
-            /// Waits until the stream may be writable. Cancel-safe.
-            pub async fn writable(&self) -> ::std::io::Result<()> {
-                self.inner.writable().await
-            }
+            $crate::net::halves::write_half_methods!(inner);
+        }
 
-            #[doc = concat!("See [`", stringify!($stream), "::try_write`].")]
-            pub fn try_write(&self, buf: &[u8]) -> ::std::io::Result<usize> {
-                self.inner.try_write(buf)
+        impl AsRef<$stream> for OwnedReadHalf {
+            fn as_ref(&self) -> &$stream {
+                &self.inner
+            }
+        }
+
+        impl AsRef<$stream> for OwnedWriteHalf {
+            fn as_ref(&self) -> &$stream {
+                &self.inner
             }
         }
 
@@ -272,4 +347,6 @@ macro_rules! owned_halves {
     };
 }
 
-pub(crate) use {borrowed_halves, owned_halves, write_through};
+pub(crate) use {
+    borrowed_halves, owned_halves, read_half_methods, write_half_methods, write_through,
+};

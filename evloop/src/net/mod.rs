@@ -7,6 +7,7 @@
 //! fix; `from_std` returns an error instead.
 
 mod addr;
+mod buf;
 mod halves;
 mod read_into;
 pub mod tcp;
@@ -16,4 +17,4 @@ pub mod unix;
 pub use addr::{lookup_host, ToSocketAddrs};
 pub use tcp::{TcpListener, TcpSocket, TcpStream};
 pub use udp::UdpSocket;
-pub use unix::{UnixDatagram, UnixListener, UnixStream};
+pub use unix::{UnixDatagram, UnixListener, UnixSocket, UnixStream};

@@ -11,6 +11,10 @@ use crate::io::scheduled_io::Direction;
 use crate::io::{Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, to_socket_addrs, ToSocketAddrs};
 
+mod options;
+mod poll;
+mod recv_buf;
+
 /// A UDP socket. All methods take `&self`, so one socket can be shared
 /// (e.g. in an `Arc`) by a sending task and a receiving task.
 ///

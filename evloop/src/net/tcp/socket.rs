@@ -10,6 +10,8 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::net::{TcpListener, TcpStream};
 
+mod options;
+
 /// An unconnected TCP socket: set options (`SO_REUSEADDR`, buffer sizes,
 /// ...), bind, then [`connect`](TcpSocket::connect) or
 /// [`listen`](TcpSocket::listen).
@@ -88,7 +90,10 @@ impl TcpSocket {
         self.inner.recv_buffer_size().map(|n| n as u32)
     }
 
-    /// Sets `SO_LINGER`.
+    /// Sets `SO_LINGER`. A non-zero timeout makes closing the socket block
+    /// the thread until the unsent data is out or the timeout passes, which
+    /// stalls the runtime; only zero (see `set_zero_linger`) is safe here.
+    #[deprecated = "SO_LINGER with a timeout blocks the thread on drop; use `set_zero_linger`"]
     pub fn set_linger(&self, dur: Option<Duration>) -> io::Result<()> {
         self.inner.set_linger(dur)
     }

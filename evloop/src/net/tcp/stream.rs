@@ -17,6 +17,8 @@ use crate::net::tcp::inq::Inq;
 use crate::net::tcp::split::{split, ReadHalf, WriteHalf};
 use crate::net::tcp::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 
+mod options;
+
 /// A TCP connection, registered with the runtime's reactor.
 ///
 /// Reading and writing go through [`AsyncRead`]/[`AsyncWrite`] (and their
@@ -163,6 +165,10 @@ impl TcpStream {
     }
 
     /// Sets `SO_LINGER`; `Some(ZERO)` makes `close` reset the connection.
+    /// A non-zero timeout makes dropping the stream block the thread until
+    /// the unsent data is out or the timeout passes, which stalls the
+    /// runtime; use `set_zero_linger` instead.
+    #[deprecated = "SO_LINGER with a timeout blocks the thread on drop; use `set_zero_linger`"]
     pub fn set_linger(&self, dur: Option<Duration>) -> io::Result<()> {
         socket2::SockRef::from(&*self.io).set_linger(dur)
     }

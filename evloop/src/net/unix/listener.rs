@@ -4,13 +4,13 @@ use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, RawFd};
-use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::task::{Context, Poll};
 
 use crate::io::poll_evented::PollEvented;
 use crate::io::scheduled_io::Direction;
 use crate::io::Interest;
+use crate::net::unix::socketaddr::{from_path, SocketAddr};
 use crate::net::UnixStream;
 
 /// A Unix-domain socket listening for stream connections.
@@ -19,7 +19,17 @@ pub struct UnixListener {
 }
 
 impl UnixListener {
-    /// Binds to the filesystem path `path`.
+    pub(crate) fn from_mio(
+        sys: mio::net::UnixListener,
+        handle: crate::io::Handle,
+    ) -> io::Result<UnixListener> {
+        Ok(UnixListener {
+            io: PollEvented::new_with_handle(sys, Interest::READABLE, handle)?,
+        })
+    }
+
+    /// Binds to the filesystem path `path`, or on Linux to the abstract
+    /// name that follows a leading NUL byte (`"\0name"`).
     ///
     /// # Panics
     ///
@@ -27,7 +37,21 @@ impl UnixListener {
     #[track_caller]
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         let handle = crate::io::Handle::current_or_panic();
-        let sys = mio::net::UnixListener::bind(path)?;
+        let sys = mio::net::UnixListener::bind_addr(&from_path(path.as_ref())?)?;
+        Ok(UnixListener {
+            io: PollEvented::new_with_handle(sys, Interest::READABLE, handle)?,
+        })
+    }
+
+    /// Binds to `addr`.
+    ///
+    /// # Panics
+    ///
+    /// If called outside an evloop runtime with I/O enabled.
+    #[track_caller]
+    pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
+        let handle = crate::io::Handle::current_or_panic();
+        let sys = mio::net::UnixListener::bind_addr(&addr.0)?;
         Ok(UnixListener {
             io: PollEvented::new_with_handle(sys, Interest::READABLE, handle)?,
         })
@@ -61,9 +85,9 @@ impl UnixListener {
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         let reg = self.io.registration();
         match reg.poll_io(cx, Direction::Read, || self.io.accept()) {
-            Poll::Ready(Ok((sys, addr))) => {
-                Poll::Ready(UnixStream::from_mio(sys, reg.handle().clone()).map(|s| (s, addr)))
-            }
+            Poll::Ready(Ok((sys, addr))) => Poll::Ready(
+                UnixStream::from_mio(sys, reg.handle().clone()).map(|s| (s, SocketAddr(addr))),
+            ),
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => Poll::Pending,
         }
@@ -71,7 +95,12 @@ impl UnixListener {
 
     /// The bound address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.local_addr()
+        self.io.local_addr().map(SocketAddr)
+    }
+
+    /// Returns and clears the socket's pending error (`SO_ERROR`).
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.take_error()
     }
 }
 
@@ -84,6 +113,15 @@ impl AsRawFd for UnixListener {
 impl AsFd for UnixListener {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.io.as_fd()
+    }
+}
+
+impl TryFrom<std::os::unix::net::UnixListener> for UnixListener {
+    type Error = io::Error;
+
+    /// Same as [`UnixListener::from_std`].
+    fn try_from(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        UnixListener::from_std(listener)
     }
 }
 

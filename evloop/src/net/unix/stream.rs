@@ -5,7 +5,6 @@ use std::future::poll_fn;
 use std::io::{self, IoSlice, Read, Write};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, RawFd};
-use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -13,8 +12,11 @@ use std::task::{Context, Poll};
 use crate::io::poll_evented::PollEvented;
 use crate::io::scheduled_io::Direction;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
+use crate::net::unix::socketaddr::{from_path, SocketAddr};
 use crate::net::unix::split::{split, ReadHalf, WriteHalf};
 use crate::net::unix::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
+
+mod ops;
 
 /// A connected Unix-domain stream socket.
 ///
@@ -45,19 +47,35 @@ impl UnixStream {
         })
     }
 
-    /// Connects to the socket at `path`.
+    /// Connects to the socket at `path`, or on Linux to the abstract name
+    /// that follows a leading NUL byte (`"\0name"`).
     ///
     /// # Panics
     ///
     /// If called outside an evloop runtime with I/O enabled.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let addr = from_path(path.as_ref())?;
+        UnixStream::connect_addr(&SocketAddr(addr)).await
+    }
+
+    /// Connects to the socket at `addr`.
+    ///
+    /// # Panics
+    ///
+    /// If called outside an evloop runtime with I/O enabled.
+    pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
         let handle = crate::io::Handle::current_or_panic();
-        let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?, handle)?;
-        poll_fn(|cx| stream.io.registration().poll_ready(cx, Direction::Write)).await?;
-        if let Some(e) = stream.io.take_error()? {
+        let stream = UnixStream::from_mio(mio::net::UnixStream::connect_addr(&addr.0)?, handle)?;
+        stream.finish_connect().await
+    }
+
+    /// Waits for a connect in progress to finish; its error if it failed.
+    pub(crate) async fn finish_connect(self) -> io::Result<UnixStream> {
+        poll_fn(|cx| self.io.registration().poll_ready(cx, Direction::Write)).await?;
+        if let Some(e) = self.io.take_error()? {
             return Err(e);
         }
-        Ok(stream)
+        Ok(self)
     }
 
     /// A connected pair of streams.
@@ -93,12 +111,12 @@ impl UnixStream {
 
     /// The local address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.local_addr()
+        self.io.local_addr().map(SocketAddr)
     }
 
     /// The peer's address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.peer_addr()
+        self.io.peer_addr().map(SocketAddr)
     }
 
     /// Waits for readiness; cancel-safe.
