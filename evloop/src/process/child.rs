@@ -171,6 +171,11 @@ impl Child {
     /// returns the three together. Its stdin is closed first, as in
     /// [`wait`](Child::wait).
     ///
+    /// Not cancel-safe: it owns the `Child`, so dropping the future drops
+    /// the child (see [`Command::kill_on_drop`]) and the output read so far.
+    ///
+    /// [`Command::kill_on_drop`]: super::Command::kill_on_drop
+    ///
     /// ```
     /// use std::process::Stdio;
     /// use evloop::process::Command;

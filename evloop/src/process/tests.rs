@@ -111,3 +111,36 @@ fn sigchld_wait_after_the_spawning_runtime_is_gone() {
         assert_eq!(status.code(), Some(4));
     });
 }
+
+/// Where `pidfd_open` works, the default path really is the pidfd one
+/// (otherwise the black-box tests would only ever test SIGCHLD), also
+/// after the reactor it was registered with shut down (rule 4).
+#[cfg(target_os = "linux")]
+#[test]
+fn pidfd_is_used_where_it_works() {
+    // SAFETY: `pidfd_open` on our own pid; the descriptor is closed below.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0) };
+    if fd < 0 {
+        eprintln!("pidfd_open unavailable here: only the SIGCHLD path runs");
+        return;
+    }
+    // SAFETY: `fd` is the descriptor just opened, owned by nothing else.
+    unsafe { libc::close(fd as libc::c_int) };
+
+    bounded("pidfd_is_used_where_it_works", || {
+        let spawner = current();
+        let mut child = spawner.block_on(async {
+            let mut child = Command::new("sh")
+                .args(["-c", "sleep 0.2; exit 2"])
+                .spawn()
+                .unwrap();
+            let early = crate::time::timeout(Duration::from_millis(10), child.wait()).await;
+            assert!(early.is_err());
+            assert!(format!("{child:?}").contains("pidfd"), "{child:?}");
+            child
+        });
+        drop(spawner);
+        let status = multi().block_on(child.wait()).unwrap();
+        assert_eq!(status.code(), Some(2));
+    });
+}
