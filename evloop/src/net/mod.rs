@@ -1,4 +1,5 @@
-//! Networking: TCP, UDP and Unix-domain sockets driven by the reactor.
+//! Networking: TCP, UDP and Unix-domain sockets, and Unix pipes
+//! ([`unix::pipe`]), driven by the reactor.
 //!
 //! Every socket here is registered with the reactor of the runtime that
 //! created it (found through the thread's runtime context); its operations

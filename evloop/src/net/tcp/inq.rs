@@ -44,6 +44,7 @@ use crate::loom::sync::atomic::{AtomicU8, Ordering::Relaxed};
 /// Not yet needed: plain reads.
 const UNSET: u8 = 0;
 /// `TCP_INQ` is on: reads go through `recvmsg` (rule 1).
+#[cfg_attr(not(any(target_os = "linux", target_os = "android")), allow(dead_code))]
 const ON: u8 = 1;
 /// `setsockopt` failed: plain reads for good (rule 2).
 const UNSUPPORTED: u8 = 2;
@@ -116,7 +117,7 @@ impl Inq {
         Ok(())
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, any(target_os = "linux", target_os = "android")))]
     pub(crate) fn is_on(&self) -> bool {
         self.state.load(Relaxed) == ON
     }

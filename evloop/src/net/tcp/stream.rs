@@ -417,6 +417,7 @@ mod tests {
         (client, server)
     }
 
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     fn readable(stream: &TcpStream) -> bool {
         let event = stream.io.registration().ready_event(Interest::READABLE);
         event.ready.is_readable()

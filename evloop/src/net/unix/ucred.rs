@@ -26,7 +26,7 @@ pub type pid_t = i32;
 /// # rt.block_on(async {
 /// let (a, _b) = evloop::net::UnixStream::pair().unwrap();
 /// let cred = a.peer_cred().unwrap();
-/// assert_eq!(cred.uid(), unsafe { libc::getuid() });
+/// assert_eq!(cred.uid(), unsafe { libc::geteuid() });
 /// # }); }
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
