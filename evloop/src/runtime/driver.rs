@@ -14,11 +14,18 @@
 //!
 //! Other threads wake a parked driver through [`Handle::unpark`]: the reactor's
 //! `mio::Waker` when I/O is enabled, the condvar otherwise.
+//!
+//! The stack keeps the driver contract (`runtime::contract`): [`Driver`] is
+//! the schedulers' park source ([`Park`]), and each bottom of the I/O stack
+//! is an [`IoPark`], chosen by an enum (`IoStack`), so a new one (io_uring,
+//! a simulated network) is one more variant and one more impl, and the
+//! schedulers do not change.
 
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::runtime::contract::{IoPark, Park};
 use crate::runtime::park::{ParkThread, UnparkThread};
 use crate::time;
 
@@ -129,25 +136,73 @@ impl Driver {
     }
 }
 
+impl Park for Driver {
+    type Handle = Handle;
+
+    fn park(&mut self, handle: &Handle, timeout: Option<Duration>) {
+        Driver::park(self, handle, timeout)
+    }
+
+    fn unpark(handle: &Handle) {
+        handle.unpark()
+    }
+
+    fn shutdown(&mut self, handle: &Handle) {
+        Driver::shutdown(self, handle)
+    }
+}
+
 impl IoStack {
     /// Parks; returns true if the I/O stack delivered an event or an
-    /// unpark (a task may be runnable now). The condvar parker reports
-    /// nothing: without I/O, only another thread's wake can make a task
-    /// runnable there, and that wake goes through the scheduler's queues.
+    /// unpark (a task may be runnable now).
+    #[inline]
     fn park(&mut self, handle: &Handle, timeout: Option<Duration>) -> bool {
         match self {
-            IoStack::Enabled(io) => io.park(
+            IoStack::Enabled(io) => IoPark::park(
+                io,
                 handle.io.as_ref().expect("io driver without handle"),
                 timeout,
             ),
-            IoStack::Disabled(park) => {
-                match timeout {
-                    Some(d) => park.park_timeout(d),
-                    None => park.park(),
+            IoStack::Disabled(park) => match &handle.unpark {
+                IoUnpark::Disabled(unpark) => IoPark::park(park, unpark, timeout),
+                IoUnpark::Enabled(_) => {
+                    unreachable!("a condvar parker with the reactor's unparker")
                 }
-                false
-            }
+            },
         }
+    }
+}
+
+impl IoPark for crate::io::Driver {
+    type Handle = crate::io::Handle;
+
+    #[inline]
+    fn park(&mut self, handle: &crate::io::Handle, timeout: Option<Duration>) -> bool {
+        crate::io::Driver::park(self, handle, timeout)
+    }
+
+    fn unpark(handle: &crate::io::Handle) {
+        handle.unpark()
+    }
+}
+
+/// Without I/O. It reports nothing delivered: only another thread's wake
+/// can make a task runnable there, and that wake goes through the
+/// scheduler's queues.
+impl IoPark for ParkThread {
+    type Handle = UnparkThread;
+
+    #[inline]
+    fn park(&mut self, _: &UnparkThread, timeout: Option<Duration>) -> bool {
+        match timeout {
+            Some(d) => self.park_timeout(d),
+            None => ParkThread::park(self),
+        }
+        false
+    }
+
+    fn unpark(handle: &UnparkThread) {
+        handle.unpark()
     }
 }
 
@@ -194,8 +249,8 @@ impl Handle {
 impl IoUnpark {
     fn unpark(&self) {
         match self {
-            IoUnpark::Enabled(io) => io.unpark(),
-            IoUnpark::Disabled(park) => park.unpark(),
+            IoUnpark::Enabled(io) => <crate::io::Driver as IoPark>::unpark(io),
+            IoUnpark::Disabled(park) => <ParkThread as IoPark>::unpark(park),
         }
     }
 }

@@ -9,12 +9,14 @@
 //! - `scheduler/`: the current-thread loop (and the multi-thread scheduler);
 //! - `blocking/`: the thread pool behind `spawn_blocking`;
 //! - `driver.rs`: the stack of drivers a scheduler parks on;
+//! - `contract.rs`: the traits that stack implements (the driver contract);
 //! - `park.rs`: parking a thread on a condvar;
 //! - `metrics/`: [`RuntimeMetrics`] and the hooks schedulers call;
 //! - `dump.rs`: [`Dump`], every live task as data and text.
 
 pub(crate) mod blocking;
 mod builder;
+pub(crate) mod contract;
 pub(crate) mod driver;
 pub mod dump;
 mod handle;

@@ -66,8 +66,10 @@
 //!    were all flushed before their workers slept, still sleeps without a
 //!    timeout.
 
-use std::cell::Cell;
 use std::fmt;
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+use std::ops::Deref;
 use std::ptr::{self, NonNull};
 use std::task::Waker;
 use std::time::{Duration, Instant as StdInstant};
@@ -76,11 +78,12 @@ use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize};
 use crate::loom::sync::MutexGuard;
 use crate::loom::sync::{Arc, Mutex};
-use crate::time::anchor::HandleRef;
+use crate::time::anchor::Anchor;
 use crate::time::clock::Clock;
-use crate::time::entry::UNRESOLVED;
+use crate::time::deadline::{self, deadline_to_tick, UNRESOLVED};
 use crate::time::entry::{self, TimerShared};
-use crate::time::queue::Epoch;
+use crate::time::epoch::{DriverRef, Epoch};
+use crate::time::local;
 use crate::time::queue::{self, Queue, QUEUE_LEN};
 use crate::time::wake_list::WakeList;
 use crate::time::wheel::Wheel;
@@ -242,7 +245,7 @@ impl Driver {
             // cleared its queue's watch moved the visit count.
             return 0;
         }
-        let own = queue::current();
+        let own = local::queue();
         let mut now = None;
         let mut fired = 0;
         for (q, seen) in inner.queues.iter().zip(self.seen.iter_mut()) {
@@ -301,18 +304,41 @@ impl Driver {
 }
 
 impl Handle {
-    pub(crate) fn into_inner(self) -> Arc<Inner> {
-        self.inner
-    }
-
-    pub(crate) fn from_inner(inner: Arc<Inner>) -> Handle {
-        Handle { inner }
-    }
-
-    /// The shared state's address (`time::anchor`).
+    /// The handle as an anchor that owns its reference (anchor rule 1).
     #[inline]
-    pub(crate) fn as_raw(&self) -> *const Inner {
-        Arc::as_ptr(&self.inner)
+    pub(crate) fn into_anchor(self) -> Anchor {
+        let raw = Arc::into_raw(self.inner).cast::<()>();
+        // SAFETY: `Arc::into_raw` of our shared state; the anchor owns it.
+        unsafe { Anchor::driver(raw) }
+    }
+
+    /// The handle an anchor or `DriverRef` held.
+    ///
+    /// # Safety
+    ///
+    /// `raw` is one strong reference to a driver's shared state, erased
+    /// (`into_anchor`, `driver_ref`), which the caller gives up.
+    #[inline]
+    pub(crate) unsafe fn from_raw(raw: *const ()) -> Handle {
+        Handle {
+            // SAFETY: caller.
+            inner: unsafe { Arc::from_raw(raw.cast::<Inner>()) },
+        }
+    }
+
+    /// One erased strong reference, for an epoch to hold (epoch rule 2).
+    pub(crate) fn driver_ref(&self) -> DriverRef {
+        /// # Safety
+        ///
+        /// `raw` is a reference made by `driver_ref`, released once.
+        unsafe fn release(raw: NonNull<()>) {
+            // SAFETY: caller.
+            drop(unsafe { Handle::from_raw(raw.as_ptr()) });
+        }
+        let raw = Arc::into_raw(self.inner.clone()).cast_mut().cast::<()>();
+        // SAFETY: `Arc::into_raw` never returns null; the `DriverRef` owns
+        // the reference and `release` gives it back once.
+        unsafe { DriverRef::new(NonNull::new_unchecked(raw), release) }
     }
 
     pub(crate) fn clock(&self) -> &Clock {
@@ -352,7 +378,7 @@ impl Handle {
             return None;
         }
         // SAFETY: this thread owns `q` (`current_queue`), one of ours.
-        Some(unsafe { q.open_epoch(self) })
+        Some(unsafe { q.open_epoch(|| self.driver_ref()) })
     }
 
     /// Fires every timer due at the clock's current time (used after the
@@ -378,7 +404,7 @@ impl Handle {
         WorkerGuard {
             // SAFETY: exclusive (caller); the handle stored next to the
             // guard keeps the queue alive, and is dropped after it.
-            enter: unsafe { queue::enter(q) },
+            enter: unsafe { local::enter_queue(q) },
             handle: self.clone(),
         }
     }
@@ -395,7 +421,7 @@ impl Handle {
         self.detach_epoch();
         let q = index.map_or(std::ptr::null(), |i| &self.inner.queues[i] as *const Queue);
         // SAFETY: exclusive ownership (caller).
-        unsafe { queue::switch(q) };
+        unsafe { local::switch_queue(q) };
     }
 
     /// Queue rule 8: closes and detaches the open epoch of the queue this
@@ -415,10 +441,10 @@ impl Handle {
     /// The queue this thread owns, if it is one of this driver's.
     #[inline]
     fn current_queue(&self) -> Option<&Queue> {
-        let q = queue::current();
+        let q = local::queue();
         if self.inner.queues.as_ptr_range().contains(&q) {
             // SAFETY: `q` points into our own queue array, alive as long as
-            // `self`; this thread owns it (`queue::enter`).
+            // `self`; this thread owns it (`local::enter_queue`).
             Some(unsafe { &*q })
         } else {
             None
@@ -445,7 +471,7 @@ impl Handle {
             if q.is_empty() && !has_epoch {
                 return false;
             }
-            // A driver visit closes the open epoch (queue rule 6): this
+            // A driver visit closes the open epoch (epoch rule 1): this
             // reading comes after every creation in it.
             let now = if has_epoch || !blocking {
                 let now = self.now_encoded();
@@ -538,10 +564,10 @@ impl Handle {
     #[inline]
     pub(crate) fn recycle_waker(&self, queue: u16, waker: Waker) {
         let q = &self.inner.queues[queue as usize];
-        if !std::ptr::eq(queue::current(), q) {
+        if !std::ptr::eq(local::queue(), q) {
             return drop(waker);
         }
-        // SAFETY: this thread owns `q` (`queue::current`).
+        // SAFETY: this thread owns `q` (`local::queue`).
         if let Some(waker) = unsafe { q.recycle_waker(waker) } {
             drop(waker);
         }
@@ -683,7 +709,7 @@ impl Inner {
 
     /// Queue rule 13: takes over the queue of a stalled worker: moves every
     /// entry of `q` into the wheel (or fires it), resolving unresolved
-    /// deadlines by closing their epoch from this thread (queue rule 6).
+    /// deadlines by closing their epoch from this thread (epoch rule 1).
     /// Returns how many timers fired.
     fn take_over(&self, q: &Queue) -> usize {
         self.move_to_wheel(q, QUEUE_LEN)
@@ -708,7 +734,7 @@ impl Inner {
                 wakers.push(shared.fire(true));
             } else {
                 // The owner closed its epoch before flushing; a taker-over
-                // closes it here if it is still open (queue rule 6).
+                // closes it here if it is still open (epoch rule 1).
                 let deadline = shared.deadline(|| self.now_encoded());
                 let tick = deadline_to_tick(deadline);
                 // SAFETY: lock held; in no list (queue rule 1); its owner
@@ -751,16 +777,10 @@ impl Inner {
         self.locked.lock()
     }
 
-    /// Encodes `t` as a deadline: nanoseconds since `start - BIAS`
-    /// (saturating), so that it fits in 63 bits (entry `UNRESOLVED` is the
-    /// 64th) and instants up to ~146 years either side of `start` round-trip.
+    /// Encodes `t` as a deadline (`time::deadline`).
     #[inline]
     fn encode(&self, t: StdInstant) -> u64 {
-        if t >= self.start {
-            BIAS + nanos(t - self.start).min(BIAS - 1)
-        } else {
-            BIAS - nanos(self.start - t).min(BIAS)
-        }
+        deadline::encode(self.start, t)
     }
 
     /// The clock's current time, encoded.
@@ -769,15 +789,7 @@ impl Inner {
     }
 
     fn decode(&self, d: u64) -> StdInstant {
-        if d >= BIAS {
-            self.start
-                .checked_add(Duration::from_nanos(d - BIAS))
-                .unwrap_or_else(|| self.tick_to_instant(u64::MAX))
-        } else {
-            self.start
-                .checked_sub(Duration::from_nanos(BIAS - d))
-                .unwrap_or(self.start)
-        }
+        deadline::decode(self.start, d, || self.tick_to_instant(u64::MAX))
     }
 
     fn now_tick(&self) -> u64 {
@@ -817,38 +829,10 @@ impl Inner {
     }
 }
 
-/// See [`Inner::encode`].
-const BIAS: u64 = 1 << 62;
-
-/// The tick of an encoded, resolved deadline. Rounds up: never fire early.
-#[inline]
-pub(crate) fn deadline_to_tick(deadline: u64) -> u64 {
-    deadline.saturating_sub(BIAS).div_ceil(1_000_000)
-}
-
-/// The largest tick of an encoded deadline (~146 years).
-#[cfg(any(test, feature = "fuzzing"))]
-pub(crate) const MAX_TICK: u64 = (UNRESOLVED - 1 - BIAS) / 1_000_000;
-
-/// The encoded deadline of the start of `tick` (tests, the wheel's
-/// property target), saturating.
-#[cfg(any(test, feature = "fuzzing"))]
-pub(crate) fn tick_to_deadline(tick: u64) -> u64 {
-    BIAS + tick.min(MAX_TICK) * 1_000_000
-}
-
-/// `d` in nanoseconds, saturating.
-#[inline]
-pub(crate) fn nanos(d: Duration) -> u64 {
-    d.as_secs()
-        .saturating_mul(1_000_000_000)
-        .saturating_add(u64::from(d.subsec_nanos()))
-}
-
 /// Keeps this thread the owner of a worker's timer queue (rule 5).
 pub(crate) struct WorkerGuard {
     /// Dropped first: clears the thread's queue before the handle goes.
-    enter: queue::EnterGuard,
+    enter: local::EnterGuard,
     handle: Handle,
 }
 
@@ -859,20 +843,12 @@ impl Drop for WorkerGuard {
     }
 }
 
-thread_local! {
-    /// The time driver of this thread's current runtime (see
-    /// [`set_current`]), as `Arc::into_raw` of one strong reference that
-    /// the cell owns; null if none. Mirrors `context`'s current handle, so
-    /// that a timer finds its driver with one plain thread-local load.
-    static CURRENT: Cell<*const Inner> = const { Cell::new(ptr::null()) };
-}
-
 /// Makes `handle` (the time driver of the runtime `context::set_current`
 /// makes current, if it has one) this thread's current driver until the
 /// guard drops.
 pub(crate) fn set_current(handle: Option<&Handle>) -> CurrentGuard {
-    let new = handle.map_or(ptr::null(), |h| Arc::into_raw(h.inner.clone()));
-    let prev = CURRENT.with(|c| c.replace(new));
+    let new = handle.map_or(ptr::null(), |h| Arc::into_raw(h.inner.clone()).cast());
+    let prev = local::replace_driver(new);
     CurrentGuard { prev }
 }
 
@@ -881,13 +857,14 @@ pub(crate) fn set_current(handle: Option<&Handle>) -> CurrentGuard {
 /// entry returned by `f` is then written straight into the caller's slot.)
 #[inline(always)]
 pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R, none: impl FnOnce() -> R) -> R {
-    let raw = CURRENT.with(Cell::get);
+    let raw = local::driver();
     if raw.is_null() {
         return none();
     }
-    // SAFETY: the cell owns a strong reference to the non-null `raw` (see
-    // `CURRENT`); only a guard's drop replaces it, and none runs inside `f`
-    // (the runtime's own code, which drops no guard of this thread).
+    // SAFETY: the cell owns a strong reference to the non-null `raw`
+    // (`time::local`); only a guard's drop replaces it, and none runs
+    // inside `f` (the runtime's own code, which drops no guard of this
+    // thread).
     let handle = unsafe { HandleRef::from_raw(raw) };
     f(&handle)
 }
@@ -905,16 +882,49 @@ pub(crate) fn has_current() -> bool {
 /// value into the guard, the drop moves it back and releases the value it
 /// replaces (so guards dropped out of order leak or release nothing twice).
 pub(crate) struct CurrentGuard {
-    prev: *const Inner,
+    prev: *const (),
 }
 
 impl Drop for CurrentGuard {
     fn drop(&mut self) {
-        let cur = CURRENT.with(|c| c.replace(self.prev));
+        let cur = local::replace_driver(self.prev);
         if !cur.is_null() {
             // SAFETY: the cell owned this strong reference (see above).
-            drop(unsafe { Arc::from_raw(cur) });
+            drop(unsafe { Handle::from_raw(cur) });
         }
+    }
+}
+
+/// A borrowed driver handle made from a raw, erased pointer to the shared
+/// state that something else keeps alive for `'a` (no reference count is
+/// touched): the current driver's cell, or a timer's anchor.
+pub(crate) struct HandleRef<'a> {
+    handle: ManuallyDrop<Handle>,
+    _borrow: PhantomData<&'a Handle>,
+}
+
+impl<'a> HandleRef<'a> {
+    /// # Safety
+    ///
+    /// `raw` is a driver's shared state (`Handle::into_anchor`,
+    /// `driver_ref`, `set_current`) whose strong reference outlives `'a`.
+    #[inline]
+    pub(crate) unsafe fn from_raw(raw: *const ()) -> HandleRef<'a> {
+        HandleRef {
+            // SAFETY: caller; `ManuallyDrop` never releases the reference
+            // this does not own.
+            handle: ManuallyDrop::new(unsafe { Handle::from_raw(raw) }),
+            _borrow: PhantomData,
+        }
+    }
+}
+
+impl Deref for HandleRef<'_> {
+    type Target = Handle;
+
+    #[inline]
+    fn deref(&self) -> &Handle {
+        &self.handle
     }
 }
 

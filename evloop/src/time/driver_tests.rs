@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant as StdInstant};
 
-use super::entry::{Site, TimerEntry};
+use super::entry::Site;
+use super::timer::TimerEntry;
 use super::{Clock, Driver, Handle};
 use crate::runtime::park::ParkThread;
 

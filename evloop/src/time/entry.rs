@@ -1,12 +1,18 @@
 //! Timer entries: the part of a `Sleep` that the timing wheel links to.
 //!
-//! A [`TimerEntry`] lives *inside* the `Sleep` future, which is pinned, so the
+//! A [`TimerShared`] lives *inside* the `Sleep` future (wrapped by its
+//! owner's handle on it, `time::timer::TimerEntry`), which is pinned, so the
 //! wheel can point at it without any allocation: arming a timer is linking
 //! the entry into a slot list, cancelling it is unlinking it, both O(1).
-//! All its fields live in one flat [`TimerShared`] (the owner's private
-//! fields next to the ones the driver thread touches), so that the small
-//! ones share a word (with the waker's state byte) and a `Sleep` is 56
-//! bytes, within one cache line.
+//! All its fields live in one flat struct (the owner's private fields next
+//! to the ones the driver thread touches), so that the small ones share a
+//! word (with the waker's state byte) and a `Sleep` is 56 bytes, within one
+//! cache line.
+//!
+//! This file is the bottom of the timer layers: the wheel and the queues
+//! link entries, the driver fires them, and the owner (`time::timer`) arms,
+//! resets and cancels them through the driver. So it names none of those:
+//! its deadline encoding is `time::deadline`, its anchor `time::anchor`.
 //!
 //! Arming is lazy on a scheduler worker: the first poll stores the entry in
 //! the worker's queue (see `time::queue`) without taking the driver lock,
@@ -19,9 +25,9 @@
 //! - links (`prev`, `next`, `level`, `slot`): the entry's place in the
 //!   wheel.
 //! - `deadline`: when the timer is due, encoded as a `u64` (see
-//!   `driver::Inner::encode`), or *unresolved*: `UNRESOLVED | delay` for a
+//!   `time::deadline`), or *unresolved*: `UNRESOLVED | delay` for a
 //!   timer created by `sleep` that did not read the clock, whose deadline
-//!   is the start of its epoch plus the delay (see `time::queue`, epochs).
+//!   is the start of its epoch plus the delay (`time::epoch`).
 //!   The wheel keeps no tick of its own: a linked entry's tick is its
 //!   deadline rounded up to a tick, recomputed when it cascades.
 //! - `anchor`: the driver, or the epoch (which holds the driver) of an
@@ -100,21 +106,16 @@
 use std::fmt;
 use std::marker::PhantomPinned;
 use std::panic::Location;
-use std::pin::Pin;
 use std::ptr::NonNull;
-use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant as StdInstant};
+use std::task::Waker;
 
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::AtomicU8;
 use crate::loom::sync::atomic::Ordering::{Acquire, Release};
-use crate::time::anchor::{Anchor, HandleRef};
-use crate::time::driver::{self, Handle};
-use crate::time::queue::Epoch;
+use crate::time::anchor::Anchor;
+use crate::time::deadline::{self, UNRESOLVED};
+use crate::time::epoch::Epoch;
 use crate::util::atomic_waker::{self, Split, WakerSlot};
-
-/// Flag of an unresolved deadline; the low bits hold the delay (rule 7).
-pub(crate) const UNRESOLVED: u64 = 1 << 63;
 
 /// Not known to the driver.
 pub(crate) const UNREGISTERED: u8 = 0;
@@ -274,7 +275,7 @@ impl TimerShared {
 
     /// The waker slot with its state byte.
     #[inline]
-    fn waker(&self) -> Split<'_> {
+    pub(crate) fn waker(&self) -> Split<'_> {
         // SAFETY: `waker_state` is the slot's state byte, and the slot is
         // reached only through this method.
         unsafe { Split::new(&self.waker_state, &self.waker_slot) }
@@ -340,13 +341,15 @@ impl TimerShared {
     /// deadline is resolved, or its epoch closed: rule 7).
     #[inline]
     pub(crate) unsafe fn tick(&self) -> u64 {
-        driver::deadline_to_tick(self.deadline(|| unreachable!("linked timer with an open epoch")))
+        deadline::deadline_to_tick(
+            self.deadline(|| unreachable!("linked timer with an open epoch")),
+        )
     }
 
-    /// The driver.
+    /// What the timer holds on to (the driver, or its epoch).
     #[inline]
-    pub(crate) fn handle(&self) -> HandleRef<'_> {
-        self.anchor.handle()
+    pub(crate) fn anchor(&self) -> &Anchor {
+        &self.anchor
     }
 
     /// The deadline (rule 7: the caller is the owner, or a flusher holding
@@ -359,7 +362,7 @@ impl TimerShared {
     }
 
     /// The encoded deadline, resolving an unresolved one from its epoch
-    /// (closing the epoch with `now` if it is still open, epoch rule 6).
+    /// (closing the epoch with `now` if it is still open, epoch rule 1).
     /// Same caller rule as [`TimerShared::deadline_raw`].
     #[inline]
     pub(crate) fn deadline(&self, now: impl FnOnce() -> u64) -> u64 {
@@ -427,41 +430,41 @@ impl TimerShared {
         waker.map(|waker| Fired { waker, site })
     }
 
-    /// Rule 9: whether the deadline has already passed, for a first poll.
-    /// Reads the clock only for a resolved deadline.
+    /// Rule 9: whether the deadline has already passed at `now` (an
+    /// encoded clock reading, taken only for a resolved deadline), for a
+    /// first poll.
     #[inline]
-    fn expired_at_first_poll(&self, handle: &Handle) -> bool {
+    pub(crate) fn expired_at_first_poll(&self, now: impl FnOnce() -> u64) -> bool {
         let raw = self.deadline_raw();
-        let expired = if raw & UNRESOLVED == 0 {
-            raw <= handle.now_encoded()
+        if raw & UNRESOLVED == 0 {
+            raw <= now()
         } else {
             raw == UNRESOLVED
-        };
-        expired && !handle.is_shutdown()
+        }
     }
 
     /// The owner's flags (rule 8: owner only).
     #[inline]
-    fn flags(&self) -> u8 {
+    pub(crate) fn flags(&self) -> u8 {
         // SAFETY: rule 8 — only the owner, which is the caller, touches it.
         self.flags.with(|f| unsafe { *f })
     }
 
     #[inline]
-    fn set_flags(&self, flags: u8) {
+    pub(crate) fn set_flags(&self, flags: u8) {
         // SAFETY: rule 8, as above.
         self.flags.with_mut(|f| unsafe { *f = flags });
     }
 
     /// Where the entry was queued (rule 8: owner only).
     #[inline]
-    fn queued_at(&self) -> (u16, u8) {
+    pub(crate) fn queued_at(&self) -> (u16, u8) {
         // SAFETY: rule 8, as above.
         unsafe { (self.queue.with(|q| *q), self.queue_slot.with(|s| *s)) }
     }
 
     #[inline]
-    fn set_queued_at(&self, queue: u16, slot: u8) {
+    pub(crate) fn set_queued_at(&self, queue: u16, slot: u8) {
         // SAFETY: rule 8, as above.
         unsafe {
             self.queue.with_mut(|q| *q = queue);
@@ -487,200 +490,5 @@ impl fmt::Debug for TimerShared {
         f.debug_struct("TimerShared")
             .field("state", &self.state())
             .finish_non_exhaustive()
-    }
-}
-
-/// A timer owned by a future (`Sleep`). Must be pinned before its first poll.
-pub(crate) struct TimerEntry {
-    shared: TimerShared,
-}
-
-/// The entry was armed (polled) at least once.
-const REGISTERED: u8 = 0b01;
-/// The entry was stored in a worker queue and not taken back since (it may
-/// have been moved to the wheel by a flusher meanwhile).
-const QUEUED: u8 = 0b10;
-
-impl TimerEntry {
-    /// An entry due at `deadline`, created at the caller's site.
-    #[track_caller]
-    pub(crate) fn new(handle: Handle, deadline: StdInstant) -> TimerEntry {
-        let deadline = handle.encode(deadline);
-        TimerEntry {
-            shared: TimerShared::new(deadline, Anchor::driver(handle), Site::caller()),
-        }
-    }
-
-    /// An entry due `delay` from now (for `sleep`). On one of `handle`'s
-    /// workers with the clock not paused it joins the open epoch instead of
-    /// reading the clock (rule 7). The entry is built in one place, so that
-    /// it is written straight into the caller's slot.
-    #[inline]
-    pub(crate) fn after(handle: &Handle, delay: Duration, site: Site) -> TimerEntry {
-        /// Longer delays take the clock path, which caps them at ~30 years.
-        const MAX_LAZY: Duration = Duration::from_secs(86_400 * 365 * 30);
-        let epoch = if delay <= MAX_LAZY {
-            handle.open_epoch()
-        } else {
-            None
-        };
-        let (deadline, anchor) = match epoch {
-            Some(epoch) => {
-                let nanos = driver::nanos(delay).min(UNRESOLVED - 1);
-                (UNRESOLVED | nanos, Anchor::epoch(epoch))
-            }
-            None => after_clock(handle, delay),
-        };
-        TimerEntry {
-            shared: TimerShared::new(deadline, anchor, site),
-        }
-    }
-
-    /// The deadline; resolving an unresolved one may read the clock (if
-    /// its epoch is still open, this closes it).
-    pub(crate) fn deadline(&self) -> StdInstant {
-        let h = self.shared.handle();
-        h.decode(self.shared.deadline(|| h.now_encoded()))
-    }
-
-    /// True once the driver fired the timer (and it was not reset since).
-    pub(crate) fn is_elapsed(&self) -> bool {
-        self.shared.flags() & REGISTERED != 0 && is_fired(self.shared.state())
-    }
-
-    /// Takes the entry back out of its queue slot, if it is still there.
-    /// Returns true if it was (the entry is then unreachable by the driver).
-    #[inline]
-    fn unqueue(&mut self) -> bool {
-        let flags = self.shared.flags();
-        if flags & QUEUED == 0 {
-            return false;
-        }
-        self.shared.set_flags(flags & !QUEUED);
-        // A flusher that took the entry set its state first thing (under
-        // the lock): skip the CAS that would fail anyway.
-        if self.shared.state() != UNREGISTERED {
-            return false;
-        }
-        let (queue, slot) = self.shared.queued_at();
-        self.shared
-            .handle()
-            .unqueue(queue, slot, NonNull::from(&self.shared))
-    }
-
-    /// Moves the deadline. If the entry was already armed it is re-linked at
-    /// once (and fires at once if `deadline` has passed); otherwise it is
-    /// armed on the next poll.
-    pub(crate) fn reset(self: Pin<&mut Self>, deadline: StdInstant) {
-        // SAFETY: only `shared` is structurally pinned, and it is not moved.
-        let this = unsafe { self.get_unchecked_mut() };
-        this.unqueue();
-        let ptr = NonNull::from(&this.shared);
-        let handle = this.shared.handle();
-        let deadline = handle.encode(deadline);
-        if this.shared.flags() & REGISTERED != 0 {
-            // SAFETY: the entry is pinned and `Drop` cancels it, so it stays
-            // valid while linked (entry rule 5); only the owner registers.
-            // `register` writes the deadline under the lock (rule 7).
-            unsafe { handle.register(ptr, deadline) };
-        } else {
-            // SAFETY: never armed, so in no slot and not linked (rule 7).
-            unsafe { this.shared.set_deadline(deadline) };
-        }
-    }
-
-    /// Polls for the deadline: arms the entry on first call, then waits for
-    /// the driver to fire it.
-    ///
-    /// # Panics
-    ///
-    /// If the timer driver has shut down.
-    #[track_caller]
-    #[inline]
-    pub(crate) fn poll_elapsed(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // SAFETY: only `shared` is structurally pinned, and it is not moved.
-        let this = unsafe { self.get_unchecked_mut() };
-        let flags = this.shared.flags();
-        if flags & REGISTERED == 0 {
-            let ptr = NonNull::from(&this.shared);
-            let handle = this.shared.handle();
-            if this.shared.expired_at_first_poll(&handle) {
-                // Rule 9: never armed, so no other thread can reach the
-                // entry; the state write needs no lock (rule 2).
-                this.shared.set_flags(REGISTERED);
-                this.shared.set_state(FIRED);
-                return Poll::Ready(());
-            }
-            // SAFETY: pinned, taken back or cancelled on drop (entry rule 5),
-            // owner only, never armed before (so in no slot or list).
-            if let Some((queue, slot)) = unsafe { handle.queue(ptr, cx.waker()) } {
-                this.shared.set_flags(REGISTERED | QUEUED);
-                this.shared.set_queued_at(queue, slot);
-                return Poll::Pending;
-            }
-            this.shared.set_flags(REGISTERED);
-            let deadline = this.shared.deadline(|| handle.now_encoded());
-            // SAFETY: as above.
-            unsafe { handle.register(ptr, deadline) };
-        }
-        if let Some(ready) = this.check_fired() {
-            return ready;
-        }
-        // Atomic-waker rule 5: register, then check again.
-        this.shared.waker().register(cx.waker());
-        this.check_fired().unwrap_or(Poll::Pending)
-    }
-
-    #[track_caller]
-    fn check_fired(&self) -> Option<Poll<()>> {
-        let state = self.shared.state();
-        if state & SHUTDOWN != 0 {
-            panic!(
-                "the timer driver has shut down: a `Sleep` (or `timeout`, `interval`) was \
-                 polled after its runtime shut down"
-            );
-        }
-        is_fired(state).then_some(Poll::Ready(()))
-    }
-}
-
-/// [`TimerEntry::after`] off a worker: reads the clock.
-#[cold]
-fn after_clock(handle: &Handle, delay: Duration) -> (u64, Anchor) {
-    let deadline = handle
-        .clock()
-        .now()
-        .checked_add(delay)
-        .unwrap_or_else(|| crate::time::Instant::far_future().into_std());
-    (handle.encode(deadline), Anchor::driver(handle.clone()))
-}
-
-impl Drop for TimerEntry {
-    #[inline]
-    fn drop(&mut self) {
-        if self.unqueue() {
-            // Taken back out of its slot: the waker is ours alone (rule 5).
-            // SAFETY: as said; and this is the entry's last use of it.
-            if let Some(waker) = unsafe { self.shared.waker().take_unshared() } {
-                let (queue, _) = self.shared.queued_at();
-                self.shared.handle().recycle_waker(queue, waker);
-            }
-            return;
-        }
-        if self.shared.flags() & REGISTERED != 0 {
-            // SAFETY: entry rule 5 — `cancel` returns only once the driver can
-            // no longer reach the entry.
-            unsafe { self.shared.handle().cancel(NonNull::from(&self.shared)) };
-        }
-    }
-}
-
-impl fmt::Debug for TimerEntry {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TimerEntry")
-            .field("deadline", &self.deadline())
-            .field("armed", &(self.shared.flags() & REGISTERED != 0))
-            .field("state", &self.shared.state())
-            .finish()
     }
 }

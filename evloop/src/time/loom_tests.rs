@@ -2,7 +2,7 @@
 //! dropping, resetting or polling its entry while the driver thread fires it;
 //! and of lazy arming (queue rules 1-4): a queued entry dropped or polled
 //! while its worker flushes it, or while the driver shuts down; and of an
-//! epoch closed by its owner and another thread at once (queue rule 6);
+//! epoch closed by its owner and another thread at once (epoch rule 1);
 //! and of a batch whose first waker panics (driver rule 6) while the owner
 //! of another timer of the batch polls it again; and of the watch (driver
 //! rule 7, queue rules 12-14): a first push racing a driver that decides
@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::thread;
-use crate::time::entry::TimerEntry;
+use crate::time::timer::TimerEntry;
 use crate::time::{Clock, Driver, Handle};
 
 struct Counter(AtomicUsize);
@@ -191,16 +191,16 @@ fn loom_queued_drop_races_shutdown() {
 }
 
 /// The owner closing its epoch at a driver visit while another thread
-/// closes it to resolve a sleep's deadline (queue rule 6): exactly one start
+/// closes it to resolve a sleep's deadline (epoch rule 1): exactly one start
 /// wins and both see it.
 #[test]
 fn loom_epoch_close_races_foreign_close() {
     use crate::loom::sync::Arc;
-    use crate::time::queue::Epoch;
+    use crate::time::epoch::Epoch;
 
     loom::model(|| {
         let (_driver, handle) = Driver::new(Clock::new(true, true), std::sync::Arc::new(|| {}), 1);
-        let epoch = Arc::new(Epoch::new(handle, std::ptr::null()));
+        let epoch = Arc::new(Epoch::new(handle.driver_ref(), 0));
         let e = epoch.clone();
         let th = thread::spawn(move || e.close(|| 7));
         let mine = epoch.close_owner(5);

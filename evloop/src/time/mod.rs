@@ -49,28 +49,48 @@
 //! Shutdown: when the runtime shuts down, every timer (linked or queued)
 //! fires with a shutdown flag, and polling it afterwards panics.
 //!
-//! Layout: `clock` (real or paused time), `driver` (the wheel behind a lock,
-//! what the scheduler parks on), `queue` (the per-worker queues of lazily
-//! armed timers), `wheel/` (the data structure), `entry` (the per-timer
-//! state shared with the driver; its waker slot is `util::atomic_waker`),
-//! `anchor` (the one word by which a timer holds its driver or epoch),
-//! `wake_list` (the batch of fired wakers, woken outside the lock), and
-//! the public futures `sleep`, `timeout`, `interval`.
+//! Layout, from the bottom up (each file imports only those above it in
+//! this list, so the layers point one way):
+//!
+//! - `deadline` (the `u64` encoding of deadlines and ticks), `epoch` (the
+//!   shared start of timers that did not read the clock), `clock` (real or
+//!   paused time);
+//! - `anchor` (the one word by which an entry holds its driver or epoch)
+//!   and `entry` (the per-timer state that the wheel links and the driver
+//!   fires; its waker slot is `util::atomic_waker`);
+//! - `wheel/` (the data structure) and `wake_list` (the batch of fired
+//!   wakers, woken outside the lock);
+//! - `queue` (the per-worker queues of lazily armed timers);
+//! - `local` (this thread's current driver and owned queue: the time
+//!   layer's one thread-local);
+//! - `driver` (the wheel and the queues behind a lock, what the scheduler
+//!   parks on);
+//! - `timer` (the owner's handle on its entry: arm, reset, cancel), and the
+//!   public futures `sleep`, `timeout`, `interval` above it.
+//!
+//! The one place where the types would point back up is the driver that an
+//! epoch and an anchor keep alive: it is erased there (epoch rule 2, anchor
+//! rule 3), and turned back into a handle by `driver` and `timer`.
 //!
 //! A timer finds its driver through a thread-local copy of the current
 //! runtime's time driver (`driver::set_current`, kept by `context`'s
-//! `set_current`), one plain load, not through the context's `RefCell`.
+//! `set_current`, stored in `local`), one plain load, not through the
+//! context's `RefCell`.
 
 mod anchor;
 mod clock;
+mod deadline;
 mod driver;
 mod entry;
+mod epoch;
 pub mod error;
 mod instant;
 mod interval;
+mod local;
 mod queue;
 mod sleep;
 mod timeout;
+mod timer;
 mod wake_list;
 mod wheel;
 

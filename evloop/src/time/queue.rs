@@ -12,7 +12,7 @@
 //!
 //! A queue has one *owner* at a time: the thread running its worker (a
 //! multi-thread worker thread, or the thread holding the current-thread
-//! core), which installed it with [`enter`]. Only the owner pushes, and only
+//! core), which installed it with `local::enter_queue`. Only the owner pushes, and only
 //! the owner touches `owner` (the fill level and the earliest deadline).
 //! Anyone may take an entry out of a slot, with a CAS or a swap.
 //!
@@ -82,11 +82,9 @@
 //! 5. Only the owner adds timers to its open epoch (`open_epoch`), and only
 //!    while [`Epoch::start`] is still open; it detaches the epoch when it
 //!    closes it, so a closed epoch never gains a timer.
-//! 6. An epoch's start is set once. The owner sets it with a clock reading
-//!    taken after every creation in it (program order). Any other thread
-//!    first claims it (`CLOSING`), then reads the clock, then publishes the
-//!    reading: its reading is later than the claim, which is later than
-//!    every creation that saw the epoch open.
+//! 6. An epoch's start is set once: by the owner with a clock reading
+//!    taken after every creation in it, or by another thread that claims
+//!    it first (epoch rule 1, `time::epoch`).
 //! 7. A queued timer whose deadline is unresolved belongs to the queue's
 //!    open epoch when pushed (`Handle::queue` resolves any other first);
 //!    `pending_delay` holds the smallest such delay, folded into `earliest`
@@ -94,7 +92,7 @@
 //! 8. An epoch holds its driver's handle and the driver holds its queues,
 //!    so an attached epoch would keep the driver alive for ever. A thread
 //!    closes and detaches the open epoch of the queue it owns whenever it
-//!    stops owning it (`switch`, and the worker guard's drop): an epoch is
+//!    stops owning it (`Handle::switch_worker`, and the worker guard's drop): an epoch is
 //!    attached only while a thread runs the queue's worker.
 //! 9. Once every slot was used since the last flush, the owner reuses a
 //!    slot that is null again (its entry was taken back by its owner): only
@@ -124,104 +122,16 @@
 //! list per queue (a cancel from another thread cannot unlink safely without
 //! a lock).
 
-use std::cell::Cell;
 use std::fmt;
 use std::ptr::{self, NonNull};
 use std::task::Waker;
 
 use crate::loom::cell::UnsafeCell;
-use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
-use crate::loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64};
+use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use crate::loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32};
 use crate::loom::sync::Arc;
-use crate::time::driver::Handle;
 use crate::time::entry::TimerShared;
-
-/// The start of a group of timers created between two driver visits of one
-/// worker (rules 5 and 6). Shared by the timers and their queue.
-pub(crate) struct Epoch {
-    /// `OPEN`, `CLOSING`, or the start as an encoded deadline (see
-    /// `driver::Inner::encode`).
-    start: AtomicU64,
-    /// The driver, so that a timer holding the epoch needs no handle of its
-    /// own (`time::anchor`). Rule 8 keeps this from forming a cycle.
-    handle: Handle,
-    /// The address of the queue the epoch belongs to (0: none), only
-    /// compared (rule 10).
-    queue: usize,
-}
-
-const OPEN: u64 = 0;
-const CLOSING: u64 = u64::MAX;
-
-impl Epoch {
-    /// A new open epoch of `queue` (of `handle`'s driver; null: of none).
-    pub(crate) fn new(handle: Handle, queue: *const Queue) -> Epoch {
-        Epoch {
-            start: AtomicU64::new(OPEN),
-            handle,
-            queue: queue as usize,
-        }
-    }
-
-    /// The driver the epoch's timers belong to.
-    #[inline]
-    pub(crate) fn handle(&self) -> &Handle {
-        &self.handle
-    }
-
-    #[inline]
-    fn is_open(&self) -> bool {
-        self.start.load(SeqCst) == OPEN
-    }
-
-    /// The start, if the epoch was closed.
-    #[inline]
-    pub(crate) fn start(&self) -> Option<u64> {
-        match self.start.load(Acquire) {
-            OPEN | CLOSING => None,
-            s => Some(s),
-        }
-    }
-
-    /// Closes the epoch from any thread (rule 6): claims it, then reads the
-    /// clock with `now`. Returns the start.
-    pub(crate) fn close(&self, now: impl FnOnce() -> u64) -> u64 {
-        match self.start.compare_exchange(OPEN, CLOSING, SeqCst, Acquire) {
-            Ok(_) => {
-                let start = now();
-                self.start.store(start, Release);
-                start
-            }
-            Err(_) => self.wait_closed(),
-        }
-    }
-
-    /// Closes the epoch with a reading the owner took after every creation
-    /// in it (rule 6). Returns the start (another thread's, if it won).
-    pub(crate) fn close_owner(&self, start: u64) -> u64 {
-        match self.start.compare_exchange(OPEN, start, AcqRel, Acquire) {
-            Ok(_) => start,
-            Err(_) => self.wait_closed(),
-        }
-    }
-
-    fn wait_closed(&self) -> u64 {
-        loop {
-            if let Some(s) = self.start() {
-                return s;
-            }
-            crate::loom::spin_loop();
-        }
-    }
-}
-
-impl fmt::Debug for Epoch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Epoch")
-            .field("start", &self.start())
-            .finish()
-    }
-}
+use crate::time::epoch::{DriverRef, Epoch};
 
 /// Slots the owner looks at for an emptied one before it flushes (rule 9).
 const REUSE_PROBES: usize = 4;
@@ -279,7 +189,7 @@ impl OwnerState {
 }
 
 // SAFETY: `slots` are atomics; `owner` is only touched by the queue's
-// current owner, one thread at a time (ownership rule, `enter`).
+// current owner, one thread at a time (ownership rule, `local::enter_queue`).
 unsafe impl Send for Queue {}
 // SAFETY: as above.
 unsafe impl Sync for Queue {}
@@ -506,14 +416,14 @@ impl Queue {
     }
 
     /// The open epoch, for a timer created now on the owner's thread
-    /// (rule 5): a new one (of driver `handle`, this queue's) if the last
-    /// was closed.
+    /// (rule 5): a new one (of the driver `driver` gives, this queue's) if
+    /// the last was closed.
     ///
     /// # Safety
     ///
     /// Called by the owner.
     #[inline]
-    pub(crate) unsafe fn open_epoch(&self, handle: &Handle) -> Arc<Epoch> {
+    pub(crate) unsafe fn open_epoch(&self, driver: impl FnOnce() -> DriverRef) -> Arc<Epoch> {
         // SAFETY: owner only (caller).
         self.owner.with_mut(|owner| unsafe {
             let owner = &mut *owner;
@@ -527,7 +437,7 @@ impl Queue {
                     if let Some(old) = owner.epoch.take() {
                         owner.fold_pending(old.wait_closed());
                     }
-                    let e = Arc::new(Epoch::new(handle.clone(), self));
+                    let e = Arc::new(Epoch::new(driver(), self as *const Queue as usize));
                     owner.epoch = Some(e.clone());
                     e
                 }
@@ -608,7 +518,7 @@ impl Queue {
     ///
     /// Called by the owner.
     #[inline]
-    unsafe fn recycle_epoch(&self, epoch: Arc<Epoch>) -> Option<Arc<Epoch>> {
+    pub(crate) unsafe fn recycle_epoch(&self, epoch: Arc<Epoch>) -> Option<Arc<Epoch>> {
         // SAFETY: owner only (caller).
         self.owner.with_mut(|owner| unsafe {
             let owner = &mut *owner;
@@ -691,88 +601,10 @@ impl Queue {
     }
 }
 
-/// Releases a timer's reference to `epoch`: into the spare of this thread's
-/// queue if that queue holds the epoch (rule 10), else by dropping it.
-#[inline]
-pub(crate) fn release_epoch(epoch: Arc<Epoch>) {
-    let q = current();
-    if q.is_null() || q as usize != epoch.queue {
-        return drop(epoch);
-    }
-    // SAFETY: `q` is the epoch's queue, which this thread owns (`enter`);
-    // the epoch's driver owns the queue and outlives the call (we hold the
-    // epoch, which holds the driver's handle; once stored, the queue's
-    // attached epoch does).
-    if let Some(epoch) = unsafe { (*q).recycle_epoch(epoch) } {
-        drop(epoch);
-    }
-}
-
 impl fmt::Debug for Queue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Queue")
             .field("index", &self.index)
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(not(loom))]
-thread_local! {
-    /// The queue this thread owns, if it runs a worker.
-    static CURRENT: Cell<*const Queue> = const { Cell::new(ptr::null()) };
-}
-
-// Loom runs its model threads on one OS thread: a loom thread-local keeps
-// each model thread's ownership its own (rules 10 and 11 depend on it).
-#[cfg(loom)]
-loom::thread_local! {
-    static CURRENT: Cell<*const Queue> = Cell::new(ptr::null());
-}
-
-/// The queue this thread owns (null if none). Only compared by the caller,
-/// which dereferences it only if it is one of its own driver's queues (then
-/// it is alive: the driver owns it).
-#[inline]
-pub(crate) fn current() -> *const Queue {
-    CURRENT.try_with(Cell::get).unwrap_or(ptr::null())
-}
-
-/// Makes this thread the owner of `queue` (null: of none) until the guard
-/// drops.
-///
-/// # Safety
-///
-/// No other thread owns `queue` meanwhile (the caller runs its worker), and
-/// `queue` outlives the guard.
-pub(crate) unsafe fn enter(queue: *const Queue) -> EnterGuard {
-    let prev = CURRENT.with(|c| c.replace(queue));
-    EnterGuard { prev }
-}
-
-/// Makes this thread the owner of `queue` (or of none), without a guard:
-/// for a thread whose worker core changes hands mid-run; an outer
-/// [`enter`] guard still restores the original value.
-///
-/// # Safety
-///
-/// As [`enter`].
-pub(crate) unsafe fn switch(queue: *const Queue) {
-    let _ = CURRENT.try_with(|c| c.set(queue));
-}
-
-/// Restores the previously owned queue.
-pub(crate) struct EnterGuard {
-    prev: *const Queue,
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        let _ = CURRENT.try_with(|c| c.set(self.prev));
-    }
-}
-
-impl fmt::Debug for EnterGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EnterGuard").finish_non_exhaustive()
     }
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use crate::task::coop;
 use crate::time::driver::Handle;
-use crate::time::entry::{Site, TimerEntry};
+use crate::time::entry::Site;
+use crate::time::timer::TimerEntry;
 use crate::time::Instant;
 
 /// Waits until `duration` has elapsed.

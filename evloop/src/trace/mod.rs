@@ -74,6 +74,7 @@ mod chrome;
 pub(crate) mod clock;
 mod config;
 mod event;
+mod export;
 mod fast;
 mod html;
 pub(crate) mod recorder;

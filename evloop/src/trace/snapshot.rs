@@ -2,9 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io;
 use std::panic::Location;
-use std::path::Path;
 use std::time::Duration;
 
 use crate::trace::event::{Event, EventKind, PollResult, WakerKind};
@@ -206,34 +204,6 @@ impl TraceSnapshot {
             }
         }
         spans
-    }
-
-    /// The timeline page: one self-contained HTML file.
-    pub fn to_html(&self) -> String {
-        crate::trace::html::render(self)
-    }
-
-    /// Chrome trace-event JSON, for Perfetto (ui.perfetto.dev) or `chrome://tracing`.
-    pub fn to_chrome_json(&self) -> String {
-        crate::trace::chrome::render(self)
-    }
-
-    /// Writes the timeline page if `path` ends in `.html`, Chrome JSON otherwise.
-    ///
-    /// # Errors
-    ///
-    /// Whatever writing the file fails with.
-    pub fn write(&self, path: impl AsRef<Path>) -> io::Result<()> {
-        let path = path.as_ref();
-        let is_html = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
-        let text = if is_html {
-            self.to_html()
-        } else {
-            self.to_chrome_json()
-        };
-        std::fs::write(path, text)
     }
 }
 

@@ -183,13 +183,11 @@ mod tests {
     use std::pin::Pin;
 
     use crate::time::anchor::Anchor;
-    use crate::time::driver::{tick_to_deadline, MAX_TICK};
-    use crate::time::{Clock, Driver};
+    use crate::time::deadline::{tick_to_deadline, MAX_TICK};
 
-    /// Entries need a driver to hold on to; the wheel never uses it.
+    /// The wheel never reads an entry's anchor (its deadlines are resolved).
     fn anchor() -> Anchor {
-        let (_driver, handle) = Driver::new(Clock::new(true, false), std::sync::Arc::new(|| {}), 0);
-        Anchor::driver(handle)
+        Anchor::nothing()
     }
 
     /// xorshift64*: small, deterministic, good enough for test inputs.

@@ -61,35 +61,10 @@ const PARKED_CONDVAR: usize = 1;
 const PARKED_DRIVER: usize = 2;
 const NOTIFIED: usize = 3;
 
-/// What a worker parks on when it holds the driver. The runtime uses
-/// [`driver::Driver`]; the loom models use a condvar parker.
-pub(crate) trait ParkDriver: Send + 'static {
-    type Handle: Send + Sync;
-
-    fn park(&mut self, handle: &Self::Handle, timeout: Option<Duration>);
-
-    /// Wakes the thread parked in this driver, or makes its next park return
-    /// at once.
-    fn unpark(handle: &Self::Handle);
-
-    fn shutdown(&mut self, handle: &Self::Handle);
-}
-
-impl ParkDriver for driver::Driver {
-    type Handle = driver::Handle;
-
-    fn park(&mut self, handle: &driver::Handle, timeout: Option<Duration>) {
-        driver::Driver::park(self, handle, timeout)
-    }
-
-    fn unpark(handle: &driver::Handle) {
-        handle.unpark()
-    }
-
-    fn shutdown(&mut self, handle: &driver::Handle) {
-        driver::Driver::shutdown(self, handle)
-    }
-}
+/// What a worker parks on when it holds the driver (the driver contract's
+/// park source). The runtime uses [`driver::Driver`]; the loom models use a
+/// condvar parker.
+pub(crate) use crate::runtime::contract::Park as ParkDriver;
 
 /// The driver, shared by all the parkers of one runtime (rule 2).
 pub(crate) struct Shared<D: ParkDriver = driver::Driver> {
