@@ -92,8 +92,9 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     let s = shared.clone();
 ///     assert_eq!(evloop::task::spawn_local(async move { *s }).await.unwrap(), 1);
 /// }
-/// ``` Writing `#[test]` as well is an
-/// error: it would run the test twice.
+/// ```
+///
+/// Writing `#[test]` as well is an error: it would run the test twice.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::expand(Kind::Test, args.into(), item.into()).into()
