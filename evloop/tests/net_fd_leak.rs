@@ -6,8 +6,15 @@ mod support;
 use evloop::io::AsyncWriteExt;
 use evloop::net::{TcpListener, TcpStream, UdpSocket, UnixStream};
 
+/// Linux lists a process's open fds in `/proc/self/fd`; macOS and FreeBSD
+/// (with fdescfs mounted) in `/dev/fd`.
 fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
+    let dir = if cfg!(any(target_os = "linux", target_os = "android")) {
+        "/proc/self/fd"
+    } else {
+        "/dev/fd"
+    };
+    std::fs::read_dir(dir).unwrap().count()
 }
 
 #[test]

@@ -80,8 +80,15 @@ fn env_or(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// Linux lists a process's open fds in `/proc/self/fd`; macOS and FreeBSD
+/// (with fdescfs mounted) in `/dev/fd`.
 fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
+    let dir = if cfg!(any(target_os = "linux", target_os = "android")) {
+        "/proc/self/fd"
+    } else {
+        "/dev/fd"
+    };
+    std::fs::read_dir(dir).unwrap().count()
 }
 
 /// Byte `i` of message `seed`, without keeping the message.
@@ -233,6 +240,8 @@ fn settles(baseline: usize, value: impl Fn() -> usize) -> Result<(), usize> {
 }
 
 fn raise_fd_limit(needed: u64) {
+    // `rlim_t` is `u64` on Linux and macOS, `i64` on FreeBSD.
+    let needed = libc::rlim_t::try_from(needed).unwrap_or(libc::RLIM_INFINITY);
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,

@@ -168,16 +168,16 @@ fn idle_runtime_waiting_on_a_timer_uses_no_cpu() {
 
 /// User + system CPU time of the calling thread: the current_thread runtime
 /// runs on it, and other tests of this binary run on other threads.
+/// `CLOCK_THREAD_CPUTIME_ID` rather than `RUSAGE_THREAD`, which macOS lacks.
 fn cpu_time() -> Duration {
-    // SAFETY: getrusage only writes the struct we pass.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointer to a rusage struct.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
-    assert_eq!(rc, 0);
-    let tv = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
     };
-    tv(usage.ru_utime) + tv(usage.ru_stime)
+    // SAFETY: `ts` is a valid, writable `timespec`.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0);
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 #[test]

@@ -457,6 +457,8 @@ impl Pattern {
 /// up to the hard one, and the hard one too where the process may); returns
 /// the soft limit it ends with.
 pub(crate) fn raise_fd_limit(needed: u64) -> u64 {
+    // `rlim_t` is `u64` on Linux and macOS, `i64` on FreeBSD.
+    let needed = libc::rlim_t::try_from(needed).unwrap_or(libc::RLIM_INFINITY);
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -465,8 +467,11 @@ pub(crate) fn raise_fd_limit(needed: u64) -> u64 {
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
         return 0;
     }
+    // A no-op where `rlim_t` is `u64`.
+    #[allow(clippy::useless_conversion)]
+    let soft = |lim: &libc::rlimit| u64::try_from(lim.rlim_cur).unwrap_or(0);
     if lim.rlim_cur >= needed {
-        return lim.rlim_cur;
+        return soft(&lim);
     }
     let raised = libc::rlimit {
         rlim_cur: needed.max(lim.rlim_max),
@@ -474,12 +479,12 @@ pub(crate) fn raise_fd_limit(needed: u64) -> u64 {
     };
     // SAFETY: setrlimit reads a valid `rlimit`; a refusal changes nothing.
     if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-        return raised.rlim_cur;
+        return soft(&raised);
     }
     lim.rlim_cur = lim.rlim_max;
     // SAFETY: as above.
     if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } == 0 {
-        return lim.rlim_cur;
+        return soft(&lim);
     }
     0
 }

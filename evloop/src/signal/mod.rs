@@ -6,6 +6,7 @@
 //! how a signal travels from the handler to the listeners.
 
 mod ctrl_c;
+mod errno;
 mod registry;
 pub mod unix;
 

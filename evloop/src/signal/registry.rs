@@ -159,9 +159,9 @@ impl Globals {
 
 /// Rule 1.
 extern "C" fn handler(signum: libc::c_int) {
-    #[cfg(target_os = "linux")]
-    // SAFETY: `__errno_location` returns this thread's errno slot.
-    let saved_errno = unsafe { *libc::__errno_location() };
+    let errno = super::errno::slot();
+    // SAFETY: `slot` points at this thread's errno, live while it runs.
+    let saved_errno = unsafe { *errno };
     if let Some(g) = GLOBALS.get() {
         if let Some(slot) = usize::try_from(signum).ok().and_then(|i| g.slots.get(i)) {
             slot.pending
@@ -176,10 +176,9 @@ extern "C" fn handler(signum: libc::c_int) {
             libc::write(g.sender.as_raw_fd(), (&byte as *const u8).cast(), 1);
         }
     }
-    #[cfg(target_os = "linux")]
     // SAFETY: as above; restoring errno keeps the interrupted code correct.
     unsafe {
-        *libc::__errno_location() = saved_errno;
+        *errno = saved_errno;
     }
 }
 

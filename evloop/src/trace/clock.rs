@@ -7,9 +7,11 @@
 //!
 //! - [`now_ns`]: `CLOCK_MONOTONIC` (a vDSO call, ~20 ns): histograms,
 //!   stall detection, busy time at park/unpark;
-//! - [`coarse_ns`]: `CLOCK_MONOTONIC_COARSE` (the kernel's last tick, no
-//!   counter read, a few ns, lags by up to one tick): the per-batch refresh
-//!   of the coarse stamp written into each polled task;
+//! - [`coarse_ns`]: `CLOCK_MONOTONIC_COARSE` on Linux and Android,
+//!   `CLOCK_MONOTONIC_FAST` on FreeBSD (the kernel's last tick, no counter
+//!   read, a few ns, lags by up to one tick), plain `CLOCK_MONOTONIC` on
+//!   other systems (macOS has no coarse clock on the same time base): the
+//!   per-batch refresh of the coarse stamp written into each polled task;
 //! - [`ticks`]: the recorder's event stamps — the CPU's time-stamp counter
 //!   on x86_64 (one instruction), [`now_ns`] elsewhere — converted to
 //!   nanoseconds when a trace is read, by a [`TickScale`] fitted between
@@ -44,6 +46,20 @@ pub(crate) fn now_ns() -> u64 {
     monotonic_ns().saturating_sub(epoch) + 1
 }
 
+/// The coarse variant of `CLOCK_MONOTONIC`: same time base, read from the
+/// kernel's last tick.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const COARSE_CLOCK: libc::clockid_t = libc::CLOCK_MONOTONIC_COARSE;
+/// The coarse variant of `CLOCK_MONOTONIC`: same time base, read from the
+/// kernel's last tick.
+#[cfg(target_os = "freebsd")]
+const COARSE_CLOCK: libc::clockid_t = libc::CLOCK_MONOTONIC_FAST;
+/// No coarse clock shares `CLOCK_MONOTONIC`'s time base here (macOS's
+/// `*_APPROX` clocks count from another origin), so the coarse stamp is
+/// the precise one.
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+const COARSE_CLOCK: libc::clockid_t = libc::CLOCK_MONOTONIC;
+
 /// [`now_ns`] as of the kernel's last timer tick: no counter read, so it
 /// costs a few loads; it lags [`now_ns`] by up to one tick (1–10 ms).
 #[inline]
@@ -52,9 +68,10 @@ pub(crate) fn coarse_ns() -> u64 {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // SAFETY: `ts` is a valid, writable `timespec`; CLOCK_MONOTONIC_COARSE
-    // exists on every Linux since 2.6.32, so the call cannot fail.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+    // SAFETY: `ts` is a valid, writable `timespec`; `COARSE_CLOCK` exists
+    // on every supported system (CLOCK_MONOTONIC_COARSE since Linux 2.6.32,
+    // CLOCK_MONOTONIC_FAST since FreeBSD 7), so the call cannot fail.
+    unsafe { libc::clock_gettime(COARSE_CLOCK, &mut ts) };
     let ns = (ts.tv_sec as u64)
         .wrapping_mul(1_000_000_000)
         .wrapping_add(ts.tv_nsec as u64);

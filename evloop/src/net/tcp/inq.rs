@@ -30,12 +30,15 @@
 //!    option switched off again: its new owner's `recvmsg` calls must not
 //!    find control messages they never asked for.
 //!
+//! The option is Linux's, so this file is compiled only there (and on
+//! Android); other systems use `inq_portable.rs`, which has the same
+//! `Inq` type and always reads plainly.
+//!
 //! Rejected: reading into the caller's buffer plus a private overflow byte
 //! (`readv`) to learn whether more was queued. The overflow byte would have
 //! to be handed to the next read, to `peek`, `try_read` and `into_std`.
 
 use std::io::{self, Read};
-#[cfg(any(target_os = "linux", target_os = "android"))]
 use std::os::fd::{AsRawFd, RawFd};
 
 use crate::io::poll_evented::Received;
@@ -65,7 +68,6 @@ impl Inq {
     /// Reads from `sock` into `dst` and reports whether the receive queue
     /// was drained by it.
     pub(crate) fn read(&self, sock: &mio::net::TcpStream, dst: &mut [u8]) -> io::Result<Received> {
-        #[cfg(any(target_os = "linux", target_os = "android"))]
         if self.state.load(Relaxed) == ON {
             let (n, left) = recv_with_inq(sock.as_raw_fd(), dst)?;
             let drained = n > 0
@@ -92,28 +94,19 @@ impl Inq {
         if self.state.load(Relaxed) != UNSET {
             return;
         }
-        #[cfg(any(target_os = "linux", target_os = "android"))]
         let next = match set_inq(sock.as_raw_fd(), true) {
             Ok(()) => ON,
             Err(_) => UNSUPPORTED,
-        };
-        #[cfg(not(any(target_os = "linux", target_os = "android")))]
-        let next = {
-            let _ = sock;
-            UNSUPPORTED
         };
         self.state.store(next, Relaxed);
     }
 
     /// Rule 5: switches the option off before `sock` leaves the runtime.
     pub(crate) fn release(&self, sock: &mio::net::TcpStream) -> io::Result<()> {
-        #[cfg(any(target_os = "linux", target_os = "android"))]
         if self.state.load(Relaxed) == ON {
             set_inq(sock.as_raw_fd(), false)?;
             self.state.store(UNSET, Relaxed);
         }
-        #[cfg(not(any(target_os = "linux", target_os = "android")))]
-        let _ = sock;
         Ok(())
     }
 
@@ -124,7 +117,6 @@ impl Inq {
 }
 
 /// Switches `TCP_INQ` on `fd` on or off.
-#[cfg(any(target_os = "linux", target_os = "android"))]
 fn set_inq(fd: RawFd, on: bool) -> io::Result<()> {
     let on = libc::c_int::from(on);
     // SAFETY: `setsockopt` reads `size_of::<c_int>()` bytes from a live
@@ -147,7 +139,6 @@ fn set_inq(fd: RawFd, on: bool) -> io::Result<()> {
 
 /// `recv` into `buf` through `recvmsg`; returns the byte count and, if the
 /// kernel sent the `TCP_CM_INQ` control message, the bytes left queued.
-#[cfg(any(target_os = "linux", target_os = "android"))]
 fn recv_with_inq(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, Option<usize>)> {
     let mut iov = libc::iovec {
         iov_base: buf.as_mut_ptr().cast(),
@@ -190,7 +181,7 @@ fn recv_with_inq(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, Option<usize>)
     Ok((n as usize, left))
 }
 
-#[cfg(all(test, not(loom), any(target_os = "linux", target_os = "android")))]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::io::Write;
