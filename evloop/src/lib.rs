@@ -43,7 +43,7 @@
 //!   `AsyncBufRead`, so crates built on the `futures` I/O traits
 //!   (async-tungstenite, futures-rustls, `futures::io`) take them directly.
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
-#![warn(missing_debug_implementations, rust_2018_idioms)]
+#![warn(missing_debug_implementations, missing_docs, rust_2018_idioms)]
 
 pub(crate) mod loom;
 

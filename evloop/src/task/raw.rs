@@ -15,19 +15,27 @@ use crate::task::state::{State, TransitionToNotifiedByRef, TransitionToNotifiedB
 use crate::task::{Id, PollOutcome, Schedule, SpawnMeta};
 
 /// The functions that need the future's and scheduler's types.
+///
+/// Every entry takes the header of a cell whose vtable is this one, so it
+/// may restore the concrete `Cell<T, S>`; that is the one contract common
+/// to all of them (each is called through the header's own `vtable` field,
+/// which keeps it). The entries' other contracts are on the functions
+/// below that fill them.
 pub(crate) struct Vtable {
-    /// Polls the task; consumes the caller's `Notified` ref.
+    /// Polls the task; consumes the caller's `Notified` ref ([`poll`]).
     pub(crate) poll: unsafe fn(NonNull<Header>) -> PollOutcome,
-    /// Hands a `Notified` (its ref owned by the caller) to the scheduler.
+    /// Hands a `Notified` (its ref owned by the caller) to the scheduler
+    /// ([`schedule`]).
     pub(crate) schedule: unsafe fn(NonNull<Header>),
-    /// Frees the cell.
+    /// Frees the cell ([`dealloc`]).
     pub(crate) dealloc: unsafe fn(NonNull<Header>),
     /// Reads the output into `*mut Poll<Result<T, JoinError>>` if complete,
-    /// else registers the waker.
+    /// else registers the waker ([`try_read_output`]).
     pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
-    /// `JoinHandle::drop` when the fast path fails.
+    /// `JoinHandle::drop` when the fast path fails
+    /// ([`drop_join_handle_slow`]).
     pub(crate) drop_join_handle_slow: unsafe fn(NonNull<Header>, bool),
-    /// Runtime shutdown; consumes the caller's ref.
+    /// Runtime shutdown; consumes the caller's ref ([`shutdown`]).
     pub(crate) shutdown: unsafe fn(NonNull<Header>),
     /// Offset of the trailer in the concrete cell.
     pub(crate) trailer_offset: usize,
@@ -73,9 +81,12 @@ impl RawTask {
         RawTask { ptr }
     }
 
+    /// A task pointer from a header pointer; takes no ref.
+    ///
     /// # Safety
     ///
-    /// `ptr` points to the header of a live task cell.
+    /// `ptr` points to the header of a live task cell, and stays live as
+    /// long as the `RawTask` (or a copy) is used: some ref keeps it alive.
     pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> RawTask {
         RawTask { ptr }
     }
@@ -162,9 +173,14 @@ impl RawTask {
         unsafe { (self.header().vtable.dealloc)(self.ptr) }
     }
 
+    /// Moves the output into `*dst` if the task completed, else stores
+    /// `waker` as the join waker.
+    ///
     /// # Safety
     ///
-    /// `dst` points to a `Poll<Result<T::Output, JoinError>>` of the task's type.
+    /// `dst` points to a valid, writable `Poll<Result<T::Output, JoinError>>`
+    /// of the task's output type `T::Output`; the caller holds the
+    /// `JoinHandle` (state rule 6: only it reads the output).
     pub(crate) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
         // SAFETY: caller's contract on `dst`; the vtable matches the cell.
         unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) }
@@ -219,22 +235,47 @@ impl RawTask {
     }
 }
 
+/// `Vtable::poll` for `Cell<T, S>`.
+///
+/// # Safety
+///
+/// `ptr` is the header of a live `Cell<T, S>`, and the caller owns a
+/// `Notified` ref to it, which passes to the poll.
 unsafe fn poll<T: Future, S: Schedule>(ptr: NonNull<Header>) -> PollOutcome {
     // SAFETY: the vtable was built for `Cell<T, S>`.
     unsafe { Harness::<T, S>::from_raw(ptr).poll() }
 }
 
+/// `Vtable::schedule` for `Cell<T, S>`.
+///
+/// # Safety
+///
+/// `ptr` is the header of a live `Cell<T, S>`, and the caller owns a ref
+/// taken for a `Notified` (state rule 4), which passes to the scheduler.
 unsafe fn schedule<T: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the vtable was built for `Cell<T, S>`; the caller's ref
     // becomes the `Notified`'s.
     unsafe { Harness::<T, S>::from_raw(ptr).schedule() }
 }
 
+/// `Vtable::dealloc` for `Cell<T, S>`.
+///
+/// # Safety
+///
+/// `ptr` is the header of a `Cell<T, S>` whose ref count just reached zero
+/// (state rule 5); called once, nothing touches the cell afterwards.
 unsafe fn dealloc<T: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the vtable was built for `Cell<T, S>`; this is the last ref.
     unsafe { Harness::<T, S>::from_raw(ptr).dealloc() }
 }
 
+/// `Vtable::try_read_output` for `Cell<T, S>`.
+///
+/// # Safety
+///
+/// `ptr` is the header of a live `Cell<T, S>` whose `JoinHandle` the caller
+/// holds; `dst` points to a valid, writable
+/// `Poll<Result<T::Output, JoinError>>`.
 unsafe fn try_read_output<T: Future, S: Schedule>(
     ptr: NonNull<Header>,
     dst: *mut (),
@@ -248,11 +289,23 @@ unsafe fn try_read_output<T: Future, S: Schedule>(
     }
 }
 
+/// `Vtable::drop_join_handle_slow` for `Cell<T, S>`.
+///
+/// # Safety
+///
+/// `ptr` is the header of a live `Cell<T, S>`; called once, by the dropping
+/// `JoinHandle`, whose ref it consumes.
 unsafe fn drop_join_handle_slow<T: Future, S: Schedule>(ptr: NonNull<Header>, output_taken: bool) {
     // SAFETY: the vtable was built for `Cell<T, S>`.
     unsafe { Harness::<T, S>::from_raw(ptr).drop_join_handle_slow(output_taken) }
 }
 
+/// `Vtable::shutdown` for `Cell<T, S>`.
+///
+/// # Safety
+///
+/// `ptr` is the header of a live `Cell<T, S>`, and the caller owns a ref to
+/// it (the owned list's), which the shutdown consumes.
 unsafe fn shutdown<T: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the vtable was built for `Cell<T, S>`.
     unsafe { Harness::<T, S>::from_raw(ptr).shutdown() }

@@ -214,6 +214,7 @@ impl State {
     }
 
     /// Marks the future done. Returns the snapshot after the change.
+    #[must_use]
     pub(crate) fn transition_to_complete(&self) -> Snapshot {
         const DELTA: usize = RUNNING | COMPLETE;
         let prev = Snapshot(self.val.fetch_xor(DELTA, AcqRel));
@@ -223,6 +224,7 @@ impl State {
     }
 
     /// Drops `count` refs after completion; `true` if the task must be freed.
+    #[must_use]
     pub(crate) fn transition_to_terminal(&self, count: usize) -> bool {
         let prev = Snapshot(self.val.fetch_sub(count * REF_ONE, AcqRel));
         assert!(
@@ -278,6 +280,7 @@ impl State {
 
     /// `abort`: returns `true` if the caller must schedule a new `Notified`
     /// (a ref was taken for it) so that the scheduler cancels the task.
+    #[must_use]
     pub(crate) fn transition_to_notified_and_cancel(&self) -> bool {
         self.fetch_update_action(|mut next| {
             if next.is_cancelled() || next.is_complete() {
@@ -302,6 +305,7 @@ impl State {
 
     /// Runtime shutdown: marks the task cancelled and takes the stage lock
     /// if it is free. `true`: the caller must cancel the future now.
+    #[must_use]
     pub(crate) fn transition_to_shutdown(&self) -> bool {
         let mut took_lock = false;
         let _ = self.fetch_update(|mut next| {
@@ -392,6 +396,7 @@ impl State {
     }
 
     /// Drops one ref; `true` if it was the last.
+    #[must_use]
     pub(crate) fn ref_dec(&self) -> bool {
         let prev = Snapshot(self.val.fetch_sub(REF_ONE, AcqRel));
         assert!(prev.ref_count() >= 1, "task ref count underflow");

@@ -46,19 +46,41 @@ fn raw_task(ptr: *const ()) -> RawTask {
     unsafe { RawTask::from_raw(NonNull::new_unchecked(ptr as *mut Header)) }
 }
 
+/// `RawWakerVTable::clone`: takes one more ref.
+///
+/// # Safety
+///
+/// `ptr` is the data of a `RawWaker` built with `WAKER_VTABLE`: the header
+/// of a live cell on which the waker owns or borrows a ref.
 unsafe fn clone_waker(ptr: *const ()) -> RawWaker {
     raw_task(ptr).ref_inc();
     RawWaker::new(ptr, &WAKER_VTABLE)
 }
 
+/// `RawWakerVTable::drop`: gives the waker's ref back.
+///
+/// # Safety
+///
+/// `ptr` is the data of an owned `RawWaker` built with `WAKER_VTABLE` (not
+/// a `WakerRef`, which owns no ref); called once per waker.
 unsafe fn drop_waker(ptr: *const ()) {
     raw_task(ptr).drop_reference();
 }
 
+/// `RawWakerVTable::wake`: wakes the task and consumes the waker's ref.
+///
+/// # Safety
+///
+/// As for [`drop_waker`]: the waker owns a ref, which this consumes.
 unsafe fn wake_by_val(ptr: *const ()) {
     raw_task(ptr).wake_by_val();
 }
 
+/// `RawWakerVTable::wake_by_ref`: wakes the task; the waker keeps its ref.
+///
+/// # Safety
+///
+/// As for [`clone_waker`].
 unsafe fn wake_by_ref(ptr: *const ()) {
     raw_task(ptr).wake_by_ref();
 }

@@ -245,6 +245,7 @@ impl Handle {
         }
     }
 
+    #[must_use]
     fn reset_woken(&self) -> bool {
         self.shared.woken.swap(false, Ordering::AcqRel)
     }

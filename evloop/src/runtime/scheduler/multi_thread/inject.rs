@@ -117,6 +117,7 @@ impl<T> Inject<T> {
     }
 
     /// Refuses further `push`es. Returns false if it was already closed.
+    #[must_use]
     pub(crate) fn close(&self) -> bool {
         let mut synced = self.synced.lock();
         self.closed.store(true, SeqCst);

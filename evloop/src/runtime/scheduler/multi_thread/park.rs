@@ -171,6 +171,7 @@ impl<D: ParkDriver> Parker<D> {
 }
 
 impl Inner {
+    #[must_use]
     fn consume_notification(&self) -> bool {
         self.state
             .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
@@ -178,6 +179,7 @@ impl Inner {
     }
 
     /// `EMPTY → parked`; false (and the wake consumed) if a wake came first.
+    #[must_use]
     fn enter(&self, parked: usize) -> bool {
         match self.state.compare_exchange(EMPTY, parked, SeqCst, SeqCst) {
             Ok(_) => true,
