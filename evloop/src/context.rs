@@ -36,10 +36,10 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
 
+use crate::coop::Budget;
 use crate::runtime::driver;
 use crate::runtime::scheduler;
-use crate::task::coop::Budget;
-use crate::task::Id;
+use crate::runtime::task::Id;
 
 struct Context {
     /// Rule 1: a stack in the form of (value, depth) restored by guards.

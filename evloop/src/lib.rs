@@ -51,6 +51,7 @@ pub(crate) mod loom;
 mod macros;
 
 pub(crate) mod context;
+pub(crate) mod coop;
 
 pub mod fs;
 #[cfg(feature = "futures-io")]
@@ -79,10 +80,10 @@ pub use task::spawn;
 #[doc(hidden)]
 pub mod __private {
     //! Items used by the macros; not part of the public API.
+    pub use crate::coop::{consume_one, poll_budget_available};
     pub use crate::macros::maybe_done::{MaybeDone, TryMaybeDone};
     pub use crate::macros::select_output::SelectOutput;
     pub use crate::runtime::Builder;
-    pub use crate::task::coop::{consume_one, poll_budget_available};
     pub use crate::util::rand::thread_rng_n;
     pub use core::future::{poll_fn, Future, IntoFuture};
     pub use core::pin::pin;

@@ -1,5 +1,5 @@
 //! Task API tokio code calls: `JoinSet::spawn_local_on`,
-//! `spawn_blocking_on`, `FromIterator` / `Extend`, the public `task::coop`
+//! `spawn_blocking_on`, `FromIterator` / `Extend`, the public `coop`
 //! module, `LocalSet::id`, and the handles' ids and `is_finished`.
 
 mod support;

@@ -2,7 +2,9 @@
 
 use std::io;
 
-use crate::task::{spawn_blocking, JoinError};
+use crate::task::spawn_blocking;
+
+use crate::runtime::task::JoinError;
 
 /// Runs `f` on the blocking pool and returns its result.
 ///

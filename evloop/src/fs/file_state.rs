@@ -44,7 +44,8 @@ use std::task::{ready, Context, Poll, Wake, Waker};
 
 use crate::fs::blocking::join_error;
 use crate::loom::sync::Mutex;
-use crate::task::{spawn_blocking, JoinHandle};
+use crate::runtime::task::JoinHandle;
+use crate::task::spawn_blocking;
 
 /// The most bytes moved by one read or write hand-off, unless
 /// `File::set_max_buf_size` says otherwise.

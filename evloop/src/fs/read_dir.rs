@@ -17,7 +17,8 @@ use std::task::{ready, Context, Poll};
 
 use crate::fs::blocking::{asyncify, join_error};
 use crate::fs::{FileType, Metadata};
-use crate::task::{spawn_blocking, JoinHandle};
+use crate::runtime::task::JoinHandle;
+use crate::task::spawn_blocking;
 
 /// Entries read per trip to the blocking pool.
 const CHUNK: usize = 32;

@@ -27,8 +27,8 @@ use std::time::Duration;
 use arbitrary::{Arbitrary, Unstructured};
 
 use super::support::{ops, pick, poll_with, runtime, trace, ExpectedPanic, Flag, Tracked, Tracker};
+use crate::runtime::task::{AbortHandle, JoinHandle};
 use crate::runtime::Runtime;
-use crate::task::{AbortHandle, JoinHandle};
 
 const MAX_TASKS: usize = 8;
 /// A join that takes longer than this is a hang.

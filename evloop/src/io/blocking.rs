@@ -35,7 +35,8 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
-use crate::task::{spawn_blocking, JoinError, JoinHandle};
+use crate::runtime::task::{JoinError, JoinHandle};
+use crate::task::spawn_blocking;
 
 /// The most bytes moved by one hand-off to the pool.
 const MAX_BUF: usize = 64 * 1024;

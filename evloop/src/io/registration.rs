@@ -21,11 +21,11 @@ use std::task::{ready, Context, Poll};
 use mio::event::Source;
 use mio::Token;
 
+use crate::coop;
 use crate::io::driver::{shutdown_error, Handle};
 use crate::io::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
 use crate::io::Interest;
 use crate::loom::sync::Arc;
-use crate::task::coop;
 
 pub(crate) struct Registration {
     handle: Handle,

@@ -32,7 +32,7 @@
 //!    what they borrow) are dropped before the handler runs: `_k(pattern) =>
 //!    handler`, `Disabled => else` (or a panic when there is no `else`).
 //!
-//! The `poll_fn` follows the cooperative budget (rule 3 of `task::coop`): it
+//! The `poll_fn` follows the cooperative budget (rule 3 of `coop`): it
 //! returns `Pending` at once when the budget is spent and spends one unit
 //! when it completes, so a loop around `select!` yields even when its
 //! branches ignore the budget.

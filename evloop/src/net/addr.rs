@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::task::JoinHandle;
+use crate::runtime::task::JoinHandle;
 
 /// Anything that can be resolved to socket addresses: `SocketAddr`,
 /// `(IpAddr, u16)`, `"127.0.0.1:8080"`, `("localhost", 8080)`,

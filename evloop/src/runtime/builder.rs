@@ -560,17 +560,17 @@ fn describe_task<H: WalkTasks>(handle: std::sync::Weak<H>) -> crate::trace::stal
 
 /// The two schedulers' handles, as the stall watchdog walks them.
 trait WalkTasks: Send + Sync + 'static {
-    fn walk_tasks(&self, f: &mut dyn FnMut(crate::task::RawTask));
+    fn walk_tasks(&self, f: &mut dyn FnMut(crate::runtime::task::RawTask));
 }
 
 impl WalkTasks for current_thread::Handle {
-    fn walk_tasks(&self, f: &mut dyn FnMut(crate::task::RawTask)) {
+    fn walk_tasks(&self, f: &mut dyn FnMut(crate::runtime::task::RawTask)) {
         self.for_each_task(f)
     }
 }
 
 impl WalkTasks for multi_thread::Handle {
-    fn walk_tasks(&self, f: &mut dyn FnMut(crate::task::RawTask)) {
+    fn walk_tasks(&self, f: &mut dyn FnMut(crate::runtime::task::RawTask)) {
         self.for_each_task(f)
     }
 }

@@ -26,8 +26,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::runtime::contract::{IoPark, Park};
-use crate::runtime::park::{ParkThread, UnparkThread};
 use crate::time;
+use crate::util::park::{ParkThread, UnparkThread};
 
 /// Owned by the thread that parks (a `Core` of some scheduler).
 #[derive(Debug)]

@@ -4,7 +4,7 @@ use std::fmt;
 use std::panic::Location;
 use std::time::Duration;
 
-use crate::task::{Id, Snapshot};
+use crate::runtime::task::{Id, Snapshot};
 use crate::trace::clock;
 
 /// Every task alive on a runtime at one moment, from
@@ -83,7 +83,9 @@ impl fmt::Display for TaskState {
 }
 
 impl Dump {
-    pub(crate) fn collect(walk: impl FnOnce(&mut dyn FnMut(crate::task::RawTask))) -> Dump {
+    pub(crate) fn collect(
+        walk: impl FnOnce(&mut dyn FnMut(crate::runtime::task::RawTask)),
+    ) -> Dump {
         let now = clock::now_ns();
         let mut tasks = Vec::new();
         walk(&mut |raw| {

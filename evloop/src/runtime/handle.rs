@@ -5,9 +5,10 @@ use std::panic::Location;
 
 use crate::context::{self, SetCurrentGuard, TryCurrentError};
 use crate::runtime::scheduler;
+use crate::runtime::task::moved::moved;
+use crate::runtime::task::{Id, JoinHandle};
 use crate::runtime::{Dump, Id as RuntimeId, RuntimeFlavor, RuntimeMetrics};
-use crate::task::moved::moved;
-use crate::task::{Id, JoinHandle, LocalEnterGuard};
+use crate::task::LocalEnterGuard;
 use crate::trace::TraceSnapshot;
 
 /// A cheap, cloneable reference to a runtime: spawn on it, block on it, or

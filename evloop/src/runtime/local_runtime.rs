@@ -26,8 +26,9 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::time::Duration;
 
+use crate::runtime::task::JoinHandle;
 use crate::runtime::{Builder, EnterGuard, Handle, Runtime, RuntimeMetrics};
-use crate::task::{JoinHandle, LocalSet};
+use crate::task::LocalSet;
 
 /// Options of [`Builder::build_local`]. There are none yet; the type keeps
 /// the signature stable for those to come.

@@ -10,7 +10,6 @@
 //! - `blocking/`: the thread pool behind `spawn_blocking`;
 //! - `driver.rs`: the stack of drivers a scheduler parks on;
 //! - `contract.rs`: the traits that stack implements (the driver contract);
-//! - `park.rs`: parking a thread on a condvar;
 //! - `metrics/`: [`RuntimeMetrics`] and the hooks schedulers call;
 //! - `dump.rs`: [`Dump`], every live task as data and text.
 
@@ -23,10 +22,10 @@ mod handle;
 pub(crate) mod info;
 mod local_runtime;
 pub(crate) mod metrics;
-pub(crate) mod park;
 #[allow(clippy::module_inception)]
 mod runtime;
 pub(crate) mod scheduler;
+pub(crate) mod task;
 
 pub use crate::context::TryCurrentError;
 pub use builder::Builder;

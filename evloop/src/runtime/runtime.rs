@@ -3,8 +3,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::runtime::scheduler;
+use crate::runtime::task::JoinHandle;
 use crate::runtime::{EnterGuard, Handle};
-use crate::task::JoinHandle;
 
 /// The runtime: a scheduler, its drivers (reactor, timers) and its tasks.
 ///

@@ -13,7 +13,7 @@ use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
 
 use crate::context::{self, EnterRuntime};
-use crate::runtime::park::{ParkThread, UnparkThread};
+use crate::util::park::{ParkThread, UnparkThread};
 
 /// Wakes the parked thread.
 struct Unparker(UnparkThread);

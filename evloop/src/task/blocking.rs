@@ -1,7 +1,7 @@
 use std::panic::Location;
 
 use crate::context;
-use crate::task::JoinHandle;
+use crate::runtime::task::JoinHandle;
 
 /// Runs a blocking closure on the runtime's blocking pool and returns a
 /// [`JoinHandle`] of its result.

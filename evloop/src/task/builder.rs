@@ -8,9 +8,10 @@ use std::future::Future;
 use std::io;
 use std::panic::Location;
 
+use crate::runtime::task::moved::moved;
+use crate::runtime::task::JoinHandle;
 use crate::runtime::Handle;
-use crate::task::moved::moved;
-use crate::task::{local, spawn, JoinHandle};
+use crate::task::{local, spawn};
 
 /// Configures a task before spawning it.
 ///
@@ -40,8 +41,8 @@ impl<'a> Builder<'a> {
         Builder { name: Some(name) }
     }
 
-    fn meta(&self, location: &'static Location<'static>) -> spawn::SpawnMeta<'a> {
-        spawn::SpawnMeta {
+    fn meta(&self, location: &'static Location<'static>) -> crate::runtime::task::SpawnMeta<'a> {
+        crate::runtime::task::SpawnMeta {
             spawned_at: location,
             name: self.name,
             track_wakes: false,
@@ -76,7 +77,9 @@ impl<'a> Builder<'a> {
     {
         let meta = self.meta(Location::caller());
         moved!(future);
-        Ok(handle.inner.spawn(future, crate::task::Id::next(), meta))
+        Ok(handle
+            .inner
+            .spawn(future, crate::runtime::task::Id::next(), meta))
     }
 
     /// Spawns a `!Send` task on the current [`LocalSet`](crate::task::LocalSet).

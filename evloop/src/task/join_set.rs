@@ -34,8 +34,8 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use crate::loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use crate::loom::sync::Mutex;
+use crate::runtime::task::{AbortHandle, Id, JoinError, JoinHandle};
 use crate::runtime::Handle;
-use crate::task::{AbortHandle, Id, JoinError, JoinHandle};
 
 /// A set of tasks spawned on the runtime, awaited in the order they
 /// complete. Dropping the set aborts every task in it.
@@ -323,7 +323,7 @@ impl<T> JoinSet<T> {
         // Not a wait: it spends no coop budget. With the budget spent, a
         // handle would not report its output and finished tasks would look
         // unfinished.
-        crate::task::coop::with_unconstrained(|| {
+        crate::coop::with_unconstrained(|| {
             for _ in 0..=self.entries.len() {
                 let key = self.shared.ready.lock().keys.pop_front()?;
                 if let Some(out) = self.poll_entry(key) {

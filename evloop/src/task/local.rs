@@ -33,9 +33,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use crate::loom::sync::Mutex;
-use crate::task::list::OwnedTasks;
-use crate::task::moved::moved;
-use crate::task::{Id, JoinHandle, Notified, Schedule, SpawnMeta, Task};
+use crate::runtime::task::list::OwnedTasks;
+use crate::runtime::task::moved::moved;
+use crate::runtime::task::{Id, JoinHandle, Notified, Schedule, SpawnMeta, Task};
 
 /// Tasks polled per poll of the set before it yields to its runtime.
 const MAX_TASKS_PER_TICK: usize = 61;
@@ -229,7 +229,7 @@ impl<F: Future> Future for RunUntil<'_, F> {
         let set = self.set;
         set.register_waker(cx.waker());
         set.with(|| {
-            if let Poll::Ready(out) = crate::task::coop::budget(|| self.future.as_mut().poll(cx)) {
+            if let Poll::Ready(out) = crate::coop::budget(|| self.future.as_mut().poll(cx)) {
                 return Poll::Ready(out);
             }
             if set.tick() {

@@ -34,42 +34,23 @@
 
 //! - `builder.rs`: `task::Builder`, to name a task before spawning it.
 
-mod abort;
 mod block_in_place;
 mod blocking;
 mod builder;
-pub mod coop;
-mod core;
-mod error;
-mod harness;
-mod id;
-mod join;
 mod join_set;
-pub(crate) mod list;
 mod local;
-mod meta;
-pub(crate) mod moved;
-mod raw;
-mod refs;
 mod spawn;
-mod state;
 mod task_local;
-mod waker;
 mod yield_now;
 
-#[cfg(all(test, loom))]
-mod loom_tests;
-#[cfg(test)]
-mod test_sched;
-
-pub use abort::AbortHandle;
+pub use crate::coop::{consume_budget, unconstrained, Unconstrained};
+pub use crate::runtime::task::abort::AbortHandle;
+pub use crate::runtime::task::error::JoinError;
+pub use crate::runtime::task::id::{id, try_id, Id};
+pub use crate::runtime::task::join::JoinHandle;
 pub use block_in_place::block_in_place;
 pub use blocking::spawn_blocking;
 pub use builder::Builder;
-pub use coop::{consume_budget, unconstrained, Unconstrained};
-pub use error::JoinError;
-pub use id::{id, try_id, Id};
-pub use join::JoinHandle;
 pub use join_set::JoinSet;
 pub use local::{spawn_local, LocalEnterGuard, LocalSet};
 pub use spawn::spawn;
@@ -80,12 +61,3 @@ pub use yield_now::{yield_now, YieldNow};
 pub mod futures {
     pub use super::task_local::TaskLocalFuture;
 }
-
-pub(crate) use harness::PollOutcome;
-pub(crate) use raw::RawTask;
-pub(crate) use refs::{new_task, Notified, Schedule, Task};
-pub(crate) use spawn::SpawnMeta;
-pub(crate) use state::Snapshot;
-
-/// The output of a task as its `JoinHandle` returns it.
-pub(crate) type Result<T> = std::result::Result<T, JoinError>;

@@ -2,8 +2,9 @@ use std::future::Future;
 use std::panic::Location;
 
 use crate::context;
-use crate::task::moved::moved;
-use crate::task::{Id, JoinHandle};
+use crate::runtime::task::moved::moved;
+use crate::runtime::task::SpawnMeta;
+use crate::runtime::task::{Id, JoinHandle};
 
 /// Spawns a task on the current runtime and returns its [`JoinHandle`].
 ///
@@ -67,26 +68,4 @@ where
     moved!(future);
     let id = Id::next();
     context::with_current(|handle| handle.spawn(future, id, meta))
-}
-
-/// What a task is told about itself when it is created: where it was
-/// spawned and, optionally, its name (`task::Builder::name`).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct SpawnMeta<'a> {
-    pub(crate) spawned_at: &'static Location<'static>,
-    pub(crate) name: Option<&'a str>,
-    /// Keep a last-wake timestamp for schedule-latency histograms (costs
-    /// the task a side record, `task/meta.rs`); set by the scheduler's
-    /// `Hooks::spawn`.
-    pub(crate) track_wakes: bool,
-}
-
-impl From<&'static Location<'static>> for SpawnMeta<'_> {
-    fn from(spawned_at: &'static Location<'static>) -> Self {
-        SpawnMeta {
-            spawned_at,
-            name: None,
-            track_wakes: false,
-        }
-    }
 }

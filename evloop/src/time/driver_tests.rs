@@ -10,7 +10,7 @@ use std::time::{Duration, Instant as StdInstant};
 use super::entry::Site;
 use super::timer::TimerEntry;
 use super::{Clock, Driver, Handle};
-use crate::runtime::park::ParkThread;
+use crate::util::park::ParkThread;
 
 #[derive(Default)]
 struct Counter(AtomicUsize);

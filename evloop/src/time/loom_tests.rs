@@ -267,7 +267,7 @@ fn loom_panicking_waker_costs_only_itself() {
 /// parker never blocks for good (loom reports a deadlock if it does).
 #[test]
 fn loom_first_push_races_long_park() {
-    use crate::runtime::park::ParkThread;
+    use crate::util::park::ParkThread;
 
     loom::model(|| {
         let mut parker = ParkThread::new();

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-use crate::task::coop;
+use crate::coop;
 use crate::time::driver::Handle;
 use crate::time::entry::Site;
 use crate::time::timer::TimerEntry;

@@ -34,7 +34,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::task::PollOutcome;
+use crate::runtime::task::PollOutcome;
 
 /// Word 0 of a record that did not read the clock (recorder rule 7): a
 /// snapshot gives it a time from the stamped records around it. No real

@@ -66,7 +66,7 @@ use std::thread::ThreadId;
 
 use crate::loom::sync::atomic::Ordering;
 use crate::loom::sync::Mutex;
-use crate::task::{PollOutcome, RawTask};
+use crate::runtime::task::{PollOutcome, RawTask};
 use crate::trace::clock::{self, TickScale};
 use crate::trace::config::TraceConfig;
 use crate::trace::event::{

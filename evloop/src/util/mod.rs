@@ -2,6 +2,7 @@
 
 pub(crate) mod atomic_waker;
 mod cache_padded;
+pub(crate) mod park;
 pub(crate) mod rand;
 pub(crate) mod shutdown_error;
 mod sync_wrapper;

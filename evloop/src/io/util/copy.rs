@@ -6,8 +6,8 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use crate::coop;
 use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
-use crate::task::coop;
 
 /// One direction of a copy: read into `buf`, write `pos..cap` out, repeat;
 /// on end of stream flush.

@@ -22,9 +22,9 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll, Waker};
 
+use crate::coop;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use crate::loom::sync::{Arc, Mutex};
-use crate::task::coop;
 
 /// One end of a [`duplex`] pipe.
 #[derive(Debug)]

@@ -10,10 +10,10 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use crate::coop;
 use crate::io::util::mem::{Pipe, Wakers};
 use crate::io::util::split::{split, ReadHalf, WriteHalf};
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
-use crate::task::coop;
 
 /// A one-way in-memory pipe: bytes written to it are read from it.
 ///

@@ -4,8 +4,8 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use crate::coop;
 use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
-use crate::task::coop;
 
 /// A reader that is always at end of stream; see [`empty`].
 #[derive(Debug, Clone, Copy, Default)]

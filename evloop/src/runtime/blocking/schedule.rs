@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::runtime::scheduler;
-use crate::task::{Notified, Schedule, Task};
+use crate::runtime::task::{Notified, Schedule, Task};
 
 /// The scheduler of a blocking task.
 ///

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::task::coop;
+use crate::coop;
 
 /// A closure as a future. Polled once, on a pool thread, it calls the
 /// closure and is ready with its result; it never returns `Pending`, so a

@@ -35,7 +35,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::runtime::metrics::worker::WorkerMetrics;
-use crate::task::{Id, Notified, PollOutcome, SpawnMeta};
+use crate::runtime::task::{Id, Notified, PollOutcome, SpawnMeta};
 use crate::trace::clock;
 use crate::trace::recorder::{self, Recorder, Recording};
 use crate::trace::stall::StallDetector;
@@ -178,7 +178,7 @@ impl Hooks {
     /// detection on.
     #[cold]
     #[inline(never)]
-    fn spawn_queued_clocked(&self, raw: crate::task::RawTask, queue_depth: usize) {
+    fn spawn_queued_clocked(&self, raw: crate::runtime::task::RawTask, queue_depth: usize) {
         if let Some(trace) = &self.trace {
             recorder::with_fast(|f| trace.spawn_queued(f, raw, queue_depth));
         }
@@ -221,7 +221,7 @@ impl Hooks {
 
     #[cold]
     #[inline(never)]
-    fn stamp_wake(task: crate::task::RawTask) {
+    fn stamp_wake(task: crate::runtime::task::RawTask) {
         task.set_woken_at(clock::now_ns());
     }
 
@@ -278,7 +278,7 @@ impl Hooks {
     /// The untimed part of every poll: the batch's poll count and the
     /// task's last-poll stamp (for dumps).
     #[inline(always)]
-    fn count_poll(batch: &mut Batch, raw: crate::task::RawTask) {
+    fn count_poll(batch: &mut Batch, raw: crate::runtime::task::RawTask) {
         batch.polls += 1;
         raw.set_last_poll(batch.stamp);
     }
@@ -318,7 +318,12 @@ impl Hooks {
     /// Histograms or stall detection: the poll's precise start.
     #[cold]
     #[inline(never)]
-    fn poll_start_clocked(&self, worker: usize, raw: crate::task::RawTask, id: u64) -> PollStamp {
+    fn poll_start_clocked(
+        &self,
+        worker: usize,
+        raw: crate::runtime::task::RawTask,
+        id: u64,
+    ) -> PollStamp {
         let mut start = clock::now_ns();
         if self.histograms {
             let woken = raw.woken_at();
@@ -418,7 +423,7 @@ impl Hooks {
         worker: usize,
         slot: &mut PollStamp,
         outcome: PollOutcome,
-        raw: crate::task::RawTask,
+        raw: crate::runtime::task::RawTask,
         queue_depth: usize,
     ) {
         let id = raw.id().as_u64();
@@ -603,14 +608,14 @@ impl Hooks {
 }
 
 /// The task of a `MODE_CLOCKED` stamp taken with stall detection on.
-fn stalled_task(stamp: &PollStamp) -> crate::task::RawTask {
+fn stalled_task(stamp: &PollStamp) -> crate::runtime::task::RawTask {
     let ptr = std::ptr::NonNull::new(stamp.word as usize as *mut _)
         .expect("a stall-detection stamp holds a task address");
     // SAFETY: with stall detection on, `poll_start_clocked` stores the
     // header address of the polled task in `word` and takes a ref on it,
     // which `poll_end_clocked` releases only after its last use of the
     // task: the cell is alive.
-    unsafe { crate::task::RawTask::from_raw(ptr) }
+    unsafe { crate::runtime::task::RawTask::from_raw(ptr) }
 }
 
 impl fmt::Debug for Hooks {

@@ -83,11 +83,11 @@ use crate::loom::sync::Mutex;
 use crate::runtime::blocking;
 use crate::runtime::driver::{self, Driver};
 use crate::runtime::metrics::{Batch, Hooks, PollStamp, MODE_CLOCKED, MODE_OFF, MODE_TRACE};
-use crate::runtime::park::{ParkThread, UnparkThread};
 use crate::runtime::scheduler;
-use crate::task::list::OwnedTasks;
-use crate::task::moved::Moved;
-use crate::task::{Id, JoinHandle, Notified, RawTask, Schedule, SpawnMeta, Task};
+use crate::runtime::task::list::OwnedTasks;
+use crate::runtime::task::moved::Moved;
+use crate::runtime::task::{Id, JoinHandle, Notified, RawTask, Schedule, SpawnMeta, Task};
+use crate::util::park::{ParkThread, UnparkThread};
 
 /// Tuning knobs set by the builder.
 #[derive(Debug, Clone)]
@@ -627,7 +627,7 @@ impl<'a> CoreGuard<'a> {
                     handle.config.hooks.block_on_start();
                     let (c, (res, y)) = cx.enter(core, || {
                         context::poll_yielded(|| {
-                            crate::task::coop::budget(|| future.as_mut().poll(&mut task_cx))
+                            crate::coop::budget(|| future.as_mut().poll(&mut task_cx))
                         })
                     });
                     handle.config.hooks.block_on_end(0, res.is_ready());

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use crate::runtime::blocking;
 use crate::runtime::driver;
 use crate::runtime::metrics::Hooks;
-use crate::task::moved::Moved;
-use crate::task::{Id, JoinHandle, RawTask, SpawnMeta};
+use crate::runtime::task::moved::Moved;
+use crate::runtime::task::{Id, JoinHandle, RawTask, SpawnMeta};
 
 mod countdown;
 pub(crate) mod current_thread;

@@ -37,6 +37,7 @@
 use std::fmt;
 use std::task::{Context, Poll};
 
+use crate::coop;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{
     AtomicUsize,
@@ -45,7 +46,6 @@ use crate::loom::sync::atomic::{
 use crate::loom::sync::Arc;
 use crate::sync::mpsc::block::{self, Read};
 use crate::sync::Notify;
-use crate::task::coop;
 use crate::util::atomic_waker::AtomicWaker;
 use crate::util::CachePadded;
 

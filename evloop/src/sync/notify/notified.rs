@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use super::{generation, NodeData, Notification, Notify, MODE, NOTIFIED, WAITING};
+use crate::coop;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::Ordering;
 use crate::sync::waiters::Waiter;
-use crate::task::coop;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {

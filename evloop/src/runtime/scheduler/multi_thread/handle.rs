@@ -61,11 +61,11 @@ use crate::loom::sync::{Condvar, Mutex};
 use crate::runtime::blocking;
 use crate::runtime::driver;
 use crate::runtime::metrics::Hooks;
-use crate::runtime::park::{ParkThread, UnparkThread};
 use crate::runtime::scheduler;
-use crate::task::list::OwnedTasks;
-use crate::task::moved::Moved;
-use crate::task::{Id, JoinHandle, Notified, RawTask, Schedule, SpawnMeta, Task};
+use crate::runtime::task::list::OwnedTasks;
+use crate::runtime::task::moved::Moved;
+use crate::runtime::task::{Id, JoinHandle, Notified, RawTask, Schedule, SpawnMeta, Task};
+use crate::util::park::{ParkThread, UnparkThread};
 
 use super::handoff::Handoff;
 use super::idle::Idle;
@@ -264,7 +264,7 @@ impl Handle {
         let mut cx = TaskContext::from_waker(&waker);
         let mut future = std::pin::pin!(future);
         loop {
-            if let Poll::Ready(v) = crate::task::coop::budget(|| future.as_mut().poll(&mut cx)) {
+            if let Poll::Ready(v) = crate::coop::budget(|| future.as_mut().poll(&mut cx)) {
                 return v;
             }
             parker.park();

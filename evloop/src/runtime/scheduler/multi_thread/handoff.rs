@@ -55,9 +55,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::context::{self, EnterRuntime};
+use crate::coop;
 use crate::loom::sync::{Condvar, Mutex};
 use crate::runtime::scheduler;
-use crate::task::coop;
 
 use super::handle::Handle;
 use super::worker::{self, Core};

@@ -10,8 +10,8 @@ use std::task::{Context, Poll, Waker};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Mutex};
 use crate::loom::thread;
-use crate::task::list::OwnedTasks;
-use crate::task::{Id, Notified, Schedule, Task};
+use crate::runtime::task::list::OwnedTasks;
+use crate::runtime::task::{Id, Notified, Schedule, Task};
 
 use super::inject::Inject;
 
@@ -95,7 +95,7 @@ fn loom_shutdown_races_remote_wake() {
             s.await;
             // Completed before shutdown: still on the worker.
         };
-        crate::task::moved::moved!(fut);
+        crate::runtime::task::moved::moved!(fut);
         let (join, notified) =
             sched
                 .0

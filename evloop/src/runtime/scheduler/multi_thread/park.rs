@@ -234,7 +234,7 @@ impl fmt::Debug for Unparker {
 mod fake {
     //! A driver that is just a condvar parker, for the tests and models.
     use super::ParkDriver;
-    use crate::runtime::park::{ParkThread, UnparkThread};
+    use crate::util::park::{ParkThread, UnparkThread};
     use std::time::Duration;
 
     impl ParkDriver for ParkThread {
@@ -258,7 +258,7 @@ mod fake {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::runtime::park::ParkThread;
+    use crate::util::park::ParkThread;
     use std::sync::mpsc;
     use std::thread;
 
@@ -302,7 +302,7 @@ mod tests {
 mod loom_tests {
     use super::*;
     use crate::loom::thread;
-    use crate::runtime::park::ParkThread;
+    use crate::util::park::ParkThread;
 
     /// Two workers park (whichever gets the driver sleeps in it, the other on
     /// its condvar) while another thread unparks both: both return.

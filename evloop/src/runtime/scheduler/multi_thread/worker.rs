@@ -49,7 +49,7 @@ use crate::context;
 use crate::runtime::driver;
 use crate::runtime::metrics::{Batch, PollStamp, MODE_ANY};
 use crate::runtime::scheduler;
-use crate::task::{Notified, PollOutcome};
+use crate::runtime::task::{Notified, PollOutcome};
 
 use super::handle::{Handle, Push, Remote};
 use super::park::{self, Parker};

@@ -157,6 +157,28 @@ impl Drop for Meta {
     }
 }
 
+/// What a task is told about itself when it is created: where it was
+/// spawned and, optionally, its name (`task::Builder::name`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SpawnMeta<'a> {
+    pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) name: Option<&'a str>,
+    /// Keep a last-wake timestamp for schedule-latency histograms (costs
+    /// the task a side record, `runtime/task/meta.rs`); set by the scheduler's
+    /// `Hooks::spawn`.
+    pub(crate) track_wakes: bool,
+}
+
+impl From<&'static Location<'static>> for SpawnMeta<'_> {
+    fn from(spawned_at: &'static Location<'static>) -> Self {
+        SpawnMeta {
+            spawned_at,
+            name: None,
+            track_wakes: false,
+        }
+    }
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

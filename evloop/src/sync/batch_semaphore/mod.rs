@@ -38,11 +38,11 @@ use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{ready, Context, Poll};
 
+use crate::coop;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::{Mutex, MutexGuard};
 use crate::sync::waiters::{Waiter, WaiterList, WakeList};
-use crate::task::coop;
 
 const CLOSED: usize = 0b01;
 const WAITERS: usize = 0b10;

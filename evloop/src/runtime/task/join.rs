@@ -6,10 +6,10 @@ use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{ready, Context, Poll};
 
-use crate::task::coop;
-use crate::task::core::Header;
-use crate::task::raw::RawTask;
-use crate::task::{AbortHandle, Id, JoinError};
+use crate::coop;
+use crate::runtime::task::core::Header;
+use crate::runtime::task::raw::RawTask;
+use crate::runtime::task::{AbortHandle, Id, JoinError};
 
 /// An owned permission to wait for a task's output: a future of
 /// `Result<T, JoinError>`.

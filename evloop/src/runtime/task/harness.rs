@@ -8,12 +8,12 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
 use crate::context;
-use crate::task::coop;
-use crate::task::core::{Cell, Core, Header, Trailer};
-use crate::task::error::JoinError;
-use crate::task::state::{Snapshot, TransitionToIdle, TransitionToRunning};
-use crate::task::waker::waker_ref;
-use crate::task::{Id, Notified, Schedule, Task};
+use crate::coop;
+use crate::runtime::task::core::{Cell, Core, Header, Trailer};
+use crate::runtime::task::error::JoinError;
+use crate::runtime::task::state::{Snapshot, TransitionToIdle, TransitionToRunning};
+use crate::runtime::task::waker::waker_ref;
+use crate::runtime::task::{Id, Notified, Schedule, Task};
 
 pub(crate) struct Harness<T: Future, S: 'static> {
     cell: NonNull<Cell<T, S>>,
@@ -207,7 +207,7 @@ impl<T: Future, S: Schedule> Harness<T, S> {
 
     pub(crate) fn try_read_output(
         self,
-        dst: &mut Poll<crate::task::Result<T::Output>>,
+        dst: &mut Poll<crate::runtime::task::Result<T::Output>>,
         waker: &Waker,
     ) {
         if can_read_output(self.header(), self.trailer(), waker) {

@@ -11,10 +11,10 @@ use std::marker::PhantomData;
 use std::panic::Location;
 use std::ptr::NonNull;
 
-use crate::task::core::Header;
-use crate::task::moved::Moved;
-use crate::task::raw::RawTask;
-use crate::task::{Id, JoinHandle, PollOutcome, SpawnMeta};
+use crate::runtime::task::core::Header;
+use crate::runtime::task::moved::Moved;
+use crate::runtime::task::raw::RawTask;
+use crate::runtime::task::{Id, JoinHandle, PollOutcome, SpawnMeta};
 
 /// The scheduler side of a task.
 pub(crate) trait Schedule: Sync + Sized + 'static {

@@ -7,12 +7,12 @@ use std::ptr::NonNull;
 use std::task::Waker;
 
 use crate::loom::sync::atomic::Ordering::Relaxed;
-use crate::task::core::{Cell, Header};
-use crate::task::harness::Harness;
-use crate::task::moved::Moved;
-use crate::task::state::Snapshot;
-use crate::task::state::{State, TransitionToNotifiedByRef, TransitionToNotifiedByVal};
-use crate::task::{Id, PollOutcome, Schedule, SpawnMeta};
+use crate::runtime::task::core::{Cell, Header};
+use crate::runtime::task::harness::Harness;
+use crate::runtime::task::moved::Moved;
+use crate::runtime::task::state::Snapshot;
+use crate::runtime::task::state::{State, TransitionToNotifiedByRef, TransitionToNotifiedByVal};
+use crate::runtime::task::{Id, PollOutcome, Schedule, SpawnMeta};
 
 /// The functions that need the future's and scheduler's types.
 ///
@@ -108,7 +108,7 @@ impl RawTask {
         self.header().id
     }
 
-    fn trailer(&self) -> &crate::task::core::Trailer {
+    fn trailer(&self) -> &crate::runtime::task::core::Trailer {
         // SAFETY: the cell is alive (see `header`); the trailer's fields
         // read through this are immutable or atomic.
         unsafe { Header::get_trailer(self.ptr).as_ref() }
@@ -284,7 +284,7 @@ unsafe fn try_read_output<T: Future, S: Schedule>(
     // SAFETY: the vtable was built for `Cell<T, S>`; `dst`'s type is the
     // caller's contract (`RawTask::try_read_output`).
     unsafe {
-        let out = &mut *(dst as *mut std::task::Poll<crate::task::Result<T::Output>>);
+        let out = &mut *(dst as *mut std::task::Poll<crate::runtime::task::Result<T::Output>>);
         Harness::<T, S>::from_raw(ptr).try_read_output(out, waker);
     }
 }

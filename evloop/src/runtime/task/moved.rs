@@ -53,7 +53,7 @@ macro_rules! moved {
         let mut slot = ::std::mem::ManuallyDrop::new($name);
         // SAFETY: `slot` is hygienic: no code outside this macro can name
         // it, so nothing reads or drops its value but the `Moved`.
-        let $name = unsafe { $crate::task::moved::Moved::new(&mut slot) };
+        let $name = unsafe { $crate::runtime::task::moved::Moved::new(&mut slot) };
     };
 }
 pub(crate) use moved;

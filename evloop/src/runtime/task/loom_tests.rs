@@ -9,8 +9,8 @@ use std::task::{Context, Poll, Waker};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Mutex};
 use crate::loom::thread;
-use crate::task::test_sched::SchedRef;
-use crate::task::JoinHandle;
+use crate::runtime::task::test_sched::SchedRef;
+use crate::runtime::task::JoinHandle;
 
 /// Ready once `fire` was called; stores the latest waker.
 #[derive(Clone)]
@@ -56,7 +56,7 @@ impl Drop for Counted {
     }
 }
 
-fn poll_join<T>(join: &mut JoinHandle<T>) -> Poll<crate::task::Result<T>> {
+fn poll_join<T>(join: &mut JoinHandle<T>) -> Poll<crate::runtime::task::Result<T>> {
     Pin::new(join).poll(&mut Context::from_waker(Waker::noop()))
 }
 

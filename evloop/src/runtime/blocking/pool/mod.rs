@@ -72,8 +72,8 @@ use crate::loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 use crate::loom::thread;
 use crate::runtime::blocking::{BlockingSchedule, BlockingTask};
 use crate::runtime::scheduler;
-use crate::task::moved::moved;
-use crate::task::{new_task, Id, JoinHandle, Notified, Task};
+use crate::runtime::task::moved::moved;
+use crate::runtime::task::{new_task, Id, JoinHandle, Notified, Task};
 
 /// Names threads the pool starts.
 pub(crate) type ThreadNameFn = StdArc<dyn Fn() -> String + Send + Sync + 'static>;

@@ -87,7 +87,7 @@ fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
 /// ```
 /// # #[evloop::main(flavor = "current_thread")]
 /// # async fn main() {
-/// use evloop::task::coop;
+/// use evloop::coop;
 ///
 /// assert!(coop::has_budget_remaining());
 /// let mut spent = 0;
@@ -119,7 +119,7 @@ pub fn has_budget_remaining() -> bool {
 /// impl Future for Ticks {
 ///     type Output = u64;
 ///     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
-///         let coop = ready!(evloop::task::coop::poll_proceed(cx));
+///         let coop = ready!(evloop::coop::poll_proceed(cx));
 ///         self.0 += 1;
 ///         coop.made_progress();
 ///         Poll::Ready(self.0)
@@ -260,7 +260,7 @@ pub fn consume_one() {
 /// ```
 /// # #[evloop::main(flavor = "current_thread")]
 /// # async fn main() {
-/// use evloop::task::coop;
+/// use evloop::coop;
 ///
 /// let v = coop::cooperative(async { 1 + 1 }).await;
 /// assert_eq!(v, 2);

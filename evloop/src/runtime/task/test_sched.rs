@@ -7,9 +7,9 @@ use std::future::Future;
 use std::panic::Location;
 
 use crate::loom::sync::{Arc, Mutex};
-use crate::task::list::OwnedTasks;
-use crate::task::moved::moved;
-use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
+use crate::runtime::task::list::OwnedTasks;
+use crate::runtime::task::moved::moved;
+use crate::runtime::task::{Id, JoinHandle, Notified, Schedule, Task};
 
 pub(crate) struct Sched {
     pub(crate) queue: Mutex<VecDeque<Notified<SchedRef>>>,

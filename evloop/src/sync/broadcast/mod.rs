@@ -88,12 +88,12 @@ use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{ready, Context, Poll, Waker};
 
+use crate::coop;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Mutex, MutexGuard};
 use crate::sync::waiters::{Waiter, WaiterList, WakeList};
 use crate::sync::Notify;
-use crate::task::coop;
 
 pub mod error;
 mod weak;

@@ -61,10 +61,10 @@
 use std::fmt;
 use std::ops::Deref;
 
+use crate::coop;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Arc, RwLock, RwLockReadGuard};
 use crate::sync::notify::Notify;
-use crate::task::coop;
 
 /// Errors returned by the watch channel.
 pub mod error {

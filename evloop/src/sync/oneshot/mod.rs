@@ -63,13 +63,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll, Waker};
 
+use crate::coop;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{
     AtomicUsize,
     Ordering::{AcqRel, Acquire},
 };
 use crate::loom::sync::Arc;
-use crate::task::coop;
 
 /// Errors returned by the receiving half.
 pub mod error {

@@ -2,7 +2,7 @@ use std::any::Any;
 use std::fmt;
 use std::io;
 
-use crate::task::Id;
+use crate::runtime::task::Id;
 use crate::util::SyncWrapper;
 
 /// Why a task did not produce its output: it was cancelled (aborted, or its
@@ -128,7 +128,7 @@ mod tests {
 
     #[test]
     fn a_panic_keeps_its_payload_and_message() {
-        let id = crate::task::Id::next();
+        let id = crate::runtime::task::Id::next();
         let err = JoinError::panic(id, Box::new("boom"));
         assert!(err.is_panic() && !err.is_cancelled());
         assert!(err.to_string().contains("\"boom\""), "{err}");

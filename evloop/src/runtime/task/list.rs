@@ -34,9 +34,9 @@ use std::ptr::NonNull;
 
 use crate::loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
-use crate::task::core::Header;
-use crate::task::moved::Moved;
-use crate::task::{new_task, Id, JoinHandle, Notified, Schedule, SpawnMeta, Task};
+use crate::runtime::task::core::Header;
+use crate::runtime::task::moved::Moved;
+use crate::runtime::task::{new_task, Id, JoinHandle, Notified, Schedule, SpawnMeta, Task};
 
 pub(crate) struct OwnedTasks<S: 'static> {
     /// Rule 4: a power-of-two number of shards.
@@ -335,7 +335,7 @@ impl List {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::task::test_sched::SchedRef;
+    use crate::runtime::task::test_sched::SchedRef;
 
     fn slots(sched: &SchedRef) -> (usize, usize) {
         let list = sched.0.owned.shards[0].list.lock();

@@ -8,8 +8,8 @@ use std::ops::Deref;
 use std::ptr::NonNull;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
-use crate::task::core::Header;
-use crate::task::raw::RawTask;
+use crate::runtime::task::core::Header;
+use crate::runtime::task::raw::RawTask;
 
 static WAKER_VTABLE: RawWakerVTable =
     RawWakerVTable::new(clone_waker, wake_by_val, wake_by_ref, drop_waker);

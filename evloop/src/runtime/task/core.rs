@@ -41,13 +41,13 @@ use std::task::{Context, Poll, Waker};
 
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::AtomicU32;
-use crate::task::error::JoinError;
-use crate::task::list::NOT_LISTED;
-use crate::task::meta::Meta;
-use crate::task::moved::Moved;
-use crate::task::raw::Vtable;
-use crate::task::state::State;
-use crate::task::{Id, SpawnMeta};
+use crate::runtime::task::error::JoinError;
+use crate::runtime::task::list::NOT_LISTED;
+use crate::runtime::task::meta::Meta;
+use crate::runtime::task::moved::Moved;
+use crate::runtime::task::raw::Vtable;
+use crate::runtime::task::state::State;
+use crate::runtime::task::{Id, SpawnMeta};
 
 #[repr(C)]
 pub(crate) struct Cell<T: Future, S> {
@@ -282,11 +282,14 @@ mod tests {
     fn fixed_size_of_a_task() {
         use std::sync::Arc;
         struct S;
-        impl crate::task::Schedule for Arc<S> {
-            fn release(&self, _: &crate::task::Task<Self>) -> Option<crate::task::Task<Self>> {
+        impl crate::runtime::task::Schedule for Arc<S> {
+            fn release(
+                &self,
+                _: &crate::runtime::task::Task<Self>,
+            ) -> Option<crate::runtime::task::Task<Self>> {
                 None
             }
-            fn schedule(&self, _: crate::task::Notified<Self>) {}
+            fn schedule(&self, _: crate::runtime::task::Notified<Self>) {}
         }
         type Empty = std::future::Ready<()>;
         let cell = std::mem::size_of::<Cell<Empty, Arc<S>>>();

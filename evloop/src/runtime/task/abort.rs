@@ -1,7 +1,7 @@
 use std::fmt;
 
-use crate::task::raw::RawTask;
-use crate::task::Id;
+use crate::runtime::task::raw::RawTask;
+use crate::runtime::task::Id;
 
 /// Aborts a task without awaiting it; obtained from
 /// [`JoinHandle::abort_handle`](crate::task::JoinHandle::abort_handle).
