@@ -9,11 +9,11 @@
 //! A task that is always ready (a socket that always has data, a channel that
 //! is never empty) would never return `Pending` and would starve every other
 //! task, the timers and the reactor on its thread. To prevent that, each poll
-//! of a task gets a budget of [`INITIAL`] units. Every resource operation
+//! of a task gets a budget of `thread_state::INITIAL_BUDGET` units. Every resource operation
 //! (`recv`, `read`, a timer check, a `JoinHandle` poll) spends one unit via
 //! [`poll_proceed`]; when the budget is spent, the resource returns `Pending`
 //! once after waking the task, so the task goes to the back of the queue,
-//! behind the next poll of the driver (`context::defer`), as `yield_now` does.
+//! behind the next poll of the driver (`thread_state::defer`), as `yield_now` does.
 //!
 //! # Rules
 //!
@@ -36,24 +36,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::context;
-
-/// Units of work a task may do in one poll before it is forced to yield.
-pub(crate) const INITIAL: u8 = 128;
-
-/// The budget of the task being polled: `None` is unconstrained.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Budget(Option<u8>);
-
-impl Budget {
-    pub(crate) const fn initial() -> Budget {
-        Budget(Some(INITIAL))
-    }
-
-    pub(crate) const fn unconstrained() -> Budget {
-        Budget(None)
-    }
-}
+use crate::thread_state::{self, Budget};
 
 /// Runs `f` (a task poll) with a fresh budget (rule 1).
 #[inline]
@@ -71,11 +54,11 @@ fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
     impl Drop for Reset {
         fn drop(&mut self) {
             if let Some(prev) = self.0 {
-                context::budget(|cell| cell.set(prev));
+                thread_state::budget(|cell| cell.set(prev));
             }
         }
     }
-    let prev = context::budget(|cell| cell.replace(budget));
+    let prev = thread_state::budget(|cell| cell.replace(budget));
     let _reset = Reset(prev);
     f()
 }
@@ -87,7 +70,7 @@ fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
 /// ```
 /// # #[evloop::main(flavor = "current_thread")]
 /// # async fn main() {
-/// use evloop::coop;
+/// use evloop::task::coop;
 ///
 /// assert!(coop::has_budget_remaining());
 /// let mut spent = 0;
@@ -100,7 +83,7 @@ fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
 /// ```
 #[inline]
 pub fn has_budget_remaining() -> bool {
-    context::budget(|cell| !matches!(cell.get().0, Some(0))).unwrap_or(true)
+    thread_state::budget(|cell| !matches!(cell.get().0, Some(0))).unwrap_or(true)
 }
 
 /// Spends one unit of budget, or wakes the task and returns `Pending` if the
@@ -119,7 +102,7 @@ pub fn has_budget_remaining() -> bool {
 /// impl Future for Ticks {
 ///     type Output = u64;
 ///     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
-///         let coop = ready!(evloop::coop::poll_proceed(cx));
+///         let coop = ready!(evloop::task::coop::poll_proceed(cx));
 ///         self.0 += 1;
 ///         coop.made_progress();
 ///         Poll::Ready(self.0)
@@ -131,13 +114,13 @@ pub fn has_budget_remaining() -> bool {
 /// ```
 #[inline]
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
-    context::budget(|cell| {
+    thread_state::budget(|cell| {
         let mut budget = cell.get();
         match budget.0 {
             None => Poll::Ready(RestoreOnPending(Cell::new(budget))),
             Some(0) => {
                 // A yield: behind the next driver poll.
-                context::defer(cx.waker());
+                thread_state::defer(cx.waker());
                 Poll::Pending
             }
             Some(ref mut n) => {
@@ -170,7 +153,7 @@ impl Drop for RestoreOnPending {
     fn drop(&mut self) {
         let budget = self.0.get();
         if budget.0.is_some() {
-            context::budget(|cell| cell.set(budget));
+            thread_state::budget(|cell| cell.set(budget));
         }
     }
 }
@@ -233,7 +216,7 @@ impl<F: Future> Future for Unconstrained<F> {
 /// budget is spent, without spending any.
 #[doc(hidden)]
 pub fn poll_budget_available(cx: &mut Context<'_>) -> Poll<()> {
-    let spent = context::budget(|cell| matches!(cell.get().0, Some(0))).unwrap_or(false);
+    let spent = thread_state::budget(|cell| matches!(cell.get().0, Some(0))).unwrap_or(false);
     if spent {
         cx.waker().wake_by_ref();
         Poll::Pending
@@ -245,7 +228,7 @@ pub fn poll_budget_available(cx: &mut Context<'_>) -> Poll<()> {
 /// For `select!` and `join!`: spends one unit, once they complete (rule 3).
 #[doc(hidden)]
 pub fn consume_one() {
-    context::budget(|cell| {
+    thread_state::budget(|cell| {
         if let Budget(Some(n)) = cell.get() {
             cell.set(Budget(Some(n.saturating_sub(1))));
         }
@@ -260,7 +243,7 @@ pub fn consume_one() {
 /// ```
 /// # #[evloop::main(flavor = "current_thread")]
 /// # async fn main() {
-/// use evloop::coop;
+/// use evloop::task::coop;
 ///
 /// let v = coop::cooperative(async { 1 + 1 }).await;
 /// assert_eq!(v, 2);

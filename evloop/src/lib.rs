@@ -52,6 +52,7 @@ mod macros;
 
 pub(crate) mod context;
 pub(crate) mod coop;
+pub(crate) mod thread_state;
 
 pub mod fs;
 #[cfg(feature = "futures-io")]

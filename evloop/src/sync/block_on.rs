@@ -12,7 +12,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
 
-use crate::context::{self, EnterRuntime};
+use crate::thread_state::{self, EnterRuntime};
 use crate::util::park::{ParkThread, UnparkThread};
 
 /// Wakes the parked thread.
@@ -36,7 +36,7 @@ impl Wake for Unparker {
 /// `what` names the method for the panic message.
 #[track_caller]
 pub(crate) fn block_on<F: Future>(what: &str, future: F) -> F::Output {
-    if let EnterRuntime::Entered { .. } = context::runtime_entered() {
+    if let EnterRuntime::Entered { .. } = thread_state::runtime_entered() {
         panic!(
             "`{what}` was called from within an asynchronous runtime: blocking here would stall \
              the tasks of this thread. Use the `async` version with `.await` instead, or call \

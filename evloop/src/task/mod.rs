@@ -44,6 +44,15 @@ mod task_local;
 mod yield_now;
 
 pub use crate::coop::{consume_budget, unconstrained, Unconstrained};
+
+/// Cooperative scheduling: the per-poll budget that keeps one always-ready
+/// task from starving the others, timers and I/O on its thread.
+pub mod coop {
+    pub use crate::coop::{
+        consume_budget, cooperative, has_budget_remaining, poll_proceed, unconstrained, Coop,
+        RestoreOnPending, Unconstrained,
+    };
+}
 pub use crate::runtime::task::abort::AbortHandle;
 pub use crate::runtime::task::error::JoinError;
 pub use crate::runtime::task::id::{id, try_id, Id};

@@ -38,7 +38,7 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
-        crate::context::defer(cx.waker());
+        crate::thread_state::defer(cx.waker());
         Poll::Pending
     }
 }

@@ -31,7 +31,7 @@
 //!    poll and each poll of the `block_on` future is one tick, so the driver
 //!    is visited at least every `event_interval` ticks.)
 //!
-//! A task that yields (`yield_now`, a spent coop budget: `context::defer`)
+//! A task that yields (`yield_now`, a spent coop budget: `thread_state::defer`)
 //! waits in the core's deferred list, which joins the back of the run queue
 //! after the next visit to the driver; a visit is due as soon as the run
 //! queue holds nothing else (step 3 then never blocks). The `block_on`
@@ -87,6 +87,7 @@ use crate::runtime::scheduler;
 use crate::runtime::task::list::OwnedTasks;
 use crate::runtime::task::moved::Moved;
 use crate::runtime::task::{Id, JoinHandle, Notified, RawTask, Schedule, SpawnMeta, Task};
+use crate::thread_state;
 use crate::util::park::{ParkThread, UnparkThread};
 
 /// Tuning knobs set by the builder.
@@ -257,7 +258,7 @@ impl Handle {
         handle: &scheduler::Handle,
         future: F,
     ) -> F::Output {
-        let _rt = context::enter_runtime(false);
+        let _rt = thread_state::enter_runtime(false);
         let _current = context::set_current(handle);
         let mut future = std::pin::pin!(future);
 
@@ -626,7 +627,7 @@ impl<'a> CoreGuard<'a> {
                     core.tick = core.tick.wrapping_add(1);
                     handle.config.hooks.block_on_start();
                     let (c, (res, y)) = cx.enter(core, || {
-                        context::poll_yielded(|| {
+                        thread_state::poll_yielded(|| {
                             crate::coop::budget(|| future.as_mut().poll(&mut task_cx))
                         })
                     });

@@ -7,13 +7,12 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
-use crate::context;
-use crate::coop;
 use crate::runtime::task::core::{Cell, Core, Header, Trailer};
 use crate::runtime::task::error::JoinError;
 use crate::runtime::task::state::{Snapshot, TransitionToIdle, TransitionToRunning};
 use crate::runtime::task::waker::waker_ref;
 use crate::runtime::task::{Id, Notified, Schedule, Task};
+use crate::thread_state;
 
 pub(crate) struct Harness<T: Future, S: 'static> {
     cell: NonNull<Cell<T, S>>,
@@ -22,7 +21,7 @@ pub(crate) struct Harness<T: Future, S: 'static> {
 enum PollFuture {
     Complete(PollOutcome),
     /// Woken during the poll; `yielded`: by the task's own yield
-    /// (`context::defer`).
+    /// (`thread_state::defer`).
     Notified {
         yielded: bool,
     },
@@ -170,7 +169,7 @@ impl<T: Future, S: Schedule> Harness<T, S> {
         let _ = catch_unwind(AssertUnwindSafe(|| {
             if !snapshot.is_join_interested() {
                 // Rule 2: no JoinHandle, the output is ours to drop.
-                let _id = context::set_current_task_id(Some(self.id()));
+                let _id = thread_state::set_current_task_id(Some(self.id()));
                 // SAFETY: rule 2 — nobody else can read the stage now; the
                 // output was just stored (rule 6).
                 unsafe { self.core().drop_output() };
@@ -225,7 +224,7 @@ impl<T: Future, S: Schedule> Harness<T, S> {
             // Rule 2: JOIN_INTEREST was set at completion, so the output is
             // ours; drop it without unwinding into the caller's drop.
             let _ = catch_unwind(AssertUnwindSafe(|| {
-                let _id = context::set_current_task_id(Some(self.id()));
+                let _id = thread_state::set_current_task_id(Some(self.id()));
                 // SAFETY: rule 2; not taken, so still there (rule 6).
                 unsafe { self.core().drop_output() };
             }));
@@ -257,7 +256,7 @@ impl<T: Future, S: Schedule> Harness<T, S> {
 }
 
 /// Polls with panics caught; stores the output when ready. On `Pending`,
-/// `yielded` says whether the task yielded (`context::defer`).
+/// `yielded` says whether the task yielded (`thread_state::defer`).
 fn poll_future<T: Future, S>(
     core: &Core<T, S>,
     id: Id,
@@ -267,7 +266,7 @@ fn poll_future<T: Future, S>(
     // The id (for `task::id()`, also in the future's destructor), a fresh
     // coop budget (coop rule 1) and a clear yield mark, restored when this
     // returns.
-    let task = context::enter_task(id, coop::Budget::initial());
+    let task = thread_state::enter_task(id, thread_state::Budget::initial());
     let res = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the caller holds the stage lock and the stage is Running.
         unsafe { core.poll(cx) }
@@ -296,7 +295,7 @@ fn poll_future<T: Future, S>(
 
 /// Drops the future (stage lock held) and stores the cancellation error.
 fn cancel_task<T: Future, S>(core: &Core<T, S>, id: Id) {
-    let _id = context::set_current_task_id(Some(id));
+    let _id = thread_state::set_current_task_id(Some(id));
     let err = match drop_future(core) {
         Ok(()) => JoinError::cancelled(id),
         Err(panic) => JoinError::panic(id, panic),

@@ -56,10 +56,10 @@ impl fmt::Debug for Id {
 /// Panics if called from outside a task. Use [`try_id`] to get `None` instead.
 #[track_caller]
 pub fn id() -> Id {
-    crate::context::current_task_id().expect("`task::id()` called outside of a task")
+    crate::thread_state::current_task_id().expect("`task::id()` called outside of a task")
 }
 
 /// The id of the task that is running this code, or `None` outside a task.
 pub fn try_id() -> Option<Id> {
-    crate::context::current_task_id()
+    crate::thread_state::current_task_id()
 }

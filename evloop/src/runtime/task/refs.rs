@@ -31,7 +31,7 @@ pub(crate) trait Schedule: Sync + Sized + 'static {
         self.schedule(task);
     }
 
-    /// A task that yielded (`context::defer`) during its poll: queue it
+    /// A task that yielded (`thread_state::defer`) during its poll: queue it
     /// to run after the scheduler's next poll of its driver. Schedulers
     /// without a driver queue it like [`Schedule::yield_now`].
     fn defer(&self, task: Notified<Self>) {

@@ -65,6 +65,7 @@ use crate::runtime::scheduler;
 use crate::runtime::task::list::OwnedTasks;
 use crate::runtime::task::moved::Moved;
 use crate::runtime::task::{Id, JoinHandle, Notified, RawTask, Schedule, SpawnMeta, Task};
+use crate::thread_state;
 use crate::util::park::{ParkThread, UnparkThread};
 
 use super::handoff::Handoff;
@@ -257,7 +258,7 @@ impl Handle {
     #[track_caller]
     pub(crate) fn block_on<F: Future>(handle: &scheduler::Handle, future: F) -> F::Output {
         // `block_in_place` is allowed here (it runs its closure directly).
-        let _rt = context::enter_runtime(true);
+        let _rt = thread_state::enter_runtime(true);
         let _current = context::set_current(handle);
         let mut parker = ParkThread::new();
         let waker = Waker::from(Arc::new(ThreadWaker(parker.unpark())));

@@ -15,7 +15,7 @@
 //! 1. Take the core out of its `Context`, file it in `Handoff::cores`, and
 //!    make sure a thread comes for it: wake a waiting spare, or start a new
 //!    thread (rule 1).
-//! 2. Run `f` outside the runtime (`context::exit_runtime`), so it may call
+//! 2. Run `f` outside the runtime (`thread_state::exit_runtime`), so it may call
 //!    `Handle::block_on`, with no coop budget.
 //! 3. Lock `Handoff`; if a core is still filed there (nobody took it yet),
 //!    take it back into the `Context`: the poll goes on as a worker's.
@@ -54,10 +54,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::context::{self, EnterRuntime};
+use crate::context;
 use crate::coop;
 use crate::loom::sync::{Condvar, Mutex};
 use crate::runtime::scheduler;
+use crate::thread_state::{self, EnterRuntime};
 
 use super::handle::Handle;
 use super::worker::{self, Core};
@@ -169,7 +170,7 @@ pub(crate) fn block_in_place<F, R>(f: F) -> R
 where
     F: FnOnce() -> R,
 {
-    match context::runtime_entered() {
+    match thread_state::runtime_entered() {
         // Outside any runtime, or already inside a blocking section.
         EnterRuntime::NotEntered => return f(),
         EnterRuntime::Entered {
@@ -205,7 +206,7 @@ where
     });
     let _reclaim = Reclaim(handed_off);
     // Step 2.
-    context::exit_runtime(|| coop::with_unconstrained(f))
+    thread_state::exit_runtime(|| coop::with_unconstrained(f))
 }
 
 impl fmt::Debug for Handoff {

@@ -50,6 +50,7 @@ use crate::runtime::driver;
 use crate::runtime::metrics::{Batch, PollStamp, MODE_ANY};
 use crate::runtime::scheduler;
 use crate::runtime::task::{Notified, PollOutcome};
+use crate::thread_state;
 
 use super::handle::{Handle, Push, Remote};
 use super::park::{self, Parker};
@@ -189,7 +190,7 @@ pub(super) fn launch(handle: &Arc<Handle>, core: Option<Box<Core>>) -> std::io::
 
 fn run(handle: &Arc<Handle>, core: Option<Box<Core>>) {
     let _current = context::set_current(&scheduler::Handle::MultiThread(handle.clone()));
-    let _rt = context::enter_runtime(true);
+    let _rt = thread_state::enter_runtime(true);
     // The runner of a core owns the core's queue of lazily armed timers;
     // ownership follows the core (see `switch_worker` below and in
     // `hand_off_core` / `reclaim_core`).
