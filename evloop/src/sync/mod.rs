@@ -4,6 +4,22 @@
 //! under any executor (and from plain threads through the `blocking_*`
 //! methods).
 //!
+//! # What `sync` may import
+//!
+//! 1. `loom` and `util` (including the condvar parker, `util/park.rs`,
+//!    that the `blocking_*` methods park on).
+//! 2. `coop`: operations that can be ready on every call spend the coop
+//!    budget of the task polling them. Off an evloop runtime the budget is
+//!    unconstrained, so this costs other executors nothing.
+//! 3. `thread_state`, only to read whether the thread drives a runtime: a
+//!    `blocking_*` method called there panics instead of stalling it
+//!    (`block_on.rs`).
+//! 4. `time`, for `mpsc::Sender::send_timeout` alone: it needs a timer,
+//!    and takes the current runtime's (only that method needs a runtime
+//!    with time enabled).
+//!
+//! Nothing else: no `runtime`, no `context`, no scheduler or task cell.
+//!
 //! - [`oneshot`]: a single value from one task to another.
 //! - [`broadcast`]: every value to every receiver, with a bounded backlog.
 //! - [`CancellationToken`]: a tree of cancellation signals to wait for.
