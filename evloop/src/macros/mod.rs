@@ -8,11 +8,13 @@
 //!
 //! - `slots`: the `(name index)` pairs a declarative macro needs to name and
 //!   number its branches;
+//! - `pin`: `pin!`, pinning locals on the caller's stack;
 //! - `join`: `join!` and `try_join!`, over `maybe_done`'s cells;
 //! - `select`: `select!`, whose result crosses out of the polling scope in
 //!   `select_output`'s enum.
 
 mod join;
+mod pin;
 mod select;
 mod slots;
 

@@ -66,6 +66,13 @@
 //! 7. No waker is woken or dropped, and no value is dropped, while the tail
 //!    or a slot lock is held: either may run user code that sends on, or
 //!    receives from, this very channel.
+//! 8. **`T: Send` is enough.** A value is cloned only under its slot's
+//!    `cloning` mutex, so no two threads ever hold a `&T` to it at once:
+//!    receivers on different threads reading the same slot take turns. Every
+//!    other access to a value (write, take, drop) is under the slot's write
+//!    lock. The value is thus used like the contents of a `Mutex<T>`, which
+//!    is why `Sender` and `Receiver` are `Send + Sync` for `T: Send`, as
+//!    tokio's are, rather than also requiring `T: Sync`.
 
 use std::fmt;
 use std::future::Future;
@@ -106,6 +113,8 @@ struct Slot<T> {
     /// The position held; `u64::MAX` before the first write.
     pos: u64,
     val: Option<T>,
+    /// Held while `val` is cloned (rule 8).
+    cloning: Mutex<()>,
 }
 
 /// The sending half; cloneable. The channel closes when the last one goes.
@@ -143,6 +152,7 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
                 rem: AtomicUsize::new(0),
                 pos: u64::MAX,
                 val: None,
+                cloning: Mutex::new(()),
             })
         })
         .collect::<Vec<_>>()
@@ -265,6 +275,17 @@ impl<T> Sender<T> {
     }
 }
 
+// SAFETY: rule 8: a `T` is only ever reached by one thread at a time (under
+// the slot's write lock or its `cloning` mutex), so sharing the channel
+// between threads needs only `T: Send`.
+unsafe impl<T: Send> Send for Sender<T> {}
+// SAFETY: as for `Send` (rule 8); `&Sender` only sends and subscribes.
+unsafe impl<T: Send> Sync for Sender<T> {}
+// SAFETY: as for `Sender` (rule 8).
+unsafe impl<T: Send> Send for Receiver<T> {}
+// SAFETY: as for `Sender` (rule 8); `&Receiver` gives access to no value.
+unsafe impl<T: Send> Sync for Receiver<T> {}
+
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
         self.shared.num_tx.fetch_add(1, SeqCst);
@@ -294,6 +315,8 @@ struct RecvGuard<'a, T> {
 impl<T: Clone> RecvGuard<'_, T> {
     fn clone_value(&self) -> T {
         let slot = self.slot.as_ref().expect("guard used after drop");
+        // Rule 8: one `&T` at a time, even between receivers.
+        let _cloning = slot.cloning.lock();
         slot.val.clone().expect("a slot being read holds its value")
     }
 }

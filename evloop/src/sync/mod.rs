@@ -14,6 +14,11 @@ pub mod mpsc;
 pub mod oneshot;
 pub mod watch;
 
+/// The named futures of this module's primitives, at the path tokio gives them.
+pub mod futures {
+    pub use super::notify::Notified;
+}
+
 mod barrier;
 mod cancellation_token;
 mod mutex;

@@ -1,5 +1,9 @@
 //! Cooperative scheduling budget.
 //!
+//! The public part, for code that writes its own leaf futures: [`poll_proceed`]
+//! and [`RestoreOnPending`] to take part in the budget, [`has_budget_remaining`],
+//! [`consume_budget`] and [`unconstrained`].
+//!
 //! A task that is always ready (a socket that always has data, a channel that
 //! is never empty) would never return `Pending` and would starve every other
 //! task, the timers and the reactor on its thread. To prevent that, each poll
@@ -77,8 +81,30 @@ fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
 /// Spends one unit of budget, or wakes the task and returns `Pending` if the
 /// budget is exhausted. Keep the returned guard until the operation is known
 /// to have made progress, then call `made_progress` on it (rule 2).
+///
+/// Outside a task (or inside [`unconstrained`]) the budget is unlimited and
+/// this is always ready.
+///
+/// ```
+/// use std::task::{ready, Context, Poll};
+///
+/// // A leaf future's poll: spend a unit, keep it only if the value was ready.
+/// fn poll_value(cx: &mut Context<'_>, value: &mut Option<u32>) -> Poll<u32> {
+///     let coop = ready!(evloop::task::coop::poll_proceed(cx));
+///     match value.take() {
+///         Some(v) => {
+///             coop.made_progress();
+///             Poll::Ready(v)
+///         }
+///         None => Poll::Pending,
+///     }
+/// }
+/// # let mut value = Some(7);
+/// # let waker = std::task::Waker::noop();
+/// # assert_eq!(poll_value(&mut Context::from_waker(waker), &mut value), Poll::Ready(7));
+/// ```
 #[inline]
-pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     context::budget(|cell| {
         let mut budget = cell.get();
         match budget.0 {
@@ -103,10 +129,11 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
 
 /// Gives the spent unit back on drop unless `made_progress` was called.
 #[derive(Debug)]
-pub(crate) struct RestoreOnPending(Cell<Budget>);
+pub struct RestoreOnPending(Cell<Budget>);
 
 impl RestoreOnPending {
-    pub(crate) fn made_progress(&self) {
+    /// Keeps the unit spent: the operation it was taken for made progress.
+    pub fn made_progress(&self) {
         self.0.set(Budget::unconstrained());
     }
 }
@@ -145,6 +172,20 @@ pub async fn consume_budget() {
         status
     })
     .await
+}
+
+/// Whether the current task has budget left: `false` once it has spent its
+/// budget for this poll, so that the next budgeted operation will yield.
+/// Always `true` outside a task or inside [`unconstrained`].
+///
+/// ```
+/// # #[evloop::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert!(evloop::task::coop::has_budget_remaining());
+/// # }
+/// ```
+pub fn has_budget_remaining() -> bool {
+    context::budget(|cell| !matches!(cell.get().0, Some(0))).unwrap_or(true)
 }
 
 /// Opts a future out of the cooperative budget: it is never forced to yield.

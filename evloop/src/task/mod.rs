@@ -37,7 +37,7 @@ mod abort;
 mod block_in_place;
 mod blocking;
 mod builder;
-pub(crate) mod coop;
+pub mod coop;
 mod core;
 mod error;
 mod harness;
