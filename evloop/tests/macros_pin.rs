@@ -10,7 +10,8 @@ async fn pins_existing_locals_for_polling_by_reference() {
     let a = async { 1 };
     let b = evloop::time::sleep(Duration::from_millis(1));
     evloop::pin!(a, b);
-    let _: &mut Pin<&mut _> = &mut a;
+    fn is_pinned_ref<T>(_: &Pin<&mut T>) {}
+    is_pinned_ref(&a);
     let mut cx = Context::from_waker(Waker::noop());
     assert_eq!(a.as_mut().poll(&mut cx), Poll::Ready(1));
     (&mut b).await;
