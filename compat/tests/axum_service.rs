@@ -245,7 +245,7 @@ async fn timeout_and_limit(client: reqwest::Client, base: &str) {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(max >= 1 && max <= HOLD_LIMIT, "max in flight {max}");
+    assert!((1..=HOLD_LIMIT).contains(&max), "max in flight {max}");
 }
 
 async fn run_reqwest() {
