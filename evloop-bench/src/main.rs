@@ -13,6 +13,7 @@ mod workloads;
 mod child;
 mod cli;
 mod harness;
+mod http_axum;
 mod overhead;
 mod process;
 mod report;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("__child") => return child::main(&args[1..]),
         Some("overhead") => return overhead::main(&args[1..]),
+        Some("http_axum") => return http_axum::main(&args[1..]),
         Some("list") => {
             for w in workloads::Workload::ALL {
                 println!("{}", w.name());

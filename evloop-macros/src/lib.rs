@@ -10,6 +10,7 @@
 
 mod args;
 mod entry;
+mod face;
 
 use proc_macro::TokenStream;
 
@@ -98,4 +99,22 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::expand(Kind::Test, args.into(), item.into()).into()
+}
+
+/// `#[main]` for a crate that re-exports evloop as `tokio`: like
+/// [`macro@main`], with `crate = "::tokio"` unless another `crate` is given.
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn tokio_main(args: TokenStream, item: TokenStream) -> TokenStream {
+    let args = face::default_crate_tokio(args.into());
+    entry::expand(Kind::Main, args, item.into()).into()
+}
+
+/// `#[test]` for a crate that re-exports evloop as `tokio`: like
+/// [`macro@test`], with `crate = "::tokio"` unless another `crate` is given.
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn tokio_test(args: TokenStream, item: TokenStream) -> TokenStream {
+    let args = face::default_crate_tokio(args.into());
+    entry::expand(Kind::Test, args, item.into()).into()
 }
