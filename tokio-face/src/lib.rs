@@ -21,10 +21,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
-pub use evloop::{fs, io, net, runtime, signal, sync, task, time};
+pub use evloop::{fs, io, net, process, runtime, signal, sync, task, time};
 
 pub use evloop::spawn;
-pub use evloop::{join, pin, select, try_join};
+pub use evloop::{join, pin, select, task_local, try_join};
 
 /// Runs an `async fn` on a new evloop runtime, as `#[tokio::main]` does.
 ///
