@@ -874,7 +874,7 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R, none: impl FnOnce() 
 /// themselves, since a closure cannot pass the caller's location on).
 #[inline(always)]
 pub(crate) fn has_current() -> bool {
-    !CURRENT.with(Cell::get).is_null()
+    !local::driver().is_null()
 }
 
 /// Restores the previous current driver. Every non-null value is owned by
