@@ -162,7 +162,7 @@ impl Builder {
     ///     })
     ///     .build()
     ///     .unwrap();
-    /// rt.block_on(evloop::time::sleep(std::time::Duration::from_millis(5)));
+    /// rt.block_on(async { evloop::time::sleep(std::time::Duration::from_millis(5)).await });
     /// assert!(parks.load(Ordering::Relaxed) >= 1);
     /// ```
     pub fn on_thread_park<F>(&mut self, f: F) -> &mut Self

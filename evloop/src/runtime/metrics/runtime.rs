@@ -97,7 +97,7 @@ impl RuntimeMetrics {
     ///
     /// ```
     /// let rt = evloop::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    /// rt.block_on(evloop::time::sleep(std::time::Duration::from_millis(1)));
+    /// rt.block_on(async { evloop::time::sleep(std::time::Duration::from_millis(1)).await });
     /// let metrics = rt.metrics();
     /// let n = metrics.worker_park_unpark_count(0);
     /// assert!(n >= 2 && n % 2 == 0);
