@@ -51,6 +51,8 @@
 //!    generation mismatch (the slot was reused between 1 and 2) drops the
 //!    event — which wakes the waiting tasks.
 //!
+//! Steps 2-3 are `Reactor::deliver` (`super::backend`, the registration
+//! half of the driver contract, which `Handle` implements).
 //! Everything past step 1 is plain data, so the delivery logic is tested
 //! below with made-up events and no file descriptors.
 
@@ -61,6 +63,7 @@ use std::time::Duration;
 use mio::event::Source;
 use mio::Token;
 
+use crate::io::backend::{Reactor, Registers};
 use crate::io::scheduled_io::ScheduledIo;
 use crate::io::unpark::UnparkState;
 use crate::io::{Interest, Ready};
@@ -283,7 +286,7 @@ impl Driver {
             .events
             .iter()
             .map(|event| (event.token(), Ready::from_mio(event)));
-        handle.dispatch(events, &mut self.pending);
+        handle.deliver(events, &mut self.pending);
         shared.unpark.leave();
         unparked || !self.events.is_empty()
     }
@@ -331,38 +334,44 @@ impl Handle {
         }
     }
 
-    /// Registers `source` for `interest`; returns its state and token.
-    pub(crate) fn add_source(
-        &self,
-        source: &mut impl Source,
-        interest: Interest,
-    ) -> io::Result<(Arc<ScheduledIo>, Token)> {
-        self.shared
-            .inner
-            .lock()
-            .insert(|registry, token| match registry {
-                Some(registry) => registry.register(source, token, interest.to_mio()),
-                None => Err(shutdown_error()),
-            })
-    }
-
-    /// Deregisters `source` from mio (its slot stays until `release`).
-    pub(crate) fn deregister_source(&self, source: &mut impl Source) -> io::Result<()> {
-        let inner = self.shared.inner.lock();
-        match &inner.registry {
-            Some(registry) => registry.deregister(source),
-            None => Ok(()),
+    fn shutdown(&self) {
+        let ios = {
+            let mut inner = self.shared.inner.lock();
+            if inner.is_shutdown {
+                return;
+            }
+            inner.is_shutdown = true;
+            self.shared.is_shutdown.store(true, Release);
+            inner.registry = None;
+            inner.slab.drain()
+        };
+        for io in ios {
+            io.shutdown();
         }
     }
 
+    #[cfg(test)]
+    fn registered(&self) -> usize {
+        self.shared.inner.lock().slab.len
+    }
+}
+
+/// The registration half of the driver contract (`super::backend`), for
+/// the mio reactor: tokens are slot and generation packed, events are
+/// readiness sets.
+impl Reactor for Handle {
+    type Token = Token;
+    type Event = Ready;
+    type Scratch = Vec<(Arc<ScheduledIo>, u32, Ready)>;
+
     /// Rule 3: frees the slot of a dropped registration.
-    pub(crate) fn release(&self, token: Token, io: &Arc<ScheduledIo>) {
+    fn release(&self, token: Token, io: &Arc<ScheduledIo>) {
         let (index, _) = unpack(token);
         self.shared.inner.lock().slab.remove(index, io);
     }
 
     /// Delivery steps 2-3.
-    fn dispatch(
+    fn deliver(
         &self,
         events: impl Iterator<Item = (Token, Ready)>,
         pending: &mut Vec<(Arc<ScheduledIo>, u32, Ready)>,
@@ -384,26 +393,31 @@ impl Handle {
             io.set_readiness(generation, ready);
         }
     }
+}
 
-    fn shutdown(&self) {
-        let ios = {
-            let mut inner = self.shared.inner.lock();
-            if inner.is_shutdown {
-                return;
-            }
-            inner.is_shutdown = true;
-            self.shared.is_shutdown.store(true, Release);
-            inner.registry = None;
-            inner.slab.drain()
-        };
-        for io in ios {
-            io.shutdown();
-        }
+impl<S: Source + ?Sized> Registers<S> for Handle {
+    /// Registers `source` for `interest`; returns its state and token.
+    fn register(
+        &self,
+        source: &mut S,
+        interest: Interest,
+    ) -> io::Result<(Arc<ScheduledIo>, Token)> {
+        self.shared
+            .inner
+            .lock()
+            .insert(|registry, token| match registry {
+                Some(registry) => registry.register(source, token, interest.to_mio()),
+                None => Err(shutdown_error()),
+            })
     }
 
-    #[cfg(test)]
-    fn registered(&self) -> usize {
-        self.shared.inner.lock().slab.len
+    /// Deregisters `source` from mio (its slot stays until `release`).
+    fn deregister(&self, source: &mut S) -> io::Result<()> {
+        let inner = self.shared.inner.lock();
+        match &inner.registry {
+            Some(registry) => registry.deregister(source),
+            None => Ok(()),
+        }
     }
 }
 
@@ -484,7 +498,7 @@ mod tests {
         for round in 0..200 {
             let (mut a, mut b) = mio::net::UnixStream::pair().unwrap();
             let fd = a.as_raw_fd();
-            let (io_a, _token_a) = handle.add_source(&mut a, Interest::READABLE).unwrap();
+            let (io_a, _token_a) = handle.register(&mut a, Interest::READABLE).unwrap();
             b.write_all(b"x").unwrap();
             driver
                 .poll
@@ -493,13 +507,13 @@ mod tests {
             assert!(driver.events.iter().count() >= 1, "round {round}");
 
             // Close `a` before its event is delivered, reuse fd and slot.
-            handle.deregister_source(&mut a).unwrap();
+            handle.deregister(&mut a).unwrap();
             let (old_index, _) = unpack(_token_a);
             handle.release(_token_a, &io_a);
             drop(a);
             drop(b);
             let (mut c, d) = mio::net::UnixStream::pair().unwrap();
-            let (io_c, token_c) = handle.add_source(&mut c, Interest::READABLE).unwrap();
+            let (io_c, token_c) = handle.register(&mut c, Interest::READABLE).unwrap();
             assert_eq!(unpack(token_c).0, old_index);
             // Usually the same fd number, unless a parallel test took it.
             reused_fd += usize::from(c.as_raw_fd() == fd);
@@ -509,7 +523,7 @@ mod tests {
                 .iter()
                 .map(|e| (e.token(), Ready::from_mio(e)))
                 .collect();
-            handle.dispatch(events.into_iter(), &mut driver.pending);
+            handle.deliver(events.into_iter(), &mut driver.pending);
             assert!(
                 io_c.ready_event(Interest::READABLE).ready.is_empty(),
                 "stale event delivered to the new owner in round {round}"
@@ -521,7 +535,7 @@ mod tests {
                 c_read.read(&mut buf).unwrap_err().kind(),
                 io::ErrorKind::WouldBlock
             );
-            handle.deregister_source(&mut c).unwrap();
+            handle.deregister(&mut c).unwrap();
             handle.release(token_c, &io_c);
             drop(d);
         }
@@ -533,11 +547,11 @@ mod tests {
     fn shutdown_marks_and_refuses() {
         let (mut driver, handle) = Driver::new(8).unwrap();
         let (mut a, _b) = mio::net::UnixStream::pair().unwrap();
-        let (io, _) = handle.add_source(&mut a, Interest::READABLE).unwrap();
+        let (io, _) = handle.register(&mut a, Interest::READABLE).unwrap();
         driver.shutdown(&handle);
         assert!(io.is_shutdown());
         let (mut c, _d) = mio::net::UnixStream::pair().unwrap();
-        let err = handle.add_source(&mut c, Interest::READABLE).unwrap_err();
+        let err = handle.register(&mut c, Interest::READABLE).unwrap_err();
         assert_eq!(err.to_string(), "the I/O driver has shut down");
         // Parking after shutdown returns at once.
         driver.park(&handle, None);

@@ -13,7 +13,8 @@
 //!   same reactor as the sockets.
 //! - The *reactor* (crate-internal: `driver`, `registration`, `scheduled_io`)
 //!   waits on epoll for the sockets of [`crate::net`] and wakes the tasks
-//!   that wait on them. See `driver.rs` for its rules.
+//!   that wait on them. See `driver.rs` for its rules; `backend` holds the
+//!   registration half of the driver contract.
 //!
 //! # Cancel safety
 //!
@@ -28,6 +29,7 @@ mod async_buf_read;
 mod async_read;
 mod async_seek;
 mod async_write;
+pub(crate) mod backend;
 mod blocking;
 mod driver;
 mod interest;

@@ -1,4 +1,5 @@
-//! [`Registration`]: a resource's link to its reactor.
+//! [`Registration`]: a resource's link to its reactor, generic over the
+//! driver (`super::backend`'s contract; the mio reactor by default).
 //!
 //! # Rules
 //!
@@ -18,29 +19,33 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use mio::event::Source;
-use mio::Token;
-
 use crate::coop;
+use crate::io::backend::{Reactor, Registers};
 use crate::io::driver::{shutdown_error, Handle};
+use crate::io::ready::Ready;
 use crate::io::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
 use crate::io::Interest;
 use crate::loom::sync::Arc;
 
-pub(crate) struct Registration {
-    handle: Handle,
+/// Generic over the driver `D`, so every call below is statically
+/// dispatched; a readiness driver (`Event = Ready`).
+pub(crate) struct Registration<D: Reactor<Event = Ready> = Handle> {
+    handle: D,
     shared: Arc<ScheduledIo>,
-    token: Token,
+    token: D::Token,
 }
 
-impl Registration {
+impl<D: Reactor<Event = Ready>> Registration<D> {
     /// Registers `io` with the reactor `handle`.
-    pub(crate) fn new_with_handle(
-        io: &mut impl Source,
+    pub(crate) fn new_with_handle<S: ?Sized>(
+        io: &mut S,
         interest: Interest,
-        handle: Handle,
-    ) -> io::Result<Registration> {
-        let (shared, token) = handle.add_source(io, interest)?;
+        handle: D,
+    ) -> io::Result<Registration<D>>
+    where
+        D: Registers<S>,
+    {
+        let (shared, token) = handle.register(io, interest)?;
         Ok(Registration {
             handle,
             shared,
@@ -49,13 +54,16 @@ impl Registration {
     }
 
     /// The reactor this registration belongs to.
-    pub(crate) fn handle(&self) -> &Handle {
+    pub(crate) fn handle(&self) -> &D {
         &self.handle
     }
 
     /// Rule 1: removes `io` from the reactor's interest list.
-    pub(crate) fn deregister(&self, io: &mut impl Source) -> io::Result<()> {
-        self.handle.deregister_source(io)
+    pub(crate) fn deregister<S: ?Sized>(&self, io: &mut S) -> io::Result<()>
+    where
+        D: Registers<S>,
+    {
+        self.handle.deregister(io)
     }
 
     /// The readiness the reactor reported and no task cleared yet.
@@ -172,14 +180,14 @@ impl Registration {
     }
 }
 
-impl Drop for Registration {
+impl<D: Reactor<Event = Ready>> Drop for Registration<D> {
     fn drop(&mut self) {
         // Rule 1.
         self.handle.release(self.token, &self.shared);
     }
 }
 
-impl fmt::Debug for Registration {
+impl<D: Reactor<Event = Ready>> fmt::Debug for Registration<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Registration")
             .field("token", &self.token)

@@ -2,7 +2,9 @@
 //! written once, so that an io_uring driver and a simulator (its network,
 //! its park and its virtual time) slot in beside today's implementations
 //! without `cfg`s in the schedulers. `docs/architecture.md` ("the driver
-//! contract") has the whole picture; this file holds the traits.
+//! contract") has the whole picture; this file holds the park traits,
+//! `io/backend.rs` the registration half (register, deregister, release,
+//! delivery of readiness or completions).
 //!
 //! Every seam is static: a generic parameter or an enum, never a trait
 //! object, so the park path costs what it cost before the seam.
