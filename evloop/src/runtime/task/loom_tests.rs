@@ -142,6 +142,45 @@ fn loom_join_waker_races_completion() {
     });
 }
 
+/// Counts its wakes; a waker with its own identity, so `will_wake` is
+/// false against any other.
+struct CountWake(Arc<AtomicUsize>);
+
+impl std::task::Wake for CountWake {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn loom_join_waker_swap_races_completion() {
+    crate::loom::model(|| {
+        let sched = SchedRef::new();
+        let signal = Signal::new();
+        let mut join = sched.spawn(signal.clone());
+        sched.run_all();
+        // First waker in the slot.
+        assert!(poll_join(&mut join).is_pending());
+        // The JoinHandle swaps in a new waker while the task completes and
+        // wakes (then hands back) the old one on another thread.
+        let s2 = sched.clone();
+        let th = thread::spawn(move || {
+            signal.fire();
+            s2.run_all();
+        });
+        let woken = Arc::new(AtomicUsize::new(0));
+        let waker = Waker::from(std::sync::Arc::new(CountWake(woken.clone())));
+        let second = Pin::new(&mut join).poll(&mut Context::from_waker(&waker));
+        th.join().unwrap();
+        if second.is_pending() {
+            // The swapped-in waker was in place at completion: no lost wake.
+            assert_eq!(woken.load(SeqCst), 1);
+            assert!(poll_join(&mut join).is_ready());
+        }
+        sched.shutdown();
+    });
+}
+
 #[test]
 fn loom_wake_races_shutdown() {
     crate::loom::model(|| {

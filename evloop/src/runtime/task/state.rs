@@ -369,10 +369,13 @@ impl State {
     pub(crate) fn unset_join_waker(&self) -> Result<Snapshot, Snapshot> {
         self.fetch_update(|curr| {
             assert!(curr.is_join_interested());
-            assert!(curr.is_join_waker_set());
             if curr.is_complete() {
+                // Completion may have woken the waker and handed the slot
+                // back (`unset_waker_after_complete`) since the JoinHandle
+                // looked, so JOIN_WAKER can be either value here.
                 return None;
             }
+            assert!(curr.is_join_waker_set());
             let mut next = curr;
             next.unset_join_waker();
             Some(next)
