@@ -175,8 +175,11 @@ fn try_read_readable_peek_and_reunite() {
         let (r, w) = client.into_split();
         let other = TcpStream::connect(addr).await.unwrap();
         let (r2, w2) = other.into_split();
+        // The error gives both halves back, and destructures as a tuple
+        // struct, as tokio's does.
         let err = r.reunite(w2).unwrap_err();
-        let (r, w2) = (err.0, err.1);
+        assert!(err.to_string().contains("not from the same socket"));
+        let evloop::net::tcp::ReuniteError(r, w2) = err;
         let client = r.reunite(w).unwrap();
         assert_eq!(client.peer_addr().unwrap(), addr);
         drop((r2, w2));

@@ -9,8 +9,8 @@
 
 mod addr;
 mod buf;
-mod halves;
 mod read_into;
+pub mod split;
 pub mod tcp;
 mod udp;
 pub mod unix;

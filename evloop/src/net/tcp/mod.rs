@@ -9,13 +9,11 @@ mod inq_portable;
 mod listener;
 mod socket;
 pub(crate) mod split;
-pub(crate) mod split_owned;
 mod stream;
 
 pub use listener::TcpListener;
 pub use socket::TcpSocket;
-pub use split::{ReadHalf, WriteHalf};
-pub use split_owned::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use stream::TcpStream;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -7,7 +7,6 @@ pub mod pipe;
 mod socket;
 mod socketaddr;
 pub(crate) mod split;
-pub(crate) mod split_owned;
 mod stream;
 mod ucred;
 
@@ -15,7 +14,6 @@ pub use datagram::UnixDatagram;
 pub use listener::UnixListener;
 pub use socket::UnixSocket;
 pub use socketaddr::SocketAddr;
-pub use split::{ReadHalf, WriteHalf};
-pub use split_owned::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use stream::UnixStream;
 pub use ucred::{gid_t, pid_t, uid_t, UCred};

@@ -13,8 +13,8 @@ use crate::io::poll_evented::PollEvented;
 use crate::io::scheduled_io::Direction;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
-use crate::net::tcp::split::{split, ReadHalf, WriteHalf};
-use crate::net::tcp::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
+use crate::net::split::{split, split_owned};
+use crate::net::tcp::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::net::tcp::Inq;
 
 mod options;

@@ -12,9 +12,9 @@ use std::task::{Context, Poll};
 use crate::io::poll_evented::PollEvented;
 use crate::io::scheduled_io::Direction;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
+use crate::net::split::{split, split_owned};
 use crate::net::unix::socketaddr::{from_path, SocketAddr};
-use crate::net::unix::split::{split, ReadHalf, WriteHalf};
-use crate::net::unix::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
+use crate::net::unix::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 
 mod ops;
 
