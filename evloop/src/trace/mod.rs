@@ -7,7 +7,10 @@
 //! a timeline page if `path` ends in `.html` (open it in a browser: a lane
 //! per worker showing which task it polls when, the run-queue depth, timers,
 //! I/O, parked spans; click a poll for its task's whole life), Chrome
-//! trace-event JSON otherwise (open it in Perfetto).
+//! trace-event JSON otherwise (open it in Perfetto). Each thread keeps its
+//! last [`DEFAULT_RING_CAPACITY`] records unless `EVLOOP_TRACE_RING=N` (or
+//! [`TraceConfig::ring_capacity`]) asks for more; the page says when events
+//! were dropped.
 //! [`Runtime::trace_snapshot`](crate::runtime::Runtime::trace_snapshot)
 //! returns the events to a program.
 //!

@@ -97,7 +97,20 @@ pub(crate) struct Recorder {
 struct LaneEntry {
     thread: ThreadId,
     name: String,
+    worker: Option<usize>,
     ring: Arc<Ring>,
+}
+
+std::thread_local! {
+    /// The worker index of this thread, if it runs a multi-thread worker:
+    /// its lane is then named `worker-N` (set before it records anything).
+    static WORKER_LANE: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Marks the calling thread as worker `index`: a lane it records into
+/// later is named `worker-{index}`.
+pub(crate) fn set_worker_lane(index: usize) {
+    WORKER_LANE.with(|w| w.set(Some(index)));
 }
 
 #[derive(Default)]
@@ -204,13 +217,18 @@ impl Recorder {
         let lane = match lanes.iter().position(|l| l.thread == thread.id()) {
             Some(lane) => lane,
             None => {
-                let name = thread
-                    .name()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| format!("{:?}", thread.id()));
+                let worker = WORKER_LANE.with(|w| w.get());
+                let name = match worker {
+                    Some(index) => format!("worker-{index}"),
+                    None => thread
+                        .name()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| format!("{:?}", thread.id())),
+                };
                 lanes.push(LaneEntry {
                     thread: thread.id(),
                     name,
+                    worker,
                     ring: Arc::new(Ring::new(self.capacity)),
                 });
                 lanes.len() - 1
@@ -680,6 +698,7 @@ impl Recorder {
             let dropped = recorded.saturating_sub((events.len() - before) as u64);
             out_lanes.push(Lane {
                 name: entry.name.clone(),
+                worker: entry.worker,
                 dropped,
             });
         }
