@@ -559,3 +559,46 @@ fn page_encoding_is_compact() {
     };
     assert_eq!(num(&out, "events") as usize, events);
 }
+
+/// Figures for a big page, not a check: how long the page at
+/// `EVLOOP_TIMELINE_PAGE` takes to open and to redraw at several zooms.
+/// `cargo test -p evloop --test trace_timeline_page page_load_figures -- --ignored --nocapture`
+#[test]
+#[ignore = "prints figures for a page given in EVLOOP_TIMELINE_PAGE"]
+fn page_load_figures() {
+    let Ok(path) = std::env::var("EVLOOP_TIMELINE_PAGE") else {
+        println!("note: set EVLOOP_TIMELINE_PAGE to a timeline page");
+        return;
+    };
+    let html = std::fs::read_to_string(&path).unwrap();
+    println!("page: {} bytes", html.len());
+    let Some(out) = probe(
+        "figures",
+        &html,
+        "",
+        r##"
+        const tl = window.evloopTimeline;
+        out.opened_ms = performance.now();
+        const time = f => { const a = performance.now(); f(); return performance.now() - a; };
+        const worst = (f, k) => { let w = 0; for (let i = 0; i < k; i++) w = Math.max(w, time(f)); return w; };
+        out.full_redraw_ms = worst(tl.draw, 5);
+        const span = tl.tMax - tl.tMin, mid = tl.tMin + span * 0.37;
+        let zoomed = 0;
+        for (let k = 1; k <= 7; k++) {
+          const s = span / Math.pow(10, k);
+          tl.setView(mid - s / 2, mid + s / 2);
+          zoomed = Math.max(zoomed, worst(tl.draw, 3));
+        }
+        out.zoomed_redraw_ms = zoomed;
+        tl.setView(tl.tMin, tl.tMax);
+        let most = null; for (const t of tl.tasks.values()) if (t.id && (!most || t.polls.length > most.polls.length)) most = t;
+        out.select_polls = most ? most.polls.length : 0;
+        out.select_ms = most ? time(() => tl.select(most.id)) : 0;
+        out.events = Number(document.documentElement.dataset.events);
+        done();
+        "##,
+    ) else {
+        return;
+    };
+    println!("figures: {out}");
+}
