@@ -551,7 +551,7 @@ fn page_encoding_is_compact() {
         &page,
         "",
         r##"
-        out.events = Number(document.documentElement.dataset.events);
+        out.events = Number(document.documentElement.dataset.events); if (window.__T) out.phases = JSON.stringify(window.__T).replace(/"/g, "");
         out.polls = Number(document.documentElement.dataset.polls); done();
         "##,
     ) else {
@@ -594,11 +594,133 @@ fn page_load_figures() {
         let most = null; for (const t of tl.tasks.values()) if (t.id && (!most || t.polls.length > most.polls.length)) most = t;
         out.select_polls = most ? most.polls.length : 0;
         out.select_ms = most ? time(() => tl.select(most.id)) : 0;
-        out.events = Number(document.documentElement.dataset.events);
+        out.events = Number(document.documentElement.dataset.events); if (window.__T) out.phases = JSON.stringify(window.__T).replace(/"/g, "");
         done();
         "##,
     ) else {
         return;
     };
     println!("figures: {out}");
+}
+
+/// Pins the calling thread to `cpu`.
+#[cfg(target_os = "linux")]
+fn pin(cpu: usize) {
+    // SAFETY: a zeroed `cpu_set_t` is a valid empty set; the call reads it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        assert_eq!(
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set),
+            0
+        );
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn descheduled_polls_are_marked() {
+    use evloop::trace::EventKind;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    if !Path::new("/proc/thread-self/schedstat").exists() {
+        println!("note: no schedstat on this kernel; skipping");
+        return;
+    }
+    // SAFETY: no arguments; returns this thread's CPU or -1.
+    let cpu = unsafe { libc::sched_getcpu() }.max(0) as usize;
+    let loop_thread = std::thread::spawn(move || {
+        pin(cpu);
+        let rt = Builder::new_current_thread()
+            .enable_all()
+            .trace(TraceConfig::new())
+            .build()
+            .unwrap();
+        let (spun, slept) = rt.block_on(async move {
+            // Spins 30 ms of wall time while two threads share its CPU:
+            // most of that time the OS runs them instead.
+            let stop = Arc::new(AtomicBool::new(false));
+            let hogs: Vec<_> = (0..2)
+                .map(|_| {
+                    let stop = stop.clone();
+                    std::thread::spawn(move || {
+                        pin(cpu);
+                        while !stop.load(Ordering::Relaxed) {
+                            std::hint::spin_loop();
+                        }
+                    })
+                })
+                .collect();
+            std::thread::sleep(Duration::from_millis(5));
+            let spun = evloop::spawn(async {
+                let start = Instant::now();
+                while start.elapsed() < Duration::from_millis(30) {
+                    std::hint::spin_loop();
+                }
+                evloop::task::id()
+            })
+            .await
+            .unwrap();
+            stop.store(true, Ordering::Relaxed);
+            for h in hogs {
+                h.join().unwrap();
+            }
+            // Blocks 30 ms with the CPU free: slow, but the task's own doing.
+            let slept = evloop::spawn(async {
+                std::thread::sleep(Duration::from_millis(30));
+                evloop::task::id()
+            })
+            .await
+            .unwrap();
+            (spun.as_u64(), slept.as_u64())
+        });
+        (rt.trace_snapshot().unwrap(), spun, slept)
+    });
+    let (trace, spun, slept) = loop_thread.join().unwrap();
+    let waited = |task: u64| {
+        trace
+            .events()
+            .iter()
+            .filter(|e| e.kind() == EventKind::Descheduled && e.task() == Some(task))
+            .filter_map(|e| e.descheduled())
+            .sum::<Duration>()
+    };
+    assert!(
+        waited(spun) >= Duration::from_millis(8),
+        "the spinning poll waited {:?} for a CPU",
+        waited(spun)
+    );
+    assert!(
+        waited(slept) < Duration::from_millis(5),
+        "the sleeping poll counted as descheduled: {:?}",
+        waited(slept)
+    );
+    let json = trace.to_chrome_json();
+    assert!(json.contains(r#""cat":"descheduled""#));
+    let Some(out) = probe(
+        "descheduled",
+        &trace.to_html(),
+        &format!("#task={spun}"),
+        &format!(
+            r##"
+        out.marked = Number(document.documentElement.dataset.descheduled);
+        const cells = () => document.querySelectorAll("#detail td .off").length;
+        out.spun = cells();
+        window.evloopTimeline.select({slept});
+        out.slept = cells();
+        done();
+        "##
+        ),
+    ) else {
+        return;
+    };
+    assert!(num(&out, "marked") >= 1.0, "{out}");
+    assert_eq!(
+        num(&out, "spun"),
+        1.0,
+        "its row shows the time off CPU: {out}"
+    );
+    assert_eq!(num(&out, "slept"), 0.0, "a blocking poll is its own: {out}");
 }

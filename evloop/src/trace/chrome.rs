@@ -121,6 +121,16 @@ pub(crate) fn render(trace: &TraceSnapshot) -> String {
                     e.count().unwrap_or(0)
                 );
             }
+            EventKind::Descheduled => {
+                sep(&mut out);
+                let waited = e.descheduled().unwrap_or_default().as_nanos() as u64;
+                let _ = write!(
+                    out,
+                    r#"{{"ph":"i","s":"t","pid":1,"tid":{lane},"ts":{t},"cat":"descheduled","name":"descheduled","args":{{"task":{},"waited_for_cpu_us":{}}}}}"#,
+                    e.task().unwrap_or(0),
+                    us(waited)
+                );
+            }
             EventKind::PollStart | EventKind::PollEnd => {}
         }
         if let Some((queue, depth)) = queues.of(e) {

@@ -71,11 +71,13 @@
 //! - `snapshot.rs`: [`TraceSnapshot`], what a program gets back;
 //! - `html.rs` + `timeline.html`: the timeline page; `chrome.rs`: Chrome JSON;
 //! - `stall.rs`: the stall watchdog; `clock.rs`: the shared time base;
-//! - `config.rs`: [`TraceConfig`].
+//! - `config.rs`: [`TraceConfig`];
+//! - `desched.rs`: telling a slow poll from a descheduled thread.
 
 mod chrome;
 pub(crate) mod clock;
 mod config;
+mod desched;
 mod event;
 mod export;
 mod fast;

@@ -57,6 +57,10 @@
 //!    its order and is placed to within the time of 16 spawns; a poll's
 //!    first spawn, and any spawn of a poll that spawns only a few, keeps
 //!    its exact time.
+//! 8. A poll's end compares its stamp with the poll's start
+//!    (`Fast::poll_ticks`); past `Fast::long_ticks` it records how long
+//!    the thread waited for a CPU meanwhile, before the end's record (the
+//!    `desched` module's rules).
 
 use std::collections::HashMap;
 use std::panic::Location;
@@ -69,6 +73,7 @@ use crate::loom::sync::Mutex;
 use crate::runtime::task::{PollOutcome, RawTask};
 use crate::trace::clock::{self, TickScale};
 use crate::trace::config::TraceConfig;
+use crate::trace::desched;
 use crate::trace::event::{
     self, EventKind, PollResult, Record, KIND_POLL_SWITCH, KIND_SPAWN_QUEUED, QUEUED_BITS,
     QUEUED_DEPTH_SHIFT,
@@ -245,10 +250,40 @@ impl Recorder {
             for slot in &f.sites {
                 slot.set((0, 0));
             }
+            f.long_ticks.set(self.long_ticks());
         });
+        // `desched` rule 3: the baseline.
+        let _ = desched::waited_since_last();
         // SAFETY: rule 1: `ring` is in `self.lanes`, which keeps it alive
         // as long as `self`.
         unsafe { &*ring }
+    }
+
+    /// Ticks in `desched::LONG_POLL_NS`, as far as the clock's rate is
+    /// known by now (under a millisecond since the start: a tick per
+    /// nanosecond, fewer ticks than the real rate, so polls are checked
+    /// early rather than missed; `long_poll` refines it).
+    fn long_ticks(&self) -> u64 {
+        let now = clock::tick_pair();
+        if now.1.saturating_sub(self.start.1) < 1_000_000 {
+            return desched::LONG_POLL_NS;
+        }
+        TickScale::new(self.start, now).ticks_spanning(desched::LONG_POLL_NS)
+    }
+
+    /// `desched` rules 1 and 2: the poll of `task` that began at
+    /// `Fast::poll_ticks` ends at `now`, past `Fast::long_ticks`.
+    #[cold]
+    #[inline(never)]
+    fn long_poll(&self, fast: &Fast, ring: &Ring, task: u64, now: u64) {
+        fast.long_ticks.set(self.long_ticks());
+        if now.saturating_sub(fast.poll_ticks.get()) < fast.long_ticks.get() {
+            return;
+        }
+        if let Some(waited) = desched::waited_since_last().filter(|&w| w > 0) {
+            let kind = EventKind::Descheduled.code();
+            ring.push(Record::new(now, kind, task, waited, 0, 0));
+        }
     }
 
     /// Appends a record with a fresh stamp; `amend`, `amend_arg`: what the
@@ -468,11 +503,14 @@ impl Recorder {
             (f.amend.replace(AMEND_NONE), f.amend_arg.get())
         });
         if amend == AMEND_POLL_START {
+            // `poll_ticks` is the amended end's stamp already.
             let w3 = event::word3(KIND_POLL_SWITCH, outcome as u8, depth);
             ring.amend_newest(task, w3);
         } else {
             let kind = EventKind::PollStart.code();
-            Self::push(ring, kind, task, 0, 0, depth, (AMEND_NONE, 0));
+            let now = clock::ticks();
+            FAST.with(|f| f.poll_ticks.set(now));
+            Self::push_at(ring, now, kind, task, 0, 0, depth, (AMEND_NONE, 0));
         }
     }
 
@@ -492,8 +530,16 @@ impl Recorder {
         };
         let code = PollResult::from_outcome(outcome) as u8;
         let kind = EventKind::PollEnd.code();
-        Self::push(
+        let now = clock::ticks();
+        FAST.with(|f| {
+            if now.wrapping_sub(f.poll_ticks.get()) > f.long_ticks.get() {
+                self.long_poll(f, ring, task, now);
+            }
+            f.poll_ticks.set(now);
+        });
+        Self::push_at(
             ring,
+            now,
             kind,
             task,
             0,
@@ -523,8 +569,13 @@ impl Recorder {
         let Some(ring) = self.registered_ring_in(fast) else {
             return false;
         };
+        let now = clock::ticks();
+        if now.wrapping_sub(fast.poll_ticks.get()) > fast.long_ticks.get() {
+            self.long_poll(fast, ring, prev, now);
+        }
+        fast.poll_ticks.set(now);
         ring.push_pair(Record {
-            words: [clock::ticks(), prev, next, word3.0],
+            words: [now, prev, next, word3.0],
         });
         fast.set_polling(next);
         fast.amend.set(AMEND_NONE);
@@ -638,6 +689,8 @@ impl Recorder {
     }
 
     pub(crate) fn park(&self, depth: usize) {
+        // `desched` rule 3: what follows the park starts a fresh count.
+        let _ = desched::waited_since_last();
         self.event(EventKind::Park, 0, 0, clamp(depth));
         FAST.with(|f| {
             f.set_doing(DOING_PARKED, f.firing_timers.get());
@@ -775,8 +828,13 @@ impl Recording<'_> {
             return self.recorder.poll_switch_slow(prev, outcome, next, depth);
         }
         let word3 = Recorder::poll_switch_word(outcome, depth).0;
+        let now = clock::ticks();
+        if now.wrapping_sub(fast.poll_ticks.get()) > fast.long_ticks.get() {
+            self.recorder.long_poll(fast, self.ring, prev, now);
+        }
+        fast.poll_ticks.set(now);
         self.ring.push_pair(Record {
-            words: [clock::ticks(), prev, next, word3],
+            words: [now, prev, next, word3],
         });
         // This thread polled `prev`, a task of the batch, and nothing since
         // changed what it does (rule 2: the driver's timers fire between
