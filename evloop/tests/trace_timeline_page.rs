@@ -591,9 +591,10 @@ fn page_load_figures() {
         }
         out.zoomed_redraw_ms = zoomed;
         tl.setView(tl.tMin, tl.tMax);
-        let most = null; for (const t of tl.tasks.values()) if (t.id && (!most || t.polls.length > most.polls.length)) most = t;
-        out.select_polls = most ? most.polls.length : 0;
-        out.select_ms = most ? time(() => tl.select(most.id)) : 0;
+        const count = new Map(); let most = 0;
+        for (const l of tl.lanes) for (const id of l.pt) if (id) { const c = (count.get(id) || 0) + 1; count.set(id, c); if (c > (count.get(most) || 0)) most = id; }
+        out.select_polls = count.get(most) || 0;
+        out.select_ms = most ? time(() => tl.select(most)) : 0;
         out.events = Number(document.documentElement.dataset.events); if (window.__T) out.phases = JSON.stringify(window.__T).replace(/"/g, "");
         done();
         "##,

@@ -2,9 +2,10 @@
 //!
 //! The page needs nothing from the network: its script and styles are in
 //! the template, the data is written into it here. The small tables (lanes,
-//! spawn sites, names, queues) go in as JSON; the events as one base64
-//! string of a compact byte stream, which a million-event page reads in
-//! one pass into typed arrays:
+//! spawn sites, names, queues) go in as JSON; the events as the base64
+//! text of an element of their own (not a script literal, which the script
+//! parser would scan) holding a compact byte stream, which a million-event
+//! page reads in one pass into typed arrays:
 //!
 //! 1. Per event, a header byte: bits 0–3 the kind (15: the kind follows in
 //!    its own byte), bit 4 a code byte follows, bit 5 the lane changed
@@ -23,6 +24,7 @@ use crate::trace::snapshot::{json_str, site_label, TraceSnapshot};
 
 const TEMPLATE: &str = include_str!("timeline.html");
 const SLOT: &str = "/*__TRACE_DATA__*/null";
+const EVENTS_SLOT: &str = "/*__TRACE_EVENTS__*/";
 
 pub(crate) fn render(trace: &TraceSnapshot) -> String {
     let mut data = String::with_capacity(4096 + trace.events().len() * 9);
@@ -67,14 +69,18 @@ pub(crate) fn render(trace: &TraceSnapshot) -> String {
     }
     let _ = write!(
         data,
-        "],\"dropped\":{},\"n\":{},\"ev\":\"",
+        "],\"dropped\":{},\"n\":{}}}",
         trace.dropped(),
         trace.events().len()
     );
     let bytes = encode(trace, &queues);
-    base64(&bytes, &mut data);
-    data.push_str("\"}");
-    TEMPLATE.replacen(SLOT, &data, 1)
+    let mut events = String::new();
+    base64(&bytes, &mut events);
+    // The events first: their slot comes first in the template, and the
+    // data's strings could hold the other slot's text.
+    TEMPLATE
+        .replacen(EVENTS_SLOT, &events, 1)
+        .replacen(SLOT, &data, 1)
 }
 
 fn varint(out: &mut Vec<u8>, mut v: u64) {
