@@ -4,9 +4,11 @@
 //! nanoseconds and waited milliseconds for a CPU. Reading the thread's
 //! scheduler statistics at every poll would cost more than the poll, so:
 //!
-//! 1. Only a poll longer than [`LONG_POLL_NS`] is checked, at its end (the
+//! 1. Only a poll longer than [`LONG_POLL_NS`] is checked, at its end: the
 //!    recorder compares the end stamp with the start stamp it keeps in
-//!    `Fast::poll_ticks`; a shorter poll pays that compare only).
+//!    `Fast::poll_ticks` against the constant [`LONG_POLL_TICKS`] (no
+//!    load, no conversion; a shorter poll pays that compare only), and
+//!    the check converts to nanoseconds before reading anything.
 //! 2. The check reads the thread's `run_delay` — nanoseconds it spent
 //!    runnable but not running, from `/proc/thread-self/schedstat`, kept
 //!    open per thread — and records how much it grew since the last read
@@ -25,6 +27,15 @@ use std::fs::File;
 
 /// Polls longer than this are checked (rule 1).
 pub(crate) const LONG_POLL_NS: u64 = 100_000;
+
+/// Ticks at most [`LONG_POLL_NS`] long: on x86_64 the time-stamp counter
+/// runs at 1 to 4 GHz (2^16 ticks: 16 to 66 us), elsewhere ticks are
+/// nanoseconds.
+pub(crate) const LONG_POLL_TICKS: u64 = if cfg!(target_arch = "x86_64") {
+    1 << 16
+} else {
+    LONG_POLL_NS
+};
 
 struct State {
     file: File,

@@ -57,11 +57,9 @@ pub(crate) struct Fast {
     pub(super) spawn_run: Cell<u32>,
     /// Rule 3: `(address of the location, its index)`, direct-mapped.
     pub(super) sites: [Cell<(usize, u32)>; SITE_CACHE],
-    /// The stamp of this thread's current (or last) poll start, and the
-    /// ticks past which a poll is checked for descheduling (`desched`
-    /// rule 1).
+    /// The stamp of this thread's current (or last) poll start
+    /// (`desched` rule 1).
     pub(super) poll_ticks: Cell<u64>,
-    pub(super) long_ticks: Cell<u64>,
 }
 
 thread_local! {
@@ -83,7 +81,6 @@ thread_local! {
             spawn_run: Cell::new(0),
             sites: [const { Cell::new((0, 0)) }; SITE_CACHE],
             poll_ticks: Cell::new(0),
-            long_ticks: Cell::new(u64::MAX),
         }
     };
 }

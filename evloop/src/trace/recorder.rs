@@ -58,9 +58,11 @@
 //!    first spawn, and any spawn of a poll that spawns only a few, keeps
 //!    its exact time.
 //! 8. A poll's end compares its stamp with the poll's start
-//!    (`Fast::poll_ticks`); past `Fast::long_ticks` it records how long
-//!    the thread waited for a CPU meanwhile, before the end's record (the
-//!    `desched` module's rules).
+//!    (`Fast::poll_ticks`); past `desched::LONG_POLL_TICKS` it records
+//!    how long the thread waited for a CPU meanwhile (the `desched`
+//!    module's rules), after the end's record (the page pairs it with the
+//!    poll of that task that ended then on the lane; after a plain end,
+//!    the next start then takes a record of its own, rule 4).
 
 use std::collections::HashMap;
 use std::panic::Location;
@@ -250,7 +252,6 @@ impl Recorder {
             for slot in &f.sites {
                 slot.set((0, 0));
             }
-            f.long_ticks.set(self.long_ticks());
         });
         // `desched` rule 3: the baseline.
         let _ = desched::waited_since_last();
@@ -259,25 +260,13 @@ impl Recorder {
         unsafe { &*ring }
     }
 
-    /// Ticks in `desched::LONG_POLL_NS`, as far as the clock's rate is
-    /// known by now (under a millisecond since the start: a tick per
-    /// nanosecond, fewer ticks than the real rate, so polls are checked
-    /// early rather than missed; `long_poll` refines it).
-    fn long_ticks(&self) -> u64 {
-        let now = clock::tick_pair();
-        if now.1.saturating_sub(self.start.1) < 1_000_000 {
-            return desched::LONG_POLL_NS;
-        }
-        TickScale::new(self.start, now).ticks_spanning(desched::LONG_POLL_NS)
-    }
-
-    /// `desched` rules 1 and 2: the poll of `task` that began at
-    /// `Fast::poll_ticks` ends at `now`, past `Fast::long_ticks`.
+    /// `desched` rules 1 and 2: the poll of `task` that began at tick
+    /// `start` ends at `now`, over `desched::LONG_POLL_TICKS` later.
     #[cold]
     #[inline(never)]
-    fn long_poll(&self, fast: &Fast, ring: &Ring, task: u64, now: u64) {
-        fast.long_ticks.set(self.long_ticks());
-        if now.saturating_sub(fast.poll_ticks.get()) < fast.long_ticks.get() {
+    fn long_poll(&self, ring: &Ring, task: u64, start: u64, now: u64) {
+        let scale = TickScale::new(self.start, clock::tick_pair());
+        if scale.to_ns(now).saturating_sub(scale.to_ns(start)) < desched::LONG_POLL_NS {
             return;
         }
         if let Some(waited) = desched::waited_since_last().filter(|&w| w > 0) {
@@ -495,21 +484,27 @@ impl Recorder {
             return self.poll_start_unregistered(task, depth);
         };
         let depth = u64::from(clamp(depth));
-        let (amend, outcome) = FAST.with(|f| {
+        let (amend, outcome, now) = FAST.with(|f| {
             f.set_doing(
                 if task == 0 { DOING_BLOCK_ON } else { task },
                 f.firing_timers.get(),
             );
-            (f.amend.replace(AMEND_NONE), f.amend_arg.get())
+            let amend = f.amend.replace(AMEND_NONE);
+            // Amending: `poll_ticks` is the amended end's stamp already.
+            let now = if amend == AMEND_POLL_START {
+                0
+            } else {
+                let now = clock::ticks();
+                f.poll_ticks.set(now);
+                now
+            };
+            (amend, f.amend_arg.get(), now)
         });
         if amend == AMEND_POLL_START {
-            // `poll_ticks` is the amended end's stamp already.
             let w3 = event::word3(KIND_POLL_SWITCH, outcome as u8, depth);
             ring.amend_newest(task, w3);
         } else {
             let kind = EventKind::PollStart.code();
-            let now = clock::ticks();
-            FAST.with(|f| f.poll_ticks.set(now));
             Self::push_at(ring, now, kind, task, 0, 0, depth, (AMEND_NONE, 0));
         }
     }
@@ -531,12 +526,6 @@ impl Recorder {
         let code = PollResult::from_outcome(outcome) as u8;
         let kind = EventKind::PollEnd.code();
         let now = clock::ticks();
-        FAST.with(|f| {
-            if now.wrapping_sub(f.poll_ticks.get()) > f.long_ticks.get() {
-                self.long_poll(f, ring, task, now);
-            }
-            f.poll_ticks.set(now);
-        });
         Self::push_at(
             ring,
             now,
@@ -547,7 +536,15 @@ impl Recorder {
             0,
             (AMEND_POLL_START, u64::from(code)),
         );
-        FAST.with(|f| f.set_doing(DOING_NOTHING, f.firing_timers.get()));
+        let start = FAST.with(|f| {
+            f.set_doing(DOING_NOTHING, f.firing_timers.get());
+            f.poll_ticks.replace(now)
+        });
+        if now.wrapping_sub(start) > desched::LONG_POLL_TICKS {
+            // After the end's record: the next start cannot amend it now.
+            self.long_poll(ring, task, start, now);
+            FAST.with(|f| f.amend.set(AMEND_NONE));
+        }
     }
 
     /// The poll of `prev` ended with `outcome` and this worker starts
@@ -570,15 +567,17 @@ impl Recorder {
             return false;
         };
         let now = clock::ticks();
-        if now.wrapping_sub(fast.poll_ticks.get()) > fast.long_ticks.get() {
-            self.long_poll(fast, ring, prev, now);
-        }
-        fast.poll_ticks.set(now);
+        let start = fast.poll_ticks.replace(now);
         ring.push_pair(Record {
             words: [now, prev, next, word3.0],
         });
         fast.set_polling(next);
         fast.amend.set(AMEND_NONE);
+        // Last, so the common path stays a leaf: the record goes after
+        // the pair (the page pairs it with the poll of `prev` that ended).
+        if now.wrapping_sub(start) > desched::LONG_POLL_TICKS {
+            self.long_poll(ring, prev, start, now);
+        }
         true
     }
 
@@ -829,10 +828,7 @@ impl Recording<'_> {
         }
         let word3 = Recorder::poll_switch_word(outcome, depth).0;
         let now = clock::ticks();
-        if now.wrapping_sub(fast.poll_ticks.get()) > fast.long_ticks.get() {
-            self.recorder.long_poll(fast, self.ring, prev, now);
-        }
-        fast.poll_ticks.set(now);
+        let start = fast.poll_ticks.replace(now);
         self.ring.push_pair(Record {
             words: [now, prev, next, word3],
         });
@@ -843,6 +839,9 @@ impl Recording<'_> {
         // task's spawn, only the parent changes.
         fast.switch_task(next);
         fast.amend.set(AMEND_NONE);
+        if now.wrapping_sub(start) > desched::LONG_POLL_TICKS {
+            self.recorder.long_poll(self.ring, prev, start, now);
+        }
     }
 }
 
