@@ -22,6 +22,13 @@
 //! ```sh
 //! cargo run --release --example fetch_chain -- --chains 20 --trace fetch_chain.html
 //! ```
+//!
+//! A whole big run needs a bigger ring than the default (records kept per
+//! thread; also `EVLOOP_TRACE_RING=N`):
+//!
+//! ```sh
+//! cargo run --release --example fetch_chain -- --chains 100000 --trace-ring 2000000 --trace big.html
+//! ```
 
 use std::error::Error;
 use std::fmt;
@@ -97,12 +104,14 @@ fn handle_error(err: &FetchError) {
 struct Args {
     chains: usize,
     trace: Option<String>,
+    trace_ring: Option<usize>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         chains: 10_000,
         trace: None,
+        trace_ring: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -119,8 +128,17 @@ fn parse_args() -> Result<Args, String> {
                     .ok_or("--trace needs a file name (.html or .json)")?;
                 args.trace = Some(path);
             }
+            "--trace-ring" => {
+                let v = it.next().ok_or("--trace-ring needs a number")?;
+                args.trace_ring = Some(
+                    v.parse()
+                        .map_err(|_| format!("--trace-ring: {v:?} is not a number"))?,
+                );
+            }
             "-h" | "--help" => {
-                println!("usage: fetch_chain [--chains N] [--trace FILE.html|FILE.json]");
+                println!(
+                    "usage: fetch_chain [--chains N] [--trace FILE.html|FILE.json] [--trace-ring RECORDS]"
+                );
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?} (try --help)")),
@@ -141,14 +159,27 @@ fn main() {
     let mut builder = evloop::runtime::Builder::new_current_thread();
     builder.enable_all();
     if let Some(path) = &args.trace {
-        builder.trace(evloop::trace::TraceConfig::new().output(path));
+        let mut config = evloop::trace::TraceConfig::new().output(path);
+        // Records kept per thread (also `EVLOOP_TRACE_RING`): a whole big
+        // run needs more than the default.
+        if let Some(records) = args.trace_ring {
+            config = config.ring_capacity(records);
+        }
+        builder.trace(config);
     }
     let rt = builder.build().expect("failed to build the runtime");
     rt.block_on(run(&args));
     // Dropping the runtime writes the trace file, if one was asked for.
     drop(rt);
     if let Some(path) = &args.trace {
-        println!("\ntimeline written to {path}: open it in a browser");
+        if path.ends_with(".html") || path.ends_with(".htm") {
+            println!("\ntimeline written to {path}: open it in a browser");
+        } else {
+            println!(
+                "\ntrace written to {path}: Chrome trace-event JSON, open it in Perfetto \
+                 (ui.perfetto.dev) or chrome://tracing"
+            );
+        }
     }
 }
 

@@ -172,7 +172,7 @@ fn shutdown_records_cancel_and_writes_output() {
         "\"cat\":\"cancel\",\"name\":\"cancel\",\"args\":{{\"task\":{id}"
     )));
     assert!(text.contains("\"ph\":\"X\""));
-    assert!(text.contains("\"name\":\"run queue\""));
+    assert!(text.contains("\"name\":\"run queue: "));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -1,12 +1,14 @@
 //! Chrome trace-event JSON ("JSON Object Format"), which Perfetto and
 //! `chrome://tracing` open: one thread per lane, a complete event (`X`) per
 //! poll and per parked span, instants (`i`) for spawns, wakes, timers and
-//! I/O, and a counter (`C`) for the run-queue depth.
+//! I/O, and a counter track (`C`, with an `id`, so Perfetto keeps them
+//! apart) per run queue: the inject queue and each worker's local queue.
+//! `otherData.dropped_events` counts the events lost to full rings.
 
 use std::fmt::Write;
 
 use crate::trace::event::EventKind;
-use crate::trace::snapshot::{json_str, waker_label, TraceSnapshot};
+use crate::trace::snapshot::{json_str, site_label, waker_label, TraceSnapshot};
 
 fn us(ns: u64) -> String {
     format!("{}.{:03}", ns / 1000, ns % 1000)
@@ -14,7 +16,11 @@ fn us(ns: u64) -> String {
 
 pub(crate) fn render(trace: &TraceSnapshot) -> String {
     let mut out = String::with_capacity(128 + trace.events().len() * 120);
-    out.push_str("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
+    let _ = writeln!(
+        out,
+        "{{\"displayTimeUnit\":\"ms\",\"otherData\":{{\"dropped_events\":{}}},\"traceEvents\":[",
+        trace.dropped()
+    );
     let mut first = true;
     let mut sep = |out: &mut String| {
         if !first {
@@ -57,6 +63,12 @@ pub(crate) fn render(trace: &TraceSnapshot) -> String {
     }
     let mut parked_since: Vec<Option<u64>> = vec![None; trace.lanes().len()];
     let sites = trace.spawn_sites();
+    let queues = trace.queues();
+    let queue_names: Vec<String> = queues
+        .names
+        .iter()
+        .map(|n| format!("run queue: {n}"))
+        .collect();
     for e in trace.events() {
         let lane = e.lane();
         let t = us(e.time_ns());
@@ -78,7 +90,7 @@ pub(crate) fn render(trace: &TraceSnapshot) -> String {
                 let site = e
                     .spawn_site()
                     .and_then(|i| sites.get(i))
-                    .map(|l| l.to_string())
+                    .map(|l| site_label(l))
                     .unwrap_or_default();
                 let _ = write!(
                     out,
@@ -109,14 +121,26 @@ pub(crate) fn render(trace: &TraceSnapshot) -> String {
                     e.count().unwrap_or(0)
                 );
             }
+            EventKind::Descheduled => {
+                sep(&mut out);
+                let waited = e.descheduled().unwrap_or_default().as_nanos() as u64;
+                let _ = write!(
+                    out,
+                    r#"{{"ph":"i","s":"t","pid":1,"tid":{lane},"ts":{t},"cat":"descheduled","name":"descheduled","args":{{"task":{},"waited_for_cpu_us":{}}}}}"#,
+                    e.task().unwrap_or(0),
+                    us(waited)
+                );
+            }
             EventKind::PollStart | EventKind::PollEnd => {}
         }
-        if let Some(depth) = e.queue_depth() {
+        if let Some((queue, depth)) = queues.of(e) {
             sep(&mut out);
             let _ = write!(
                 out,
-                r#"{{"ph":"C","pid":1,"tid":{lane},"ts":{t},"name":"run queue","args":{{"depth":{depth}}}}}"#
+                r#"{{"ph":"C","pid":1,"tid":{lane},"ts":{t},"id":{queue},"name":"#
             );
+            json_str(&mut out, &queue_names[queue]);
+            let _ = write!(out, r#","args":{{"depth":{depth}}}}}"#);
         }
     }
     out.push_str("\n]}\n");

@@ -36,10 +36,13 @@ pub struct TraceConfig {
 }
 
 impl TraceConfig {
-    /// Recording on, default ring size, no output file.
+    /// Recording on, no output file, and the default ring size: the
+    /// `EVLOOP_TRACE_RING` environment variable's (records per thread) if
+    /// it holds a positive number, [`DEFAULT_RING_CAPACITY`] otherwise.
+    /// When the page says events were dropped, a bigger ring keeps more.
     pub fn new() -> TraceConfig {
         TraceConfig {
-            ring_capacity: DEFAULT_RING_CAPACITY,
+            ring_capacity: ring_from_env().unwrap_or(DEFAULT_RING_CAPACITY),
             output: None,
         }
     }
@@ -68,6 +71,12 @@ impl TraceConfig {
         }
         Some(TraceConfig::new().output(path))
     }
+}
+
+/// `EVLOOP_TRACE_RING`, if set to a positive number.
+fn ring_from_env() -> Option<usize> {
+    let v = std::env::var("EVLOOP_TRACE_RING").ok()?;
+    v.trim().parse().ok().filter(|&n: &usize| n > 0)
 }
 
 impl Default for TraceConfig {

@@ -64,6 +64,11 @@ pub enum EventKind {
     IoReady,
     /// The task was cancelled by runtime shutdown without being polled.
     Cancel,
+    /// The poll of [`Event::task`] that ends next on this lane was long,
+    /// and the thread waited [`Event::descheduled`] for a CPU (runnable,
+    /// not running) since the last check: part of the poll's length is the
+    /// OS's, not the task's. Linux only; see the recorder's `desched` rules.
+    Descheduled,
 }
 
 /// Who woke a task.
@@ -116,6 +121,8 @@ const KIND_UNPARK: u8 = 6;
 const KIND_TIMER: u8 = 7;
 const KIND_IO: u8 = 8;
 const KIND_CANCEL: u8 = 9;
+/// Apart from the others, so kinds added in order do not meet it.
+const KIND_DESCHEDULED: u8 = 32;
 /// Record-only kinds (see the module docs).
 pub(crate) const KIND_SPAWN_QUEUED: u8 = 0x81;
 pub(crate) const KIND_POLL_SWITCH: u8 = 0x82;
@@ -137,6 +144,7 @@ impl EventKind {
             EventKind::TimerFired => KIND_TIMER,
             EventKind::IoReady => KIND_IO,
             EventKind::Cancel => KIND_CANCEL,
+            EventKind::Descheduled => KIND_DESCHEDULED,
         }
     }
 
@@ -150,6 +158,7 @@ impl EventKind {
             KIND_UNPARK => EventKind::Unpark,
             KIND_TIMER => EventKind::TimerFired,
             KIND_IO => EventKind::IoReady,
+            KIND_DESCHEDULED => EventKind::Descheduled,
             _ => EventKind::Cancel,
         }
     }
@@ -166,6 +175,7 @@ impl EventKind {
             EventKind::TimerFired => "timer",
             EventKind::IoReady => "io",
             EventKind::Cancel => "cancel",
+            EventKind::Descheduled => "descheduled",
         }
     }
 }
@@ -324,6 +334,15 @@ impl Event {
         }
     }
 
+    /// `Descheduled`: how long the thread waited for a CPU since the last
+    /// check (an estimate: see [`EventKind::Descheduled`]).
+    pub fn descheduled(&self) -> Option<Duration> {
+        match self.kind() {
+            EventKind::Descheduled => Some(Duration::from_nanos(self.words[2])),
+            _ => None,
+        }
+    }
+
     /// `TimerFired`, `IoReady`: how many.
     pub fn count(&self) -> Option<u64> {
         match self.kind() {
@@ -429,6 +448,7 @@ impl fmt::Debug for Event {
             EventKind::PollStart | EventKind::Park => d.field("queue_depth", &self.queue_depth()),
             EventKind::PollEnd => d.field("result", &self.poll_result()),
             EventKind::TimerFired | EventKind::IoReady => d.field("count", &self.count()),
+            EventKind::Descheduled => d.field("descheduled", &self.descheduled()),
             _ => &mut d,
         };
         d.finish()

@@ -57,6 +57,9 @@ pub(crate) struct Fast {
     pub(super) spawn_run: Cell<u32>,
     /// Rule 3: `(address of the location, its index)`, direct-mapped.
     pub(super) sites: [Cell<(usize, u32)>; SITE_CACHE],
+    /// The stamp of this thread's current (or last) poll start
+    /// (`desched` rule 1).
+    pub(super) poll_ticks: Cell<u64>,
 }
 
 thread_local! {
@@ -77,6 +80,7 @@ thread_local! {
             driver_stamp: Cell::new(0),
             spawn_run: Cell::new(0),
             sites: [const { Cell::new((0, 0)) }; SITE_CACHE],
+            poll_ticks: Cell::new(0),
         }
     };
 }

@@ -7,7 +7,10 @@
 //! a timeline page if `path` ends in `.html` (open it in a browser: a lane
 //! per worker showing which task it polls when, the run-queue depth, timers,
 //! I/O, parked spans; click a poll for its task's whole life), Chrome
-//! trace-event JSON otherwise (open it in Perfetto).
+//! trace-event JSON otherwise (open it in Perfetto). Each thread keeps its
+//! last [`DEFAULT_RING_CAPACITY`] records unless `EVLOOP_TRACE_RING=N` (or
+//! [`TraceConfig::ring_capacity`]) asks for more; the page says when events
+//! were dropped.
 //! [`Runtime::trace_snapshot`](crate::runtime::Runtime::trace_snapshot)
 //! returns the events to a program.
 //!
@@ -24,7 +27,9 @@
 //! head: no lock, no read-modify-write, no allocation). A spawn and the
 //! wake that queues it share one record and one stamp, and so do a poll's
 //! end and the next poll's start in a batch: a spawned task that runs once
-//! costs two stamps and two records. Spawn sites are interned through a
+//! costs two stamps and two records. A poll's end also compares its stamp
+//! with its start's; only a poll over about 100 µs reads the thread's
+//! scheduler statistics, to tell the OS's delay from the task's (`desched.rs`). Spawn sites are interned through a
 //! per-thread cache; only a named task takes a lock (for its name).
 //! `evloop-bench overhead` measures all this against a build with the
 //! hooks compiled out (`--cfg evloop_no_observe`).
@@ -68,11 +73,13 @@
 //! - `snapshot.rs`: [`TraceSnapshot`], what a program gets back;
 //! - `html.rs` + `timeline.html`: the timeline page; `chrome.rs`: Chrome JSON;
 //! - `stall.rs`: the stall watchdog; `clock.rs`: the shared time base;
-//! - `config.rs`: [`TraceConfig`].
+//! - `config.rs`: [`TraceConfig`];
+//! - `desched.rs`: telling a slow poll from a descheduled thread.
 
 mod chrome;
 pub(crate) mod clock;
 mod config;
+mod desched;
 mod event;
 mod export;
 mod fast;

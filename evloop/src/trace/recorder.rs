@@ -57,6 +57,12 @@
 //!    its order and is placed to within the time of 16 spawns; a poll's
 //!    first spawn, and any spawn of a poll that spawns only a few, keeps
 //!    its exact time.
+//! 8. A poll's end compares its stamp with the poll's start
+//!    (`Fast::poll_ticks`); past `desched::LONG_POLL_TICKS` it records
+//!    how long the thread waited for a CPU meanwhile (the `desched`
+//!    module's rules), after the end's record (the page pairs it with the
+//!    poll of that task that ended then on the lane; after a plain end,
+//!    the next start then takes a record of its own, rule 4).
 
 use std::collections::HashMap;
 use std::panic::Location;
@@ -69,6 +75,7 @@ use crate::loom::sync::Mutex;
 use crate::runtime::task::{PollOutcome, RawTask};
 use crate::trace::clock::{self, TickScale};
 use crate::trace::config::TraceConfig;
+use crate::trace::desched;
 use crate::trace::event::{
     self, EventKind, PollResult, Record, KIND_POLL_SWITCH, KIND_SPAWN_QUEUED, QUEUED_BITS,
     QUEUED_DEPTH_SHIFT,
@@ -97,7 +104,20 @@ pub(crate) struct Recorder {
 struct LaneEntry {
     thread: ThreadId,
     name: String,
+    worker: Option<usize>,
     ring: Arc<Ring>,
+}
+
+std::thread_local! {
+    /// The worker index of this thread, if it runs a multi-thread worker:
+    /// its lane is then named `worker-N` (set before it records anything).
+    static WORKER_LANE: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Marks the calling thread as worker `index`: a lane it records into
+/// later is named `worker-{index}`.
+pub(crate) fn set_worker_lane(index: usize) {
+    WORKER_LANE.with(|w| w.set(Some(index)));
 }
 
 #[derive(Default)]
@@ -204,13 +224,18 @@ impl Recorder {
         let lane = match lanes.iter().position(|l| l.thread == thread.id()) {
             Some(lane) => lane,
             None => {
-                let name = thread
-                    .name()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| format!("{:?}", thread.id()));
+                let worker = WORKER_LANE.with(|w| w.get());
+                let name = match worker {
+                    Some(index) => format!("worker-{index}"),
+                    None => thread
+                        .name()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| format!("{:?}", thread.id())),
+                };
                 lanes.push(LaneEntry {
                     thread: thread.id(),
                     name,
+                    worker,
                     ring: Arc::new(Ring::new(self.capacity)),
                 });
                 lanes.len() - 1
@@ -228,9 +253,26 @@ impl Recorder {
                 slot.set((0, 0));
             }
         });
+        // `desched` rule 3: the baseline.
+        let _ = desched::waited_since_last();
         // SAFETY: rule 1: `ring` is in `self.lanes`, which keeps it alive
         // as long as `self`.
         unsafe { &*ring }
+    }
+
+    /// `desched` rules 1 and 2: the poll of `task` that began at tick
+    /// `start` ends at `now`, over `desched::LONG_POLL_TICKS` later.
+    #[cold]
+    #[inline(never)]
+    fn long_poll(&self, ring: &Ring, task: u64, start: u64, now: u64) {
+        let scale = TickScale::new(self.start, clock::tick_pair());
+        if scale.to_ns(now).saturating_sub(scale.to_ns(start)) < desched::LONG_POLL_NS {
+            return;
+        }
+        if let Some(waited) = desched::waited_since_last().filter(|&w| w > 0) {
+            let kind = EventKind::Descheduled.code();
+            ring.push(Record::new(now, kind, task, waited, 0, 0));
+        }
     }
 
     /// Appends a record with a fresh stamp; `amend`, `amend_arg`: what the
@@ -442,19 +484,28 @@ impl Recorder {
             return self.poll_start_unregistered(task, depth);
         };
         let depth = u64::from(clamp(depth));
-        let (amend, outcome) = FAST.with(|f| {
+        let (amend, outcome, now) = FAST.with(|f| {
             f.set_doing(
                 if task == 0 { DOING_BLOCK_ON } else { task },
                 f.firing_timers.get(),
             );
-            (f.amend.replace(AMEND_NONE), f.amend_arg.get())
+            let amend = f.amend.replace(AMEND_NONE);
+            // Amending: `poll_ticks` is the amended end's stamp already.
+            let now = if amend == AMEND_POLL_START {
+                0
+            } else {
+                let now = clock::ticks();
+                f.poll_ticks.set(now);
+                now
+            };
+            (amend, f.amend_arg.get(), now)
         });
         if amend == AMEND_POLL_START {
             let w3 = event::word3(KIND_POLL_SWITCH, outcome as u8, depth);
             ring.amend_newest(task, w3);
         } else {
             let kind = EventKind::PollStart.code();
-            Self::push(ring, kind, task, 0, 0, depth, (AMEND_NONE, 0));
+            Self::push_at(ring, now, kind, task, 0, 0, depth, (AMEND_NONE, 0));
         }
     }
 
@@ -474,8 +525,10 @@ impl Recorder {
         };
         let code = PollResult::from_outcome(outcome) as u8;
         let kind = EventKind::PollEnd.code();
-        Self::push(
+        let now = clock::ticks();
+        Self::push_at(
             ring,
+            now,
             kind,
             task,
             0,
@@ -483,7 +536,15 @@ impl Recorder {
             0,
             (AMEND_POLL_START, u64::from(code)),
         );
-        FAST.with(|f| f.set_doing(DOING_NOTHING, f.firing_timers.get()));
+        let start = FAST.with(|f| {
+            f.set_doing(DOING_NOTHING, f.firing_timers.get());
+            f.poll_ticks.replace(now)
+        });
+        if now.wrapping_sub(start) > desched::LONG_POLL_TICKS {
+            // After the end's record: the next start cannot amend it now.
+            self.long_poll(ring, task, start, now);
+            FAST.with(|f| f.amend.set(AMEND_NONE));
+        }
     }
 
     /// The poll of `prev` ended with `outcome` and this worker starts
@@ -505,11 +566,18 @@ impl Recorder {
         let Some(ring) = self.registered_ring_in(fast) else {
             return false;
         };
+        let now = clock::ticks();
+        let start = fast.poll_ticks.replace(now);
         ring.push_pair(Record {
-            words: [clock::ticks(), prev, next, word3.0],
+            words: [now, prev, next, word3.0],
         });
         fast.set_polling(next);
         fast.amend.set(AMEND_NONE);
+        // Last, so the common path stays a leaf: the record goes after
+        // the pair (the page pairs it with the poll of `prev` that ended).
+        if now.wrapping_sub(start) > desched::LONG_POLL_TICKS {
+            self.long_poll(ring, prev, start, now);
+        }
         true
     }
 
@@ -620,6 +688,8 @@ impl Recorder {
     }
 
     pub(crate) fn park(&self, depth: usize) {
+        // `desched` rule 3: what follows the park starts a fresh count.
+        let _ = desched::waited_since_last();
         self.event(EventKind::Park, 0, 0, clamp(depth));
         FAST.with(|f| {
             f.set_doing(DOING_PARKED, f.firing_timers.get());
@@ -680,6 +750,7 @@ impl Recorder {
             let dropped = recorded.saturating_sub((events.len() - before) as u64);
             out_lanes.push(Lane {
                 name: entry.name.clone(),
+                worker: entry.worker,
                 dropped,
             });
         }
@@ -756,8 +827,10 @@ impl Recording<'_> {
             return self.recorder.poll_switch_slow(prev, outcome, next, depth);
         }
         let word3 = Recorder::poll_switch_word(outcome, depth).0;
+        let now = clock::ticks();
+        let start = fast.poll_ticks.replace(now);
         self.ring.push_pair(Record {
-            words: [clock::ticks(), prev, next, word3],
+            words: [now, prev, next, word3],
         });
         // This thread polled `prev`, a task of the batch, and nothing since
         // changed what it does (rule 2: the driver's timers fire between
@@ -766,6 +839,9 @@ impl Recording<'_> {
         // task's spawn, only the parent changes.
         fast.switch_task(next);
         fast.amend.set(AMEND_NONE);
+        if now.wrapping_sub(start) > desched::LONG_POLL_TICKS {
+            self.recorder.long_poll(self.ring, prev, start, now);
+        }
     }
 }
 

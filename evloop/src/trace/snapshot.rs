@@ -22,6 +22,7 @@ pub struct TraceSnapshot {
 #[derive(Debug, Clone)]
 pub struct Lane {
     pub(crate) name: String,
+    pub(crate) worker: Option<usize>,
     pub(crate) dropped: u64,
 }
 
@@ -29,6 +30,12 @@ impl Lane {
     /// The thread's name (or its id if it has none).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The index of the multi-thread worker this thread ran (its name is
+    /// then `worker-N`); `None` for any other thread.
+    pub fn worker(&self) -> Option<usize> {
+        self.worker
     }
 
     /// Events this thread recorded that were overwritten before the snapshot.
@@ -109,6 +116,36 @@ impl TraceSnapshot {
     /// Events lost because a ring was full (oldest first), over all lanes.
     pub fn dropped(&self) -> u64 {
         self.lanes.iter().map(|l| l.dropped).sum()
+    }
+
+    /// The run queues the events' depths measure (see [`Queues`]).
+    pub(crate) fn queues(&self) -> Queues {
+        let multi_thread = self.lanes.iter().any(|l| l.worker.is_some());
+        let mut polls = vec![false; self.lanes.len()];
+        for e in &self.events {
+            if e.kind() == EventKind::PollStart {
+                if let Some(p) = polls.get_mut(e.lane()) {
+                    *p = true;
+                }
+            }
+        }
+        let mut names = vec!["inject".to_string()];
+        let local = self
+            .lanes
+            .iter()
+            .zip(polls)
+            .map(|(lane, polls)| {
+                (polls && (!multi_thread || lane.worker.is_some())).then(|| {
+                    names.push(lane.name.clone());
+                    names.len() - 1
+                })
+            })
+            .collect();
+        Queues {
+            names,
+            local,
+            multi_thread,
+        }
     }
 
     /// Number of events of one kind.
@@ -214,6 +251,48 @@ impl fmt::Debug for TraceSnapshot {
             .field("lanes", &self.lanes)
             .field("dropped", &self.dropped())
             .finish_non_exhaustive()
+    }
+}
+
+/// A spawn site as `file:line:col`, with `dir/../` steps folded away
+/// (`evloop/../examples/x.rs` reads `examples/x.rs`).
+pub(crate) fn site_label(site: &Location<'_>) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in site.file().split('/') {
+        match part {
+            "." => {}
+            ".." if parts.last().is_some_and(|p| *p != ".." && !p.is_empty()) => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    format!("{}:{}:{}", parts.join("/"), site.line(), site.column())
+}
+
+/// Which run queue an event's depth ([`Event::queue_depth`]) measures, as
+/// an index into [`TraceSnapshot::queues`]: a worker's (or the
+/// current-thread loop's) local queue for its poll starts and parks, and
+/// for the wakes the current-thread loop queues itself; the inject queue
+/// for the other wakes (a multi-thread wake reports the inject queue).
+pub(crate) struct Queues {
+    /// Queue names: `inject`, then one per lane that polls.
+    pub(crate) names: Vec<String>,
+    /// Per lane: its local queue's index, if it polls.
+    local: Vec<Option<usize>>,
+    multi_thread: bool,
+}
+
+impl Queues {
+    pub(crate) fn of(&self, e: &Event) -> Option<(usize, u64)> {
+        let depth = e.queue_depth()? as u64;
+        let local = self.local.get(e.lane()).copied().flatten();
+        let queue = match e.kind() {
+            EventKind::Wake if self.multi_thread => 0,
+            EventKind::Wake => local.unwrap_or(0),
+            _ => local?,
+        };
+        Some((queue, depth))
     }
 }
 

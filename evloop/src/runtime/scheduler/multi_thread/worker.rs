@@ -165,7 +165,11 @@ pub(super) fn launch(handle: &Arc<Handle>, core: Option<Box<Core>>) -> std::io::
     // meanwhile waits for it.
     handle.worker_started();
     let h = handle.clone();
+    let lane = core.as_ref().map(|c| c.index);
     let spawned = builder.spawn(move || {
+        if let Some(index) = lane {
+            crate::trace::recorder::set_worker_lane(index);
+        }
         struct Stopped(Arc<Handle>);
         impl Drop for Stopped {
             fn drop(&mut self) {
