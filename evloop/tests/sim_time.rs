@@ -65,7 +65,7 @@ fn deadlock_is_reported_not_hung() {
             .idle_timeout(Duration::from_millis(10))
             .block_on(async {
                 let (_tx, rx) = evloop::sync::oneshot::channel::<()>();
-                let _ = evloop::spawn(async move { rx.await }).await;
+                let _ = evloop::spawn(rx).await;
             })
     })
     .expect_err("a deadlock must panic");
