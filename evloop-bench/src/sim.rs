@@ -24,19 +24,17 @@ use std::time::{Duration, Instant};
 
 use evloop::sim::{Builder, Policy};
 
-fn yields(tasks: usize, per: usize) -> impl std::future::Future<Output = ()> {
-    async move {
-        let mut set = evloop::task::JoinSet::new();
-        for _ in 0..tasks {
-            set.spawn(async move {
-                for _ in 0..per {
-                    evloop::task::yield_now().await;
-                }
-            });
-        }
-        while let Some(r) = set.join_next().await {
-            r.unwrap();
-        }
+async fn yields(tasks: usize, per: usize) {
+    let mut set = evloop::task::JoinSet::new();
+    for _ in 0..tasks {
+        set.spawn(async move {
+            for _ in 0..per {
+                evloop::task::yield_now().await;
+            }
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r.unwrap();
     }
 }
 
