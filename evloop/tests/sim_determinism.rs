@@ -149,6 +149,7 @@ fn runtime_api_works_inside() {
             _ = evloop::time::sleep(Duration::from_secs(1)) => 2,
         };
         assert_eq!(r, 2);
+        assert_eq!(evloop::task::block_in_place(|| 3), 3);
         let p = evloop::spawn(async { panic!("boom") }).await;
         assert!(p.unwrap_err().is_panic());
     });
