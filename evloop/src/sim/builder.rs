@@ -332,7 +332,8 @@ fn divergence(seed: u64, a: &Outcome, b: &Outcome) -> String {
     let describe = |e: Option<&Event>, sites: &[&'static Location<'static>]| match e {
         None => "(the run had ended)".to_string(),
         Some(e) => match sites.get(e.task as usize) {
-            Some(site) => format!("{e}, task spawned at {site}"),
+            Some(site) if e.task == 0 => format!("{e} (task #0: the main future, run at {site})"),
+            Some(site) => format!("{e} (task #{} spawned at {site})", e.task),
             None => e.to_string(),
         },
     };

@@ -20,13 +20,15 @@ use std::future::Future;
 ///         evloop::spawn(async { evloop::time::sleep(Duration::from_secs(60)).await });
 ///         evloop::time::sleep(Duration::from_secs(60)).await
 ///     });
-///     evloop::task::yield_now().await;
-///     evloop::task::yield_now().await;
-///     assert_eq!(host.len(), 2);
+///     while host.len() < 2 {
+///         evloop::task::yield_now().await; // until the server spawned its child
+///     }
 ///     host.abort(); // "crash": every task of the group is cancelled
 ///     assert!(server.await.unwrap_err().is_cancelled());
-///     evloop::task::yield_now().await;
-///     assert_eq!(host.len(), 0);
+///     while !host.is_empty() {
+///         evloop::task::yield_now().await; // the child is cancelled at its next poll
+///     }
+///     assert_eq!(evloop::sim::elapsed(), Some(Duration::ZERO)); // nobody slept
 /// });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

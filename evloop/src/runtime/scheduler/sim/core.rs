@@ -321,11 +321,16 @@ impl Core {
         let v = victims[self.rng.below(victims.len())];
         let len = self.workers[v].local.len();
         if len == 0 {
-            self.record(EventKind::Steal, w as u16, v as u32, 0);
+            self.record(EventKind::Steal, w as u16, NONE_TASK, (v as u64) << 32);
             return self.workers[v].lifo.take().expect("victim has work");
         }
         let take = 1 + self.rng.below(len.div_ceil(2));
-        self.record(EventKind::Steal, w as u16, v as u32, take as u64);
+        self.record(
+            EventKind::Steal,
+            w as u16,
+            NONE_TASK,
+            ((v as u64) << 32) | take as u64,
+        );
         let mut stolen: VecDeque<Entry> = self.workers[v].local.drain(..take).collect();
         let first = stolen.pop_front().expect("took at least one");
         self.workers[w].local.extend(stolen);

@@ -29,7 +29,8 @@ pub enum EventKind {
     Wake = 3,
     /// Virtual time moved (`arg`: nanoseconds since the start).
     Time = 4,
-    /// A worker stole (`arg`: how many tasks) from worker `task`.
+    /// A worker stole (`arg`: the victim worker in the high 32 bits, how
+    /// many tasks in the low ones, 0 for its LIFO slot).
     Steal = 5,
     /// A poll ended (`arg`: 0 pending, 1 woken during the poll, 2 done, 3 panicked, 4 cancelled, 5 skipped).
     PollEnd = 6,
@@ -54,17 +55,42 @@ pub struct Event {
 
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.kind)?;
-        if self.task != u32::MAX {
-            write!(f, " task #{}", self.task)?;
-        }
-        if self.worker != u16::MAX {
-            write!(f, " on worker {}", self.worker)?;
+        let (t, w, a) = (self.task, self.worker, self.arg);
+        match self.kind {
+            EventKind::Spawn => write!(f, "spawn of task #{t} by task #{a}")?,
+            EventKind::Poll if w == u16::MAX => write!(f, "poll of task #{t}")?,
+            EventKind::Poll => write!(f, "poll of task #{t} on worker {w}")?,
+            EventKind::PollEnd => {
+                let how = match a {
+                    0 => "pending",
+                    1 => "woken during its poll",
+                    2 => "done",
+                    3 => "panicked",
+                    4 => "cancelled",
+                    _ => "skipped",
+                };
+                write!(f, "poll of task #{t} ended: {how}")?
+            }
+            EventKind::Wake => {
+                let to = match a {
+                    0 => format!("the queue of worker {w}"),
+                    1 => format!("the LIFO slot of worker {w}"),
+                    2 => "the inject queue".to_string(),
+                    3 => "a batch woken by the driver or the main future".to_string(),
+                    _ => "a batch woken from another OS thread".to_string(),
+                };
+                write!(f, "task #{t} queued in {to}")?
+            }
+            EventKind::Time => write!(f, "virtual time jumped")?,
+            EventKind::Steal => match a & 0xFFFF_FFFF {
+                0 => write!(f, "worker {w} stole the LIFO slot of worker {}", a >> 32)?,
+                n => write!(f, "worker {w} stole {n} task(s) from worker {}", a >> 32)?,
+            },
+            EventKind::Fault => write!(f, "fault draw ({a})")?,
         }
         write!(
             f,
-            " arg {} at virtual {:?}",
-            self.arg,
+            " at virtual {:?}",
             std::time::Duration::from_nanos(self.time_ns)
         )
     }
