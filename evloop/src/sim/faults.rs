@@ -76,6 +76,51 @@ pub fn elapsed() -> Option<Duration> {
     })
 }
 
+/// The running simulation's instance of `T`, created with
+/// `T::default()` at the first call; `None` outside a simulation. One
+/// instance per type per simulation, dropped when the simulation ends
+/// (after its tasks): the place for state that code built on the
+/// simulator shares between the tasks of one run, such as a simulated
+/// network.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU32, Ordering};
+///
+/// #[derive(Default)]
+/// struct Counter(AtomicU32);
+///
+/// let n = evloop::sim::Builder::new().block_on(async {
+///     evloop::spawn(async {
+///         evloop::sim::shared::<Counter>().unwrap().0.fetch_add(1, Ordering::Relaxed);
+///     })
+///     .await
+///     .unwrap();
+///     evloop::sim::shared::<Counter>().unwrap().0.load(Ordering::Relaxed)
+/// });
+/// assert_eq!(n, 1);
+/// assert!(evloop::sim::shared::<Counter>().is_none());
+/// ```
+pub fn shared<T: Default + Send + Sync + 'static>() -> Option<std::sync::Arc<T>> {
+    context::with_scheduler(|cx| {
+        let Some(scheduler::Context::Sim(cx)) = cx else {
+            return None;
+        };
+        let mut all = cx.handle().shared.lock().unwrap_or_else(|e| e.into_inner());
+        let id = std::any::TypeId::of::<T>();
+        let any = match all.iter().find(|(t, _)| *t == id) {
+            Some((_, v)) => v.clone(),
+            None => {
+                let v: std::sync::Arc<dyn std::any::Any + Send + Sync> =
+                    std::sync::Arc::new(T::default());
+                all.push((id, v.clone()));
+                v
+            }
+        };
+        drop(all);
+        any.downcast::<T>().ok()
+    })
+}
+
 fn site_hash(seed: u64, site: &Location<'_>) -> u64 {
     let mut h = seed ^ 0x5EED_B0661F_u64;
     for b in site.file().bytes() {

@@ -74,7 +74,8 @@
 //! # For code built on top (a simulated network, say)
 //!
 //! [`is_simulation`], [`seed`], [`random_u64`] (seeded, recorded in the
-//! hash) and [`elapsed`] describe the running simulation; [`Group`] spawns
+//! hash) and [`elapsed`] describe the running simulation; [`shared`] holds
+//! one instance of a type per simulation (a simulated network); [`Group`] spawns
 //! a set of tasks — with every task they spawn — that can be aborted at
 //! once. Timers (`evloop::time`) are the way to make something happen at a
 //! virtual instant.
@@ -85,7 +86,7 @@ mod group;
 mod harness;
 
 pub use builder::{Builder, Policy, Report};
-pub use faults::{elapsed, is_simulation, random_u64, seed};
+pub use faults::{elapsed, is_simulation, random_u64, seed, shared};
 pub use group::Group;
 pub use harness::sweep;
 

@@ -117,6 +117,9 @@ pub(crate) struct Handle {
     pub(crate) config: Config,
     /// The driver, until a run takes it.
     parked_driver: Mutex<Option<Driver>>,
+    /// Per-simulation state of code built on top (`sim::shared`), by type;
+    /// dropped at shutdown, after the tasks (it may hold their wakers).
+    pub(crate) shared: Mutex<Vec<(std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>)>>,
 }
 
 /// The thread-local scheduler context while the simulation runs.
@@ -154,6 +157,7 @@ impl Handle {
             leaks: AtomicU64::new(0),
             config,
             parked_driver: Mutex::new(Some(driver)),
+            shared: Mutex::new(Vec::new()),
         })
     }
 
@@ -317,6 +321,9 @@ impl Drop for ShutdownGuard<'_> {
         }
         let mut driver = cx.driver.borrow_mut();
         driver.shutdown(&cx.handle.driver);
+        drop(driver);
+        let shared = std::mem::take(&mut *cx.handle.shared.lock().unwrap());
+        drop(shared);
     }
 }
 
