@@ -13,6 +13,7 @@ pub(crate) const USAGE: &str = "\
 usage: evloop-bench all | NAME [NAME..] [--runs N] [--quick] [--seed-n N]
                           [--soak-conns N] [--soak-secs T]
        evloop-bench overhead [--runs N] [--quick] [--seed-n N] [--bare EXE] [--no-count]
+       evloop-bench sim [--runs N] [--quick]
        evloop-bench list
 
   all          run every workload
@@ -28,7 +29,10 @@ usage: evloop-bench all | NAME [NAME..] [--runs N] [--quick] [--seed-n N]
                build with the recorder off, and with it on; wall-time ratios
                (median of --runs) and instruction counts (cachegrind, --quick
                sizes; --no-count skips them). --bare EXE: a bare build to use
-               instead of building one in target/no-observe";
+               instead of building one in target/no-observe
+  sim          the deterministic simulator: simulated polls/s (1 and 4
+               workers, random and PCT) beside the real runtime, time
+               compression, seed-sweep rate on 1 thread and on every core";
 
 /// Flags that decide the problem sizes; passed on to every child.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

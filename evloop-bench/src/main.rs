@@ -17,6 +17,7 @@ mod http_axum;
 mod overhead;
 mod process;
 mod report;
+mod sim;
 mod stats;
 
 use std::process::ExitCode;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         Some("__child") => return child::main(&args[1..]),
         Some("overhead") => return overhead::main(&args[1..]),
         Some("http_axum") => return http_axum::main(&args[1..]),
+        Some("sim") => return sim::main(&args[1..]),
         Some("list") => {
             for w in workloads::Workload::ALL {
                 println!("{}", w.name());

@@ -11,6 +11,7 @@
 mod args;
 mod entry;
 mod face;
+mod sim;
 
 use proc_macro::TokenStream;
 
@@ -95,10 +96,30 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// }
 /// ```
 ///
+/// `#[evloop::test(sim)]` runs the test under the deterministic simulator
+/// (`evloop::sim`) instead, once per seed: `seeds = N` sweeps N seeds,
+/// `workers = N` simulates N multi_thread workers, `check = true` runs each
+/// seed twice and compares the event hashes. `EVLOOP_SEED=n` replays one
+/// seed, `EVLOOP_SEEDS=N` sweeps N; a failing seed is printed with the
+/// command that replays it.
+///
+/// ```no_run
+/// #[evloop::test(sim, seeds = 100)]
+/// async fn timeouts_fire_in_virtual_time() {
+///     let slow = evloop::time::sleep(std::time::Duration::from_secs(60));
+///     let r = evloop::time::timeout(std::time::Duration::from_secs(1), slow).await;
+///     assert!(r.is_err());
+/// }
+/// ```
+///
 /// Writing `#[test]` as well is an error: it would run the test twice.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
-    entry::expand(Kind::Test, args.into(), item.into()).into()
+    let args: proc_macro2::TokenStream = args.into();
+    if sim::is_sim(&args) {
+        return sim::expand(args, item.into()).into();
+    }
+    entry::expand(Kind::Test, args, item.into()).into()
 }
 
 /// `#[main]` for a crate that re-exports evloop as `tokio`: like

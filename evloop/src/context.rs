@@ -191,3 +191,15 @@ pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R
     let cx = unsafe { ptr.as_ref() };
     f(cx)
 }
+
+/// The seed of the simulation that is the current runtime, if it is one
+/// (`evloop::sim`): resources that would reach the real OS check it to
+/// report the leak instead of running nondeterministically.
+pub(crate) fn simulation_seed() -> Option<u64> {
+    with_current(|h| match h {
+        scheduler::Handle::Sim(h) => Some(h.config.seed),
+        _ => None,
+    })
+    .ok()
+    .flatten()
+}

@@ -16,6 +16,10 @@ where
     F: FnOnce() -> io::Result<T> + Send + 'static,
     T: Send + 'static,
 {
+    // Inside a simulation with fs faults on: a seeded injected error.
+    if let Some(e) = crate::sim::fs_error(false) {
+        return Err(e);
+    }
     match spawn_blocking(f).await {
         Ok(res) => res,
         Err(e) => Err(join_error(e)),

@@ -166,10 +166,16 @@ impl Inner {
                     // Rule 2.
                     let back = buf.discard_read();
                     let mut buf = std::mem::take(buf);
+                    // Inside a simulation: maybe a seeded short write.
+                    let src = &src[..crate::sim::fs_write_len(src.len())];
                     let n = buf.copy_from(src, self.max_buf);
                     let std = std.clone();
                     self.state = State::Busy(spawn_blocking(move || {
                         let mut file = &*std;
+                        // Inside a simulation: maybe a seeded EIO/ENOSPC.
+                        if let Some(e) = crate::sim::fs_error(true) {
+                            return (Op::Write(Err(e)), buf);
+                        }
                         let res = match back {
                             0 => buf.write_to(&mut file),
                             back => file

@@ -52,6 +52,10 @@ pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
 pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Result<()> {
     let path = path.as_ref().to_owned();
     let contents = contents.as_ref().to_owned();
+    // Inside a simulation with fs faults on: a seeded `ENOSPC`.
+    if let Some(e) = crate::sim::fs_error(true) {
+        return Err(e);
+    }
     asyncify(move || std::fs::write(path, contents)).await
 }
 

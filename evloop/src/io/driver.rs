@@ -300,6 +300,14 @@ impl Driver {
 impl Handle {
     /// Current runtime's reactor, or an error naming the fix.
     pub(crate) fn current() -> io::Result<Handle> {
+        if let Some(seed) = crate::context::simulation_seed() {
+            panic!(
+                "evloop::sim: leak of real I/O into a simulation (seed {seed}): a real OS \
+                 socket or file descriptor is being registered with the I/O reactor. A \
+                 simulation has no reactor: its runs must not depend on the real network. \
+                 Create the resource outside the simulation, or use the simulated one"
+            );
+        }
         match crate::context::with_driver(|d| d.io.clone()) {
             Some(Some(handle)) => Ok(handle),
             Some(None) => Err(io::Error::other(

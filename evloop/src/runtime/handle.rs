@@ -125,6 +125,8 @@ impl Handle {
         match self.inner {
             scheduler::Handle::CurrentThread(_) => RuntimeFlavor::CurrentThread,
             scheduler::Handle::MultiThread(_) => RuntimeFlavor::MultiThread,
+            // A simulation models the multi_thread scheduler's semantics.
+            scheduler::Handle::Sim(_) => RuntimeFlavor::MultiThread,
         }
     }
 

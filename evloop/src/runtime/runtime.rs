@@ -183,6 +183,8 @@ impl Runtime {
             scheduler::Handle::CurrentThread(h) => {
                 crate::runtime::scheduler::current_thread::Handle::shutdown(h, &self.handle.inner)
             }
+            // A simulation shuts down at the end of its run, not here.
+            scheduler::Handle::Sim(_) => {}
             scheduler::Handle::MultiThread(h) => {
                 // Only the first call waits (`shutdown_timeout` then drop);
                 // a worker dropping its own runtime cannot wait for itself.

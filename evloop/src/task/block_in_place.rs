@@ -53,5 +53,10 @@ pub fn block_in_place<F, R>(f: F) -> R
 where
     F: FnOnce() -> R,
 {
+    // A simulation runs every task on one thread, deterministically: the
+    // blocking call runs inline, as part of the task's poll.
+    if crate::context::simulation_seed().is_some() {
+        return f();
+    }
     crate::runtime::scheduler::multi_thread::block_in_place(f)
 }

@@ -595,8 +595,8 @@ impl Handle {
         self.inner.take_over(&self.inner.queues[index])
     }
 
-    /// The tick the wheel must be polled at next (tests).
-    #[cfg(test)]
+    /// The tick the wheel must be polled at next (tests; a simulation,
+    /// to tell an idle run from a deadlocked one).
     pub(crate) fn next_deadline(&self) -> Option<u64> {
         self.inner.locked.lock().wheel.next_deadline()
     }

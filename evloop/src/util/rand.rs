@@ -108,6 +108,25 @@ pub fn thread_rng_n(n: u32) -> u32 {
     drawn.unwrap_or_else(|_| FastRand::from_thread_and_time().below(n))
 }
 
+/// Seeds this thread's generator with `seed` until the guard drops (a
+/// simulation: `select!`'s first branch then comes from the run's seed).
+pub(crate) fn seed_thread(seed: u64) -> SeedGuard {
+    let seed = if seed == 0 { NON_ZERO } else { seed };
+    let prev = STATE.try_with(|state| state.replace(seed)).unwrap_or(0);
+    SeedGuard { prev }
+}
+
+/// Restores the generator's state from before [`seed_thread`].
+pub(crate) struct SeedGuard {
+    prev: u64,
+}
+
+impl Drop for SeedGuard {
+    fn drop(&mut self) {
+        let _ = STATE.try_with(|state| state.set(self.prev));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

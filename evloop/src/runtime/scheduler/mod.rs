@@ -17,6 +17,7 @@ use crate::runtime::task::{Id, JoinHandle, RawTask, SpawnMeta};
 mod countdown;
 pub(crate) mod current_thread;
 pub(crate) mod multi_thread;
+pub(crate) mod sim;
 
 pub(crate) use countdown::countdown_due;
 
@@ -24,11 +25,16 @@ pub(crate) use countdown::countdown_due;
 pub(crate) enum Handle {
     CurrentThread(Arc<current_thread::Handle>),
     MultiThread(Arc<multi_thread::Handle>),
+    /// A deterministic simulation (`evloop::sim`).
+    Sim(Arc<sim::Handle>),
 }
 
 pub(crate) enum Context {
     CurrentThread(current_thread::Context),
     MultiThread(multi_thread::Context),
+    /// Boxed: the simulation's core is large, and this enum sits on the
+    /// stack of every scheduler loop.
+    Sim(Box<sim::Context>),
 }
 
 impl Context {
@@ -38,6 +44,7 @@ impl Context {
         match self {
             Context::CurrentThread(_) => Some(0),
             Context::MultiThread(cx) => cx.worker_index(),
+            Context::Sim(cx) => cx.with_core(|c| c.running.map(|(w, _)| w)).flatten(),
         }
     }
 }
@@ -48,6 +55,7 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => &h.driver,
             Handle::MultiThread(h) => &h.driver,
+            Handle::Sim(h) => &h.driver,
         }
     }
 
@@ -65,6 +73,7 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id, meta.into()),
             Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id, meta.into()),
+            Handle::Sim(h) => sim::Handle::spawn(h, future, id, meta.into()),
         }
     }
 
@@ -73,6 +82,10 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => current_thread::Handle::block_on(h, self, future),
             Handle::MultiThread(_) => multi_thread::Handle::block_on(self, future),
+            Handle::Sim(_) => panic!(
+                "cannot `block_on` a simulation's handle: a simulation is driven only by the \
+                 `evloop::sim::Builder` that started it; `.await` the future instead"
+            ),
         }
     }
 
@@ -81,6 +94,7 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => &h.blocking_spawner,
             Handle::MultiThread(h) => &h.blocking_spawner,
+            Handle::Sim(h) => &h.blocking_spawner,
         }
     }
 
@@ -94,6 +108,9 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        if let Handle::Sim(h) = self {
+            return sim::spawn_blocking(h, func, spawned_at);
+        }
         self.blocking_spawner()
             .spawn_blocking(self, func, spawned_at)
     }
@@ -102,6 +119,7 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => h.num_alive_tasks(),
             Handle::MultiThread(h) => h.num_alive_tasks(),
+            Handle::Sim(h) => h.num_alive_tasks(),
         }
     }
 
@@ -111,6 +129,7 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => h.hooks(),
             Handle::MultiThread(h) => h.hooks(),
+            Handle::Sim(h) => h.hooks(),
         }
     }
 
@@ -118,6 +137,7 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => h.spawned_tasks_count(),
             Handle::MultiThread(h) => h.spawned_tasks_count(),
+            Handle::Sim(h) => h.spawned_tasks_count(),
         }
     }
 
@@ -125,6 +145,7 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => h.global_queue_depth(),
             Handle::MultiThread(h) => h.global_queue_depth(),
+            Handle::Sim(h) => h.global_queue_depth(),
         }
     }
 
@@ -132,6 +153,7 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => h.for_each_task(f),
             Handle::MultiThread(h) => h.for_each_task(f),
+            Handle::Sim(h) => h.for_each_task(f),
         }
     }
 }
