@@ -64,6 +64,7 @@ pub mod net;
 pub mod process;
 pub mod runtime;
 pub mod signal;
+pub mod sim;
 pub mod sync;
 pub mod task;
 pub mod time;
