@@ -435,3 +435,41 @@ async fn socket_options_without_meaning_are_unsupported_errors() {
     })
     .await;
 }
+
+/// The README's example: a connection request held by a partition goes
+/// through once it is repaired, within the connect timeout.
+#[evloop::test(start_paused = true)]
+async fn connect_held_by_a_partition_completes_after_repair() {
+    bounded(async {
+        let net = Net::builder()
+            .seed(7)
+            .connect_timeout(Duration::from_secs(10))
+            .build();
+        net.host("db", || async {
+            let listener = TcpListener::bind("0.0.0.0:5432").await.unwrap();
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = [0; 4];
+            sock.read_exact(&mut buf).await.unwrap();
+            sock.write_all(&buf).await.unwrap();
+        });
+        let app = net.client("app", async {
+            let start = Instant::now();
+            let mut sock = TcpStream::connect("db:5432").await.unwrap();
+            let connected = start.elapsed();
+            sock.write_all(b"ping").await.unwrap();
+            let mut buf = [0; 4];
+            sock.read_exact(&mut buf).await.unwrap();
+            (buf, connected)
+        });
+        net.partition("app", "db");
+        sleep(Duration::from_secs(5)).await;
+        net.repair("app", "db");
+        let (buf, connected) = app.await.unwrap();
+        assert_eq!(&buf, b"ping");
+        assert!(
+            connected >= Duration::from_secs(5),
+            "connected across a partition"
+        );
+    })
+    .await;
+}

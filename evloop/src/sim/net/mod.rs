@@ -81,7 +81,10 @@
 //! - `spawn_local` and `spawn_blocking` do not carry the host: code they
 //!   run gets real sockets.
 //! - Writes never wait (the simulated send buffer is unbounded).
-//! - There is no per-host clock skew: every host reads the runtime's clock.
+//! - Clock skew applies to [`system_time`], the hosts' wall clock, which
+//!   a program must call instead of `SystemTime::now()`; `Instant`s are
+//!   the runtime's on every host (an offset between monotonic clocks that
+//!   never leave their host cannot be observed).
 
 mod conn;
 pub(crate) mod host;
@@ -321,6 +324,16 @@ impl Net {
         }
     }
 
+    /// Sets host `name`'s wall clock ([`system_time`]) off by `offset`.
+    pub fn skew_clock(&self, name: &str, offset: ClockOffset) {
+        let id = self.id(name);
+        let nanos = match offset {
+            ClockOffset::Ahead(d) => d.as_nanos() as i128,
+            ClockOffset::Behind(d) => -(d.as_nanos() as i128),
+        };
+        self.shared.state.lock().hosts[id].skew = nanos;
+    }
+
     /// Whether host `name` is up.
     pub fn is_up(&self, name: &str) -> bool {
         let id = self.id(name);
@@ -337,6 +350,52 @@ impl Net {
     /// How many messages were delivered so far.
     pub fn delivered(&self) -> u64 {
         self.shared.hash().1
+    }
+}
+
+/// How far a host's wall clock is off ([`Net::skew_clock`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockOffset {
+    /// The host's clock runs ahead by this much.
+    Ahead(Duration),
+    /// The host's clock lags by this much.
+    Behind(Duration),
+}
+
+/// Where every simulated wall clock starts: 2020-09-13T12:26:40Z, fixed so
+/// that a seed replays the same timestamps.
+const SIM_EPOCH_SECS: u64 = 1_600_000_000;
+
+/// The wall-clock time on the running simulated host: a fixed start, plus
+/// the virtual time since its network was built, plus the host's skew
+/// ([`Net::skew_clock`]). Outside a simulated host, `SystemTime::now()`.
+///
+/// ```
+/// use evloop::sim::net::{system_time, ClockOffset, Net};
+/// use std::time::Duration;
+///
+/// # fn main() { let rt = evloop::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap();
+/// # rt.block_on(async {
+/// let net = Net::new();
+/// let ahead = net.client("a", async { system_time() });
+/// let exact = net.client("b", async { system_time() });
+/// net.skew_clock("a", ClockOffset::Ahead(Duration::from_secs(3)));
+/// let (ahead, exact) = (ahead.await.unwrap(), exact.await.unwrap());
+/// assert_eq!(ahead.duration_since(exact).unwrap(), Duration::from_secs(3));
+/// # }); }
+/// ```
+pub fn system_time() -> std::time::SystemTime {
+    let Some(ctx) = current() else {
+        return std::time::SystemTime::now();
+    };
+    let st = ctx.net.state.lock();
+    let base = std::time::UNIX_EPOCH + Duration::from_secs(SIM_EPOCH_SECS) + st.elapsed();
+    let skew = st.hosts[ctx.id].skew;
+    let off = Duration::from_nanos(skew.unsigned_abs() as u64);
+    if skew >= 0 {
+        base + off
+    } else {
+        base - off
     }
 }
 

@@ -62,6 +62,8 @@ pub(crate) struct Host {
     pub(crate) incarnation: u64,
     pub(crate) alive: bool,
     pub(crate) main: Option<MainFn>,
+    /// Wall-clock offset in nanoseconds (ahead when positive).
+    pub(crate) skew: i128,
     tasks: Vec<AbortHandle>,
     pruned_at: usize,
     pub(crate) listeners: BTreeMap<u16, Arc<Backlog>>,
@@ -191,6 +193,11 @@ impl State {
         for w in words {
             self.hash = (self.hash ^ w).wrapping_mul(0x0100_0000_01b3);
         }
+    }
+
+    /// Virtual time since the network was built.
+    pub(crate) fn elapsed(&self) -> Duration {
+        Instant::now().saturating_duration_since(self.start)
     }
 
     pub(crate) fn host_by_ip(&self, ip: IpAddr) -> Option<HostId> {
@@ -376,6 +383,7 @@ impl Shared {
             incarnation: 0,
             alive: true,
             main,
+            skew: 0,
             tasks: Vec::new(),
             pruned_at: 0,
             listeners: BTreeMap::new(),
