@@ -21,6 +21,7 @@
 //!
 //! ```sh
 //! cargo run --example sim_kv -- --seeds 1000            # finds a failing seed
+//! cargo run --example sim_kv -- --seeds 1000 --start 5000  # another range
 //! cargo run --example sim_kv -- --replay SEED           # replays it
 //! cargo run --example sim_kv -- --fixed --seeds 1000    # every seed passes
 //! ```
@@ -307,10 +308,11 @@ fn main() {
         std::process::exit(outcome.is_err() as i32);
     }
     let seeds = value("--seeds").unwrap_or(100);
+    let from = value("--start").unwrap_or(0);
     let start = std::time::Instant::now();
     let mut first = None;
     let mut failing = 0;
-    for seed in 0..seeds {
+    for seed in from..from + seeds {
         if let (Err(e), hash) = run_seed(seed, fixed) {
             failing += 1;
             if first.is_none() {
@@ -324,7 +326,7 @@ fn main() {
         "{seeds} seeds in {:.1?}: {failing} failed{}",
         start.elapsed(),
         first
-            .map(|s| format!(", first at seed {s} ({} seeds to find it)", s + 1))
+            .map(|s| format!(", first at seed {s} ({} seeds to find it)", s - from + 1))
             .unwrap_or_default()
     );
     std::process::exit((failing > 0) as i32);
