@@ -473,3 +473,37 @@ async fn connect_held_by_a_partition_completes_after_repair() {
     })
     .await;
 }
+
+#[evloop::test(start_paused = true)]
+async fn owned_halves_work_from_two_tasks_and_shutdown_sends_eof() {
+    bounded(async {
+        let net = Net::new();
+        echo_host(&net, "server", 7);
+        let out = net.client("client", async {
+            let sock = TcpStream::connect("server:7").await.unwrap();
+            let (mut rd, mut wr) = sock.into_split();
+            let peer = rd.peer_addr().unwrap();
+            let writer = evloop::spawn(async move {
+                for i in 0..10u8 {
+                    wr.write_all(&[i; 10]).await.unwrap();
+                    sleep(Duration::from_millis(3)).await;
+                }
+                wr.shutdown().await.unwrap();
+                wr
+            });
+            let mut all = Vec::new();
+            // The echo server closes once it reads our end of stream.
+            rd.read_to_end(&mut all).await.unwrap();
+            let wr = writer.await.unwrap();
+            let mut sock = rd.reunite(wr).unwrap();
+            let after = sock.write_all(b"x").await.unwrap_err().kind();
+            (all, peer, after)
+        });
+        let (all, peer, after) = out.await.unwrap();
+        let want: Vec<u8> = (0..10u8).flat_map(|i| [i; 10]).collect();
+        assert_eq!(all, want);
+        assert_eq!(peer.port(), 7);
+        assert_eq!(after, ErrorKind::BrokenPipe);
+    })
+    .await;
+}
