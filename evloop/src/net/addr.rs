@@ -64,13 +64,34 @@ pub struct Resolve {
 }
 
 impl Resolve {
-    /// Starts the lookup on the current runtime's blocking pool.
+    /// Starts the lookup on the current runtime's blocking pool, or
+    /// answers at once on a simulated host (`sim::net`).
     ///
     /// # Panics
     ///
     /// Outside a runtime (like every resource constructor).
     #[track_caller]
-    fn spawn(host: String, port: Option<u16>) -> Resolve {
+    fn spawn(host: String, port: Option<u16>) -> MaybeReady {
+        // On a simulated host, names are the simulation's hosts.
+        if crate::sim::net::current().is_some() {
+            let (name, port) = match port {
+                Some(port) => (host.as_str(), Some(port)),
+                None => match host.rsplit_once(':') {
+                    Some((name, port)) => (name, port.parse().ok()),
+                    None => (host.as_str(), None),
+                },
+            };
+            let res = match port {
+                Some(port) => crate::sim::net::resolve(name, port),
+                None => Some(Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "invalid socket address",
+                ))),
+            };
+            if let Some(res) = res {
+                return MaybeReady::Ready(Some(res));
+            }
+        }
         let join = crate::task::spawn_blocking(move || {
             match port {
                 Some(port) => std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port)),
@@ -78,7 +99,7 @@ impl Resolve {
             }
             .map(Iterator::collect)
         });
-        Resolve { join }
+        MaybeReady::Blocking(Resolve { join })
     }
 }
 
@@ -128,7 +149,7 @@ impl sealed::ToSocketAddrsPriv for str {
     fn to_socket_addrs(&self) -> MaybeReady {
         match self.parse::<SocketAddr>() {
             Ok(addr) => ready(vec![addr]),
-            Err(_) => MaybeReady::Blocking(Resolve::spawn(self.to_owned(), None)),
+            Err(_) => Resolve::spawn(self.to_owned(), None),
         }
     }
 }
@@ -145,7 +166,7 @@ impl sealed::ToSocketAddrsPriv for (&str, u16) {
     fn to_socket_addrs(&self) -> MaybeReady {
         match self.0.parse::<IpAddr>() {
             Ok(ip) => ready(vec![SocketAddr::new(ip, self.1)]),
-            Err(_) => MaybeReady::Blocking(Resolve::spawn(self.0.to_owned(), Some(self.1))),
+            Err(_) => Resolve::spawn(self.0.to_owned(), Some(self.1)),
         }
     }
 }

@@ -79,11 +79,21 @@
 //! a set of tasks — with every task they spawn — that can be aborted at
 //! once. Timers (`evloop::time`) are the way to make something happen at a
 //! virtual instant.
+//!
+//! # The simulated network
+//!
+//! [`net`] holds simulated hosts joined by a simulated network, behind the
+//! ordinary `TcpListener`, `TcpStream`, `UdpSocket` and `lookup_host`: code
+//! running on a host gets in-memory sockets with seeded latency, loss,
+//! partitions and crashes. Inside a simulation every random draw of the
+//! network comes from the simulation's seed ([`random_u64`]), so one seed
+//! fixes the schedule and the network together.
 
 mod builder;
 mod faults;
 mod group;
 mod harness;
+pub mod net;
 
 pub use builder::{Builder, Policy, Report};
 pub use faults::{elapsed, is_simulation, random_u64, seed, shared};

@@ -65,7 +65,43 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    // A task spawned by a simulated host's code belongs to that host
+    // (`sim::net::host`, rule 1); elsewhere this is one thread-local load.
+    if let Some(host) = crate::sim::net::host::current() {
+        return try_spawn_in_host(host, future, meta);
+    }
+    try_spawn_plain(future, meta)
+}
+
+#[inline]
+fn try_spawn_plain<F>(
+    future: F,
+    meta: SpawnMeta<'_>,
+) -> Result<JoinHandle<F::Output>, context::TryCurrentError>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     moved!(future);
     let id = Id::next();
     context::with_current(|handle| handle.spawn(future, id, meta))
+}
+
+/// Spawns `future` as a task of the simulated `host`: polled with the host
+/// current, aborted when the host crashes.
+#[cold]
+#[inline(never)]
+fn try_spawn_in_host<F>(
+    host: crate::loom::sync::Arc<crate::sim::net::host::HostCtx>,
+    future: F,
+    meta: SpawnMeta<'_>,
+) -> Result<JoinHandle<F::Output>, context::TryCurrentError>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let scoped = crate::sim::net::host::Scoped::new(host.clone(), future);
+    let join = try_spawn_plain(scoped, meta)?;
+    host.track(join.abort_handle());
+    Ok(join)
 }

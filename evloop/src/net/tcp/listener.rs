@@ -12,6 +12,7 @@ use crate::io::scheduled_io::Direction;
 use crate::io::Interest;
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use crate::net::TcpStream;
+use crate::sim::net::tcp::SimListener;
 
 /// A TCP socket listening for connections.
 ///
@@ -29,7 +30,13 @@ use crate::net::TcpStream;
 /// # }); }
 /// ```
 pub struct TcpListener {
-    io: PollEvented<mio::net::TcpListener>,
+    kind: Kind,
+}
+
+/// A real listening socket, or a listener on a simulated host (`sim::net`).
+enum Kind {
+    Real(PollEvented<mio::net::TcpListener>),
+    Sim(SimListener),
 }
 
 impl TcpListener {
@@ -40,6 +47,17 @@ impl TcpListener {
     ///
     /// If called outside an evloop runtime with I/O enabled.
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        if let Some(host) = crate::sim::net::current() {
+            return each_addr(addr, |addr| {
+                let host = host.clone();
+                async move {
+                    Ok(TcpListener {
+                        kind: Kind::Sim(SimListener::bind(host, addr)?),
+                    })
+                }
+            })
+            .await;
+        }
         let handle = crate::io::Handle::current_or_panic();
         each_addr(addr, |addr| {
             let handle = handle.clone();
@@ -56,7 +74,11 @@ impl TcpListener {
         handle: crate::io::Handle,
     ) -> io::Result<TcpListener> {
         Ok(TcpListener {
-            io: PollEvented::new_with_handle(sys, Interest::READABLE, handle)?,
+            kind: Kind::Real(PollEvented::new_with_handle(
+                sys,
+                Interest::READABLE,
+                handle,
+            )?),
         })
     }
 
@@ -70,8 +92,16 @@ impl TcpListener {
 
     /// Polls for a connection (one waker: the last task to poll).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        let registration = self.io.registration();
-        match registration.poll_io(cx, Direction::Read, || self.io.accept()) {
+        let io = match &self.kind {
+            Kind::Real(io) => io,
+            Kind::Sim(s) => {
+                return s
+                    .poll_accept(cx)
+                    .map_ok(|(stream, peer)| (TcpStream::from_sim(stream), peer))
+            }
+        };
+        let registration = io.registration();
+        match registration.poll_io(cx, Direction::Read, || io.accept()) {
             Poll::Ready(Ok((sys, addr))) => {
                 let stream = TcpStream::from_mio(sys, registration.handle().clone())?;
                 Poll::Ready(Ok((stream, addr)))
@@ -87,17 +117,21 @@ impl TcpListener {
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(true)?;
         Ok(TcpListener {
-            io: PollEvented::new_with_interest(
+            kind: Kind::Real(PollEvented::new_with_interest(
                 mio::net::TcpListener::from_std(listener),
                 Interest::READABLE,
-            )?,
+            )?),
         })
     }
 
     /// Deregisters the listener and returns it as a std listener, still in
     /// non-blocking mode.
     pub fn into_std(self) -> io::Result<std::net::TcpListener> {
-        let sys = self.io.into_inner()?;
+        let io = match self.kind {
+            Kind::Real(io) => io,
+            Kind::Sim(_) => return Err(crate::sim::net::unsupported("into_std")),
+        };
+        let sys = io.into_inner()?;
         // SAFETY: `into_raw_fd` hands over sole ownership of an open
         // listening socket fd, which `from_raw_fd` takes.
         Ok(unsafe { std::net::TcpListener::from_raw_fd(sys.into_raw_fd()) })
@@ -105,29 +139,44 @@ impl TcpListener {
 
     /// The local address (with the port chosen by the OS for port 0).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.local_addr()
+        match &self.kind {
+            Kind::Real(io) => io.local_addr(),
+            Kind::Sim(s) => Ok(s.local_addr()),
+        }
+    }
+
+    /// The real socket, or `Unsupported` naming `what` for a simulated one.
+    fn real(&self, what: &str) -> io::Result<&PollEvented<mio::net::TcpListener>> {
+        match &self.kind {
+            Kind::Real(io) => Ok(io),
+            Kind::Sim(_) => Err(crate::sim::net::unsupported(what)),
+        }
     }
 
     /// Sets the IP time-to-live of accepted sockets.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.io.set_ttl(ttl)
+        self.real("set_ttl")?.set_ttl(ttl)
     }
 
     /// The IP time-to-live.
     pub fn ttl(&self) -> io::Result<u32> {
-        self.io.ttl()
+        self.real("ttl")?.ttl()
     }
 }
 
+/// A simulated listener shows a placeholder fd that is no socket.
 impl AsRawFd for TcpListener {
     fn as_raw_fd(&self) -> RawFd {
-        self.io.as_raw_fd()
+        self.as_fd().as_raw_fd()
     }
 }
 
 impl AsFd for TcpListener {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.as_fd()
+        match &self.kind {
+            Kind::Real(io) => io.as_fd(),
+            Kind::Sim(_) => crate::sim::net::placeholder_fd(),
+        }
     }
 }
 

@@ -14,56 +14,62 @@ impl UdpSocket {
     /// Joins the IPv4 multicast group `multiaddr` on the interface with
     /// address `interface` (`UNSPECIFIED` lets the system choose).
     pub fn join_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
-        self.io.join_multicast_v4(&multiaddr, &interface)
+        self.real("join_multicast_v4")?
+            .join_multicast_v4(&multiaddr, &interface)
     }
 
     /// Joins the IPv6 multicast group `multiaddr` on the interface with
     /// index `interface` (0 lets the system choose).
     pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
-        self.io.join_multicast_v6(multiaddr, interface)
+        self.real("join_multicast_v6")?
+            .join_multicast_v6(multiaddr, interface)
     }
 
     /// Leaves an IPv4 multicast group joined with `join_multicast_v4`.
     pub fn leave_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
-        self.io.leave_multicast_v4(&multiaddr, &interface)
+        self.real("leave_multicast_v4")?
+            .leave_multicast_v4(&multiaddr, &interface)
     }
 
     /// Leaves an IPv6 multicast group joined with `join_multicast_v6`.
     pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
-        self.io.leave_multicast_v6(multiaddr, interface)
+        self.real("leave_multicast_v6")?
+            .leave_multicast_v6(multiaddr, interface)
     }
 
     /// Whether IPv4 multicast datagrams sent here loop back to local
     /// sockets (`IP_MULTICAST_LOOP`).
     pub fn multicast_loop_v4(&self) -> io::Result<bool> {
-        self.io.multicast_loop_v4()
+        self.real("multicast_loop_v4")?.multicast_loop_v4()
     }
 
     /// Sets `IP_MULTICAST_LOOP`.
     pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
-        self.io.set_multicast_loop_v4(on)
+        self.real("set_multicast_loop_v4")?
+            .set_multicast_loop_v4(on)
     }
 
     /// The time-to-live of IPv4 multicast datagrams (`IP_MULTICAST_TTL`).
     pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
-        self.io.multicast_ttl_v4()
+        self.real("multicast_ttl_v4")?.multicast_ttl_v4()
     }
 
     /// Sets `IP_MULTICAST_TTL` (1, the default, keeps them on the local
     /// network).
     pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
-        self.io.set_multicast_ttl_v4(ttl)
+        self.real("set_multicast_ttl_v4")?.set_multicast_ttl_v4(ttl)
     }
 
     /// Whether IPv6 multicast datagrams sent here loop back to local
     /// sockets (`IPV6_MULTICAST_LOOP`).
     pub fn multicast_loop_v6(&self) -> io::Result<bool> {
-        self.io.multicast_loop_v6()
+        self.real("multicast_loop_v6")?.multicast_loop_v6()
     }
 
     /// Sets `IPV6_MULTICAST_LOOP`.
     pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
-        self.io.set_multicast_loop_v6(on)
+        self.real("set_multicast_loop_v6")?
+            .set_multicast_loop_v6(on)
     }
 
     /// The IPv4 type-of-service byte of sent datagrams (`IP_TOS`).
@@ -75,7 +81,7 @@ impl UdpSocket {
         target_os = "haiku"
     )))]
     pub fn tos_v4(&self) -> io::Result<u32> {
-        SockRef::from(&*self.io).tos()
+        SockRef::from(&**self.real("tos")?).tos()
     }
 
     /// Sets `IP_TOS` (DSCP and ECN bits).
@@ -87,7 +93,7 @@ impl UdpSocket {
         target_os = "haiku"
     )))]
     pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
-        SockRef::from(&*self.io).set_tos(tos)
+        SockRef::from(&**self.real("set_tos")?).set_tos(tos)
     }
 
     /// Old name of [`tos_v4`](UdpSocket::tos_v4).
@@ -128,7 +134,7 @@ impl UdpSocket {
         target_os = "openbsd"
     ))]
     pub fn tclass_v6(&self) -> io::Result<u32> {
-        SockRef::from(&*self.io).tclass_v6()
+        SockRef::from(&**self.real("tclass_v6")?).tclass_v6()
     }
 
     /// Sets `IPV6_TCLASS`.
@@ -143,13 +149,13 @@ impl UdpSocket {
         target_os = "openbsd"
     ))]
     pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
-        SockRef::from(&*self.io).set_tclass_v6(tclass)
+        SockRef::from(&**self.real("set_tclass_v6")?).set_tclass_v6(tclass)
     }
 
     /// The interface this socket is bound to (`SO_BINDTODEVICE`), if any.
     #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
     pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
-        SockRef::from(&*self.io).device()
+        SockRef::from(&**self.real("device")?).device()
     }
 
     /// Binds the socket to the interface named `interface` (`None` unbinds):
@@ -157,6 +163,6 @@ impl UdpSocket {
     /// through it. Usually needs `CAP_NET_RAW`.
     #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
     pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
-        SockRef::from(&*self.io).bind_device(interface)
+        SockRef::from(&**self.real("bind_device")?).bind_device(interface)
     }
 }

@@ -4,7 +4,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
-use super::UdpSocket;
+use super::{sim_recv, Kind, UdpSocket};
 use crate::io::scheduled_io::Direction;
 use crate::io::{Interest, ReadBuf};
 
@@ -12,35 +12,53 @@ impl UdpSocket {
     /// Polls until a datagram may be available. Only the last task to poll
     /// is woken; `readable()` supports any number of waiters.
     pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.registration().poll_read_ready(cx).map_ok(drop)
+        match &self.kind {
+            Kind::Real(io) => io.registration().poll_read_ready(cx).map_ok(drop),
+            Kind::Sim(s) => s.poll_recv_ready(cx),
+        }
     }
 
     /// Polls until a datagram may be sent. Only the last task to poll is
     /// woken; `writable()` supports any number of waiters.
     pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.registration().poll_write_ready(cx).map_ok(drop)
+        match &self.kind {
+            Kind::Real(io) => io.registration().poll_write_ready(cx).map_ok(drop),
+            Kind::Sim(_) => Poll::Ready(Ok(())),
+        }
     }
 
     /// Like `recv` from the connected peer, leaving the datagram queued.
     /// Cancel-safe.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let reg = self.io.registration();
-        reg.async_io(Interest::READABLE, || self.io.peek(buf)).await
+        match &self.kind {
+            Kind::Real(io) => {
+                let reg = io.registration();
+                reg.async_io(Interest::READABLE, || io.peek(buf)).await
+            }
+            Kind::Sim(s) => sim_recv(s, buf, true).await.map(|(n, _)| n),
+        }
     }
 
     /// Polls a [`peek`](UdpSocket::peek) into `buf`.
     pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let res = self.io.registration().poll_io(cx, Direction::Read, || {
-            self.io.peek(buf.initialize_unfilled())
-        });
+        let io = match &self.kind {
+            Kind::Real(io) => io,
+            Kind::Sim(s) => return s.poll_recv_from(cx, buf, true).map_ok(drop),
+        };
+        let res = io
+            .registration()
+            .poll_io(cx, Direction::Read, || io.peek(buf.initialize_unfilled()));
         res.map_ok(|n| buf.advance(n))
     }
 
     /// `peek` without waiting; `WouldBlock` if nothing is queued.
     pub fn try_peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || self.io.peek(buf))
+        match &self.kind {
+            Kind::Real(io) => io
+                .registration()
+                .try_io(Interest::READABLE, || io.peek(buf)),
+            Kind::Sim(s) => s.try_recv_from(buf, true).map(|(n, _)| n),
+        }
     }
 
     /// Polls a [`peek_from`](UdpSocket::peek_from) into `buf`.
@@ -49,8 +67,12 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let res = self.io.registration().poll_io(cx, Direction::Read, || {
-            self.io.peek_from(buf.initialize_unfilled())
+        let io = match &self.kind {
+            Kind::Real(io) => io,
+            Kind::Sim(s) => return s.poll_recv_from(cx, buf, true),
+        };
+        let res = io.registration().poll_io(cx, Direction::Read, || {
+            io.peek_from(buf.initialize_unfilled())
         });
         res.map_ok(|(n, addr)| {
             buf.advance(n);
@@ -68,7 +90,7 @@ impl UdpSocket {
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        self.io.registration().try_io(interest, f)
+        self.real("try_io")?.registration().try_io(interest, f)
     }
 
     /// Waits for `interest` and runs `f` until it returns something other
@@ -79,7 +101,10 @@ impl UdpSocket {
         interest: Interest,
         f: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
-        self.io.registration().async_io(interest, f).await
+        self.real("async_io")?
+            .registration()
+            .async_io(interest, f)
+            .await
     }
 }
 

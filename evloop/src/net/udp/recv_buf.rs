@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use bytes::BufMut;
 use socket2::{SockAddr, SockRef};
 
-use super::UdpSocket;
+use super::{Kind, UdpSocket};
 use crate::io::scheduled_io::Direction;
 use crate::io::Interest;
 use crate::net::buf::recv_uninit;
@@ -25,7 +25,13 @@ fn ip_addr(addr: SockAddr) -> io::Result<SocketAddr> {
 
 impl UdpSocket {
     fn recv_buf_once<B: BufMut + ?Sized>(&self, buf: &mut B) -> io::Result<usize> {
-        let sock = SockRef::from(&*self.io);
+        let io = match &self.kind {
+            Kind::Real(io) => io,
+            Kind::Sim(s) => {
+                return sim_into(buf, |dst| s.try_recv_from(dst, false)).map(|(n, _)| n)
+            }
+        };
+        let sock = SockRef::from(&**io);
         recv_uninit(buf, |dst| sock.recv(dst).map(|n| (n, ()))).map(|(n, ())| n)
     }
 
@@ -33,7 +39,11 @@ impl UdpSocket {
         &self,
         buf: &mut B,
     ) -> io::Result<(usize, SocketAddr)> {
-        let sock = SockRef::from(&*self.io);
+        let io = match &self.kind {
+            Kind::Real(io) => io,
+            Kind::Sim(s) => return sim_into(buf, |dst| s.try_recv_from(dst, false)),
+        };
+        let sock = SockRef::from(&**io);
         let (n, addr) = recv_uninit(buf, |dst| sock.recv_from(dst))?;
         Ok((n, ip_addr(addr)?))
     }
@@ -57,31 +67,45 @@ impl UdpSocket {
     /// # }); }
     /// ```
     pub async fn recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        let reg = self.io.registration();
+        let io = match &self.kind {
+            Kind::Real(io) => io,
+            Kind::Sim(_) => return self.sim_wait(|| self.recv_buf_once(buf)).await,
+        };
+        let reg = io.registration();
         reg.async_io(Interest::READABLE, || self.recv_buf_once(buf))
             .await
     }
 
     /// `recv_buf` without waiting; `WouldBlock` if nothing is queued.
     pub fn try_recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || self.recv_buf_once(buf))
+        match &self.kind {
+            Kind::Real(io) => io
+                .registration()
+                .try_io(Interest::READABLE, || self.recv_buf_once(buf)),
+            Kind::Sim(_) => self.recv_buf_once(buf),
+        }
     }
 
     /// Like [`recv_buf`](UdpSocket::recv_buf) from any sender; returns the
     /// sender's address too. Cancel-safe.
     pub async fn recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
-        let reg = self.io.registration();
+        let io = match &self.kind {
+            Kind::Real(io) => io,
+            Kind::Sim(_) => return self.sim_wait(|| self.recv_buf_from_once(buf)).await,
+        };
+        let reg = io.registration();
         reg.async_io(Interest::READABLE, || self.recv_buf_from_once(buf))
             .await
     }
 
     /// `recv_buf_from` without waiting; `WouldBlock` if nothing is queued.
     pub fn try_recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || self.recv_buf_from_once(buf))
+        match &self.kind {
+            Kind::Real(io) => io
+                .registration()
+                .try_io(Interest::READABLE, || self.recv_buf_from_once(buf)),
+            Kind::Sim(_) => self.recv_buf_from_once(buf),
+        }
     }
 
     /// Waits for a datagram and returns its sender's address, leaving the
@@ -92,19 +116,58 @@ impl UdpSocket {
 
     /// Polls a [`peek_sender`](UdpSocket::peek_sender).
     pub fn poll_peek_sender(&self, cx: &mut Context<'_>) -> Poll<io::Result<SocketAddr>> {
-        let sock = SockRef::from(&*self.io);
-        self.io
-            .registration()
+        let io = match &self.kind {
+            Kind::Real(io) => io,
+            Kind::Sim(s) => loop {
+                match s.try_recv_from(&mut [], true) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        std::task::ready!(s.poll_recv_ready(cx))?;
+                    }
+                    res => return Poll::Ready(res.map(|(_, from)| from)),
+                }
+            },
+        };
+        let sock = SockRef::from(&**io);
+        io.registration()
             .poll_io(cx, Direction::Read, || sock.peek_sender())
             .map(|res| res.and_then(ip_addr))
     }
 
     /// `peek_sender` without waiting; `WouldBlock` if nothing is queued.
     pub fn try_peek_sender(&self) -> io::Result<SocketAddr> {
-        let sock = SockRef::from(&*self.io);
-        self.io
-            .registration()
+        let io = match &self.kind {
+            Kind::Real(io) => io,
+            Kind::Sim(s) => return s.try_recv_from(&mut [], true).map(|(_, from)| from),
+        };
+        let sock = SockRef::from(&**io);
+        io.registration()
             .try_io(Interest::READABLE, || sock.peek_sender())
             .and_then(ip_addr)
+    }
+}
+
+/// Receives one simulated datagram into `buf`'s spare room (64 bytes at
+/// least, as for a real socket).
+fn sim_into<B: BufMut + ?Sized>(
+    buf: &mut B,
+    recv: impl FnOnce(&mut [u8]) -> io::Result<(usize, SocketAddr)>,
+) -> io::Result<(usize, SocketAddr)> {
+    let mut tmp = vec![0u8; buf.remaining_mut().clamp(64, 1 << 16)];
+    let (n, from) = recv(&mut tmp)?;
+    buf.put_slice(&tmp[..n]);
+    Ok((n, from))
+}
+
+impl UdpSocket {
+    /// Runs `f` until it does not block, waiting for datagrams between tries.
+    async fn sim_wait<R>(&self, mut f: impl FnMut() -> io::Result<R>) -> io::Result<R> {
+        loop {
+            match f() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    poll_fn(|cx| self.poll_recv_ready(cx)).await?;
+                }
+                res => return res,
+            }
+        }
     }
 }

@@ -16,6 +16,7 @@ use crate::net::addr::{each_addr, ToSocketAddrs};
 use crate::net::split::{split, split_owned};
 use crate::net::tcp::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::net::tcp::Inq;
+use crate::sim::net::tcp::SimStream;
 
 mod options;
 
@@ -51,6 +52,17 @@ mod options;
 /// # }); }
 /// ```
 pub struct TcpStream {
+    kind: Kind,
+}
+
+/// A stream is a real socket, or one end of a connection between
+/// simulated hosts (`sim::net`); every method branches once on which.
+enum Kind {
+    Real(Real),
+    Sim(SimStream),
+}
+
+struct Real {
     io: PollEvented<mio::net::TcpStream>,
     /// Whether full reads learn that they drained the receive queue.
     inq: Inq,
@@ -67,6 +79,11 @@ impl TcpStream {
     ///
     /// If called outside an evloop runtime with I/O enabled.
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        if let Some(host) = crate::sim::net::current() {
+            return each_addr(addr, |addr| SimStream::connect(host.clone(), addr))
+                .await
+                .map(TcpStream::from_sim);
+        }
         let handle = crate::io::Handle::current_or_panic();
         each_addr(addr, |addr| {
             let handle = handle.clone();
@@ -85,17 +102,17 @@ impl TcpStream {
 
     /// Waits for a non-blocking connect to complete.
     pub(crate) async fn finish_connect(stream: TcpStream) -> io::Result<TcpStream> {
+        let io = &stream.real("connect")?.io;
         loop {
-            let event =
-                poll_fn(|cx| stream.io.registration().poll_ready(cx, Direction::Write)).await?;
-            if let Some(e) = stream.io.take_error()? {
+            let event = poll_fn(|cx| io.registration().poll_ready(cx, Direction::Write)).await?;
+            if let Some(e) = io.take_error()? {
                 return Err(e);
             }
-            match stream.io.peer_addr() {
+            match io.peer_addr() {
                 Ok(_) => return Ok(stream),
                 Err(e) if e.kind() == io::ErrorKind::NotConnected => {
                     // Spurious wake-up before the handshake finished.
-                    stream.io.registration().clear_readiness(event);
+                    io.registration().clear_readiness(event);
                 }
                 Err(e) => return Err(e),
             }
@@ -104,8 +121,25 @@ impl TcpStream {
 
     fn from_evented(io: PollEvented<mio::net::TcpStream>) -> TcpStream {
         TcpStream {
-            io,
-            inq: Inq::new(),
+            kind: Kind::Real(Real {
+                io,
+                inq: Inq::new(),
+            }),
+        }
+    }
+
+    pub(crate) fn from_sim(sim: SimStream) -> TcpStream {
+        TcpStream {
+            kind: Kind::Sim(sim),
+        }
+    }
+
+    /// The real socket, or `Unsupported` naming `what` for a simulated one.
+    #[inline]
+    fn real(&self, what: &str) -> io::Result<&Real> {
+        match &self.kind {
+            Kind::Real(real) => Ok(real),
+            Kind::Sim(_) => Err(crate::sim::net::unsupported(what)),
         }
     }
 
@@ -132,8 +166,12 @@ impl TcpStream {
     /// Deregisters the stream and returns it as a std stream, still in
     /// non-blocking mode.
     pub fn into_std(self) -> io::Result<std::net::TcpStream> {
-        let sys = self.io.into_inner()?;
-        self.inq.release(&sys)?;
+        let Real { io, inq } = match self.kind {
+            Kind::Real(real) => real,
+            Kind::Sim(_) => return Err(crate::sim::net::unsupported("into_std")),
+        };
+        let sys = io.into_inner()?;
+        inq.release(&sys)?;
         // SAFETY: `into_raw_fd` hands over sole ownership of an open TCP
         // socket fd, which `from_raw_fd` takes.
         Ok(unsafe { std::net::TcpStream::from_raw_fd(sys.into_raw_fd()) })
@@ -141,27 +179,43 @@ impl TcpStream {
 
     /// The local address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.local_addr()
+        match &self.kind {
+            Kind::Real(r) => r.io.local_addr(),
+            Kind::Sim(s) => Ok(s.local_addr()),
+        }
     }
 
     /// The peer's address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.peer_addr()
+        match &self.kind {
+            Kind::Real(r) => r.io.peer_addr(),
+            Kind::Sim(s) => Ok(s.peer_addr()),
+        }
     }
 
     /// Returns and clears the socket's pending error (`SO_ERROR`).
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.io.take_error()
+        match &self.kind {
+            Kind::Real(r) => r.io.take_error(),
+            Kind::Sim(_) => Ok(None),
+        }
     }
 
-    /// Sets `TCP_NODELAY` (disables Nagle's algorithm).
+    /// Sets `TCP_NODELAY` (disables Nagle's algorithm). A simulated stream
+    /// has no Nagle delay: this succeeds and changes nothing.
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.io.set_nodelay(nodelay)
+        match &self.kind {
+            Kind::Real(r) => r.io.set_nodelay(nodelay),
+            Kind::Sim(_) => Ok(()),
+        }
     }
 
-    /// Whether `TCP_NODELAY` is set.
+    /// Whether `TCP_NODELAY` is set (always true on a simulated stream).
     pub fn nodelay(&self) -> io::Result<bool> {
-        self.io.nodelay()
+        match &self.kind {
+            Kind::Real(r) => r.io.nodelay(),
+            Kind::Sim(_) => Ok(true),
+        }
     }
 
     /// Sets `SO_LINGER`; `Some(ZERO)` makes `close` reset the connection.
@@ -170,22 +224,22 @@ impl TcpStream {
     /// runtime; use `set_zero_linger` instead.
     #[deprecated = "SO_LINGER with a timeout blocks the thread on drop; use `set_zero_linger`"]
     pub fn set_linger(&self, dur: Option<Duration>) -> io::Result<()> {
-        socket2::SockRef::from(&*self.io).set_linger(dur)
+        socket2::SockRef::from(&*self.real("set_linger")?.io).set_linger(dur)
     }
 
     /// The `SO_LINGER` setting.
     pub fn linger(&self) -> io::Result<Option<Duration>> {
-        socket2::SockRef::from(&*self.io).linger()
+        socket2::SockRef::from(&*self.real("linger")?.io).linger()
     }
 
     /// Sets the IP time-to-live.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.io.set_ttl(ttl)
+        self.real("set_ttl")?.io.set_ttl(ttl)
     }
 
     /// The IP time-to-live.
     pub fn ttl(&self) -> io::Result<u32> {
-        self.io.ttl()
+        self.real("ttl")?.io.ttl()
     }
 
     /// Waits until the stream is ready for `interest`; returns the readiness
@@ -194,8 +248,27 @@ impl TcpStream {
     ///
     /// Cancel-safe.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        let event = self.io.registration().readiness(interest).await?;
-        Ok(event.ready)
+        match &self.kind {
+            Kind::Real(r) => {
+                let event = r.io.registration().readiness(interest).await?;
+                Ok(event.ready)
+            }
+            Kind::Sim(s) => {
+                if interest.is_writable() {
+                    s.write_ready()?;
+                    let mut ready = Ready::WRITABLE;
+                    if interest.is_readable()
+                        && s.poll_read_ready(&mut Context::from_waker(std::task::Waker::noop()))
+                            .is_ready()
+                    {
+                        ready |= Ready::READABLE;
+                    }
+                    return Ok(ready);
+                }
+                poll_fn(|cx| s.poll_read_ready(cx)).await?;
+                Ok(Ready::READABLE)
+            }
+        }
     }
 
     /// Waits until the stream may be readable. Cancel-safe.
@@ -210,59 +283,103 @@ impl TcpStream {
 
     /// Polls for read readiness (one waker: the last task to poll).
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.registration().poll_read_ready(cx).map_ok(drop)
+        match &self.kind {
+            Kind::Real(r) => r.io.registration().poll_read_ready(cx).map_ok(drop),
+            Kind::Sim(s) => s.poll_read_ready(cx),
+        }
     }
 
     /// Polls for write readiness (one waker: the last task to poll).
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.registration().poll_write_ready(cx).map_ok(drop)
+        match &self.kind {
+            Kind::Real(r) => r.io.registration().poll_write_ready(cx).map_ok(drop),
+            Kind::Sim(s) => Poll::Ready(s.write_ready()),
+        }
     }
 
     /// Reads without waiting; `WouldBlock` if no data is available.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*self.io).read(buf))
+        match &self.kind {
+            Kind::Real(r) => {
+                r.io.registration()
+                    .try_io(Interest::READABLE, || (&*r.io).read(buf))
+            }
+            Kind::Sim(s) => s.try_read(buf),
+        }
     }
 
     /// Vectored `try_read`.
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*self.io).read_vectored(bufs))
+        match &self.kind {
+            Kind::Real(r) => {
+                r.io.registration()
+                    .try_io(Interest::READABLE, || (&*r.io).read_vectored(bufs))
+            }
+            Kind::Sim(s) => match bufs.iter_mut().find(|b| !b.is_empty()) {
+                Some(buf) => s.try_read(buf),
+                None => s.try_read(&mut []),
+            },
+        }
     }
 
     /// Reads without waiting into the spare room of `buf` (a
     /// `bytes::BufMut`) and advances it; `WouldBlock` if no data is
     /// available. `Ok(0)` is end of stream, or `buf` had no room.
     pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        self.io.registration().try_io(Interest::READABLE, || {
-            crate::net::read_into::read_fd_into(self.io.as_raw_fd(), buf)
-        })
+        match &self.kind {
+            Kind::Real(r) => r.io.registration().try_io(Interest::READABLE, || {
+                crate::net::read_into::read_fd_into(r.io.as_raw_fd(), buf)
+            }),
+            Kind::Sim(s) => {
+                let mut tmp = vec![0u8; buf.remaining_mut().min(1 << 16)];
+                let n = s.try_read(&mut tmp)?;
+                buf.put_slice(&tmp[..n]);
+                Ok(n)
+            }
+        }
     }
 
     /// Writes without waiting; `WouldBlock` if the send buffer is full.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || (&*self.io).write(buf))
+        match &self.kind {
+            Kind::Real(r) => {
+                r.io.registration()
+                    .try_io(Interest::WRITABLE, || (&*r.io).write(buf))
+            }
+            Kind::Sim(s) => s.write(buf),
+        }
     }
 
     /// Vectored `try_write`.
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || (&*self.io).write_vectored(bufs))
+        match &self.kind {
+            Kind::Real(r) => {
+                r.io.registration()
+                    .try_io(Interest::WRITABLE, || (&*r.io).write_vectored(bufs))
+            }
+            Kind::Sim(s) => s.write_vectored(bufs),
+        }
     }
 
     /// Reads into `buf` without removing the data from the socket.
     ///
     /// Cancel-safe.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io
-            .registration()
-            .async_io(Interest::READABLE, || self.io.peek(buf))
-            .await
+        match &self.kind {
+            Kind::Real(r) => {
+                r.io.registration()
+                    .async_io(Interest::READABLE, || r.io.peek(buf))
+                    .await
+            }
+            Kind::Sim(s) => loop {
+                match s.try_peek(buf) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        poll_fn(|cx| s.poll_read_ready(cx)).await?;
+                    }
+                    res => return res,
+                }
+            },
+        }
     }
 
     /// Polls a `peek`.
@@ -271,9 +388,13 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<usize>> {
-        let res = self.io.registration().poll_io(cx, Direction::Read, || {
-            self.io.peek(buf.initialize_unfilled())
-        });
+        let r = match &self.kind {
+            Kind::Real(r) => r,
+            Kind::Sim(s) => return s.poll_read(cx, buf, true),
+        };
+        let res =
+            r.io.registration()
+                .poll_io(cx, Direction::Read, || r.io.peek(buf.initialize_unfilled()));
         if let Poll::Ready(Ok(n)) = res {
             buf.advance(n);
         }
@@ -296,8 +417,10 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.io
-            .poll_read_with(cx, buf, |dst| self.inq.read(&self.io, dst))
+        match &self.kind {
+            Kind::Real(r) => r.io.poll_read_with(cx, buf, |dst| r.inq.read(&r.io, dst)),
+            Kind::Sim(s) => s.poll_read(cx, buf, false).map_ok(drop),
+        }
     }
 
     pub(crate) fn poll_write_priv(
@@ -305,7 +428,10 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
+        match &self.kind {
+            Kind::Real(r) => r.io.poll_write(cx, buf),
+            Kind::Sim(s) => Poll::Ready(s.write(buf)),
+        }
     }
 
     pub(crate) fn poll_write_vectored_priv(
@@ -313,11 +439,18 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
+        match &self.kind {
+            Kind::Real(r) => r.io.poll_write_vectored(cx, bufs),
+            Kind::Sim(s) => Poll::Ready(s.write_vectored(bufs)),
+        }
     }
 
     pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
-        match self.io.shutdown(how) {
+        let r = match &self.kind {
+            Kind::Real(r) => r,
+            Kind::Sim(s) => return s.shutdown(how),
+        };
+        match r.io.shutdown(how) {
             // Already shut down or reset by the peer: nothing to send.
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
             res => res,
@@ -365,15 +498,20 @@ impl AsyncWrite for TcpStream {
     }
 }
 
+/// A simulated stream has no socket: its fd is a placeholder that is no
+/// socket (`sim::net::placeholder_fd`), so socket calls on it fail.
 impl AsRawFd for TcpStream {
     fn as_raw_fd(&self) -> RawFd {
-        self.io.as_raw_fd()
+        self.as_fd().as_raw_fd()
     }
 }
 
 impl AsFd for TcpStream {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.as_fd()
+        match &self.kind {
+            Kind::Real(r) => r.io.as_fd(),
+            Kind::Sim(_) => crate::sim::net::placeholder_fd(),
+        }
     }
 }
 
@@ -419,7 +557,12 @@ mod tests {
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
     fn readable(stream: &TcpStream) -> bool {
-        let event = stream.io.registration().ready_event(Interest::READABLE);
+        let event = stream
+            .real("test")
+            .unwrap()
+            .io
+            .registration()
+            .ready_event(Interest::READABLE);
         event.ready.is_readable()
     }
 
@@ -436,7 +579,7 @@ mod tests {
             server.read_exact(&mut buf).await.unwrap();
             // A plain full read knows nothing: readiness stays.
             assert!(readable(&server));
-            assert!(server.inq.is_on());
+            assert!(server.real("test").unwrap().inq.is_on());
 
             for round in 0..3u8 {
                 client.write_all(&[round; 16]).await.unwrap();
@@ -486,7 +629,7 @@ mod tests {
             let mut buf = [0u8; 8];
             client.write_all(&[1; 8]).await.unwrap();
             server.read_exact(&mut buf).await.unwrap();
-            assert!(server.inq.is_on());
+            assert!(server.real("test").unwrap().inq.is_on());
             drop(client);
             server.into_std().unwrap()
         });
@@ -504,7 +647,12 @@ mod tests {
                 .await
                 .unwrap();
             assert!(n > 0 && n < data.len(), "wrote {n} of {}", data.len());
-            let event = client.io.registration().ready_event(Interest::WRITABLE);
+            let event = client
+                .real("test")
+                .unwrap()
+                .io
+                .registration()
+                .ready_event(Interest::WRITABLE);
             assert!(!event.ready.is_writable(), "short write kept readiness");
 
             let len = data.len();

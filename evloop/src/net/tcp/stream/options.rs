@@ -13,7 +13,7 @@ impl TcpStream {
     /// connection (sends RST, discards unsent data) instead of the orderly
     /// FIN handshake, and the socket skips `TIME_WAIT`.
     pub fn set_zero_linger(&self) -> io::Result<()> {
-        SockRef::from(&*self.io).set_linger(Some(Duration::ZERO))
+        SockRef::from(&*self.real("set_zero_linger")?.io).set_linger(Some(Duration::ZERO))
     }
 
     /// Whether `TCP_QUICKACK` is on: ACKs go out at once instead of being
@@ -21,13 +21,13 @@ impl TcpStream {
     /// goes on, so it reads back as it currently stands.
     #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
     pub fn quickack(&self) -> io::Result<bool> {
-        SockRef::from(&*self.io).quickack()
+        SockRef::from(&*self.real("quickack")?.io).quickack()
     }
 
     /// Sets `TCP_QUICKACK` (see [`quickack`](TcpStream::quickack)).
     #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
     pub fn set_quickack(&self, quickack: bool) -> io::Result<()> {
-        SockRef::from(&*self.io).set_quickack(quickack)
+        SockRef::from(&*self.real("set_quickack")?.io).set_quickack(quickack)
     }
 
     /// Runs `f` if the stream is ready for `interest`; when `f` returns
@@ -38,7 +38,7 @@ impl TcpStream {
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        self.io.registration().try_io(interest, f)
+        self.real("try_io")?.io.registration().try_io(interest, f)
     }
 
     /// Waits for `interest` and runs `f` until it returns something other
@@ -48,7 +48,11 @@ impl TcpStream {
         interest: Interest,
         f: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
-        self.io.registration().async_io(interest, f).await
+        self.real("async_io")?
+            .io
+            .registration()
+            .async_io(interest, f)
+            .await
     }
 }
 
