@@ -152,10 +152,7 @@ impl State {
     pub(crate) fn random(&mut self) -> u64 {
         // Inside a simulation the draw is the simulation's own (seeded and
         // part of its event hash), so one seed fixes schedule and network.
-        if crate::sim::is_simulation() {
-            return crate::sim::random_u64();
-        }
-        self.rng.next_u64()
+        crate::sim::random_u64().unwrap_or_else(|| self.rng.next_u64())
     }
 
     /// True with probability `p`.
