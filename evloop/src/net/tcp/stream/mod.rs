@@ -18,6 +18,7 @@ use crate::net::tcp::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 use crate::net::tcp::Inq;
 
 mod options;
+mod owned;
 
 /// A TCP connection, registered with the runtime's reactor.
 ///
