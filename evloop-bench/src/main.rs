@@ -18,6 +18,7 @@ mod overhead;
 mod process;
 mod report;
 mod stats;
+mod uring;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         Some("__child") => return child::main(&args[1..]),
         Some("overhead") => return overhead::main(&args[1..]),
         Some("http_axum") => return http_axum::main(&args[1..]),
+        Some("uring") => return uring::main(&args[1..]),
         Some("list") => {
             for w in workloads::Workload::ALL {
                 println!("{}", w.name());

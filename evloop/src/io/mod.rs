@@ -33,6 +33,7 @@ pub(crate) mod backend;
 mod blocking;
 mod driver;
 mod interest;
+#[cfg(target_os = "linux")]
 pub(crate) mod op_state;
 mod owned;
 pub(crate) mod poll_evented;

@@ -49,7 +49,7 @@
 //! reactor's thread" check (it covers only the reactor's own wakes, and
 //! costs a TLS access on every wake).
 
-use crate::loom::sync::atomic::{AtomicUsize, Ordering::AcqRel, Ordering::Acquire};
+use crate::loom::sync::atomic::{AtomicUsize, Ordering::AcqRel};
 
 const IDLE: usize = 0;
 const PARKED: usize = 1;
@@ -95,7 +95,9 @@ impl UnparkState {
     /// Whether the reactor's thread may be blocked in its wait now: the
     /// io_uring pusher's read (`uring` rule 7), after a SeqCst fence that
     /// orders it after the pushed entry.
+    #[cfg(target_os = "linux")]
     pub(crate) fn is_parked(&self) -> bool {
+        use crate::loom::sync::atomic::Ordering::Acquire;
         self.state.load(Acquire) & STATE_MASK == PARKED
     }
 }
@@ -187,7 +189,7 @@ mod loom_tests {
     /// wait while the ring's thread sleeps.
     #[test]
     fn loom_submit_or_leave() {
-        use crate::loom::sync::atomic::{fence, AtomicUsize, Ordering::Release};
+        use crate::loom::sync::atomic::{fence, AtomicUsize, Ordering::Acquire, Ordering::Release};
         loom::model(|| {
             let state = Arc::new(UnparkState::new());
             let tail = Arc::new(AtomicUsize::new(0));

@@ -60,6 +60,8 @@ pub(crate) const ENV: &str = "EVLOOP_IO_DRIVER";
 /// What the process-wide probe found (rule 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Probe {
+    // Only Linux has io_uring.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     Available,
     /// Why io_uring cannot be used here.
     Unavailable(String),
