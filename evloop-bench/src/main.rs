@@ -19,6 +19,7 @@ mod process;
 mod report;
 mod sim;
 mod stats;
+mod uring;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Some("overhead") => return overhead::main(&args[1..]),
         Some("http_axum") => return http_axum::main(&args[1..]),
         Some("sim") => return sim::main(&args[1..]),
+        Some("uring") => return uring::main(&args[1..]),
         Some("list") => {
             for w in workloads::Workload::ALL {
                 println!("{}", w.name());

@@ -51,6 +51,10 @@
 //!    generation mismatch (the slot was reused between 1 and 2) drops the
 //!    event — which wakes the waiting tasks.
 //!
+//! With the io_uring backend (`super::uring`, Linux) step 1 is one
+//! `io_uring_enter` collecting multishot poll completions instead of
+//! `epoll_wait`; steps 2-3 are the same.
+//!
 //! Steps 2-3 are `Reactor::deliver` (`super::backend`, the registration
 //! half of the driver contract, which `Handle` implements).
 //! Everything past step 1 is plain data, so the delivery logic is tested
@@ -58,6 +62,7 @@
 
 use std::fmt;
 use std::io;
+use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 use mio::event::Source;
@@ -66,9 +71,19 @@ use mio::Token;
 use crate::io::backend::{Reactor, Registers};
 use crate::io::scheduled_io::ScheduledIo;
 use crate::io::unpark::UnparkState;
+#[cfg(target_os = "linux")]
+use crate::io::uring::Ring;
 use crate::io::{Interest, Ready};
 use crate::loom::sync::atomic::{AtomicBool, Ordering::Acquire, Ordering::Release};
 use crate::loom::sync::{Arc, Mutex};
+use crate::runtime::IoDriver;
+
+/// Observability: wakes delivered from here are I/O wakes.
+fn io_ready_hook(ready: usize) {
+    if ready > 0 {
+        let _ = crate::context::with_current(|h| h.hooks().io_ready(ready as u64));
+    }
+}
 
 /// Token of the `mio::Waker` that `Handle::unpark` triggers.
 const WAKE_TOKEN: Token = Token(usize::MAX);
@@ -109,8 +124,7 @@ pub(crate) fn shutdown_error() -> io::Error {
 
 /// Owned by the thread that parks.
 pub(crate) struct Driver {
-    poll: mio::Poll,
-    events: mio::Events,
+    backend: Backend,
     /// Reused buffer for step 2 of the delivery protocol.
     pending: Vec<(Arc<ScheduledIo>, u32, Ready)>,
 }
@@ -121,8 +135,36 @@ pub(crate) struct Handle {
     shared: Arc<Shared>,
 }
 
+/// What step 1 of the delivery protocol waits on.
+enum Backend {
+    Epoll {
+        poll: mio::Poll,
+        events: mio::Events,
+    },
+    #[cfg(target_os = "linux")]
+    Uring {
+        ring: Arc<Ring>,
+        events: Vec<(Token, Ready)>,
+    },
+}
+
+/// Where resources are registered (and, for io_uring, the ring that wakes).
+enum Registry {
+    Epoll(mio::Registry),
+    #[cfg(target_os = "linux")]
+    Uring(Arc<Ring>),
+}
+
+enum Waker {
+    Epoll(mio::Waker),
+    #[cfg(target_os = "linux")]
+    Uring(Arc<Ring>),
+}
+
 struct Shared {
-    waker: mio::Waker,
+    waker: Waker,
+    /// Which backend runs.
+    kind: IoDriver,
     /// When `unpark` must write `waker` (rule 5).
     unpark: UnparkState,
     /// A copy of `Inner::is_shutdown` that `park` reads without the lock.
@@ -133,7 +175,7 @@ struct Shared {
 
 struct Inner {
     /// `None` after shutdown (rule 4) or in tests without an OS backend.
-    registry: Option<mio::Registry>,
+    registry: Option<Registry>,
     is_shutdown: bool,
     slab: Slab,
     next_generation: u32,
@@ -197,7 +239,7 @@ impl Slab {
 }
 
 impl Inner {
-    fn new(registry: Option<mio::Registry>) -> Inner {
+    fn new(registry: Option<Registry>) -> Inner {
         Inner {
             registry,
             is_shutdown: false,
@@ -210,7 +252,7 @@ impl Inner {
     /// `register` with its token; undone if `register` fails.
     fn insert(
         &mut self,
-        register: impl FnOnce(Option<&mio::Registry>, Token) -> io::Result<()>,
+        register: impl FnOnce(Option<&Registry>, Token) -> io::Result<()>,
     ) -> io::Result<(Arc<ScheduledIo>, Token)> {
         if self.is_shutdown {
             return Err(shutdown_error());
@@ -230,21 +272,46 @@ impl Inner {
 }
 
 impl Driver {
-    pub(crate) fn new(nevents: usize) -> io::Result<(Driver, Handle)> {
-        let poll = mio::Poll::new()?;
-        let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
-        let registry = poll.registry().try_clone()?;
+    /// A reactor on epoll (kqueue), or on io_uring for
+    /// `IoDriver::Uring`, which the caller resolved (never `Auto`).
+    pub(crate) fn new(nevents: usize, kind: IoDriver) -> io::Result<(Driver, Handle)> {
+        let (backend, registry, waker) = match kind {
+            #[cfg(target_os = "linux")]
+            IoDriver::Uring => {
+                let ring = Arc::new(Ring::new()?);
+                let backend = Backend::Uring {
+                    ring: ring.clone(),
+                    events: Vec::with_capacity(nevents.max(1)),
+                };
+                (backend, Registry::Uring(ring.clone()), Waker::Uring(ring))
+            }
+            _ => {
+                let poll = mio::Poll::new()?;
+                let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
+                let registry = poll.registry().try_clone()?;
+                let backend = Backend::Epoll {
+                    poll,
+                    events: mio::Events::with_capacity(nevents.max(1)),
+                };
+                (backend, Registry::Epoll(registry), Waker::Epoll(waker))
+            }
+        };
+        let kind = match backend {
+            Backend::Epoll { .. } => IoDriver::Epoll,
+            #[cfg(target_os = "linux")]
+            Backend::Uring { .. } => IoDriver::Uring,
+        };
         let handle = Handle {
             shared: Arc::new(Shared {
                 waker,
+                kind,
                 unpark: UnparkState::new(),
                 is_shutdown: AtomicBool::new(false),
                 inner: Mutex::new(Inner::new(Some(registry))),
             }),
         };
         let driver = Driver {
-            poll,
-            events: mio::Events::with_capacity(nevents.max(1)),
+            backend,
             pending: Vec::new(),
         };
         Ok((driver, handle))
@@ -265,34 +332,48 @@ impl Driver {
         } else {
             timeout
         };
-        // Delivery step 1.
-        let res = self.poll.poll(&mut self.events, timeout);
-        shared.unpark.enter_dispatch();
-        match res {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => panic!("unexpected error when polling the I/O driver: {e:?}"),
-        }
-        let ready = self
-            .events
-            .iter()
-            .filter(|event| event.token() != WAKE_TOKEN)
-            .count();
-        if ready > 0 {
-            // Observability: wakes delivered from here are I/O wakes.
-            let _ = crate::context::with_current(|h| h.hooks().io_ready(ready as u64));
-        }
-        let events = self
-            .events
-            .iter()
-            .map(|event| (event.token(), Ready::from_mio(event)));
-        handle.deliver(events, &mut self.pending);
+        let delivered = match &mut self.backend {
+            Backend::Epoll { poll, events } => {
+                // Delivery step 1.
+                let res = poll.poll(events, timeout);
+                shared.unpark.enter_dispatch();
+                match res {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => panic!("unexpected error when polling the I/O driver: {e:?}"),
+                }
+                let ready = events
+                    .iter()
+                    .filter(|event| event.token() != WAKE_TOKEN)
+                    .count();
+                io_ready_hook(ready);
+                let iter = events
+                    .iter()
+                    .map(|event| (event.token(), Ready::from_mio(event)));
+                handle.deliver(iter, &mut self.pending);
+                !events.is_empty()
+            }
+            #[cfg(target_os = "linux")]
+            Backend::Uring { ring, events } => {
+                // Delivery step 1, on the ring.
+                let woken = ring.park(timeout, events);
+                shared.unpark.enter_dispatch();
+                io_ready_hook(events.len());
+                let any = woken || !events.is_empty();
+                handle.deliver(events.drain(..), &mut self.pending);
+                any
+            }
+        };
         shared.unpark.leave();
-        unparked || !self.events.is_empty()
+        unparked || delivered
     }
 
     /// Rule 4.
     pub(crate) fn shutdown(&mut self, handle: &Handle) {
+        #[cfg(target_os = "linux")]
+        if let Backend::Uring { ring, .. } = &self.backend {
+            ring.close();
+        }
         handle.shutdown();
     }
 }
@@ -335,11 +416,50 @@ impl Handle {
     /// blocked in `epoll_wait` (rule 5).
     pub(crate) fn unpark(&self) {
         if self.shared.unpark.unpark() {
-            self.shared
-                .waker
-                .wake()
-                .expect("failed to wake the I/O driver");
+            match &self.shared.waker {
+                Waker::Epoll(waker) => waker.wake().expect("failed to wake the I/O driver"),
+                #[cfg(target_os = "linux")]
+                Waker::Uring(ring) => ring.wake(),
+            }
         }
+    }
+
+    /// The io_uring ring, if this reactor runs on one.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn ring(&self) -> Option<&Arc<Ring>> {
+        match &self.shared.waker {
+            Waker::Uring(ring) => Some(ring),
+            Waker::Epoll(_) => None,
+        }
+    }
+
+    /// Queues a completion operation (`uring` rule 7): submitted with the
+    /// next park, or at once if the parked thread may be blocked.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn push_op(
+        &self,
+        entry: io_uring::squeue::Entry,
+        state: Arc<crate::io::op_state::OpState>,
+    ) -> io::Result<u64> {
+        let ring = self
+            .ring()
+            .ok_or_else(|| io::Error::other("not an io_uring driver"))?;
+        let user_data = ring.push_op(entry, state)?;
+        ring.submit_if(|| self.shared.unpark.is_parked());
+        Ok(user_data)
+    }
+
+    /// Cancels a completion operation in flight (its future was dropped).
+    #[cfg(target_os = "linux")]
+    pub(crate) fn cancel_op(&self, user_data: u64) {
+        if let Some(ring) = self.ring() {
+            ring.cancel(user_data);
+        }
+    }
+
+    /// Which backend this reactor runs on (`Uring` or `Epoll`).
+    pub(crate) fn kind(&self) -> IoDriver {
+        self.shared.kind
     }
 
     fn shutdown(&self) {
@@ -403,7 +523,7 @@ impl Reactor for Handle {
     }
 }
 
-impl<S: Source + ?Sized> Registers<S> for Handle {
+impl<S: Source + AsRawFd + ?Sized> Registers<S> for Handle {
     /// Registers `source` for `interest`; returns its state and token.
     fn register(
         &self,
@@ -414,7 +534,11 @@ impl<S: Source + ?Sized> Registers<S> for Handle {
             .inner
             .lock()
             .insert(|registry, token| match registry {
-                Some(registry) => registry.register(source, token, interest.to_mio()),
+                Some(Registry::Epoll(registry)) => {
+                    registry.register(source, token, interest.to_mio())
+                }
+                #[cfg(target_os = "linux")]
+                Some(Registry::Uring(ring)) => ring.register(source.as_raw_fd(), token, interest),
                 None => Err(shutdown_error()),
             })
     }
@@ -423,7 +547,9 @@ impl<S: Source + ?Sized> Registers<S> for Handle {
     fn deregister(&self, source: &mut S) -> io::Result<()> {
         let inner = self.shared.inner.lock();
         match &inner.registry {
-            Some(registry) => registry.deregister(source),
+            Some(Registry::Epoll(registry)) => registry.deregister(source),
+            #[cfg(target_os = "linux")]
+            Some(Registry::Uring(ring)) => ring.deregister(source.as_raw_fd()),
             None => Ok(()),
         }
     }
@@ -501,18 +627,21 @@ mod tests {
     #[test]
     fn register_close_reopen_storm_delivers_no_stale_event() {
         use std::os::fd::AsRawFd;
-        let (mut driver, handle) = Driver::new(64).unwrap();
+        let (mut driver, handle) = Driver::new(64, IoDriver::Epoll).unwrap();
+        // Irrefutable where io_uring is not compiled in.
+        #[allow(irrefutable_let_patterns)]
+        let Backend::Epoll { poll, events } = &mut driver.backend
+        else {
+            unreachable!()
+        };
         let mut reused_fd = 0;
         for round in 0..200 {
             let (mut a, mut b) = mio::net::UnixStream::pair().unwrap();
             let fd = a.as_raw_fd();
             let (io_a, _token_a) = handle.register(&mut a, Interest::READABLE).unwrap();
             b.write_all(b"x").unwrap();
-            driver
-                .poll
-                .poll(&mut driver.events, Some(Duration::from_secs(5)))
-                .unwrap();
-            assert!(driver.events.iter().count() >= 1, "round {round}");
+            poll.poll(events, Some(Duration::from_secs(5))).unwrap();
+            assert!(events.iter().count() >= 1, "round {round}");
 
             // Close `a` before its event is delivered, reuse fd and slot.
             handle.deregister(&mut a).unwrap();
@@ -526,8 +655,7 @@ mod tests {
             // Usually the same fd number, unless a parallel test took it.
             reused_fd += usize::from(c.as_raw_fd() == fd);
 
-            let events: Vec<_> = driver
-                .events
+            let events: Vec<_> = events
                 .iter()
                 .map(|e| (e.token(), Ready::from_mio(e)))
                 .collect();
@@ -553,7 +681,7 @@ mod tests {
 
     #[test]
     fn shutdown_marks_and_refuses() {
-        let (mut driver, handle) = Driver::new(8).unwrap();
+        let (mut driver, handle) = Driver::new(8, IoDriver::Epoll).unwrap();
         let (mut a, _b) = mio::net::UnixStream::pair().unwrap();
         let (io, _) = handle.register(&mut a, Interest::READABLE).unwrap();
         driver.shutdown(&handle);

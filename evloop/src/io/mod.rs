@@ -33,6 +33,9 @@ pub(crate) mod backend;
 mod blocking;
 mod driver;
 mod interest;
+#[cfg(target_os = "linux")]
+pub(crate) mod op_state;
+mod owned;
 pub(crate) mod poll_evented;
 mod read_buf;
 mod ready;
@@ -42,6 +45,10 @@ mod stdio;
 #[cfg(unix)]
 pub mod unix;
 mod unpark;
+#[cfg(target_os = "linux")]
+pub(crate) mod uring;
+#[cfg(target_os = "linux")]
+pub(crate) mod uring_op;
 pub mod util;
 
 pub(crate) use driver::{Driver, Handle};
@@ -51,6 +58,7 @@ pub use async_read::AsyncRead;
 pub use async_seek::AsyncSeek;
 pub use async_write::AsyncWrite;
 pub use interest::Interest;
+pub use owned::{BufResult, IoBuf, IoBufMut};
 pub use read_buf::ReadBuf;
 pub use ready::Ready;
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};

@@ -20,6 +20,7 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::ops::Deref;
+use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
 
 use mio::event::Source;
@@ -37,12 +38,12 @@ pub(crate) struct Received {
     pub(crate) drained: bool,
 }
 
-pub(crate) struct PollEvented<E: Source> {
+pub(crate) struct PollEvented<E: Source + AsRawFd> {
     io: Option<E>,
     registration: Registration,
 }
 
-impl<E: Source> PollEvented<E> {
+impl<E: Source + AsRawFd> PollEvented<E> {
     /// Registers `io` for reads and writes with the current reactor.
     pub(crate) fn new(io: E) -> io::Result<PollEvented<E>> {
         PollEvented::new_with_interest(io, Interest::READABLE | Interest::WRITABLE)
@@ -184,7 +185,7 @@ impl<E: Source> PollEvented<E> {
     }
 }
 
-impl<E: Source> Deref for PollEvented<E> {
+impl<E: Source + AsRawFd> Deref for PollEvented<E> {
     type Target = E;
 
     fn deref(&self) -> &E {
@@ -192,7 +193,7 @@ impl<E: Source> Deref for PollEvented<E> {
     }
 }
 
-impl<E: Source> Drop for PollEvented<E> {
+impl<E: Source + AsRawFd> Drop for PollEvented<E> {
     fn drop(&mut self) {
         // Rule 1.
         if let Some(mut io) = self.io.take() {
@@ -202,7 +203,7 @@ impl<E: Source> Drop for PollEvented<E> {
     }
 }
 
-impl<E: Source + fmt::Debug> fmt::Debug for PollEvented<E> {
+impl<E: Source + AsRawFd + fmt::Debug> fmt::Debug for PollEvented<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PollEvented").field("io", &self.io).finish()
     }

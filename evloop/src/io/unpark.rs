@@ -91,6 +91,15 @@ impl UnparkState {
     pub(crate) fn unpark(&self) -> bool {
         self.state.fetch_or(NOTIFIED, AcqRel) & STATE_MASK == PARKED
     }
+
+    /// Whether the reactor's thread may be blocked in its wait now: the
+    /// io_uring pusher's read (`uring` rule 7), after a SeqCst fence that
+    /// orders it after the pushed entry.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn is_parked(&self) -> bool {
+        use crate::loom::sync::atomic::Ordering::Acquire;
+        self.state.load(Acquire) & STATE_MASK == PARKED
+    }
 }
 
 #[cfg(all(test, not(loom)))]
@@ -169,6 +178,37 @@ mod loom_tests {
                 state.leave();
             }
             waker.join().unwrap();
+        });
+    }
+
+    /// `uring` rule 7: an operation pushed to the submission queue while
+    /// the ring's thread enters its wait is submitted by one of the two:
+    /// the pusher sees `PARKED` (and submits), or the kernel's read of the
+    /// queue, after the parker's `PARKED`, sees the entry. Without the two
+    /// SeqCst fences both may miss (store buffering), and the entry would
+    /// wait while the ring's thread sleeps.
+    #[test]
+    fn loom_submit_or_leave() {
+        use crate::loom::sync::atomic::{fence, AtomicUsize, Ordering::Acquire, Ordering::Release};
+        loom::model(|| {
+            let state = Arc::new(UnparkState::new());
+            let tail = Arc::new(AtomicUsize::new(0));
+            let pusher = {
+                let (state, tail) = (state.clone(), tail.clone());
+                thread::spawn(move || {
+                    tail.store(1, Release);
+                    fence(SeqCst);
+                    state.is_parked()
+                })
+            };
+            let _ = state.enter_wait();
+            fence(SeqCst);
+            let seen_by_kernel = tail.load(Acquire) == 1;
+            let submitted_by_pusher = pusher.join().unwrap();
+            assert!(
+                seen_by_kernel || submitted_by_pusher,
+                "an entry waits in the queue while the ring's thread blocks"
+            );
         });
     }
 }

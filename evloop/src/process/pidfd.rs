@@ -47,6 +47,12 @@ impl Source for PidfdSource {
     }
 }
 
+impl AsRawFd for PidfdSource {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
 /// Opens a pidfd for `pid`, close-on-exec (pidfds always are).
 fn pidfd_open(pid: u32) -> io::Result<OwnedFd> {
     let pid = libc::pid_t::try_from(pid)

@@ -16,7 +16,7 @@ use mio::unix::pipe::{Receiver, Sender};
 use crate::io::poll_evented::PollEvented;
 use crate::io::{AsyncRead, AsyncWrite, Handle, Interest, ReadBuf};
 
-fn register<E: mio::event::Source>(
+fn register<E: mio::event::Source + AsRawFd>(
     pipe: E,
     interest: Interest,
     handle: Handle,

@@ -8,7 +8,7 @@ use crate::runtime::driver::{self, Driver};
 use crate::runtime::info::Info;
 use crate::runtime::metrics::Hooks;
 use crate::runtime::scheduler::{self, current_thread, multi_thread};
-use crate::runtime::{Handle, LocalOptions, LocalRuntime, Runtime};
+use crate::runtime::{Handle, IoDriver, LocalOptions, LocalRuntime, Runtime};
 use crate::trace::recorder::Recorder;
 use crate::trace::stall::StallDetector;
 use crate::trace::TraceConfig;
@@ -31,6 +31,8 @@ pub struct Builder {
     event_interval: u32,
     global_queue_interval: Option<u32>,
     nevents: usize,
+    /// `None`: not set (the environment decides, `runtime::io_driver`).
+    io_driver: Option<IoDriver>,
     max_blocking_threads: usize,
     keep_alive: Option<Duration>,
     worker_threads: Option<usize>,
@@ -100,6 +102,7 @@ impl Builder {
             event_interval,
             global_queue_interval: None,
             nevents: 1024,
+            io_driver: None,
             max_blocking_threads: 512,
             keep_alive: None,
             worker_threads: None,
@@ -430,19 +433,54 @@ impl Builder {
         ))
     }
 
-    fn driver_cfg(&self, workers: usize) -> driver::Cfg {
-        driver::Cfg {
+    /// Which I/O driver the runtime parks on (with
+    /// [`enable_io`](Self::enable_io)): [`IoDriver::Epoll`] (kqueue on macOS
+    /// and FreeBSD), [`IoDriver::Uring`] (Linux 5.13 or later; `build`
+    /// fails where the kernel or a seccomp profile refuses io_uring), or
+    /// [`IoDriver::Auto`]. This call wins over the `EVLOOP_IO_DRIVER`
+    /// environment variable (`uring`, `epoll`, `auto`), which applies only
+    /// when the builder names no driver and falls back to epoll where
+    /// io_uring is not available. `Auto` chooses epoll.
+    /// [`Handle::io_driver`](super::Handle::io_driver) says which one runs.
+    ///
+    /// ```
+    /// use evloop::runtime::{Builder, IoDriver};
+    ///
+    /// let rt = Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .io_driver(IoDriver::Auto)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_ne!(rt.handle().io_driver(), IoDriver::Auto);
+    /// ```
+    pub fn io_driver(&mut self, driver: IoDriver) -> &mut Self {
+        self.io_driver = Some(driver);
+        self
+    }
+
+    /// Resolves the I/O driver (`runtime::io_driver` rules 1-4).
+    fn resolve_io_driver(&self) -> io::Result<IoDriver> {
+        if !self.enable_io {
+            return Ok(IoDriver::Auto);
+        }
+        let env = std::env::var(super::io_driver::ENV).ok();
+        super::io_driver::resolve(self.io_driver, env.as_deref(), super::io_driver::probe)
+    }
+
+    fn driver_cfg(&self, workers: usize) -> io::Result<driver::Cfg> {
+        Ok(driver::Cfg {
+            io_driver: self.resolve_io_driver()?,
             workers,
             enable_io: self.enable_io,
             enable_time: self.enable_time,
             enable_pause_time: self.kind == Kind::CurrentThread,
             start_paused: self.start_paused,
             nevents: self.nevents,
-        }
+        })
     }
 
     fn build_current_thread(&mut self) -> io::Result<Runtime> {
-        let (driver, driver_handle) = Driver::new(&self.driver_cfg(1))?;
+        let (driver, driver_handle) = Driver::new(&self.driver_cfg(1)?)?;
         let config = current_thread::Config {
             event_interval: self.event_interval,
             global_queue_interval: self.global_queue_interval.unwrap_or(31),
@@ -466,7 +504,7 @@ impl Builder {
         let num_workers = self
             .worker_threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let (driver, driver_handle) = Driver::new(&self.driver_cfg(num_workers))?;
+        let (driver, driver_handle) = Driver::new(&self.driver_cfg(num_workers)?)?;
         let config = multi_thread::Config {
             event_interval: self.event_interval,
             global_queue_interval: self.global_queue_interval.unwrap_or(31),

@@ -71,12 +71,14 @@ pub(crate) struct Cfg {
     pub(crate) nevents: usize,
     /// Scheduler workers (each owns a queue of lazily armed timers).
     pub(crate) workers: usize,
+    /// The I/O driver, resolved (`runtime::io_driver`): `Uring` or `Epoll`.
+    pub(crate) io_driver: crate::runtime::IoDriver,
 }
 
 impl Driver {
     pub(crate) fn new(cfg: &Cfg) -> io::Result<(Driver, Handle)> {
         let (io_stack, io_handle, unpark) = if cfg.enable_io {
-            let (driver, handle) = crate::io::Driver::new(cfg.nevents)?;
+            let (driver, handle) = crate::io::Driver::new(cfg.nevents, cfg.io_driver)?;
             let unpark = IoUnpark::Enabled(handle.clone());
             (IoStack::Enabled(driver), Some(handle), unpark)
         } else {
@@ -243,6 +245,13 @@ impl Handle {
     /// at once). Safe to call from any thread, at any time.
     pub(crate) fn unpark(&self) {
         self.unpark.unpark();
+    }
+
+    /// The I/O driver that runs (`Auto` without I/O).
+    pub(crate) fn io_driver(&self) -> crate::runtime::IoDriver {
+        self.io
+            .as_ref()
+            .map_or(crate::runtime::IoDriver::Auto, |io| io.kind())
     }
 }
 

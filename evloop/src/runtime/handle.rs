@@ -45,6 +45,13 @@ impl<'a> EnterGuard<'a> {
 }
 
 impl Handle {
+    /// The I/O driver this runtime runs on: [`IoDriver::Uring`] or
+    /// [`IoDriver::Epoll`] (see [`Builder::io_driver`](super::Builder::io_driver));
+    /// [`IoDriver::Auto`] for a runtime built without I/O.
+    pub fn io_driver(&self) -> super::IoDriver {
+        self.inner.driver().io_driver()
+    }
+
     /// The handle of the current runtime.
     ///
     /// # Panics

@@ -20,6 +20,7 @@ pub(crate) mod driver;
 pub mod dump;
 mod handle;
 pub(crate) mod info;
+pub(crate) mod io_driver;
 mod local_runtime;
 pub(crate) mod metrics;
 #[allow(clippy::module_inception)]
@@ -32,6 +33,7 @@ pub use builder::Builder;
 pub use dump::{Dump, TaskDump, TaskState};
 pub use handle::{EnterGuard, Handle};
 pub use info::{is_rt_shutdown_err, worker_index, Id, RuntimeFlavor};
+pub use io_driver::IoDriver;
 pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::{Histogram, RuntimeMetrics};
 pub use runtime::Runtime;

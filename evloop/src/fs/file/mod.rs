@@ -16,6 +16,7 @@ use crate::io::{AsyncRead, AsyncSeek, AsyncSeekExt, AsyncWrite, ReadBuf};
 use crate::loom::sync::Mutex;
 
 mod fd;
+mod owned;
 mod settings;
 
 /// An open file. The async counterpart of [`std::fs::File`].

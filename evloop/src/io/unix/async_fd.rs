@@ -6,13 +6,39 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{ready, Context, Poll};
 
+use mio::event::Source;
 use mio::unix::SourceFd;
+use mio::{Registry, Token};
 
 use crate::io::driver::Handle;
 use crate::io::registration::Registration;
 use crate::io::scheduled_io::Direction;
 use crate::io::unix::{AsyncFdReadyGuard, AsyncFdReadyMutGuard};
 use crate::io::Interest;
+
+/// A descriptor as a mio source that also names itself: the io_uring
+/// backend registers by descriptor.
+struct RawSource(RawFd);
+
+impl Source for RawSource {
+    fn register(&mut self, r: &Registry, t: Token, i: mio::Interest) -> io::Result<()> {
+        SourceFd(&self.0).register(r, t, i)
+    }
+
+    fn reregister(&mut self, r: &Registry, t: Token, i: mio::Interest) -> io::Result<()> {
+        SourceFd(&self.0).reregister(r, t, i)
+    }
+
+    fn deregister(&mut self, r: &Registry) -> io::Result<()> {
+        SourceFd(&self.0).deregister(r)
+    }
+}
+
+impl AsRawFd for RawSource {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
+    }
+}
 
 /// A Unix file descriptor (anything [`AsRawFd`]) registered with the
 /// current runtime's reactor, so tasks can wait for it to become readable or
@@ -135,7 +161,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
         let handle = Handle::current_or_panic();
         let fd = inner.as_raw_fd();
-        match Registration::new_with_handle(&mut SourceFd(&fd), interest, handle) {
+        match Registration::new_with_handle(&mut RawSource(fd), interest, handle) {
             Ok(registration) => Ok(AsyncFd {
                 registration,
                 inner: Some(inner),
@@ -220,7 +246,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         let inner = self.inner.take()?;
         let fd = inner.as_raw_fd();
         // The reactor may already be gone; the descriptor is ours anyway.
-        let _ = self.registration.deregister(&mut SourceFd(&fd));
+        let _ = self.registration.deregister(&mut RawSource(fd));
         Some(inner)
     }
 

@@ -19,6 +19,7 @@ use crate::net::tcp::Inq;
 use crate::sim::net::tcp::SimStream;
 
 mod options;
+mod owned;
 
 /// A TCP connection, registered with the runtime's reactor.
 ///
