@@ -18,7 +18,7 @@
 use std::io;
 use std::os::fd::AsRawFd;
 
-use super::TcpStream;
+use super::{Kind, Real, TcpStream};
 use crate::io::{BufResult, Interest, IoBuf, IoBufMut};
 
 impl TcpStream {
@@ -50,12 +50,16 @@ impl TcpStream {
     /// # Ok::<_, std::io::Error>(()) }).unwrap();
     /// ```
     pub async fn read_owned<B: IoBufMut>(&self, mut buf: B) -> BufResult<usize, B> {
-        let fd = self.io.as_raw_fd();
+        let real = match &self.kind {
+            Kind::Real(real) => real,
+            Kind::Sim(sim) => return sim_read(sim, buf).await,
+        };
+        let fd = real.io.as_raw_fd();
         #[cfg(target_os = "linux")]
-        if self.io.registration().handle().ring().is_some() {
-            return self.uring_read(buf).await;
+        if real.io.registration().handle().ring().is_some() {
+            return uring_read(real, buf).await;
         }
-        let res = self
+        let res = real
             .io
             .registration()
             .async_io(Interest::READABLE, || {
@@ -77,12 +81,23 @@ impl TcpStream {
     /// wait and a `send`. Like [`write`](crate::io::AsyncWriteExt::write),
     /// it may write fewer bytes than given.
     pub async fn write_owned<B: IoBuf>(&self, buf: B) -> BufResult<usize, B> {
-        let fd = self.io.as_raw_fd();
+        let real = match &self.kind {
+            Kind::Real(real) => real,
+            Kind::Sim(sim) => {
+                // SAFETY: `buf` holds `bytes_init` initialized bytes at its
+                // stable pointer (`IoBuf`'s contract).
+                let bytes =
+                    unsafe { std::slice::from_raw_parts(buf.stable_ptr(), buf.bytes_init()) };
+                let res = sim.write(bytes);
+                return (res, buf);
+            }
+        };
+        let fd = real.io.as_raw_fd();
         #[cfg(target_os = "linux")]
-        if self.io.registration().handle().ring().is_some() {
-            return self.uring_write(buf).await;
+        if real.io.registration().handle().ring().is_some() {
+            return uring_write(real, buf).await;
         }
-        let res = self
+        let res = real
             .io
             .registration()
             .async_io(Interest::WRITABLE, || {
@@ -94,74 +109,97 @@ impl TcpStream {
             .await;
         (res, buf)
     }
+}
 
-    /// The io_uring path of `read_owned` (rule 1).
-    #[cfg(target_os = "linux")]
-    async fn uring_read<B: IoBufMut>(&self, mut buf: B) -> BufResult<usize, B> {
-        use crate::io::uring_op::Op;
-        let (handle, fd) = (self.io.registration().handle(), self.io.as_raw_fd());
-        let mut event = None;
-        loop {
-            let (res, back) = match Op::recv(handle, fd, buf) {
-                Ok(op) => op.await,
-                Err((e, b)) => return (Err(e), b),
-            };
-            buf = back;
-            match self.after(res, Interest::READABLE, &mut event).await {
-                Some(Ok(n)) => {
-                    // SAFETY: the kernel initialized `n` bytes.
-                    unsafe { buf.set_init(n) };
-                    return (Ok(n), buf);
-                }
-                Some(Err(e)) => return (Err(e), buf),
-                None => continue,
+/// The io_uring path of `read_owned` (rule 1).
+#[cfg(target_os = "linux")]
+async fn uring_read<B: IoBufMut>(real: &Real, mut buf: B) -> BufResult<usize, B> {
+    use crate::io::uring_op::Op;
+    let (handle, fd) = (real.io.registration().handle(), real.io.as_raw_fd());
+    let mut event = None;
+    loop {
+        let (res, back) = match Op::recv(handle, fd, buf) {
+            Ok(op) => op.await,
+            Err((e, b)) => return (Err(e), b),
+        };
+        buf = back;
+        match after(real, res, Interest::READABLE, &mut event).await {
+            Some(Ok(n)) => {
+                // SAFETY: the kernel initialized `n` bytes.
+                unsafe { buf.set_init(n) };
+                return (Ok(n), buf);
             }
+            Some(Err(e)) => return (Err(e), buf),
+            None => continue,
         }
     }
+}
 
-    /// The io_uring path of `write_owned` (rule 1).
-    #[cfg(target_os = "linux")]
-    async fn uring_write<B: IoBuf>(&self, mut buf: B) -> BufResult<usize, B> {
-        use crate::io::uring_op::Op;
-        let (handle, fd) = (self.io.registration().handle(), self.io.as_raw_fd());
-        let mut event = None;
-        loop {
-            let (res, back) = match Op::send(handle, fd, buf) {
-                Ok(op) => op.await,
-                Err((e, b)) => return (Err(e), b),
-            };
-            buf = back;
-            match self.after(res, Interest::WRITABLE, &mut event).await {
-                Some(result) => return (result, buf),
-                None => continue,
-            }
+/// The io_uring path of `write_owned` (rule 1).
+#[cfg(target_os = "linux")]
+async fn uring_write<B: IoBuf>(real: &Real, mut buf: B) -> BufResult<usize, B> {
+    use crate::io::uring_op::Op;
+    let (handle, fd) = (real.io.registration().handle(), real.io.as_raw_fd());
+    let mut event = None;
+    loop {
+        let (res, back) = match Op::send(handle, fd, buf) {
+            Ok(op) => op.await,
+            Err((e, b)) => return (Err(e), b),
+        };
+        buf = back;
+        match after(real, res, Interest::WRITABLE, &mut event).await {
+            Some(result) => return (result, buf),
+            None => continue,
         }
     }
+}
 
-    /// Rule 1: `None` means "try again": `EAGAIN` cleared the readiness
-    /// seen before this attempt (if any) and a readiness event came.
-    #[cfg(target_os = "linux")]
-    async fn after(
-        &self,
-        res: i32,
-        interest: Interest,
-        event: &mut Option<crate::io::scheduled_io::ReadyEvent>,
-    ) -> Option<io::Result<usize>> {
-        if res != -libc::EAGAIN {
-            return Some(crate::io::uring_op::to_result(res));
-        }
-        let registration = self.io.registration();
-        if let Some(seen) = event.take() {
-            registration.clear_readiness(seen);
-        }
-        match registration.readiness(interest).await {
-            Ok(seen) => {
-                *event = Some(seen);
-                None
-            }
-            Err(e) => Some(Err(e)),
-        }
+/// Rule 1: `None` means "try again": `EAGAIN` cleared the readiness
+/// seen before this attempt (if any) and a readiness event came.
+#[cfg(target_os = "linux")]
+async fn after(
+    real: &Real,
+    res: i32,
+    interest: Interest,
+    event: &mut Option<crate::io::scheduled_io::ReadyEvent>,
+) -> Option<io::Result<usize>> {
+    if res != -libc::EAGAIN {
+        return Some(crate::io::uring_op::to_result(res));
     }
+    let registration = real.io.registration();
+    if let Some(seen) = event.take() {
+        registration.clear_readiness(seen);
+    }
+    match registration.readiness(interest).await {
+        Ok(seen) => {
+            *event = Some(seen);
+            None
+        }
+        Err(e) => Some(Err(e)),
+    }
+}
+
+/// `read_owned` on a simulated stream: a read into the buffer's bytes.
+async fn sim_read<B: IoBufMut>(
+    sim: &crate::sim::net::tcp::SimStream,
+    mut buf: B,
+) -> BufResult<usize, B> {
+    // SAFETY: `buf` owns `bytes_total` writable bytes at its stable
+    // pointer (`IoBufMut`'s contract); `ReadBuf` only writes initialized
+    // bytes into them.
+    let dst = unsafe {
+        std::slice::from_raw_parts_mut(
+            buf.stable_mut_ptr().cast::<std::mem::MaybeUninit<u8>>(),
+            buf.bytes_total(),
+        )
+    };
+    let mut read = crate::io::ReadBuf::uninit(dst);
+    let res = std::future::poll_fn(|cx| sim.poll_read(cx, &mut read, false)).await;
+    if let Ok(n) = res {
+        // SAFETY: `poll_read` initialized and filled `n` bytes.
+        unsafe { buf.set_init(n) };
+    }
+    (res, buf)
 }
 
 fn cvt(n: isize) -> io::Result<usize> {

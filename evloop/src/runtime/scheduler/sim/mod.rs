@@ -143,6 +143,8 @@ impl Handle {
             start_paused: true,
             nevents: 1024,
             workers: 1,
+            // No I/O driver is built (a simulation has none).
+            io_driver: crate::runtime::IoDriver::Epoll,
         };
         let (driver, driver_handle) =
             Driver::new(&cfg).expect("a driver without I/O cannot fail to build");
