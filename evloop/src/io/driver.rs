@@ -69,6 +69,7 @@ use crate::io::unpark::UnparkState;
 use crate::io::{Interest, Ready};
 use crate::loom::sync::atomic::{AtomicBool, Ordering::Acquire, Ordering::Release};
 use crate::loom::sync::{Arc, Mutex};
+use crate::runtime::contract::Delivered;
 
 /// Token of the `mio::Waker` that `Handle::unpark` triggers.
 const WAKE_TOKEN: Token = Token(usize::MAX);
@@ -250,13 +251,14 @@ impl Driver {
         Ok((driver, handle))
     }
 
-    /// Waits for events (at most `timeout`) and delivers them. Returns true
-    /// if anything came: an event, or an unpark (pending or during the
-    /// wait), so that a task may be runnable now.
-    pub(crate) fn park(&mut self, handle: &Handle, timeout: Option<Duration>) -> bool {
+    /// Waits for events (at most `timeout`) and delivers them. Returns the
+    /// number of readiness events delivered, and whether anything came: an
+    /// event, or an unpark (pending or during the wait), so that a task
+    /// may be runnable now.
+    pub(crate) fn park(&mut self, handle: &Handle, timeout: Option<Duration>) -> Delivered {
         let shared = &*handle.shared;
         if shared.is_shutdown.load(Acquire) {
-            return false;
+            return Delivered::default();
         }
         // Rule 5, reactor step 1.
         let unparked = !shared.unpark.enter_wait();
@@ -278,17 +280,16 @@ impl Driver {
             .iter()
             .filter(|event| event.token() != WAKE_TOKEN)
             .count();
-        if ready > 0 {
-            // Observability: wakes delivered from here are I/O wakes.
-            let _ = crate::context::with_current(|h| h.hooks().io_ready(ready as u64));
-        }
         let events = self
             .events
             .iter()
             .map(|event| (event.token(), Ready::from_mio(event)));
         handle.deliver(events, &mut self.pending);
         shared.unpark.leave();
-        unparked || !self.events.is_empty()
+        Delivered {
+            events: ready,
+            any: unparked || !self.events.is_empty(),
+        }
     }
 
     /// Rule 4.

@@ -26,9 +26,10 @@
 //! `SPAWN_QUEUED` is a `Spawn` whose `Wake` came right after it on the same
 //! thread (by the task polled there, the spawner), `POLL_SWITCH` a `PollEnd`
 //! directly followed by the next `PollStart` on the same worker: the
-//! recorder writes one record for both when the scheduler reports them in
-//! one hook (`Hooks::spawn_queued`, `Hooks::poll_switch`), or amends its newest record
-//! in place instead of writing a second one (ring rule 4); a snapshot
+//! recorder writes one record for both when the hooks report them at once
+//! (`Hooks::spawn`; a `Hooks::poll_start` after a pending poll end), or
+//! amends its newest record in place instead of writing a second one (ring
+//! rule 4); a snapshot
 //! expands it back into both events, at the same time.
 
 use std::fmt;
