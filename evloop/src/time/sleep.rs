@@ -191,11 +191,18 @@ impl Future for Sleep {
     type Output = ();
 
     #[track_caller]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let coop = ready!(coop::poll_proceed(cx));
-        let res = self.project().entry.poll_elapsed(cx);
+        let res = self.as_mut().project().entry.poll_elapsed(cx);
         if res.is_ready() {
             coop.made_progress();
+        } else if crate::trace::suspend::enabled() {
+            // Where the task waits (the `.await`), and for the late-timer
+            // lint how far off the deadline is.
+            let remaining = self.deadline().saturating_duration_since(Instant::now());
+            let remaining = remaining.as_nanos().min(u128::from(u64::MAX)) as u64;
+            let at = std::panic::Location::caller();
+            crate::trace::suspend::note(crate::trace::Resource::Sleep, at, remaining);
         }
         res
     }

@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use crate::trace::causes;
 use crate::trace::event::EventKind;
 use crate::trace::snapshot::{json_str, waker_label, TraceSnapshot};
 
@@ -109,6 +110,7 @@ pub(crate) fn render(trace: &TraceSnapshot) -> String {
                     e.count().unwrap_or(0)
                 );
             }
+            EventKind::Suspend => causes::chrome_suspend(trace, e, &mut out),
             EventKind::PollStart | EventKind::PollEnd => {}
         }
         if let Some(depth) = e.queue_depth() {
@@ -119,6 +121,7 @@ pub(crate) fn render(trace: &TraceSnapshot) -> String {
             );
         }
     }
+    causes::chrome_flows(trace, &mut out);
     out.push_str("\n]}\n");
     out
 }

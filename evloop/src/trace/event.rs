@@ -8,7 +8,9 @@
 //!  word 2  extra     parent task id (Spawn), waker task id (Wake), count (TimerFired, IoReady)
 //!  word 3  kind:8 | code:8 | lane:16 | arg:32
 //!          code: waker kind (Wake) or poll outcome (PollEnd)
-//!          arg:  spawn-site index (Spawn) or run-queue depth (PollStart, Wake, Park)
+//!          arg:  spawn-site index (Spawn), source-location index (Suspend)
+//!                or run-queue depth (PollStart, Wake, Park)
+//!          Suspend: code = resource kind, extra = ns to a Sleep's deadline
 //! ```
 //!
 //! A ring [`Record`] is four words too, in the thread's ring (so no lane),
@@ -65,6 +67,10 @@ pub enum EventKind {
     IoReady,
     /// The task was cancelled by runtime shutdown without being polled.
     Cancel,
+    /// During its poll, the task found a resource not ready and will wait
+    /// for it: [`Event::resource`] says what, [`Event::suspend_site`]
+    /// where (the `.await`, or where the resource was created).
+    Suspend,
 }
 
 /// Who woke a task.
@@ -117,6 +123,7 @@ const KIND_UNPARK: u8 = 6;
 const KIND_TIMER: u8 = 7;
 const KIND_IO: u8 = 8;
 const KIND_CANCEL: u8 = 9;
+const KIND_SUSPEND: u8 = 10;
 /// Record-only kinds (see the module docs).
 pub(crate) const KIND_SPAWN_QUEUED: u8 = 0x81;
 pub(crate) const KIND_POLL_SWITCH: u8 = 0x82;
@@ -138,6 +145,7 @@ impl EventKind {
             EventKind::TimerFired => KIND_TIMER,
             EventKind::IoReady => KIND_IO,
             EventKind::Cancel => KIND_CANCEL,
+            EventKind::Suspend => KIND_SUSPEND,
         }
     }
 
@@ -151,6 +159,7 @@ impl EventKind {
             KIND_UNPARK => EventKind::Unpark,
             KIND_TIMER => EventKind::TimerFired,
             KIND_IO => EventKind::IoReady,
+            KIND_SUSPEND => EventKind::Suspend,
             _ => EventKind::Cancel,
         }
     }
@@ -167,6 +176,7 @@ impl EventKind {
             EventKind::TimerFired => "timer",
             EventKind::IoReady => "io",
             EventKind::Cancel => "cancel",
+            EventKind::Suspend => "suspend",
         }
     }
 }
@@ -321,6 +331,32 @@ impl Event {
     pub fn queue_depth(&self) -> Option<usize> {
         match self.kind() {
             EventKind::PollStart | EventKind::Wake | EventKind::Park => Some(self.arg() as usize),
+            _ => None,
+        }
+    }
+
+    /// `Suspend`: what the task waits on.
+    pub fn resource(&self) -> Option<crate::trace::Resource> {
+        match self.kind() {
+            EventKind::Suspend => crate::trace::Resource::from_code(self.code()),
+            _ => None,
+        }
+    }
+
+    /// `Suspend`: where, an index into
+    /// [`TraceSnapshot::spawn_sites`](crate::trace::TraceSnapshot::spawn_sites)
+    /// (the table of source locations).
+    pub fn suspend_site(&self) -> Option<usize> {
+        match self.kind() {
+            EventKind::Suspend => Some(self.arg() as usize),
+            _ => None,
+        }
+    }
+
+    /// `Suspend` on a `Sleep`: how long until its deadline, from this event.
+    pub fn sleep_remaining(&self) -> Option<Duration> {
+        match self.resource() {
+            Some(crate::trace::Resource::Sleep) => Some(Duration::from_nanos(self.words[2])),
             _ => None,
         }
     }

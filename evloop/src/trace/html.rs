@@ -60,5 +60,7 @@ pub(crate) fn render(trace: &TraceSnapshot) -> String {
         );
     }
     data.push_str("]}");
-    TEMPLATE.replacen(SLOT, &data, 1)
+    let page = TEMPLATE.replacen(SLOT, &data, 1);
+    // The cause panels, after the timeline's script.
+    crate::trace::causes::inject_page(page, trace)
 }

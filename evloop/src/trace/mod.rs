@@ -52,7 +52,7 @@
 //! `mode = hooks.batch_start(worker, &mut batch)` (loop step 2, once per
 //! batch that runs a task; refreshes the coarse stamp; `run_batch::<MODE>`
 //! is the batch loop, compiled per mode) and closed by
-//! `hooks.batch_end(Some(&mut batch), &mut polling, queue_depth)` (records
+//! `hooks.batch_end::<MODE>(Some(&mut batch), &mut polling, queue_depth)` (records
 //! the last poll's pending end, publishes the poll count and queue depth).
 //!
 //! Wakes are attributed on the waking thread: between `timers_firing` and
@@ -74,6 +74,7 @@
 //! - `stall.rs`: the stall watchdog; `clock.rs`: the shared time base;
 //! - `config.rs`: [`TraceConfig`].
 
+mod causes;
 mod chrome;
 pub(crate) mod clock;
 mod config;
@@ -85,7 +86,10 @@ pub(crate) mod recorder;
 mod ring;
 mod snapshot;
 pub(crate) mod stall;
+pub(crate) mod suspend;
 
+pub use causes::{Causes, Lint, LintKind, LintThresholds, PollRef, SiteStats, Suspension};
 pub use config::{TraceConfig, DEFAULT_RING_CAPACITY};
 pub use event::{Event, EventKind, PollResult, WakerKind};
 pub use snapshot::{Lane, TaskTrace, TraceSnapshot};
+pub use suspend::Resource;

@@ -80,6 +80,7 @@ use crate::trace::fast::{
 pub(crate) use crate::trace::fast::{with_fast, Fast};
 use crate::trace::ring::Ring;
 use crate::trace::snapshot::{Lane, TraceSnapshot};
+use crate::trace::suspend::{Resource, RECORDERS};
 
 pub(crate) struct Recorder {
     id: u64,
@@ -150,6 +151,8 @@ static NEXT_RECORDER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU6
 
 impl Recorder {
     pub(crate) fn new(config: &TraceConfig) -> Recorder {
+        // Suspend rule 2: resource futures note their waits from now on.
+        RECORDERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Recorder {
             id: NEXT_RECORDER.fetch_add(1, Ordering::Relaxed),
             start: clock::tick_pair(),
@@ -655,6 +658,36 @@ impl Recorder {
         FAST.with(|f| f.driver_stamp.set(stamp));
     }
 
+    /// `suspend::note`: the task polled on this thread waits on `resource`
+    /// at `at`; `remaining`: ns to a `Sleep`'s deadline, else 0. Nothing
+    /// outside a task's poll.
+    #[cold]
+    pub(crate) fn suspend(
+        &self,
+        resource: Resource,
+        at: &'static Location<'static>,
+        remaining: u64,
+    ) {
+        let ring = self.ring();
+        let doing = FAST.with(|f| f.doing.get());
+        if doing == DOING_NOTHING || doing == DOING_BLOCK_ON || doing == DOING_PARKED {
+            return;
+        }
+        let site = u64::from(self.site(at));
+        let kind = EventKind::Suspend.code();
+        let code = resource.code();
+        Self::push_at(
+            ring,
+            clock::ticks(),
+            kind,
+            doing,
+            remaining,
+            code,
+            site,
+            (AMEND_NONE, 0),
+        );
+    }
+
     pub(crate) fn cancel(&self, task: u64) {
         let _ = self.event(EventKind::Cancel, task, 0, 0);
     }
@@ -694,6 +727,12 @@ impl Recorder {
             .map(|(k, v)| (*k, v.to_string()))
             .collect();
         TraceSnapshot::new(events, out_lanes, sites, names)
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        RECORDERS.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

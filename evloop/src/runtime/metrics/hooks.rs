@@ -302,9 +302,10 @@ impl Hooks {
     /// `polling`, is recorded, and the batch's poll count and the local
     /// queue depth, `queue_depth`, are published in the worker's counters.
     /// `batch` is `None` on a thread that lost its core during the poll
-    /// (`block_in_place`): only the poll's end is due there.
+    /// (`block_in_place`): only the poll's end is due there. `MODE` as for
+    /// the poll hooks (with the hooks off no end is ever pending).
     #[inline]
-    pub(crate) fn batch_end(
+    pub(crate) fn batch_end<const MODE: u8>(
         &self,
         batch: Option<&mut Batch>,
         polling: &mut Polling<'_>,
@@ -313,8 +314,10 @@ impl Hooks {
         if NO_OBSERVE {
             return;
         }
-        if let Some(outcome) = polling.ended.take() {
-            self.record_poll_end(polling, outcome);
+        if MODE != MODE_OFF {
+            if let Some(outcome) = polling.ended.take() {
+                self.record_poll_end(polling, outcome);
+            }
         }
         if let Some(batch) = batch {
             let w = &self.workers[batch.worker];

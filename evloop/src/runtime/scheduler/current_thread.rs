@@ -536,7 +536,7 @@ impl Context {
             hooks.poll_end::<MODE>(&mut polling, outcome);
         }
         let depth = core.tasks.len();
-        hooks.batch_end(Some(batch), &mut polling, depth);
+        hooks.batch_end::<MODE>(Some(batch), &mut polling, depth);
         (core, dry)
     }
 

@@ -291,7 +291,7 @@ impl Context {
     fn end_poll(&self, core: &mut Core, prev: &mut Polling<'_>) {
         let hooks = &self.handle.shared.config.hooks;
         let depth = core.run_queue.len();
-        hooks.batch_end(Some(&mut core.batch), prev, depth);
+        hooks.batch_end::<MODE_ANY>(Some(&mut core.batch), prev, depth);
     }
 
     /// Runs `task`, then what it woke (step 3). `None`: the core was handed
@@ -323,7 +323,7 @@ impl Context {
             hooks.poll_end::<MODE_ANY>(prev, outcome);
             let Some(c) = self.core.borrow_mut().take() else {
                 // The core was handed off: only this poll's end is due here.
-                hooks.batch_end(None, prev, 0);
+                hooks.batch_end::<MODE_ANY>(None, prev, 0);
                 return None;
             };
             core = c;
