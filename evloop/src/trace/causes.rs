@@ -416,7 +416,9 @@ impl Causes {
                 });
             }
         }
-        causes.suspended.sort_by_key(|s| std::cmp::Reverse(s.waiting));
+        causes
+            .suspended
+            .sort_by_key(|s| std::cmp::Reverse(s.waiting));
         causes.lints.sort_by_key(|l| l.at);
         let span = last.saturating_sub(first).max(1);
         causes.busy_share = busy.iter().map(|b| *b as f64 / span as f64).collect();

@@ -81,6 +81,7 @@ mod config;
 mod event;
 mod export;
 mod fast;
+pub(crate) mod flight;
 mod html;
 pub(crate) mod recorder;
 mod ring;

@@ -93,6 +93,8 @@ pub(crate) struct Recorder {
     /// Rule 3.
     sites: Mutex<Sites>,
     names: Mutex<HashMap<u64, Box<str>>>,
+    /// Flight mode (`trace::flight`): write only when triggered.
+    flight: Option<crate::trace::flight::Flight>,
 }
 
 struct LaneEntry {
@@ -161,7 +163,13 @@ impl Recorder {
             lanes: Mutex::new(Vec::new()),
             sites: Mutex::new(Sites::default()),
             names: Mutex::new(HashMap::new()),
+            flight: config.flight.then(Default::default),
         }
+    }
+
+    /// Flight mode's trigger state, if this recorder runs in it.
+    pub(crate) fn flight(&self) -> Option<&crate::trace::flight::Flight> {
+        self.flight.as_ref()
     }
 
     pub(crate) fn output(&self) -> Option<&PathBuf> {

@@ -165,6 +165,20 @@ impl Hooks {
         } else {
             (trace, stall, histograms)
         };
+        if let Some(recorder) = trace.as_ref().filter(|t| t.flight().is_some()) {
+            // Flight recorder triggers 2 and 3.
+            crate::trace::flight::watch_signal(recorder);
+            if let Some(stall) = &stall {
+                let weak = Arc::downgrade(recorder);
+                stall.on_stall(Box::new(move |why| {
+                    if let Some(r) = weak.upgrade() {
+                        if let Some(flight) = r.flight() {
+                            flight.trigger(&r, &format!("stall: {why}"));
+                        }
+                    }
+                }));
+            }
+        }
         let mode = if histograms || stall.is_some() {
             MODE_CLOCKED
         } else if trace.is_some() {
@@ -503,7 +517,29 @@ impl Hooks {
         let mode = if MODE == MODE_ANY { self.mode } else { MODE };
         if mode != MODE_OFF {
             polling.ended = Some(outcome);
+            if matches!(outcome, PollOutcome::Panicked) {
+                self.panicked();
+            }
         }
+    }
+
+    /// A task panicked: flight recorder trigger 1.
+    #[cold]
+    #[inline(never)]
+    fn panicked(&self) {
+        if let Some(trace) = &self.trace {
+            if let Some(flight) = trace.flight() {
+                flight.trigger(trace, "a task panicked");
+            }
+        }
+    }
+
+    /// Flight recorder trigger 4: writes the trace file now. `None` if
+    /// the runtime records nothing or has no output file.
+    pub(crate) fn write_trace(&self) -> Option<std::io::Result<()>> {
+        let trace = self.trace.as_ref()?;
+        trace.output()?;
+        Some(crate::trace::flight::write(trace, "written on request"))
     }
 
     /// The pending end of the last poll, recorded on its own.
@@ -663,7 +699,7 @@ impl Hooks {
         if let Some(stall) = &self.stall {
             stall.stop();
         }
-        if let Some(trace) = &self.trace {
+        if let Some(trace) = self.trace.as_ref().filter(|t| t.flight().is_none()) {
             if let Some(path) = trace.output() {
                 if let Err(e) = trace.snapshot().write(path) {
                     eprintln!(
