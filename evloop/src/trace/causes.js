@@ -74,16 +74,22 @@ function search() {
     if (hits.length >= 100) break;
   }
   results.innerHTML = hits.length ? `<ul class="cz-list">` + hits.map(([id, site]) => `<li data-task="${id}">${link(id)}` + (site ? ` <code>${esc(site)}</code>` : "") + `</li>`).join("") + `</ul>` : `<p class="cz-empty">No task matches.</p>`;
-  root.dataset.matches = String(hits.length);
+  root.dataset.czMatches = String(hits.length);
   bind(results);
 }
 q.addEventListener("input", search);
+// `#q=text` (with or without the timeline's `task=N`) fills the search box.
+const pq = /[#&]q=([^&]*)/.exec(location.hash);
+if (pq) { q.value = decodeURIComponent(pq[1]); search(); }
 bind(root);
 E.onSelect = id => {
   const el = document.getElementById("cz-waits"); const l = waitsBy.get(id) || [];
   el.innerHTML = l.length ? `<h3>Where ${tname(id)} waited</h3><table class="cz-table"><tr><th>at</th><th>on</th><th>where</th></tr>` +
     l.slice(-200).map(w => `<tr><td>${fmt(w[1])}</td><td>${esc(w[2])}</td><td><code>${esc(w[3] || "")}</code></td></tr>`).join("") + `</table>` : "";
-  root.dataset.selected = String(id);
+  root.dataset.czSelected = String(id);
 };
+// A task the timeline selected from the URL before this script ran.
+const pt = /task=(\d+)/.exec(location.hash);
+if (pt) E.onSelect(Number(pt[1]));
 root.dataset.ready = "true";
 })();
