@@ -265,3 +265,38 @@ fn thresholds_body() {
         .iter()
         .any(|l| l.kind == LintKind::Stall));
 }
+
+#[test]
+fn a_socket_read_is_suspended_at_its_await() {
+    support::watchdog(Duration::from_secs(30), "socket read hung", socket_body);
+}
+
+fn socket_body() {
+    use evloop::io::AsyncReadExt;
+    let rt = traced();
+    let (id, line, _keep) = rt.block_on(async {
+        let listener = evloop::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = evloop::net::TcpStream::connect(addr).await.unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        let reader = evloop::spawn(async move {
+            let mut buf = [0u8; 16];
+            let _ = server.read(&mut buf).await; // nothing is ever sent
+        });
+        let line = line!() - 2;
+        for _ in 0..5 {
+            evloop::task::yield_now().await;
+        }
+        (reader.id().as_u64(), line, client)
+    });
+    let causes = rt.trace_snapshot().unwrap().causes();
+    let s = causes
+        .suspended
+        .iter()
+        .find(|s| s.task == id)
+        .expect("suspended");
+    assert_eq!(s.resource, Some(Resource::IoRead));
+    let at = s.site.unwrap();
+    assert!(at.file().ends_with("trace_causes.rs"), "{at}");
+    assert_eq!(at.line(), line);
+}

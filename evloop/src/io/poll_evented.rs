@@ -80,6 +80,7 @@ impl<E: Source> PollEvented<E> {
     }
 
     /// Reads into `buf`, waiting for readability.
+    #[track_caller]
     pub(crate) fn poll_read<'a>(
         &'a self,
         cx: &mut Context<'_>,
@@ -101,6 +102,7 @@ impl<E: Source> PollEvented<E> {
 
     /// Reads into `buf` with `read`, waiting for readability; `read` says
     /// whether it drained the receive queue (rule 2).
+    #[track_caller]
     pub(crate) fn poll_read_with(
         &self,
         cx: &mut Context<'_>,
@@ -130,6 +132,7 @@ impl<E: Source> PollEvented<E> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn poll_write<'a>(
         &'a self,
         cx: &mut Context<'_>,
@@ -141,6 +144,7 @@ impl<E: Source> PollEvented<E> {
         self.poll_write_with(cx, buf.len(), || self.io().write(buf))
     }
 
+    #[track_caller]
     pub(crate) fn poll_write_vectored<'a>(
         &'a self,
         cx: &mut Context<'_>,
@@ -155,6 +159,7 @@ impl<E: Source> PollEvented<E> {
 
     /// Waits for writability and runs `write` (which was given `len`
     /// bytes); rule 3.
+    #[track_caller]
     fn poll_write_with(
         &self,
         cx: &mut Context<'_>,

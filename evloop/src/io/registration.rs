@@ -76,10 +76,12 @@ impl<D: Reactor<Event = Ready>> Registration<D> {
         self.shared.clear_readiness(event);
     }
 
+    #[track_caller]
     pub(crate) fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<ReadyEvent>> {
         self.poll_ready(cx, Direction::Read)
     }
 
+    #[track_caller]
     pub(crate) fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<ReadyEvent>> {
         self.poll_ready(cx, Direction::Write)
     }

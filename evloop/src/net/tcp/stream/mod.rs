@@ -291,6 +291,7 @@ impl TcpStream {
         split_owned(self)
     }
 
+    #[track_caller]
     pub(crate) fn poll_read_priv(
         &self,
         cx: &mut Context<'_>,
@@ -300,6 +301,7 @@ impl TcpStream {
             .poll_read_with(cx, buf, |dst| self.inq.read(&self.io, dst))
     }
 
+    #[track_caller]
     pub(crate) fn poll_write_priv(
         &self,
         cx: &mut Context<'_>,
@@ -308,6 +310,7 @@ impl TcpStream {
         self.io.poll_write(cx, buf)
     }
 
+    #[track_caller]
     pub(crate) fn poll_write_vectored_priv(
         &self,
         cx: &mut Context<'_>,
@@ -326,6 +329,7 @@ impl TcpStream {
 }
 
 impl AsyncRead for TcpStream {
+    #[track_caller]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -336,6 +340,7 @@ impl AsyncRead for TcpStream {
 }
 
 impl AsyncWrite for TcpStream {
+    #[track_caller]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -344,6 +349,7 @@ impl AsyncWrite for TcpStream {
         self.poll_write_priv(cx, buf)
     }
 
+    #[track_caller]
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
