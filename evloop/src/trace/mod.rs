@@ -72,7 +72,13 @@
 //! - `snapshot.rs`: [`TraceSnapshot`], what a program gets back;
 //! - `html.rs` + `timeline.html`: the timeline page; `chrome.rs`: Chrome JSON;
 //! - `stall.rs`: the stall watchdog; `clock.rs`: the shared time base;
-//! - `config.rs`: [`TraceConfig`].
+//! - `config.rs`: [`TraceConfig`];
+//! - `suspend.rs`: suspension points ([`Resource`], `note`), what the
+//!   resource futures call when their poll returns `Pending`;
+//! - `causes.rs`: [`Causes`], what a snapshot says about why a program is
+//!   slow (suspended tasks, summaries, lints), the wake edges of the Chrome
+//!   JSON, and the page's cause panels (`causes.js`, `causes.css`);
+//! - `flight.rs`: flight recorder mode, its triggers and `SIGUSR2`.
 
 mod causes;
 mod chrome;
