@@ -100,7 +100,7 @@ impl<D: Reactor<Event = Ready>> Registration<D> {
                 Direction::Write => crate::trace::Resource::IoWrite,
             };
             let at = std::panic::Location::caller();
-            crate::trace::suspend::note(resource, at, 0);
+            crate::trace::suspend::note(resource, at);
             return Poll::Pending;
         };
         if event.is_shutdown {

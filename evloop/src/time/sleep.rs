@@ -196,13 +196,11 @@ impl Future for Sleep {
         let res = self.as_mut().project().entry.poll_elapsed(cx);
         if res.is_ready() {
             coop.made_progress();
-        } else if crate::trace::suspend::enabled() {
-            // Where the task waits (the `.await`), and for the late-timer
-            // lint how far off the deadline is.
-            let remaining = self.deadline().saturating_duration_since(Instant::now());
-            let remaining = remaining.as_nanos().min(u128::from(u64::MAX)) as u64;
+        } else {
+            // Where the task waits (the `.await`), and the deadline the
+            // late-timer lint measures against.
             let at = std::panic::Location::caller();
-            crate::trace::suspend::note(crate::trace::Resource::Sleep, at, remaining);
+            crate::trace::suspend::note_sleep(at, self.entry.deadline());
         }
         res
     }

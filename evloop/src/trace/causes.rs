@@ -300,11 +300,11 @@ impl Causes {
                 }
                 EventKind::Suspend => {
                     if let Some(r) = e.resource() {
-                        let remaining = e.sleep_remaining().map(ns).unwrap_or(0);
+                        let deadline = e.sleep_deadline().map(ns).unwrap_or(0);
                         st.noted
-                            .push((r, e.suspend_site().unwrap_or(usize::MAX), t, remaining));
+                            .push((r, e.suspend_site().unwrap_or(usize::MAX), t, deadline));
                         if r == Resource::Sleep {
-                            st.deadline = Some(t + remaining);
+                            st.deadline = Some(deadline);
                         }
                     }
                 }

@@ -10,7 +10,7 @@
 //!          code: waker kind (Wake) or poll outcome (PollEnd)
 //!          arg:  spawn-site index (Spawn), source-location index (Suspend)
 //!                or run-queue depth (PollStart, Wake, Park)
-//!          Suspend: code = resource kind, extra = ns to a Sleep's deadline
+//!          Suspend: code = resource kind, extra = a Sleep's deadline (ns)
 //! ```
 //!
 //! A ring [`Record`] is four words too, in the thread's ring (so no lane),
@@ -353,8 +353,9 @@ impl Event {
         }
     }
 
-    /// `Suspend` on a `Sleep`: how long until its deadline, from this event.
-    pub fn sleep_remaining(&self) -> Option<Duration> {
+    /// `Suspend` on a `Sleep`: its deadline, from the start of the
+    /// recording (as [`time`](Self::time)).
+    pub fn sleep_deadline(&self) -> Option<Duration> {
         match self.resource() {
             Some(crate::trace::Resource::Sleep) => Some(Duration::from_nanos(self.words[2])),
             _ => None,

@@ -95,6 +95,8 @@ pub(crate) struct Recorder {
     names: Mutex<HashMap<u64, Box<str>>>,
     /// Flight mode (`trace::flight`): write only when triggered.
     flight: Option<crate::trace::flight::Flight>,
+    /// `start`, as an `Instant`: what a `Sleep`'s deadline is measured from.
+    start_instant: std::time::Instant,
 }
 
 struct LaneEntry {
@@ -164,6 +166,7 @@ impl Recorder {
             sites: Mutex::new(Sites::default()),
             names: Mutex::new(HashMap::new()),
             flight: config.flight.then(Default::default),
+            start_instant: std::time::Instant::now(),
         }
     }
 
@@ -667,33 +670,55 @@ impl Recorder {
     }
 
     /// `suspend::note`: the task polled on this thread waits on `resource`
-    /// at `at`; `remaining`: ns to a `Sleep`'s deadline, else 0. Nothing
-    /// outside a task's poll.
+    /// at `at`; `deadline`: a `Sleep`'s. Nothing outside a task's poll.
+    /// Unstamped (rule 7): the snapshot places it just after the record
+    /// before it on this ring, inside the poll; its word 2 is the deadline
+    /// in ns from the start of the recording (0: none).
     #[cold]
     pub(crate) fn suspend(
         &self,
         resource: Resource,
         at: &'static Location<'static>,
-        remaining: u64,
+        deadline: Option<std::time::Instant>,
     ) {
-        let ring = self.ring();
-        let doing = FAST.with(|f| f.doing.get());
+        let key = at as *const Location<'static> as usize;
+        let slot = (key >> 4) % SITE_CACHE;
+        // One look at this thread's state: registered, in a task's poll,
+        // the location in the site cache.
+        let fast = FAST.with(|f| {
+            let doing = f.doing.get();
+            let (cached, index) = f.sites[slot].get();
+            (
+                self.registered_ring_in(f),
+                doing,
+                (cached == key).then_some(index),
+            )
+        });
+        let (ring, doing, site) = match fast {
+            (Some(ring), doing, Some(site)) => (ring, doing, site),
+            (Some(ring), doing, None) => (ring, doing, self.site(at)),
+            (None, ..) => {
+                let ring = self.ring();
+                (ring, FAST.with(|f| f.doing.get()), self.site(at))
+            }
+        };
         if doing == DOING_NOTHING || doing == DOING_BLOCK_ON || doing == DOING_PARKED {
             return;
         }
-        let site = u64::from(self.site(at));
+        let deadline = deadline.map_or(0, |d| {
+            let since = d.saturating_duration_since(self.start_instant);
+            since.as_nanos().min(u128::from(u64::MAX)) as u64
+        });
         let kind = EventKind::Suspend.code();
         let code = resource.code();
-        Self::push_at(
-            ring,
-            clock::ticks(),
+        ring.push(Record::new(
+            event::UNSTAMPED,
             kind,
             doing,
-            remaining,
+            deadline,
             code,
-            site,
-            (AMEND_NONE, 0),
-        );
+            u64::from(site),
+        ));
     }
 
     pub(crate) fn cancel(&self, task: u64) {

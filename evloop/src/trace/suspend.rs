@@ -133,29 +133,37 @@ impl Resource {
 }
 
 /// Rule 1: a resource future's poll returned `Pending`, waiting on
-/// `resource` at `at`. `deadline`: a `Sleep`'s deadline on the trace clock
-/// (ns), else 0 — how late its timer fired is measured against it.
+/// `resource` at `at`.
 #[inline(always)]
-pub(crate) fn note(resource: Resource, at: &'static Location<'static>, deadline: u64) {
-    if cfg!(evloop_no_observe) {
-        return;
-    }
-    if RECORDERS.load(Ordering::Relaxed) != 0 {
-        note_slow(resource, at, deadline);
+pub(crate) fn note(resource: Resource, at: &'static Location<'static>) {
+    if enabled() {
+        note_slow(resource, at, None);
     }
 }
 
-/// Whether a note would be recorded now (for a resource that must compute
-/// something, such as a deadline, before noting).
+/// [`note`] for a `Sleep`, with its deadline (how late its timer fired is
+/// measured against it).
 #[inline(always)]
-pub(crate) fn enabled() -> bool {
+pub(crate) fn note_sleep(at: &'static Location<'static>, deadline: std::time::Instant) {
+    if enabled() {
+        note_slow(Resource::Sleep, at, Some(deadline));
+    }
+}
+
+/// Whether a note would be recorded now.
+#[inline(always)]
+fn enabled() -> bool {
     !cfg!(evloop_no_observe) && RECORDERS.load(Ordering::Relaxed) != 0
 }
 
 /// Rule 3.
 #[cold]
 #[inline(never)]
-fn note_slow(resource: Resource, at: &'static Location<'static>, deadline: u64) {
+fn note_slow(
+    resource: Resource,
+    at: &'static Location<'static>,
+    deadline: Option<std::time::Instant>,
+) {
     let _ = crate::context::with_current(|h| {
         if let Some(trace) = &h.hooks().trace {
             trace.suspend(resource, at, deadline);

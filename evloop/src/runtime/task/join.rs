@@ -129,7 +129,7 @@ impl<T> Future for JoinHandle<T> {
             coop.made_progress();
         } else {
             let at = std::panic::Location::caller();
-            crate::trace::suspend::note(crate::trace::Resource::JoinHandle, at, 0);
+            crate::trace::suspend::note(crate::trace::Resource::JoinHandle, at);
         }
         ret
     }

@@ -440,7 +440,7 @@ impl Future for Acquire<'_> {
             this.state = AcquireState::Done;
             restore.made_progress();
         } else {
-            crate::trace::suspend::note(crate::trace::Resource::Acquire, this.at, 0);
+            crate::trace::suspend::note(crate::trace::Resource::Acquire, this.at);
         }
         res
     }

@@ -467,7 +467,7 @@ impl<T> Receiver<T> {
             std::future::poll_fn(|cx| {
                 let res = self.chan.poll_recv(cx);
                 if res.is_pending() {
-                    crate::trace::suspend::note(crate::trace::Resource::MpscRecv, at, 0);
+                    crate::trace::suspend::note(crate::trace::Resource::MpscRecv, at);
                 }
                 res
             })

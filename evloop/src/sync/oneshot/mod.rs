@@ -441,7 +441,7 @@ impl<T> Future for Receiver<T> {
             || inner.state.load(Acquire) & CLOSED != 0;
         if !ready {
             let at = std::panic::Location::caller();
-            crate::trace::suspend::note(crate::trace::Resource::OneshotRecv, at, 0);
+            crate::trace::suspend::note(crate::trace::Resource::OneshotRecv, at);
             return Poll::Pending;
         }
         restore.made_progress();
