@@ -196,9 +196,10 @@ impl Future for Sleep {
         let res = self.as_mut().project().entry.poll_elapsed(cx);
         if res.is_ready() {
             coop.made_progress();
-        } else {
+        } else if crate::trace::suspend::enabled() {
             // Where the task waits (the `.await`), and the deadline the
-            // late-timer lint measures against.
+            // late-timer lint measures against (read only when recording:
+            // it is not free).
             let at = std::panic::Location::caller();
             crate::trace::suspend::note_sleep(at, self.entry.deadline());
         }

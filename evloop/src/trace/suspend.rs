@@ -142,17 +142,16 @@ pub(crate) fn note(resource: Resource, at: &'static Location<'static>) {
 }
 
 /// [`note`] for a `Sleep`, with its deadline (how late its timer fired is
-/// measured against it).
+/// measured against it); call it only if [`enabled`], which is what
+/// keeps the deadline's computation off the path with recording off.
 #[inline(always)]
 pub(crate) fn note_sleep(at: &'static Location<'static>, deadline: std::time::Instant) {
-    if enabled() {
-        note_slow(Resource::Sleep, at, Some(deadline));
-    }
+    note_slow(Resource::Sleep, at, Some(deadline));
 }
 
 /// Whether a note would be recorded now.
 #[inline(always)]
-fn enabled() -> bool {
+pub(crate) fn enabled() -> bool {
     !cfg!(evloop_no_observe) && RECORDERS.load(Ordering::Relaxed) != 0
 }
 
