@@ -8,6 +8,10 @@
 //!
 //! The client opens `--conns` connections; each sends a 64-byte message and
 //! waits for the echo, over and over. It prints round trips per second.
+//! `--slow-ms N` makes the server's first connection a slow one: its
+//! handler blocks the loop for N ms (standing for CPU-heavy work) before
+//! each echo. Run it with `EVLOOP_TRACE=echo.html` to see what that does
+//! to the other connections.
 //! The server keeps serving when `accept` fails (for example with `EMFILE`,
 //! too many open files): it logs the error, backs off, and retries.
 
@@ -21,13 +25,15 @@ use evloop::net::{TcpListener, TcpStream};
 
 const MESSAGE: usize = 64;
 
-async fn serve(listener: TcpListener) {
+async fn serve(listener: TcpListener, slow_ms: u64) {
     let mut backoff = Duration::from_millis(1);
+    let mut first = true;
     loop {
         match listener.accept().await {
             Ok((mut sock, _)) => {
                 backoff = Duration::from_millis(1);
                 let _ = sock.set_nodelay(true);
+                let slow = std::mem::take(&mut first) && slow_ms > 0;
                 evloop::spawn(async move {
                     let mut buf = vec![0u8; 16 * 1024];
                     loop {
@@ -35,6 +41,10 @@ async fn serve(listener: TcpListener) {
                             Ok(0) | Err(_) => return,
                             Ok(n) => n,
                         };
+                        if slow {
+                            // Blocking work inside a task: the whole loop waits.
+                            std::thread::sleep(Duration::from_millis(slow_ms));
+                        }
                         if sock.write_all(&buf[..n]).await.is_err() {
                             return;
                         }
@@ -115,13 +125,14 @@ fn main() {
     let client_addr: Option<SocketAddr> = arg(&args, "--client");
     let conns: usize = arg(&args, "--conns").unwrap_or(50);
     let secs: f64 = arg(&args, "--secs").unwrap_or(2.0);
+    let slow_ms: u64 = arg(&args, "--slow-ms").unwrap_or(0);
 
     rt.block_on(async move {
         match (server, client_addr) {
             (Some(addr), _) => {
                 let listener = TcpListener::bind(addr.as_str()).await.expect("bind failed");
                 println!("echo server on {}", listener.local_addr().unwrap());
-                serve(listener).await;
+                serve(listener, slow_ms).await;
             }
             (None, Some(addr)) => {
                 client(addr, conns, secs).await;
@@ -130,7 +141,7 @@ fn main() {
                 let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind failed");
                 let addr = listener.local_addr().unwrap();
                 println!("echo server on {addr}, client for {secs} s");
-                let server = evloop::spawn(serve(listener));
+                let server = evloop::spawn(serve(listener, slow_ms));
                 let total = client(addr, conns, secs).await;
                 server.abort();
                 assert!(total > 0, "no round trip completed");

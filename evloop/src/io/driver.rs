@@ -76,14 +76,8 @@ use crate::io::uring::Ring;
 use crate::io::{Interest, Ready};
 use crate::loom::sync::atomic::{AtomicBool, Ordering::Acquire, Ordering::Release};
 use crate::loom::sync::{Arc, Mutex};
+use crate::runtime::contract::Delivered;
 use crate::runtime::IoDriver;
-
-/// Observability: wakes delivered from here are I/O wakes.
-fn io_ready_hook(ready: usize) {
-    if ready > 0 {
-        let _ = crate::context::with_current(|h| h.hooks().io_ready(ready as u64));
-    }
-}
 
 /// Token of the `mio::Waker` that `Handle::unpark` triggers.
 const WAKE_TOKEN: Token = Token(usize::MAX);
@@ -317,13 +311,14 @@ impl Driver {
         Ok((driver, handle))
     }
 
-    /// Waits for events (at most `timeout`) and delivers them. Returns true
-    /// if anything came: an event, or an unpark (pending or during the
-    /// wait), so that a task may be runnable now.
-    pub(crate) fn park(&mut self, handle: &Handle, timeout: Option<Duration>) -> bool {
+    /// Waits for events (at most `timeout`) and delivers them. Returns the
+    /// number of readiness events delivered, and whether anything came: an
+    /// event, or an unpark (pending or during the wait), so that a task
+    /// may be runnable now.
+    pub(crate) fn park(&mut self, handle: &Handle, timeout: Option<Duration>) -> Delivered {
         let shared = &*handle.shared;
         if shared.is_shutdown.load(Acquire) {
-            return false;
+            return Delivered::default();
         }
         // Rule 5, reactor step 1.
         let unparked = !shared.unpark.enter_wait();
@@ -332,7 +327,7 @@ impl Driver {
         } else {
             timeout
         };
-        let delivered = match &mut self.backend {
+        let (events, any) = match &mut self.backend {
             Backend::Epoll { poll, events } => {
                 // Delivery step 1.
                 let res = poll.poll(events, timeout);
@@ -346,26 +341,29 @@ impl Driver {
                     .iter()
                     .filter(|event| event.token() != WAKE_TOKEN)
                     .count();
-                io_ready_hook(ready);
+                let any = !events.is_empty();
                 let iter = events
                     .iter()
                     .map(|event| (event.token(), Ready::from_mio(event)));
                 handle.deliver(iter, &mut self.pending);
-                !events.is_empty()
+                (ready, any)
             }
             #[cfg(target_os = "linux")]
             Backend::Uring { ring, events } => {
                 // Delivery step 1, on the ring.
                 let woken = ring.park(timeout, events);
                 shared.unpark.enter_dispatch();
-                io_ready_hook(events.len());
+                let ready = events.len();
                 let any = woken || !events.is_empty();
                 handle.deliver(events.drain(..), &mut self.pending);
-                any
+                (ready, any)
             }
         };
         shared.unpark.leave();
-        unparked || delivered
+        Delivered {
+            events,
+            any: unparked || any,
+        }
     }
 
     /// Rule 4.

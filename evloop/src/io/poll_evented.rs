@@ -81,6 +81,7 @@ impl<E: Source + AsRawFd> PollEvented<E> {
     }
 
     /// Reads into `buf`, waiting for readability.
+    #[track_caller]
     pub(crate) fn poll_read<'a>(
         &'a self,
         cx: &mut Context<'_>,
@@ -102,6 +103,7 @@ impl<E: Source + AsRawFd> PollEvented<E> {
 
     /// Reads into `buf` with `read`, waiting for readability; `read` says
     /// whether it drained the receive queue (rule 2).
+    #[track_caller]
     pub(crate) fn poll_read_with(
         &self,
         cx: &mut Context<'_>,
@@ -131,6 +133,7 @@ impl<E: Source + AsRawFd> PollEvented<E> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn poll_write<'a>(
         &'a self,
         cx: &mut Context<'_>,
@@ -142,6 +145,7 @@ impl<E: Source + AsRawFd> PollEvented<E> {
         self.poll_write_with(cx, buf.len(), || self.io().write(buf))
     }
 
+    #[track_caller]
     pub(crate) fn poll_write_vectored<'a>(
         &'a self,
         cx: &mut Context<'_>,
@@ -156,6 +160,7 @@ impl<E: Source + AsRawFd> PollEvented<E> {
 
     /// Waits for writability and runs `write` (which was given `len`
     /// bytes); rule 3.
+    #[track_caller]
     fn poll_write_with(
         &self,
         cx: &mut Context<'_>,

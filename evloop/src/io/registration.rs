@@ -76,22 +76,33 @@ impl<D: Reactor<Event = Ready>> Registration<D> {
         self.shared.clear_readiness(event);
     }
 
+    #[track_caller]
     pub(crate) fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<ReadyEvent>> {
         self.poll_ready(cx, Direction::Read)
     }
 
+    #[track_caller]
     pub(crate) fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<ReadyEvent>> {
         self.poll_ready(cx, Direction::Write)
     }
 
     /// Rule 3 and rule 4.
+    #[track_caller]
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
         let coop = ready!(coop::poll_proceed(cx));
-        let event = ready!(self.shared.poll_ready(cx, direction));
+        let Poll::Ready(event) = self.shared.poll_ready(cx, direction) else {
+            let resource = match direction {
+                Direction::Read => crate::trace::Resource::IoRead,
+                Direction::Write => crate::trace::Resource::IoWrite,
+            };
+            let at = std::panic::Location::caller();
+            crate::trace::suspend::note(resource, at);
+            return Poll::Pending;
+        };
         if event.is_shutdown {
             return Poll::Ready(Err(shutdown_error()));
         }

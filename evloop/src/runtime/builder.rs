@@ -260,15 +260,13 @@ impl Builder {
     }
 
     fn hooks(&self, workers: usize) -> Arc<Hooks> {
-        let trace = self
-            .observe
-            .trace
-            .clone()
-            .or_else(TraceConfig::from_env)
-            .map(|config| Arc::new(Recorder::new(&config)));
+        let config = self.observe.trace.clone().or_else(TraceConfig::from_env);
+        let env_stall = config.as_ref().and_then(|c| c.stall);
+        let trace = config.map(|config| Arc::new(Recorder::new(&config)));
         let stall = self
             .observe
             .stall_threshold
+            .or(env_stall)
             .map(|d| StallDetector::new(d, workers));
         let mut hooks = Hooks::new(workers, trace, stall, self.observe.histograms);
         hooks.info = Info {

@@ -36,8 +36,9 @@ pub(crate) trait Park: Send + 'static {
     /// Shared by everything that wakes the source (rule 2).
     type Handle: Send + Sync;
 
-    /// Rules 1 and 3.
-    fn park(&mut self, handle: &Self::Handle, timeout: Option<Duration>);
+    /// Rules 1 and 3. Returns the number of I/O events delivered (what
+    /// the scheduler reports to the observability hooks' I/O-ready point).
+    fn park(&mut self, handle: &Self::Handle, timeout: Option<Duration>) -> usize;
 
     /// Rule 2: wakes the thread parked in this source, or makes its next
     /// park return at once.
@@ -45,6 +46,15 @@ pub(crate) trait Park: Send + 'static {
 
     /// Rule 4.
     fn shutdown(&mut self, handle: &Self::Handle);
+}
+
+/// What one [`IoPark::park`] delivered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Delivered {
+    /// I/O readiness (or completion) events handed to their resources.
+    pub(crate) events: usize,
+    /// Anything delivered: an event or an unpark.
+    pub(crate) any: bool,
 }
 
 /// The bottom of the driver stack, below the time driver: an I/O driver
@@ -55,10 +65,12 @@ pub(crate) trait IoPark {
     /// Shared by the resources registered with it and its unparkers.
     type Handle;
 
-    /// Rules 1 and 3. Returns true if anything was delivered (an event or
-    /// an unpark: a task may be runnable now), which paused time needs to
-    /// know before it jumps (time driver rule 3).
-    fn park(&mut self, handle: &Self::Handle, timeout: Option<Duration>) -> bool;
+    /// Rules 1 and 3. Returns what was delivered: the number of I/O
+    /// events (for the observability hooks, which the scheduler calls with
+    /// it: a driver never looks up the runtime) and whether anything at
+    /// all was (an event or an unpark: a task may be runnable now), which
+    /// paused time needs to know before it jumps (time driver rule 3).
+    fn park(&mut self, handle: &Self::Handle, timeout: Option<Duration>) -> Delivered;
 
     /// Rule 2.
     fn unpark(handle: &Self::Handle);

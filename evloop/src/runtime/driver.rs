@@ -25,7 +25,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::runtime::contract::{IoPark, Park};
+use crate::runtime::contract::{Delivered, IoPark, Park};
 use crate::time;
 use crate::util::park::{ParkThread, UnparkThread};
 
@@ -114,16 +114,21 @@ impl Driver {
 
     /// Blocks until woken, until I/O or a timer event, or until `limit`
     /// passes (`None`: no limit; `Some(ZERO)`: poll without blocking).
-    pub(crate) fn park(&mut self, handle: &Handle, limit: Option<Duration>) {
+    /// Returns the number of I/O events delivered.
+    pub(crate) fn park(&mut self, handle: &Handle, limit: Option<Duration>) -> usize {
         let io = &mut self.io;
         match &mut self.time {
             Some(time) => {
                 let th = handle.time.as_ref().expect("time driver without handle");
-                time.park(th, limit, &mut |timeout| io.park(handle, timeout));
+                let mut events = 0;
+                time.park(th, limit, &mut |timeout| {
+                    let delivered = io.park(handle, timeout);
+                    events += delivered.events;
+                    delivered.any
+                });
+                events
             }
-            None => {
-                let _ = io.park(handle, limit);
-            }
+            None => io.park(handle, limit).events,
         }
     }
 
@@ -141,7 +146,7 @@ impl Driver {
 impl Park for Driver {
     type Handle = Handle;
 
-    fn park(&mut self, handle: &Handle, timeout: Option<Duration>) {
+    fn park(&mut self, handle: &Handle, timeout: Option<Duration>) -> usize {
         Driver::park(self, handle, timeout)
     }
 
@@ -155,10 +160,9 @@ impl Park for Driver {
 }
 
 impl IoStack {
-    /// Parks; returns true if the I/O stack delivered an event or an
-    /// unpark (a task may be runnable now).
+    /// Parks; returns what the I/O stack delivered.
     #[inline]
-    fn park(&mut self, handle: &Handle, timeout: Option<Duration>) -> bool {
+    fn park(&mut self, handle: &Handle, timeout: Option<Duration>) -> Delivered {
         match self {
             IoStack::Enabled(io) => IoPark::park(
                 io,
@@ -179,7 +183,7 @@ impl IoPark for crate::io::Driver {
     type Handle = crate::io::Handle;
 
     #[inline]
-    fn park(&mut self, handle: &crate::io::Handle, timeout: Option<Duration>) -> bool {
+    fn park(&mut self, handle: &crate::io::Handle, timeout: Option<Duration>) -> Delivered {
         crate::io::Driver::park(self, handle, timeout)
     }
 
@@ -195,12 +199,12 @@ impl IoPark for ParkThread {
     type Handle = UnparkThread;
 
     #[inline]
-    fn park(&mut self, _: &UnparkThread, timeout: Option<Duration>) -> bool {
+    fn park(&mut self, _: &UnparkThread, timeout: Option<Duration>) -> Delivered {
         match timeout {
             Some(d) => self.park_timeout(d),
             None => ParkThread::park(self),
         }
-        false
+        Delivered::default()
     }
 
     fn unpark(handle: &UnparkThread) {

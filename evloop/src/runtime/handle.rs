@@ -160,6 +160,15 @@ impl Handle {
     pub fn trace_snapshot(&self) -> Option<TraceSnapshot> {
         self.inner.hooks().trace_snapshot()
     }
+
+    /// Writes what the trace recorder holds so far to its output file
+    /// (a timeline page or Chrome JSON, as at the runtime's drop); the way
+    /// to write a flight recording
+    /// ([`TraceConfig::flight`](crate::trace::TraceConfig::flight)) on
+    /// demand. `None` if recording is off or has no output file.
+    pub fn write_trace(&self) -> Option<std::io::Result<()>> {
+        self.inner.hooks().write_trace()
+    }
 }
 
 // A handle is shared state behind `Arc`s whose invariants a caught panic

@@ -5,6 +5,7 @@
 //! API and the RAII permits.
 
 use std::fmt;
+use std::future::Future;
 
 // The `*_owned` methods take `self: Arc<Self>`, which must be std's `Arc`
 // (the type users hold); no atomic protocol of ours lives in it.
@@ -160,8 +161,17 @@ impl Semaphore {
     /// assert_eq!(sem.available_permits(), 1);
     /// # });
     /// ```
-    pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
-        self.acquire_many(1).await
+    #[track_caller]
+    pub fn acquire(&self) -> impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> + '_ {
+        // The caller's line: where the task waits, for the trace.
+        let acquire = self.ll.acquire_at(1, std::panic::Location::caller());
+        async move {
+            acquire.await.map_err(|_| AcquireError(()))?;
+            Ok(SemaphorePermit {
+                sem: self,
+                permits: 1,
+            })
+        }
     }
 
     /// Waits for `n` permits, all at once.

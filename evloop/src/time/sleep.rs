@@ -191,11 +191,17 @@ impl Future for Sleep {
     type Output = ();
 
     #[track_caller]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let coop = ready!(coop::poll_proceed(cx));
-        let res = self.project().entry.poll_elapsed(cx);
+        let res = self.as_mut().project().entry.poll_elapsed(cx);
         if res.is_ready() {
             coop.made_progress();
+        } else if crate::trace::suspend::enabled() {
+            // Where the task waits (the `.await`), and the deadline the
+            // late-timer lint measures against (read only when recording:
+            // it is not free).
+            let at = std::panic::Location::caller();
+            crate::trace::suspend::note_sleep(at, self.entry.deadline());
         }
         res
     }

@@ -7,6 +7,7 @@
 
 use std::fmt::Write;
 
+use crate::trace::causes;
 use crate::trace::event::EventKind;
 use crate::trace::snapshot::{json_str, site_label, waker_label, TraceSnapshot};
 
@@ -131,6 +132,7 @@ pub(crate) fn render(trace: &TraceSnapshot) -> String {
                     us(waited)
                 );
             }
+            EventKind::Suspend => causes::chrome_suspend(trace, e, &mut out),
             EventKind::PollStart | EventKind::PollEnd => {}
         }
         if let Some((queue, depth)) = queues.of(e) {
@@ -143,6 +145,7 @@ pub(crate) fn render(trace: &TraceSnapshot) -> String {
             let _ = write!(out, r#","args":{{"depth":{depth}}}}}"#);
         }
     }
+    causes::chrome_flows(trace, &mut out);
     out.push_str("\n]}\n");
     out
 }

@@ -33,6 +33,9 @@ pub const DEFAULT_RING_CAPACITY: usize = 1 << 16;
 pub struct TraceConfig {
     pub(crate) ring_capacity: usize,
     pub(crate) output: Option<PathBuf>,
+    pub(crate) flight: bool,
+    /// `stall=MS` in `EVLOOP_TRACE`: the stall threshold it asks for.
+    pub(crate) stall: Option<std::time::Duration>,
 }
 
 impl TraceConfig {
@@ -44,6 +47,8 @@ impl TraceConfig {
         TraceConfig {
             ring_capacity: ring_from_env().unwrap_or(DEFAULT_RING_CAPACITY),
             output: None,
+            flight: false,
+            stall: None,
         }
     }
 
@@ -62,14 +67,39 @@ impl TraceConfig {
         self
     }
 
+    /// Flight recorder mode (`trace::flight`): the rings record as
+    /// always, but the output file is written only when a task panics, a
+    /// stall is detected, the process gets `SIGUSR2`, or on
+    /// [`Handle::write_trace`](crate::runtime::Handle::write_trace) — not
+    /// when the runtime is dropped.
+    pub fn flight(mut self, on: bool) -> TraceConfig {
+        self.flight = on;
+        self
+    }
+
     /// The configuration asked for by the `EVLOOP_TRACE=path` environment
-    /// variable, if it is set and not empty.
+    /// variable, if it is set and not empty. Options may follow the path,
+    /// comma-separated: `mode=flight` (see [`flight`](Self::flight)) and
+    /// `stall=MS` (stall detection with that threshold in milliseconds, as
+    /// `Builder::stall_threshold`).
     pub fn from_env() -> Option<TraceConfig> {
-        let path = std::env::var_os("EVLOOP_TRACE")?;
-        if path.is_empty() {
+        let value = std::env::var_os("EVLOOP_TRACE")?;
+        if value.is_empty() {
             return None;
         }
-        Some(TraceConfig::new().output(path))
+        let value = value.to_string_lossy().into_owned();
+        let mut parts = value.split(',');
+        let mut config = TraceConfig::new().output(parts.next().unwrap_or_default());
+        for option in parts {
+            match option.trim().split_once('=') {
+                Some(("mode", "flight")) => config.flight = true,
+                Some(("stall", ms)) => {
+                    config.stall = ms.parse().ok().map(std::time::Duration::from_millis);
+                }
+                _ => eprintln!("evloop: EVLOOP_TRACE: unknown option `{option}` ignored"),
+            }
+        }
+        Some(config)
     }
 }
 

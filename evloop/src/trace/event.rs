@@ -8,7 +8,9 @@
 //!  word 2  extra     parent task id (Spawn), waker task id (Wake), count (TimerFired, IoReady)
 //!  word 3  kind:8 | code:8 | lane:16 | arg:32
 //!          code: waker kind (Wake) or poll outcome (PollEnd)
-//!          arg:  spawn-site index (Spawn) or run-queue depth (PollStart, Wake, Park)
+//!          arg:  spawn-site index (Spawn), source-location index (Suspend)
+//!                or run-queue depth (PollStart, Wake, Park)
+//!          Suspend: code = resource kind, extra = a Sleep's deadline (ns)
 //! ```
 //!
 //! A ring [`Record`] is four words too, in the thread's ring (so no lane),
@@ -26,9 +28,10 @@
 //! `SPAWN_QUEUED` is a `Spawn` whose `Wake` came right after it on the same
 //! thread (by the task polled there, the spawner), `POLL_SWITCH` a `PollEnd`
 //! directly followed by the next `PollStart` on the same worker: the
-//! recorder writes one record for both when the scheduler reports them in
-//! one hook (`Hooks::spawn_queued`, `Hooks::poll_switch`), or amends its newest record
-//! in place instead of writing a second one (ring rule 4); a snapshot
+//! recorder writes one record for both when the hooks report them at once
+//! (`Hooks::spawn`; a `Hooks::poll_start` after a pending poll end), or
+//! amends its newest record in place instead of writing a second one (ring
+//! rule 4); a snapshot
 //! expands it back into both events, at the same time.
 
 use std::fmt;
@@ -69,6 +72,10 @@ pub enum EventKind {
     /// not running) since the last check: part of the poll's length is the
     /// OS's, not the task's. Linux only; see the recorder's `desched` rules.
     Descheduled,
+    /// During its poll, the task found a resource not ready and will wait
+    /// for it: [`Event::resource`] says what, [`Event::suspend_site`]
+    /// where (the `.await`, or where the resource was created).
+    Suspend,
 }
 
 /// Who woke a task.
@@ -123,6 +130,7 @@ const KIND_IO: u8 = 8;
 const KIND_CANCEL: u8 = 9;
 /// Apart from the others, so kinds added in order do not meet it.
 const KIND_DESCHEDULED: u8 = 32;
+const KIND_SUSPEND: u8 = 10;
 /// Record-only kinds (see the module docs).
 pub(crate) const KIND_SPAWN_QUEUED: u8 = 0x81;
 pub(crate) const KIND_POLL_SWITCH: u8 = 0x82;
@@ -145,6 +153,7 @@ impl EventKind {
             EventKind::IoReady => KIND_IO,
             EventKind::Cancel => KIND_CANCEL,
             EventKind::Descheduled => KIND_DESCHEDULED,
+            EventKind::Suspend => KIND_SUSPEND,
         }
     }
 
@@ -159,6 +168,7 @@ impl EventKind {
             KIND_TIMER => EventKind::TimerFired,
             KIND_IO => EventKind::IoReady,
             KIND_DESCHEDULED => EventKind::Descheduled,
+            KIND_SUSPEND => EventKind::Suspend,
             _ => EventKind::Cancel,
         }
     }
@@ -176,6 +186,7 @@ impl EventKind {
             EventKind::IoReady => "io",
             EventKind::Cancel => "cancel",
             EventKind::Descheduled => "descheduled",
+            EventKind::Suspend => "suspend",
         }
     }
 }
@@ -339,6 +350,33 @@ impl Event {
     pub fn descheduled(&self) -> Option<Duration> {
         match self.kind() {
             EventKind::Descheduled => Some(Duration::from_nanos(self.words[2])),
+            _ => None,
+        }
+    }
+
+    /// `Suspend`: what the task waits on.
+    pub fn resource(&self) -> Option<crate::trace::Resource> {
+        match self.kind() {
+            EventKind::Suspend => crate::trace::Resource::from_code(self.code()),
+            _ => None,
+        }
+    }
+
+    /// `Suspend`: where, an index into
+    /// [`TraceSnapshot::spawn_sites`](crate::trace::TraceSnapshot::spawn_sites)
+    /// (the table of source locations).
+    pub fn suspend_site(&self) -> Option<usize> {
+        match self.kind() {
+            EventKind::Suspend => Some(self.arg() as usize),
+            _ => None,
+        }
+    }
+
+    /// `Suspend` on a `Sleep`: its deadline, from the start of the
+    /// recording (as [`time`](Self::time)).
+    pub fn sleep_deadline(&self) -> Option<Duration> {
+        match self.resource() {
+            Some(crate::trace::Resource::Sleep) => Some(Duration::from_nanos(self.words[2])),
             _ => None,
         }
     }

@@ -78,9 +78,11 @@ pub(crate) fn render(trace: &TraceSnapshot) -> String {
     base64(&bytes, &mut events);
     // The events first: their slot comes first in the template, and the
     // data's strings could hold the other slot's text.
-    TEMPLATE
+    let page = TEMPLATE
         .replacen(EVENTS_SLOT, &events, 1)
-        .replacen(SLOT, &data, 1)
+        .replacen(SLOT, &data, 1);
+    // The cause panels, after the timeline's script.
+    crate::trace::causes::inject_page(page, trace)
 }
 
 fn varint(out: &mut Vec<u8>, mut v: u64) {

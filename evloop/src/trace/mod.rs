@@ -43,26 +43,30 @@
 //!
 //! | moment | call | where (current_thread) |
 //! |---|---|---|
-//! | spawn | `meta = hooks.spawn_meta(meta)` | `Handle::spawn`, before creating the task (the returned meta says what the task records; nothing is recorded yet) |
-//! | spawn and its queueing wake | `hooks.spawn_queued(&notified, queue_depth)` | `Handle::spawn`, right before the new task's push (local or inject): one call, one record for both events; `hooks.spawn_unqueued(id, meta)` if the runtime was shutting down and the task was not queued |
+//! | spawn | `hooks.spawn(Spawned::Queued(&notified), queue_depth)` | `Handle::spawn`, right before the new task's push (local or inject): one call, one record for the spawn and its queueing wake; `Spawned::Cancelled(id, meta)` if the runtime was shutting down and the task was not queued. Before creating the task, `meta.track_wakes = hooks.tracks_wakes()` (a setting, nothing recorded) |
 //! | wake | `hooks.wake(&notified, queue_depth)` | `Schedule::schedule`, right before the push (local or inject) |
-//! | batch start | `mode = hooks.batch_start(worker, &mut batch)` | loop step 2, once per batch that runs a task, before its first poll (refreshes the batch's coarse stamp; the next poll start gets a record of its own); `Context::run_batch::<MODE>` is the batch loop, compiled per mode |
-//! | poll start | `hooks.poll_start::<MODE, _>(worker, &mut batch, &mut stamp, &notified, queue_depth)` | `run_batch`, before the first `Notified::run` of a batch; then `recording = hooks.recording::<MODE>()` |
-//! | between two polls | `hooks.poll_switch::<MODE, _>(worker, &mut batch, recording, &mut stamp, outcome, &next, queue_depth)` | `run_batch`, before every further `Notified::run` of the batch, with the previous poll's `PollOutcome`: stands for its poll end and the next poll start (one call, one record) |
-//! | poll end | `hooks.poll_end::<MODE>(worker, &stamp, outcome)` | after the batch's last `Notified::run`, before anything else is recorded (park, driver, `block_on`) |
-//! | batch end | `hooks.batch_end(worker, &mut batch, queue_depth)` | loop step 2, after the batch's poll end: publishes the worker's poll count and queue depth |
-//! | `block_on` poll | `hooks.block_on_start()` / `block_on_end(ready)` | loop step 1 |
+//! | poll start | `hooks.poll_start::<MODE, _>(&mut batch, &mut polling, &notified, queue_depth)` | `run_batch`, before every `Notified::run`; if the previous poll's end is pending in `polling`, one record stands for both |
+//! | poll end | `hooks.poll_end::<MODE>(&mut polling, outcome)` | `run_batch`, after every `Notified::run`: the end stays pending in `polling` |
 //! | park / unpark | `hooks.park(worker, depth)` / `hooks.unpark(worker)` | `Context::park`, only when it may block |
-//! | cancel at shutdown | `hooks.shutdown_task(id)` | `Handle::shutdown`, for every task still owned |
+//! | I/O ready | `hooks.io_ready(events)` | `Context::park`, after the driver's park, with the count it returned (before `unpark`) |
 //! | timers fired | `hooks.timers_firing(n)` … `hooks.timers_done()` | time driver, around firing expired entries |
-//! | I/O ready | `hooks.io_ready(n)` | reactor, after `epoll_wait` returned `n` events |
+//! | `block_on` poll | `hooks.block_on_start()` / `block_on_end(worker, ready)` | loop step 1 |
+//! | cancel at shutdown | `hooks.shutdown_task(id)` | `Handle::shutdown`, for every task still owned |
+//!
+//! Around the polls, the worker's `Batch` is opened by
+//! `mode = hooks.batch_start(worker, &mut batch)` (loop step 2, once per
+//! batch that runs a task; refreshes the coarse stamp; `run_batch::<MODE>`
+//! is the batch loop, compiled per mode) and closed by
+//! `hooks.batch_end::<MODE>(Some(&mut batch), &mut polling, queue_depth)` (records
+//! the last poll's pending end, publishes the poll count and queue depth).
 //!
 //! Wakes are attributed on the waking thread: between `timers_firing` and
 //! `timers_done` to a timer (also when a busy loop visits the driver
 //! without blocking), during a task's poll to that task, during the
 //! `block_on` poll to `block_on`, while parked to I/O, and anywhere else to
-//! an outside thread. The wakes of one timer batch (or one `epoll_wait`)
-//! share its `TimerFired` (`IoReady`) timestamp.
+//! an outside thread. The wakes of one timer batch share its `TimerFired`
+//! timestamp; an `IoReady` follows the I/O wakes it stands for (the
+//! scheduler reports it with the count the driver's park returned).
 //!
 //! # Files
 //!
@@ -74,8 +78,15 @@
 //! - `html.rs` + `timeline.html`: the timeline page; `chrome.rs`: Chrome JSON;
 //! - `stall.rs`: the stall watchdog; `clock.rs`: the shared time base;
 //! - `config.rs`: [`TraceConfig`];
-//! - `desched.rs`: telling a slow poll from a descheduled thread.
+//! - `desched.rs`: telling a slow poll from a descheduled thread;
+//! - `suspend.rs`: suspension points ([`Resource`], `note`), what the
+//!   resource futures call when their poll returns `Pending`;
+//! - `causes.rs`: [`Causes`], what a snapshot says about why a program is
+//!   slow (suspended tasks, summaries, lints), the wake edges of the Chrome
+//!   JSON, and the page's cause panels (`causes.js`, `causes.css`);
+//! - `flight.rs`: flight recorder mode, its triggers and `SIGUSR2`.
 
+mod causes;
 mod chrome;
 pub(crate) mod clock;
 mod config;
@@ -83,12 +94,16 @@ mod desched;
 mod event;
 mod export;
 mod fast;
+pub(crate) mod flight;
 mod html;
 pub(crate) mod recorder;
 mod ring;
 mod snapshot;
 pub(crate) mod stall;
+pub(crate) mod suspend;
 
+pub use causes::{Causes, Lint, LintKind, LintThresholds, PollRef, SiteStats, Suspension};
 pub use config::{TraceConfig, DEFAULT_RING_CAPACITY};
 pub use event::{Event, EventKind, PollResult, WakerKind};
 pub use snapshot::{Lane, TaskTrace, TraceSnapshot};
+pub use suspend::Resource;

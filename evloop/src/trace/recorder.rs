@@ -87,6 +87,7 @@ use crate::trace::fast::{
 pub(crate) use crate::trace::fast::{with_fast, Fast};
 use crate::trace::ring::Ring;
 use crate::trace::snapshot::{Lane, TraceSnapshot};
+use crate::trace::suspend::{Resource, RECORDERS};
 
 pub(crate) struct Recorder {
     id: u64,
@@ -99,6 +100,10 @@ pub(crate) struct Recorder {
     /// Rule 3.
     sites: Mutex<Sites>,
     names: Mutex<HashMap<u64, Box<str>>>,
+    /// Flight mode (`trace::flight`): write only when triggered.
+    flight: Option<crate::trace::flight::Flight>,
+    /// `start`, as an `Instant`: what a `Sleep`'s deadline is measured from.
+    start_instant: std::time::Instant,
 }
 
 struct LaneEntry {
@@ -170,6 +175,8 @@ static NEXT_RECORDER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU6
 
 impl Recorder {
     pub(crate) fn new(config: &TraceConfig) -> Recorder {
+        // Suspend rule 2: resource futures note their waits from now on.
+        RECORDERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Recorder {
             id: NEXT_RECORDER.fetch_add(1, Ordering::Relaxed),
             start: clock::tick_pair(),
@@ -178,7 +185,14 @@ impl Recorder {
             lanes: Mutex::new(Vec::new()),
             sites: Mutex::new(Sites::default()),
             names: Mutex::new(HashMap::new()),
+            flight: config.flight.then(Default::default),
+            start_instant: std::time::Instant::now(),
         }
+    }
+
+    /// Flight mode's trigger state, if this recorder runs in it.
+    pub(crate) fn flight(&self) -> Option<&crate::trace::flight::Flight> {
+        self.flight.as_ref()
     }
 
     pub(crate) fn output(&self) -> Option<&PathBuf> {
@@ -725,6 +739,58 @@ impl Recorder {
         FAST.with(|f| f.driver_stamp.set(stamp));
     }
 
+    /// `suspend::note`: the task polled on this thread waits on `resource`
+    /// at `at`; `deadline`: a `Sleep`'s. Nothing outside a task's poll.
+    /// Unstamped (rule 7): the snapshot places it just after the record
+    /// before it on this ring, inside the poll; its word 2 is the deadline
+    /// in ns from the start of the recording (0: none).
+    #[cold]
+    pub(crate) fn suspend(
+        &self,
+        resource: Resource,
+        at: &'static Location<'static>,
+        deadline: Option<std::time::Instant>,
+    ) {
+        let key = at as *const Location<'static> as usize;
+        let slot = (key >> 4) % SITE_CACHE;
+        // One look at this thread's state: registered, in a task's poll,
+        // the location in the site cache.
+        let fast = FAST.with(|f| {
+            let doing = f.doing.get();
+            let (cached, index) = f.sites[slot].get();
+            (
+                self.registered_ring_in(f),
+                doing,
+                (cached == key).then_some(index),
+            )
+        });
+        let (ring, doing, site) = match fast {
+            (Some(ring), doing, Some(site)) => (ring, doing, site),
+            (Some(ring), doing, None) => (ring, doing, self.site(at)),
+            (None, ..) => {
+                let ring = self.ring();
+                (ring, FAST.with(|f| f.doing.get()), self.site(at))
+            }
+        };
+        if doing == DOING_NOTHING || doing == DOING_BLOCK_ON || doing == DOING_PARKED {
+            return;
+        }
+        let deadline = deadline.map_or(0, |d| {
+            let since = d.saturating_duration_since(self.start_instant);
+            since.as_nanos().min(u128::from(u64::MAX)) as u64
+        });
+        let kind = EventKind::Suspend.code();
+        let code = resource.code();
+        ring.push(Record::new(
+            event::UNSTAMPED,
+            kind,
+            doing,
+            deadline,
+            code,
+            u64::from(site),
+        ));
+    }
+
     pub(crate) fn cancel(&self, task: u64) {
         let _ = self.event(EventKind::Cancel, task, 0, 0);
     }
@@ -765,6 +831,12 @@ impl Recorder {
             .map(|(k, v)| (*k, v.to_string()))
             .collect();
         TraceSnapshot::new(events, out_lanes, sites, names)
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        RECORDERS.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -213,6 +213,15 @@ impl TraceSnapshot {
         out
     }
 
+    /// What this trace says about why the program is slow: where tasks
+    /// are suspended, the slowest polls and longest queue waits,
+    /// histograms per spawn site, busy share per lane and lints (default
+    /// thresholds; [`Causes::with_thresholds`](crate::trace::Causes::with_thresholds)
+    /// for others).
+    pub fn causes(&self) -> crate::trace::Causes {
+        crate::trace::Causes::of(self)
+    }
+
     /// Pairs poll starts and ends per lane into spans.
     pub(crate) fn spans(&self) -> Vec<Span> {
         let mut open: HashMap<usize, Vec<(u64, u64)>> = HashMap::new();

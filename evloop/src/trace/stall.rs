@@ -37,11 +37,17 @@ use crate::trace::clock;
 pub(crate) type Describe =
     Box<dyn Fn(u64) -> Option<(Option<String>, &'static Location<'static>)> + Send + Sync>;
 
+/// What runs on each stall reported, with a description.
+pub(crate) type OnStall = Box<dyn Fn(&str) + Send + Sync>;
+
 pub(crate) struct StallDetector {
     threshold: Duration,
     slots: Box<[Slot]>,
     stopped: Mutex<bool>,
     wakeup: Condvar,
+    /// Called with a description whenever a stall is reported (the flight
+    /// recorder's trigger).
+    on_stall: std::sync::OnceLock<OnStall>,
 }
 
 struct Slot {
@@ -61,7 +67,20 @@ impl StallDetector {
                 .collect(),
             stopped: Mutex::new(false),
             wakeup: Condvar::new(),
+            on_stall: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Sets what runs on each stall reported (once; later calls are
+    /// ignored).
+    pub(crate) fn on_stall(&self, f: OnStall) {
+        let _ = self.on_stall.set(f);
+    }
+
+    fn stalled(&self, what: &str) {
+        if let Some(f) = self.on_stall.get() {
+            f(what);
+        }
     }
 
     /// Starts the watchdog thread; it runs until [`stop`](Self::stop).
@@ -111,6 +130,7 @@ impl StallDetector {
                 still_running = false,
                 "task {task} blocked its worker for {took:?} in one poll (spawned at {site})",
             );
+            self.stalled(&format!("task {task} blocked its worker for {took:?}"));
         }
     }
 
@@ -157,6 +177,7 @@ impl StallDetector {
                     worker = i,
                     "task {task} has been running for {running:?} without yielding (worker {i} is blocked; spawned at {site})",
                 );
+                self.stalled(&format!("task {task} has been running for {running:?}"));
             }
         }
     }

@@ -165,6 +165,7 @@ pub struct Read<'a, R: ?Sized> {
 impl<R: AsyncRead + Unpin + ?Sized> Future for Read<'_, R> {
     type Output = io::Result<usize>;
 
+    #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let mut buf = ReadBuf::new(this.buf);
@@ -185,6 +186,7 @@ pub struct ReadExact<'a, R: ?Sized> {
 impl<R: AsyncRead + Unpin + ?Sized> Future for ReadExact<'_, R> {
     type Output = io::Result<usize>;
 
+    #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         while this.filled < this.buf.len() {

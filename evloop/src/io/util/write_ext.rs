@@ -162,6 +162,7 @@ pub struct Write<'a, W: ?Sized> {
 impl<W: AsyncWrite + Unpin + ?Sized> Future for Write<'_, W> {
     type Output = io::Result<usize>;
 
+    #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         Pin::new(&mut *this.writer).poll_write(cx, this.src)
@@ -179,6 +180,7 @@ pub struct WriteVectored<'a, 'b, W: ?Sized> {
 impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteVectored<'_, '_, W> {
     type Output = io::Result<usize>;
 
+    #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         Pin::new(&mut *this.writer).poll_write_vectored(cx, this.bufs)
@@ -196,6 +198,7 @@ pub struct WriteAll<'a, W: ?Sized> {
 impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteAll<'_, W> {
     type Output = io::Result<()>;
 
+    #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         while !this.src.is_empty() {

@@ -21,15 +21,27 @@
 //! no clock read. A park/unpark pair reads the precise clock twice (busy
 //! time), next to its syscalls.
 //!
-//! The poll in progress is described by a [`PollStamp`] the polling thread
-//! keeps (two words, untouched with the hooks off).
+//! The poll in progress is described by a [`Polling`] the polling thread
+//! keeps (untouched with the hooks off). `poll_end` records nothing: it
+//! leaves the outcome pending there, and the next `poll_start` writes one
+//! record for the end and the start, or `batch_end` the end alone.
+//!
+//! # Hook points
+//!
+//! One per observable moment, each called from one place per scheduler
+//! flavour (table in the `trace` module docs): [`spawn`](Hooks::spawn),
+//! [`poll_start`](Hooks::poll_start), [`poll_end`](Hooks::poll_end),
+//! [`wake`](Hooks::wake), [`park`](Hooks::park), [`unpark`](Hooks::unpark),
+//! [`timers_firing`](Hooks::timers_firing) (timer fire) and
+//! [`io_ready`](Hooks::io_ready); `batch_start`/`batch_end` open and close
+//! the batch state and record no moment of their own.
 //!
 //! With the recorder on, a task costs two records, each standing for two
-//! events: `spawn_queued` (its spawn and the wake that queues it, one
-//! out-of-line recorder call) and `poll_switch` (the end of the previous
-//! poll of the batch and its own start; written inline by the
-//! current-thread loop through the batch's `Recording`, a recorder call
-//! elsewhere); a batch adds one `poll_start` and one `poll_end`.
+//! events: its spawn and the wake that queues it (one out-of-line recorder
+//! call), and a poll switch (the end of the previous poll of the batch and
+//! its own start; written inline by the current-thread loop through the
+//! batch's `Recording`, a recorder call elsewhere); a batch adds one poll
+//! start and one poll end.
 
 use std::fmt;
 use std::sync::Arc;
@@ -89,26 +101,54 @@ pub(crate) struct Batch {
     /// this byte, next to the counters, rather than on the hooks' own.
     /// (`MODE_OFF` until the first `batch_start`.)
     mode: u8,
+    /// The worker's index, noted by `batch_start`.
+    worker: usize,
 }
 
-/// The poll in progress (or whose end is still due), kept by the thread
-/// that polls, for the poll hooks: `poll_start` / `poll_switch` write it,
-/// `poll_switch` / `poll_end` read it. Two words, read according to the
-/// hooks' mode (`MODE_*`); with the hooks off nothing touches it. It stays
-/// with the polling thread (a local of its loop), also when a multi-thread
-/// worker hands its core off during the poll.
-#[derive(Debug, Default)]
-pub(crate) struct PollStamp {
+/// The poll in progress, or the last one whose end is still pending, kept
+/// by the thread that polls, for the poll hooks: `poll_start` writes it,
+/// `poll_end` leaves the outcome in it, and the next `poll_start` or
+/// `batch_end` records that end. Read according to the hooks' mode
+/// (`MODE_*`); with the hooks off nothing touches it. It stays with the
+/// polling thread (a local of its loop), also when a multi-thread worker
+/// hands its core off during the poll.
+#[derive(Default)]
+pub(crate) struct Polling<'h> {
     /// `MODE_CLOCKED`: the poll's start (`clock::now_ns`); else unused.
     start: u64,
     /// `MODE_TRACE`, and `MODE_CLOCKED` without stall detection: the task
     /// id. `MODE_CLOCKED` with stall detection: the task's header address
     /// (a `RawTask`) with a ref taken at the poll's start, which keeps its
-    /// id, name and spawn site readable after the poll; `poll_end`
-    /// releases it. (A stamp not handed to `poll_end` leaks the ref: every
-    /// scheduler hands each stamp back, right after the poll.)
+    /// id, name and spawn site readable after the poll; the poll's end
+    /// releases it. (A poll end never recorded leaks the ref: every
+    /// scheduler ends each batch with `batch_end`.)
     /// `MODE_OFF`: unused.
     word: u64,
+    /// `MODE_CLOCKED`: the worker that polls.
+    worker: usize,
+    /// The end of the last poll, not recorded yet.
+    ended: Option<PollOutcome>,
+    /// A loop compiled for `MODE_TRACE`: its hold on this thread's ring,
+    /// taken at the batch's first poll, through which each poll switch is
+    /// recorded inline.
+    recording: Option<Recording<'h>>,
+}
+
+impl fmt::Debug for Polling<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Polling")
+            .field("word", &self.word)
+            .field("ended", &self.ended)
+            .finish()
+    }
+}
+
+/// What the [`spawn`](Hooks::spawn) hook is told about a new task.
+pub(crate) enum Spawned<'a, S: 'static> {
+    /// About to be queued.
+    Queued(&'a Notified<S>),
+    /// Created while the runtime shut down, and cancelled at once.
+    Cancelled(Id, SpawnMeta<'a>),
 }
 
 impl Hooks {
@@ -125,6 +165,20 @@ impl Hooks {
         } else {
             (trace, stall, histograms)
         };
+        if let Some(recorder) = trace.as_ref().filter(|t| t.flight().is_some()) {
+            // Flight recorder triggers 2 and 3.
+            crate::trace::flight::watch_signal(recorder);
+            if let Some(stall) = &stall {
+                let weak = Arc::downgrade(recorder);
+                stall.on_stall(Box::new(move |why| {
+                    if let Some(r) = weak.upgrade() {
+                        if let Some(flight) = r.flight() {
+                            flight.trigger(&r, &format!("stall: {why}"));
+                        }
+                    }
+                }));
+            }
+        }
         let mode = if histograms || stall.is_some() {
             MODE_CLOCKED
         } else if trace.is_some() {
@@ -142,26 +196,29 @@ impl Hooks {
         }
     }
 
-    /// A task is about to be created; returns `meta` with what the task
-    /// must record for these hooks (a wake stamp while histograms are on).
-    /// Nothing is recorded yet: [`spawn_queued`](Self::spawn_queued) (or
-    /// [`spawn_unqueued`](Self::spawn_unqueued)) follows.
+    /// Whether a task must keep a wake stamp for these hooks (histograms
+    /// on): what a scheduler puts in the task's `SpawnMeta::track_wakes`
+    /// before creating it. A setting, not an event: nothing is recorded.
     #[inline]
-    pub(crate) fn spawn_meta<'a>(&self, mut meta: SpawnMeta<'a>) -> SpawnMeta<'a> {
-        meta.track_wakes = self.histograms;
-        meta
+    pub(crate) fn tracks_wakes(&self) -> bool {
+        self.histograms
     }
 
-    /// The task `spawn_meta` prepared was created and is about to be
-    /// queued, `queue_depth` as for [`wake`](Self::wake): its spawn and
-    /// the wake that queues it, in one call. (The spawn site and name are
-    /// read back from the task, so the caller keeps no `SpawnMeta` alive
-    /// across the task's creation.)
+    /// Hook point **spawn**: a task was created. `Spawned::Queued`: it is
+    /// about to be queued, `queue_depth` as for [`wake`](Self::wake) (its
+    /// spawn and the wake that queues it, one record); `Spawned::Cancelled`:
+    /// the runtime is shutting down and cancelled it at once. (The spawn
+    /// site and name are read back from the task, so the caller keeps no
+    /// `SpawnMeta` alive across the task's creation.)
     #[inline]
-    pub(crate) fn spawn_queued<S>(&self, task: &Notified<S>, queue_depth: usize) {
+    pub(crate) fn spawn<S: 'static>(&self, task: Spawned<'_, S>, queue_depth: usize) {
         if NO_OBSERVE {
             return;
         }
+        let task = match task {
+            Spawned::Queued(task) => task,
+            Spawned::Cancelled(id, meta) => return self.spawn_cancelled(id, meta),
+        };
         match self.mode {
             MODE_OFF => {}
             MODE_TRACE => {
@@ -174,8 +231,7 @@ impl Hooks {
         }
     }
 
-    /// [`spawn_queued`](Self::spawn_queued) with histograms or stall
-    /// detection on.
+    /// [`spawn`](Self::spawn) with histograms or stall detection on.
     #[cold]
     #[inline(never)]
     fn spawn_queued_clocked(&self, raw: crate::runtime::task::RawTask, queue_depth: usize) {
@@ -197,15 +253,16 @@ impl Hooks {
         unsafe { self.trace.as_deref().unwrap_unchecked() }
     }
 
-    /// The task `spawn_meta` prepared was created but not queued: the
-    /// runtime is shutting down and cancelled it at once.
+    /// [`spawn`](Self::spawn) of a task cancelled at once.
     #[cold]
-    pub(crate) fn spawn_unqueued(&self, id: Id, meta: SpawnMeta<'_>) {
+    fn spawn_cancelled(&self, id: Id, meta: SpawnMeta<'_>) {
         if let Some(trace) = &self.trace {
             trace.spawn(id.as_u64(), meta.spawned_at, meta.name);
         }
     }
 
+    /// Hook point **wake**: `task` is about to be queued, `queue_depth` the
+    /// queue's depth after the push.
     #[inline]
     pub(crate) fn wake<S>(&self, task: &Notified<S>, queue_depth: usize) {
         if !NO_OBSERVE && self.mode != MODE_OFF {
@@ -225,9 +282,11 @@ impl Hooks {
         task.set_woken_at(clock::now_ns());
     }
 
-    /// A batch of polls starts (or resumes after the driver was polled):
-    /// refreshes `batch`'s coarse stamp (no counter read) and opens a busy
-    /// stretch if none is open. Counts already in `batch` stay.
+    /// Opens a worker's [`Batch`] (not an event): refreshes its coarse
+    /// stamp (no counter read), notes the worker's index and opens a busy
+    /// stretch if none is open. Counts already in `batch` stay. Called
+    /// when the worker comes back to its tasks (loop start, after the
+    /// driver, after `block_on`'s poll).
     ///
     /// Returns the mode (`MODE_OFF`, `MODE_TRACE` or `MODE_CLOCKED`): the
     /// `MODE` argument of the batch's poll hooks. A loop may be compiled
@@ -241,6 +300,7 @@ impl Hooks {
         let w = &self.workers[worker];
         batch.stamp = clock::coarse_stamp(clock::coarse_ns());
         batch.mode = self.mode;
+        batch.worker = worker;
         if w.busy_since.get() == 0 {
             w.busy_since.set(clock::now_ns());
         }
@@ -250,29 +310,35 @@ impl Hooks {
         self.mode
     }
 
-    /// For a batch loop compiled for `MODE`, after the batch's first
-    /// `poll_start`: this thread's hold on its trace ring, which
-    /// `poll_switch` then records through inline (`MODE_TRACE` only).
+    /// Closes the batch (not an event; the worker is about to poll the
+    /// driver, park, poll the `block_on` future, or stop): the end of its
+    /// last poll, if [`poll_end`](Self::poll_end) left it pending in
+    /// `polling`, is recorded, and the batch's poll count and the local
+    /// queue depth, `queue_depth`, are published in the worker's counters.
+    /// `batch` is `None` on a thread that lost its core during the poll
+    /// (`block_in_place`): only the poll's end is due there. `MODE` as for
+    /// the poll hooks (with the hooks off no end is ever pending).
     #[inline]
-    pub(crate) fn recording<const MODE: u8>(&self) -> Option<Recording<'_>> {
-        if NO_OBSERVE || MODE != MODE_TRACE {
-            return None;
-        }
-        self.trace.as_ref()?.recording()
-    }
-
-    /// The batch ends (the worker is about to poll the driver, park, poll
-    /// the `block_on` future, or stop): publishes its poll count and the
-    /// local queue depth, `queue_depth`, in the worker's counters.
-    #[inline]
-    pub(crate) fn batch_end(&self, worker: usize, batch: &mut Batch, queue_depth: usize) {
+    pub(crate) fn batch_end<const MODE: u8>(
+        &self,
+        batch: Option<&mut Batch>,
+        polling: &mut Polling<'_>,
+        queue_depth: usize,
+    ) {
         if NO_OBSERVE {
             return;
         }
-        let w = &self.workers[worker];
-        w.polls.add(u64::from(batch.polls));
-        w.local_queue_depth.set(queue_depth as u64);
-        batch.polls = 0;
+        if MODE != MODE_OFF {
+            if let Some(outcome) = polling.ended.take() {
+                self.record_poll_end(polling, outcome);
+            }
+        }
+        if let Some(batch) = batch {
+            let w = &self.workers[batch.worker];
+            w.polls.add(u64::from(batch.polls));
+            w.local_queue_depth.set(queue_depth as u64);
+            batch.polls = 0;
+        }
     }
 
     /// The untimed part of every poll: the batch's poll count and the
@@ -283,15 +349,20 @@ impl Hooks {
         raw.set_last_poll(batch.stamp);
     }
 
-    /// The first poll of a batch (or a poll that follows no other of the
-    /// batch) starts. `MODE`: what [`batch_start`](Self::batch_start)
-    /// returned, or `MODE_ANY`.
+    /// Hook point **poll start**: `task` is about to be polled by the
+    /// worker of `batch`, `queue_depth` tasks left in its queue. `MODE`:
+    /// what [`batch_start`](Self::batch_start) returned, or `MODE_ANY`.
+    ///
+    /// If the previous poll's end is still pending in `polling` (the polls
+    /// follow each other in one batch), one record stands for both events
+    /// (recorder rule 4); a loop compiled for `MODE_TRACE` records it
+    /// inline through the batch's [`Recording`], taken here at the
+    /// batch's first poll.
     #[inline]
-    pub(crate) fn poll_start<const MODE: u8, S>(
-        &self,
-        worker: usize,
+    pub(crate) fn poll_start<'h, const MODE: u8, S>(
+        &'h self,
         batch: &mut Batch,
-        slot: &mut PollStamp,
+        polling: &mut Polling<'h>,
         task: &Notified<S>,
         queue_depth: usize,
     ) {
@@ -301,101 +372,68 @@ impl Hooks {
         let raw = task.raw();
         Self::count_poll(batch, raw);
         let mode = if MODE == MODE_ANY { batch.mode } else { MODE };
-        if mode == MODE_OFF {
-            return;
-        }
-        let id = raw.id().as_u64();
-        if let Some(trace) = &self.trace {
-            trace.poll_start(id, queue_depth);
-        }
-        if mode == MODE_CLOCKED {
-            *slot = self.poll_start_clocked(worker, raw, id);
-        } else {
-            slot.word = id;
-        }
-    }
-
-    /// Histograms or stall detection: the poll's precise start.
-    #[cold]
-    #[inline(never)]
-    fn poll_start_clocked(
-        &self,
-        worker: usize,
-        raw: crate::runtime::task::RawTask,
-        id: u64,
-    ) -> PollStamp {
-        let mut start = clock::now_ns();
-        if self.histograms {
-            let woken = raw.woken_at();
-            if woken != 0 {
-                self.workers[worker]
-                    .schedule_latency
-                    .record(start.saturating_sub(woken));
-            }
-        }
-        let word = match &self.stall {
-            Some(stall) => {
-                start = stall.begin(worker, id);
-                raw.ref_inc();
-                raw.header_ptr().as_ptr() as usize as u64
-            }
-            None => id,
-        };
-        PollStamp { start, word }
-    }
-
-    /// Between two polls of one batch, in place of `poll_end(prev,
-    /// outcome)` followed by `poll_start(next, queue_depth)`: one call,
-    /// and one trace record. `MODE` as for `poll_start`; `recording`: what
-    /// [`recording`](Self::recording) returned for the batch, if anything.
-    #[inline]
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn poll_switch<const MODE: u8, S>(
-        &self,
-        worker: usize,
-        batch: &mut Batch,
-        recording: Option<&Recording<'_>>,
-        slot: &mut PollStamp,
-        outcome: PollOutcome,
-        next: &Notified<S>,
-        queue_depth: usize,
-    ) {
-        if NO_OBSERVE {
-            return;
-        }
-        let raw = next.raw();
-        Self::count_poll(batch, raw);
-        let mode = if MODE == MODE_ANY { batch.mode } else { MODE };
         match mode {
             MODE_OFF => {}
             MODE_TRACE => {
                 let id = raw.id().as_u64();
-                let prev = slot.word;
-                match recording {
-                    // The batch loop holds the ring: the record inline.
-                    Some(recording) => recording.poll_switch(prev, outcome, id, queue_depth),
-                    // A loop compiled for `MODE_TRACE` always has one.
-                    None if MODE == MODE_TRACE => {
-                        self.poll_switch_unrecorded(prev, outcome, id, queue_depth)
-                    }
+                match polling.ended.take() {
                     None => {
                         if let Some(trace) = &self.trace {
-                            // Straight to the recorder's out-of-line hook,
-                            // no call frame of our own.
-                            let word = Recorder::poll_switch_word(outcome, queue_depth);
-                            if !recorder::with_fast(|f| trace.try_poll_switch(f, prev, id, word)) {
-                                trace.poll_switch_slow(prev, outcome, id, queue_depth);
-                            }
+                            trace.poll_start(id, queue_depth);
+                        }
+                        if MODE == MODE_TRACE && polling.recording.is_none() {
+                            polling.recording = self.trace.as_ref().and_then(|t| t.recording());
                         }
                     }
+                    Some(outcome) => self.poll_switch::<MODE>(polling, outcome, id, queue_depth),
                 }
-                slot.word = id;
+                polling.word = id;
             }
-            _ => self.poll_switch_clocked(worker, slot, outcome, raw, queue_depth),
+            _ => {
+                let id = raw.id().as_u64();
+                match polling.ended.take() {
+                    None => {
+                        if let Some(trace) = &self.trace {
+                            trace.poll_start(id, queue_depth);
+                        }
+                    }
+                    Some(outcome) => self.poll_switch_clocked(polling, outcome, id, queue_depth),
+                }
+                self.poll_start_clocked(batch.worker, polling, raw, id);
+            }
         }
     }
 
-    /// `poll_switch` in a loop compiled for `MODE_TRACE` without a
+    /// `MODE_TRACE`: the end of the previous poll and the start of `next`,
+    /// one record.
+    #[inline(always)]
+    fn poll_switch<const MODE: u8>(
+        &self,
+        polling: &Polling<'_>,
+        outcome: PollOutcome,
+        next: u64,
+        depth: usize,
+    ) {
+        let prev = polling.word;
+        match &polling.recording {
+            // The batch loop holds the ring: the record inline.
+            Some(recording) => recording.poll_switch(prev, outcome, next, depth),
+            // A loop compiled for `MODE_TRACE` always has one.
+            None if MODE == MODE_TRACE => self.poll_switch_unrecorded(prev, outcome, next, depth),
+            None => {
+                if let Some(trace) = &self.trace {
+                    // Straight to the recorder's out-of-line hook, no call
+                    // frame of our own.
+                    let word = Recorder::poll_switch_word(outcome, depth);
+                    if !recorder::with_fast(|f| trace.try_poll_switch(f, prev, next, word)) {
+                        trace.poll_switch_slow(prev, outcome, next, depth);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A poll switch in a loop compiled for `MODE_TRACE` without a
     /// [`Recording`] (the recorder could not hand one out).
     #[cold]
     #[inline(never)]
@@ -405,82 +443,142 @@ impl Hooks {
         }
     }
 
+    /// Histograms or stall detection: the poll's precise start.
+    #[cold]
+    #[inline(never)]
+    fn poll_start_clocked(
+        &self,
+        worker: usize,
+        polling: &mut Polling<'_>,
+        raw: crate::runtime::task::RawTask,
+        id: u64,
+    ) {
+        let mut start = clock::now_ns();
+        if self.histograms {
+            let woken = raw.woken_at();
+            if woken != 0 {
+                self.workers[worker]
+                    .schedule_latency
+                    .record(start.saturating_sub(woken));
+            }
+        }
+        polling.word = match &self.stall {
+            Some(stall) => {
+                start = stall.begin(worker, id);
+                raw.ref_inc();
+                raw.header_ptr().as_ptr() as usize as u64
+            }
+            None => id,
+        };
+        polling.start = start;
+        polling.worker = worker;
+    }
+
     /// The task id a `MODE_CLOCKED` stamp stands for.
-    fn clocked_id(&self, stamp: &PollStamp) -> u64 {
+    fn clocked_id(&self, polling: &Polling<'_>) -> u64 {
         if self.stall.is_some() {
-            stalled_task(stamp).id().as_u64()
+            stalled_task(polling).id().as_u64()
         } else {
-            stamp.word
+            polling.word
         }
     }
 
-    /// [`poll_switch`](Self::poll_switch) with histograms or stall
-    /// detection on.
+    /// A poll switch with histograms or stall detection on: the record,
+    /// and the previous poll's clocked end.
     #[cold]
     #[inline(never)]
     fn poll_switch_clocked(
         &self,
-        worker: usize,
-        slot: &mut PollStamp,
+        polling: &Polling<'_>,
         outcome: PollOutcome,
-        raw: crate::runtime::task::RawTask,
-        queue_depth: usize,
+        next: u64,
+        depth: usize,
     ) {
-        let id = raw.id().as_u64();
         if let Some(trace) = &self.trace {
-            let prev_id = self.clocked_id(slot);
-            let word = Recorder::poll_switch_word(outcome, queue_depth);
-            if !recorder::with_fast(|f| trace.try_poll_switch(f, prev_id, id, word)) {
-                trace.poll_switch_slow(prev_id, outcome, id, queue_depth);
+            let prev_id = self.clocked_id(polling);
+            let word = Recorder::poll_switch_word(outcome, depth);
+            if !recorder::with_fast(|f| trace.try_poll_switch(f, prev_id, next, word)) {
+                trace.poll_switch_slow(prev_id, outcome, next, depth);
             }
         }
-        self.poll_end_clocked(worker, slot);
-        *slot = self.poll_start_clocked(worker, raw, id);
+        self.poll_end_clocked(polling);
     }
 
-    /// The batch's last poll ended. `MODE` as for `poll_start`.
-    #[inline]
-    pub(crate) fn poll_end<const MODE: u8>(
-        &self,
-        worker: usize,
-        slot: &PollStamp,
-        outcome: PollOutcome,
-    ) {
+    /// Hook point **poll end**: the poll `poll_start` announced returned
+    /// `outcome`. Nothing is recorded yet: the end stays pending in
+    /// `polling` and goes out with the next `poll_start` (one record for
+    /// both) or with [`batch_end`](Self::batch_end). `MODE` as for
+    /// `poll_start`.
+    #[inline(always)]
+    pub(crate) fn poll_end<const MODE: u8>(&self, polling: &mut Polling<'_>, outcome: PollOutcome) {
         if NO_OBSERVE {
             return;
         }
         let mode = if MODE == MODE_ANY { self.mode } else { MODE };
-        match mode {
+        if mode != MODE_OFF {
+            polling.ended = Some(outcome);
+            if matches!(outcome, PollOutcome::Panicked) {
+                self.panicked();
+            }
+        }
+    }
+
+    /// A task panicked: flight recorder trigger 1.
+    #[cold]
+    #[inline(never)]
+    fn panicked(&self) {
+        if let Some(trace) = &self.trace {
+            if let Some(flight) = trace.flight() {
+                flight.trigger(trace, "a task panicked");
+            }
+        }
+    }
+
+    /// Flight recorder trigger 4: writes the trace file now. `None` if
+    /// the runtime records nothing or has no output file.
+    pub(crate) fn write_trace(&self) -> Option<std::io::Result<()>> {
+        let trace = self.trace.as_ref()?;
+        trace.output()?;
+        Some(crate::trace::flight::write(trace, "written on request"))
+    }
+
+    /// The pending end of the last poll, recorded on its own.
+    #[cold]
+    #[inline(never)]
+    fn record_poll_end(&self, polling: &Polling<'_>, outcome: PollOutcome) {
+        match self.mode {
             MODE_OFF => {}
             MODE_TRACE => {
                 if let Some(trace) = &self.trace {
-                    trace.poll_end(slot.word, outcome);
+                    trace.poll_end(polling.word, outcome);
                 }
             }
             _ => {
                 if let Some(trace) = &self.trace {
-                    trace.poll_end(self.clocked_id(slot), outcome);
+                    trace.poll_end(self.clocked_id(polling), outcome);
                 }
-                self.poll_end_clocked(worker, slot);
+                self.poll_end_clocked(polling);
             }
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn poll_end_clocked(&self, worker: usize, stamp: &PollStamp) {
+    fn poll_end_clocked(&self, polling: &Polling<'_>) {
+        let worker = polling.worker;
         if self.histograms {
-            let took = clock::now_ns().saturating_sub(stamp.start);
+            let took = clock::now_ns().saturating_sub(polling.start);
             self.workers[worker].poll_time.record(took);
         }
         if let Some(stall) = &self.stall {
-            let raw = stalled_task(stamp);
+            let raw = stalled_task(polling);
             let id = raw.id().as_u64();
-            stall.end(worker, id, stamp.start, raw.name(), raw.spawned_at());
+            stall.end(worker, id, polling.start, raw.name(), raw.spawned_at());
             // The ref `poll_start_clocked` took.
             raw.drop_reference();
         }
     }
+
     /// The `block_on` future is about to be polled (traced as task 0).
     #[inline]
     pub(crate) fn block_on_start(&self) {
@@ -578,10 +676,17 @@ impl Hooks {
         }
     }
 
-    /// Reactor: `epoll_wait` returned `n` readiness events.
-    pub(crate) fn io_ready(&self, n: u64) {
+    /// Hook point **I/O ready**: a visit to the driver (blocking or not)
+    /// delivered `n` readiness events, what the driver's `IoPark::park`
+    /// returned. Called by the scheduler right after the visit, so the
+    /// driver itself never looks up the runtime.
+    #[inline]
+    pub(crate) fn io_ready(&self, n: usize) {
+        if NO_OBSERVE || n == 0 {
+            return;
+        }
         if let Some(trace) = &self.trace {
-            trace.io_ready(n);
+            trace.io_ready(n as u64);
         }
     }
 
@@ -594,7 +699,7 @@ impl Hooks {
         if let Some(stall) = &self.stall {
             stall.stop();
         }
-        if let Some(trace) = &self.trace {
+        if let Some(trace) = self.trace.as_ref().filter(|t| t.flight().is_none()) {
             if let Some(path) = trace.output() {
                 if let Err(e) = trace.snapshot().write(path) {
                     eprintln!(
@@ -608,8 +713,8 @@ impl Hooks {
 }
 
 /// The task of a `MODE_CLOCKED` stamp taken with stall detection on.
-fn stalled_task(stamp: &PollStamp) -> crate::runtime::task::RawTask {
-    let ptr = std::ptr::NonNull::new(stamp.word as usize as *mut _)
+fn stalled_task(polling: &Polling<'_>) -> crate::runtime::task::RawTask {
+    let ptr = std::ptr::NonNull::new(polling.word as usize as *mut _)
         .expect("a stall-detection stamp holds a task address");
     // SAFETY: with stall detection on, `poll_start_clocked` stores the
     // header address of the polled task in `word` and takes a ref on it,

@@ -14,5 +14,7 @@ mod runtime;
 mod worker;
 
 pub use histogram::Histogram;
-pub(crate) use hooks::{Batch, Hooks, PollStamp, MODE_ANY, MODE_CLOCKED, MODE_OFF, MODE_TRACE};
+pub(crate) use hooks::{
+    Batch, Hooks, Polling, Spawned, MODE_ANY, MODE_CLOCKED, MODE_OFF, MODE_TRACE,
+};
 pub use runtime::RuntimeMetrics;

@@ -82,7 +82,7 @@ use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
 use crate::runtime::blocking;
 use crate::runtime::driver::{self, Driver};
-use crate::runtime::metrics::{Batch, Hooks, PollStamp, MODE_CLOCKED, MODE_OFF, MODE_TRACE};
+use crate::runtime::metrics::{Batch, Hooks, Polling, Spawned, MODE_CLOCKED, MODE_OFF, MODE_TRACE};
 use crate::runtime::scheduler;
 use crate::runtime::task::list::OwnedTasks;
 use crate::runtime::task::moved::Moved;
@@ -201,13 +201,14 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let hooks = &me.config.hooks;
-        let meta = hooks.spawn_meta(meta);
+        let mut meta = meta;
+        meta.track_wakes = hooks.tracks_wakes();
         let (join, notified) = me.shared.owned.bind(future, me.clone(), id, meta);
         match notified {
             Some(notified) => me.push_task(notified, false, |task, depth| {
-                hooks.spawn_queued(task, depth);
+                hooks.spawn(Spawned::Queued(task), depth);
             }),
-            None => hooks.spawn_unqueued(id, meta),
+            None => hooks.spawn(Spawned::<Arc<Handle>>::Cancelled(id, meta), 0),
         }
         join
     }
@@ -516,11 +517,11 @@ impl Context {
     ) -> (Box<Core>, bool) {
         let handle = &self.handle;
         let hooks = &handle.config.hooks;
-        let mut stamp = PollStamp::default();
+        let mut polling = Polling::default();
         let depth = core.tasks.len();
-        hooks.poll_start::<MODE, _>(0, batch, &mut stamp, &task, depth);
-        let recording = hooks.recording::<MODE>();
-        let (mut core, mut outcome) = self.enter(core, || task.run());
+        hooks.poll_start::<MODE, _>(batch, &mut polling, &task, depth);
+        let (mut core, outcome) = self.enter(core, || task.run());
+        hooks.poll_end::<MODE>(&mut polling, outcome);
         let mut dry = false;
         for _ in 1..handle.config.event_interval {
             core.tick = core.tick.wrapping_add(1);
@@ -529,11 +530,13 @@ impl Context {
                 break;
             };
             let depth = core.tasks.len();
-            let rec = recording.as_ref();
-            hooks.poll_switch::<MODE, _>(0, batch, rec, &mut stamp, outcome, &task, depth);
+            hooks.poll_start::<MODE, _>(batch, &mut polling, &task, depth);
+            let outcome;
             (core, outcome) = self.enter(core, || task.run());
+            hooks.poll_end::<MODE>(&mut polling, outcome);
         }
-        hooks.poll_end::<MODE>(0, &stamp, outcome);
+        let depth = core.tasks.len();
+        hooks.batch_end::<MODE>(Some(batch), &mut polling, depth);
         (core, dry)
     }
 
@@ -552,12 +555,14 @@ impl Context {
             Some(Duration::ZERO)
         };
         core.last_park = core.tick;
+        let hooks = &handle.config.hooks;
         if should_block {
-            handle.config.hooks.park(0, 0);
+            hooks.park(0, 0);
         }
-        let (mut core, ()) = self.enter(core, || driver.park(&handle.driver, limit));
+        let (mut core, io_events) = self.enter(core, || driver.park(&handle.driver, limit));
+        hooks.io_ready(io_events);
         if should_block {
-            handle.config.hooks.unpark(0);
+            hooks.unpark(0);
         }
         core.driver = Some(driver);
         // The driver was visited: the tasks that yielded queue up again.
@@ -640,10 +645,11 @@ impl<'a> CoreGuard<'a> {
                 }
 
                 // Loop step 2: a batch of up to `event_interval` polls.
-                // Between two polls of the batch one `poll_switch` stands
-                // for the end of one and the start of the next; the last
-                // poll's end is reported when the batch ends, and so are
-                // the batch's metrics (poll count, queue depth). The batch
+                // Between two polls of the batch one record stands for the
+                // end of one and the start of the next (the hooks keep the
+                // end pending); the last poll's end is recorded when the
+                // batch ends, and so are the batch's metrics (poll count,
+                // queue depth). The batch
                 // clock is read only for a batch that runs a task (a
                 // `block_on` future that yields to an empty queue must not
                 // pay a clock read per round).
@@ -660,8 +666,6 @@ impl<'a> CoreGuard<'a> {
                         MODE_TRACE => cx.run_batch::<MODE_TRACE>(core, task, &mut batch),
                         _ => cx.run_batch::<MODE_CLOCKED>(core, task, &mut batch),
                     };
-                    let depth = core.tasks.len();
-                    handle.config.hooks.batch_end(0, &mut batch, depth);
                 }
                 if dry {
                     // Loop step 3: nothing to run. If the `block_on`

@@ -113,6 +113,7 @@ impl<T> JoinHandle<T> {
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
+    #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // Rule 6: the output is read once; it is not in the task any more.
         assert!(!self.output_taken(), "JoinHandle polled after completion");
@@ -126,6 +127,9 @@ impl<T> Future for JoinHandle<T> {
         if ret.is_ready() {
             self.ptr = self.ptr.map_addr(|a| a | OUTPUT_TAKEN);
             coop.made_progress();
+        } else {
+            let at = std::panic::Location::caller();
+            crate::trace::suspend::note(crate::trace::Resource::JoinHandle, at);
         }
         ret
     }

@@ -133,7 +133,18 @@ impl Semaphore {
 
     /// Waits for `n` permits (FIFO).
     #[inline]
+    #[track_caller]
     pub(crate) fn acquire(&self, n: usize) -> Acquire<'_> {
+        self.acquire_at(n, std::panic::Location::caller())
+    }
+
+    /// [`acquire`](Self::acquire), asked for at `at`.
+    #[inline]
+    pub(crate) fn acquire_at(
+        &self,
+        n: usize,
+        at: &'static std::panic::Location<'static>,
+    ) -> Acquire<'_> {
         assert!(
             n <= Self::MAX_PERMITS,
             "cannot acquire more than {} permits",
@@ -144,6 +155,7 @@ impl Semaphore {
             num_permits: n,
             node: UnsafeCell::new(Waiter::new(0)),
             state: AcquireState::Idle,
+            at,
             _pin: PhantomPinned,
         }
     }
@@ -303,6 +315,8 @@ pub(crate) struct Acquire<'a> {
     /// queued.
     node: UnsafeCell<Node>,
     state: AcquireState,
+    /// Where the acquire was asked for (the trace's suspension point).
+    at: &'static std::panic::Location<'static>,
     _pin: PhantomPinned,
 }
 
@@ -425,6 +439,8 @@ impl Future for Acquire<'_> {
         if res.is_ready() {
             this.state = AcquireState::Done;
             restore.made_progress();
+        } else {
+            crate::trace::suspend::note(crate::trace::Resource::Acquire, this.at);
         }
         res
     }

@@ -171,8 +171,21 @@ impl<T> UnboundedReceiver<T> {
     ///
     /// **Cancel safety:** cancel-safe: a message is removed from the channel
     /// only in the poll that returns it.
-    pub async fn recv(&mut self) -> Option<T> {
-        std::future::poll_fn(|cx| self.chan.poll_recv(cx)).await
+    #[track_caller]
+    pub fn recv(&mut self) -> impl std::future::Future<Output = Option<T>> + '_ {
+        // The caller's line: where the task waits, for the trace.
+        let at = std::panic::Location::caller();
+        // An `async` block, as an `async fn` would be (not `Unpin`).
+        async move {
+            std::future::poll_fn(|cx| {
+                let res = self.chan.poll_recv(cx);
+                if res.is_pending() {
+                    crate::trace::suspend::note(crate::trace::Resource::MpscRecv, at);
+                }
+                res
+            })
+            .await
+        }
     }
 
     /// Receives up to `limit` messages into `buffer`, waiting only for the

@@ -9,6 +9,7 @@
 //!    before every access of the next.
 
 use std::fmt;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
@@ -127,11 +128,16 @@ impl<T: ?Sized> Mutex<T> {
     /// **Cancel safety:** cancel-safe; dropping the future leaves the queue
     /// without taking the lock (and passes it on if it had just been handed
     /// to this waiter).
-    pub async fn lock(&self) -> MutexGuard<'_, T> {
-        if self.sem.acquire(1).await.is_err() {
-            unreachable!("a mutex's semaphore is never closed");
+    #[track_caller]
+    pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
+        // The caller's line: where the task waits, for the trace.
+        let acquire = self.sem.acquire_at(1, std::panic::Location::caller());
+        async move {
+            if acquire.await.is_err() {
+                unreachable!("a mutex's semaphore is never closed");
+            }
+            MutexGuard { lock: self }
         }
-        MutexGuard { lock: self }
     }
 
     /// Waits for the lock of a shared mutex.

@@ -430,6 +430,7 @@ impl<T> Receiver<T> {
 impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
+    #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let restore = ready!(coop::poll_proceed(cx));
         let inner = self
@@ -439,6 +440,8 @@ impl<T> Future for Receiver<T> {
         let ready = inner.register(&inner.rx_waker, RX_WAKER, COMPLETE, cx.waker())
             || inner.state.load(Acquire) & CLOSED != 0;
         if !ready {
+            let at = std::panic::Location::caller();
+            crate::trace::suspend::note(crate::trace::Resource::OneshotRecv, at);
             return Poll::Pending;
         }
         restore.made_progress();

@@ -413,6 +413,7 @@ impl TcpStream {
         split_owned(self)
     }
 
+    #[track_caller]
     pub(crate) fn poll_read_priv(
         &self,
         cx: &mut Context<'_>,
@@ -424,6 +425,7 @@ impl TcpStream {
         }
     }
 
+    #[track_caller]
     pub(crate) fn poll_write_priv(
         &self,
         cx: &mut Context<'_>,
@@ -435,6 +437,7 @@ impl TcpStream {
         }
     }
 
+    #[track_caller]
     pub(crate) fn poll_write_vectored_priv(
         &self,
         cx: &mut Context<'_>,
@@ -460,6 +463,7 @@ impl TcpStream {
 }
 
 impl AsyncRead for TcpStream {
+    #[track_caller]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -470,6 +474,7 @@ impl AsyncRead for TcpStream {
 }
 
 impl AsyncWrite for TcpStream {
+    #[track_caller]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -478,6 +483,7 @@ impl AsyncWrite for TcpStream {
         self.poll_write_priv(cx, buf)
     }
 
+    #[track_caller]
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -60,7 +60,7 @@ use crate::context;
 use crate::loom::sync::{Condvar, Mutex};
 use crate::runtime::blocking;
 use crate::runtime::driver;
-use crate::runtime::metrics::Hooks;
+use crate::runtime::metrics::{Hooks, Spawned};
 use crate::runtime::scheduler;
 use crate::runtime::task::list::OwnedTasks;
 use crate::runtime::task::moved::Moved;
@@ -163,16 +163,17 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let hooks = &me.shared.config.hooks;
-        let meta = hooks.spawn_meta(meta);
+        let mut meta = meta;
+        meta.track_wakes = hooks.tracks_wakes();
         let (join, notified) = me.shared.owned.bind(future, me.clone(), id, meta);
         match notified {
             Some(notified) => {
                 // One hook for the spawn and the wake that queues the task.
                 let depth = me.shared.inject.len();
-                hooks.spawn_queued(&notified, depth);
+                hooks.spawn(Spawned::Queued(&notified), depth);
                 me.push_task(notified, Push::Back);
             }
-            None => hooks.spawn_unqueued(id, meta),
+            None => hooks.spawn(Spawned::<Arc<Handle>>::Cancelled(id, meta), 0),
         }
         join
     }

@@ -121,14 +121,16 @@ impl<D: ParkDriver> Parker<D> {
     }
 
     /// Sleeps until unparked (or, when holding the driver, until an I/O or
-    /// timer event). May return spuriously.
-    pub(crate) fn park(&mut self, handle: &D::Handle) {
+    /// timer event). May return spuriously. Returns the number of I/O
+    /// events this thread delivered (0 unless it held the driver).
+    pub(crate) fn park(&mut self, handle: &D::Handle) -> usize {
         self.park_inner(handle, None)
     }
 
     /// Polls the driver without blocking if nobody else holds it: lets a busy
     /// worker notice I/O and timers every few ticks. Consumes a pending wake.
-    pub(crate) fn park_timeout_zero(&mut self, handle: &D::Handle) {
+    /// Returns the number of I/O events delivered.
+    pub(crate) fn park_timeout_zero(&mut self, handle: &D::Handle) -> usize {
         self.park_inner(handle, Some(Duration::ZERO))
     }
 
@@ -138,33 +140,33 @@ impl<D: ParkDriver> Parker<D> {
         self.shared.shutdown(handle);
     }
 
-    fn park_inner(&mut self, handle: &D::Handle, timeout: Option<Duration>) {
+    fn park_inner(&mut self, handle: &D::Handle, timeout: Option<Duration>) -> usize {
         let inner = &*self.inner;
         // Step 1.
         if inner.consume_notification() {
-            return;
+            return 0;
         }
         // Step 2.
         if let Some(mut driver) = self.shared.driver.try_lock() {
             if !inner.enter(PARKED_DRIVER) {
-                return;
+                return 0;
             }
-            driver.park(handle, timeout);
+            let events = driver.park(handle, timeout);
             inner.state.swap(EMPTY, SeqCst);
-            return;
+            return events;
         }
         if timeout == Some(Duration::ZERO) {
-            return;
+            return 0;
         }
         // Step 3.
         let mut guard = inner.mutex.lock();
         if !inner.enter(PARKED_CONDVAR) {
-            return;
+            return 0;
         }
         loop {
             guard = inner.condvar.wait(guard);
             if inner.consume_notification() {
-                return;
+                return 0;
             }
         }
     }
@@ -240,11 +242,12 @@ mod fake {
     impl ParkDriver for ParkThread {
         type Handle = UnparkThread;
 
-        fn park(&mut self, _handle: &UnparkThread, timeout: Option<Duration>) {
+        fn park(&mut self, _handle: &UnparkThread, timeout: Option<Duration>) -> usize {
             match timeout {
                 Some(d) => self.park_timeout(d),
                 None => ParkThread::park(self),
             }
+            0
         }
 
         fn unpark(handle: &UnparkThread) {

@@ -47,9 +47,9 @@ use std::sync::Arc;
 
 use crate::context;
 use crate::runtime::driver;
-use crate::runtime::metrics::{Batch, PollStamp, MODE_ANY};
+use crate::runtime::metrics::{Batch, Polling, MODE_ANY};
 use crate::runtime::scheduler;
-use crate::runtime::task::{Notified, PollOutcome};
+use crate::runtime::task::Notified;
 use crate::thread_state;
 
 use super::handle::{Handle, Push, Remote};
@@ -235,15 +235,6 @@ fn run(handle: &Arc<Handle>, core: Option<Box<Core>>) {
     });
 }
 
-/// The batch's previous poll, whose end hook is still due (`outcome` is
-/// `Some`), for the poll hooks. A local of the polling thread: it stays
-/// with the thread when a poll hands the core off.
-#[derive(Default)]
-struct PrevPoll {
-    stamp: PollStamp,
-    outcome: Option<PollOutcome>,
-}
-
 impl Context {
     /// The index of the worker whose core this thread holds, if it holds
     /// one now (`runtime::worker_index`).
@@ -257,11 +248,12 @@ impl Context {
     fn run(&self, mut core: Box<Core>) -> Option<Box<Core>> {
         let handle = &*self.handle;
         let config = &handle.shared.config;
-        // The previous poll, whose end hook is still due: polls that follow
-        // each other with no other event in between (no maintenance, no
-        // park) are one batch, and one `poll_switch` stands for the end of
-        // one and the start of the next.
-        let mut prev = PrevPoll::default();
+        // The hooks' record of the poll in progress, or of the last one
+        // whose end is still pending: polls that follow each other with no
+        // other event in between (no maintenance, no park) are one batch,
+        // and one record stands for the end of one and the start of the
+        // next. It stays with this thread if a poll hands the core off.
+        let mut prev = Polling::default();
         config.hooks.batch_start(core.index, &mut core.batch);
         while !core.is_shutdown {
             core.tick = core.tick.wrapping_add(1);
@@ -300,19 +292,21 @@ impl Context {
     /// The end of a batch: the end hook of its last poll, if due, and its
     /// metrics published.
     #[inline]
-    fn end_poll(&self, core: &mut Core, prev: &mut PrevPoll) {
+    fn end_poll(&self, core: &mut Core, prev: &mut Polling<'_>) {
         let hooks = &self.handle.shared.config.hooks;
-        if let Some(outcome) = prev.outcome.take() {
-            hooks.poll_end::<MODE_ANY>(core.index, &prev.stamp, outcome);
-        }
         let depth = core.run_queue.len();
-        hooks.batch_end(core.index, &mut core.batch, depth);
+        hooks.batch_end::<MODE_ANY>(Some(&mut core.batch), prev, depth);
     }
 
     /// Runs `task`, then what it woke (step 3). `None`: the core was handed
     /// off during a poll ([`super::handoff`] step 4). `prev`: the batch's
     /// poll whose end hook is still due, before and after.
-    fn run_task(&self, task: Task, mut core: Box<Core>, prev: &mut PrevPoll) -> Option<Box<Core>> {
+    fn run_task<'a>(
+        &'a self,
+        task: Task,
+        mut core: Box<Core>,
+        prev: &mut Polling<'a>,
+    ) -> Option<Box<Core>> {
         // Rule 2.
         if core.is_searching {
             core.is_searching = false;
@@ -324,23 +318,19 @@ impl Context {
         let mut lifo_polls = 0;
         loop {
             let hooks = &self.handle.shared.config.hooks;
-            let (index, depth) = (core.index, core.run_queue.len());
-            let (batch, stamp) = (&mut core.batch, &mut prev.stamp);
-            match prev.outcome.take() {
-                Some(outcome) => hooks
-                    .poll_switch::<MODE_ANY, _>(index, batch, None, stamp, outcome, &task, depth),
-                None => hooks.poll_start::<MODE_ANY, _>(index, batch, stamp, &task, depth),
-            }
+            let depth = core.run_queue.len();
+            hooks.poll_start::<MODE_ANY, _>(&mut core.batch, prev, &task, depth);
             *self.core.borrow_mut() = Some(core);
             self.polling.set(true);
             let outcome = task.run();
             self.polling.set(false);
+            hooks.poll_end::<MODE_ANY>(prev, outcome);
             let Some(c) = self.core.borrow_mut().take() else {
-                hooks.poll_end::<MODE_ANY>(index, &prev.stamp, outcome);
+                // The core was handed off: only this poll's end is due here.
+                hooks.batch_end::<MODE_ANY>(None, prev, 0);
                 return None;
             };
             core = c;
-            prev.outcome = Some(outcome);
             let Some(next) = core.run_queue.take_lifo() else {
                 return Some(core);
             };
@@ -368,8 +358,9 @@ impl Context {
         // Timers armed here that may be due go to the wheel, even if another
         // worker holds the driver.
         let _ = self.handle.driver.flush_timers(false);
-        park.park_timeout_zero(&self.handle.driver);
+        let io_events = park.park_timeout_zero(&self.handle.driver);
         core = self.take_core();
+        self.handle.shared.config.hooks.io_ready(io_events);
         core.park = Some(park);
         core.requeue_deferred(&self.handle);
         let index = core.index;
@@ -404,11 +395,14 @@ impl Context {
             // Timers armed here must be in the wheel before this worker
             // sleeps, wherever it sleeps. If that fired one, a task was
             // woken: look for it instead of sleeping.
-            if !handle.driver.flush_timers(true) {
-                park.park(&handle.driver);
-            }
+            let io_events = if handle.driver.flush_timers(true) {
+                0
+            } else {
+                park.park(&handle.driver)
+            };
             core = self.take_core();
             core.park = Some(park);
+            handle.shared.config.hooks.io_ready(io_events);
             handle.shared.config.hooks.unpark(index);
             handle
                 .shared

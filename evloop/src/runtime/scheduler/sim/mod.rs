@@ -209,7 +209,8 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let meta = me.hooks.spawn_meta(meta);
+        let mut meta = meta;
+        meta.track_wakes = me.hooks.tracks_wakes();
         let (join, notified) = me.owned.bind(future, me.clone(), id, meta);
         if let Some(notified) = notified {
             me.push(notified, Push::Spawn);
