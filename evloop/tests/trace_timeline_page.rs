@@ -520,7 +520,7 @@ fn page_encoding_is_compact() {
     // the report below); this checks the bytes per event it must read.
     let rt = Builder::new_current_thread()
         .enable_all()
-        .trace(TraceConfig::new().ring_capacity(1 << 17))
+        .trace(TraceConfig::new().ring_capacity(1 << 18))
         .build()
         .unwrap();
     rt.block_on(async {

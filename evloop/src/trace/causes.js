@@ -15,9 +15,20 @@ const esc = s => String(s).replace(/[&<>"]/g, c => ({ "&": "&amp;", "<": "&lt;",
 const fmt = ns => ns >= 1e9 ? (ns / 1e9).toFixed(2) + " s" : ns >= 1e6 ? (ns / 1e6).toFixed(2) + " ms" : ns >= 1e3 ? (ns / 1e3).toFixed(1) + " µs" : ns + " ns";
 const tname = id => (E.names && E.names[id]) ? `task ${id} “${esc(E.names[id])}”` : `task ${id}`;
 const link = (id, t) => `<a class="cz-task" data-id="${id}"${t !== undefined ? ` data-t="${t}"` : ""}>${tname(id)}</a>`;
-const waitsBy = new Map();
-for (const w of C.waits) { let l = waitsBy.get(w[0]); if (!l) waitsBy.set(w[0], l = []); l.push(w); }
-const tasks = C.tasks || [];
+// A task's suspensions, from the timeline's decoded events (kind 10:
+// `Suspend`; the code names the resource, the argument the site).
+const SUSPEND = 10;
+function waitsOf(id) {
+  const T = window.evloopTimeline, ev = T && T.events, out = [];
+  if (!ev) return out;
+  for (let i = 0; i < ev.k.length; i++) {
+    if (ev.k[i] !== SUSPEND || ev.id[i] !== id) continue;
+    out.push([id, ev.t[i], C.resources[ev.code[i]] || "?", T.trace.sites[ev.arg[i]] || ""]);
+  }
+  return out;
+}
+const taskSites = C.task_sites || [];
+const tasks = (C.tasks || []).map(([id, name, at]) => [id, name, at === null ? null : taskSites[at]]);
 function section(id, title, body) { return `<details class="cz" id="${id}" open><summary>${title}</summary>${body}</details>`; }
 function suspended() {
   if (!C.suspended.length) return `<p class="cz-empty">No task was suspended at the end of the recording.</p>`;
@@ -83,7 +94,7 @@ const pq = /[#&]q=([^&]*)/.exec(location.hash);
 if (pq) { q.value = decodeURIComponent(pq[1]); search(); }
 bind(root);
 E.onSelect = id => {
-  const el = document.getElementById("cz-waits"); const l = waitsBy.get(id) || [];
+  const el = document.getElementById("cz-waits"); const l = waitsOf(id);
   el.innerHTML = l.length ? `<h3>Where ${tname(id)} waited</h3><table class="cz-table"><tr><th>at</th><th>on</th><th>where</th></tr>` +
     l.slice(-200).map(w => `<tr><td>${fmt(w[1])}</td><td>${esc(w[2])}</td><td><code>${esc(w[3] || "")}</code></td></tr>`).join("") + `</table>` : "";
   root.dataset.czSelected = String(id);

@@ -454,26 +454,22 @@ impl Causes {
                 ns_of(s.waiting)
             );
         }
-        o.push_str("],\"waits\":[");
-        // Every suspension of every task (rule 1), for the task panel.
-        let mut first = true;
-        for e in trace.events() {
-            if e.kind() != EventKind::Suspend {
+        // The page reads every suspension (rule 1) from its own compact
+        // event stream (kind `Suspend`: the code names the resource, the
+        // argument the site); here only the names of the resource codes.
+        o.push_str("],\"resources\":[");
+        for code in 0..=u8::MAX {
+            let Some(r) = crate::trace::Resource::from_code(code) else {
+                if code > 16 {
+                    break;
+                }
+                o.push_str(if code == 0 { "null" } else { ",null" });
                 continue;
-            }
-            if !first {
+            };
+            if code > 0 {
                 o.push(',');
             }
-            first = false;
-            let _ = write!(o, "[{},{},", e.task().unwrap_or(0), e.time_ns());
-            json_str(&mut o, e.resource().map(|r| r.as_str()).unwrap_or("?"));
-            o.push(',');
-            loc(
-                &mut o,
-                e.suspend_site()
-                    .and_then(|i| trace.spawn_sites().get(i).copied()),
-            );
-            o.push(']');
+            json_str(&mut o, r.as_str());
         }
         for (name, list) in [
             ("slowest", &self.slowest_polls),
@@ -515,7 +511,11 @@ impl Causes {
             let _ = write!(o, "{:.4}", b);
         }
         o.push_str("],\"tasks\":[");
-        // For the search box: every task's id, name and spawn site.
+        // For the search box: every task's id, name and spawn site (an
+        // index into `task_sites`, so a site shared by many tasks is
+        // written once).
+        let mut site_index: HashMap<&'static Location<'static>, usize> = HashMap::new();
+        let mut task_sites = Vec::new();
         for (i, t) in trace.tasks().iter().take(MAX_PAGE_TASKS).enumerate() {
             if i > 0 {
                 o.push(',');
@@ -525,9 +525,24 @@ impl Causes {
                 Some(n) => json_str(&mut o, n),
                 None => o.push_str("null"),
             }
-            o.push(',');
-            loc(&mut o, t.spawned_at);
-            o.push(']');
+            match t.spawned_at {
+                Some(l) => {
+                    let next = task_sites.len();
+                    let at = *site_index.entry(l).or_insert_with(|| {
+                        task_sites.push(l);
+                        next
+                    });
+                    let _ = write!(o, ",{at}]");
+                }
+                None => o.push_str(",null]"),
+            }
+        }
+        o.push_str("],\"task_sites\":[");
+        for (i, l) in task_sites.into_iter().enumerate() {
+            if i > 0 {
+                o.push(',');
+            }
+            loc(&mut o, Some(l));
         }
         o.push_str("],\"lints\":[");
         for (i, l) in self.lints.iter().enumerate() {
