@@ -4,7 +4,7 @@
 //! knowing which runtime it runs on: `CONTEXT` here holds the current
 //! handle; `FAST` (plain cells, no destructor, in `thread_state.rs`, a
 //! layer lower) everything else. This file names the scheduler's types
-//! (`scheduler::Handle`, `scheduler::Context`); `thread_state.rs` names
+//! (`scheduler::SchedulerHandle`, `scheduler::SchedulerContext`); `thread_state.rs` names
 //! none, so that the task cell and `coop` can use it without importing the
 //! schedulers (docs/architecture.md, "Layers").
 //!
@@ -40,21 +40,21 @@ use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::runtime::driver;
+use crate::runtime::drivers;
 use crate::runtime::scheduler;
 use crate::thread_state;
 
-struct Context {
+struct ThreadContext {
     /// Rule 1: a stack in the form of (value, depth) restored by guards.
-    current: RefCell<Option<scheduler::Handle>>,
+    current: RefCell<Option<scheduler::SchedulerHandle>>,
 }
 
 thread_local! {
     /// The one thread-local with a destructor (it holds a handle), so the
     /// one that may be gone when a thread-local destructor drops a runtime
     /// (rule 3).
-    static CONTEXT: Context = const {
-        Context {
+    static CONTEXT: ThreadContext = const {
+        ThreadContext {
             current: RefCell::new(None),
         }
     };
@@ -112,7 +112,7 @@ impl std::error::Error for TryCurrentError {}
 /// Runs `f` with the current runtime's handle.
 #[inline]
 pub(crate) fn with_current<R>(
-    f: impl FnOnce(&scheduler::Handle) -> R,
+    f: impl FnOnce(&scheduler::SchedulerHandle) -> R,
 ) -> Result<R, TryCurrentError> {
     match CONTEXT.try_with(|ctx| ctx.current.borrow().as_ref().map(f)) {
         Ok(Some(r)) => Ok(r),
@@ -128,7 +128,7 @@ pub(crate) fn with_current<R>(
 /// Runs `f` with the current runtime's driver handle (time, I/O, clock);
 /// `None` outside a runtime.
 #[allow(dead_code)] // used by the drivers' resources
-pub(crate) fn with_driver<R>(f: impl FnOnce(&driver::Handle) -> R) -> Option<R> {
+pub(crate) fn with_driver<R>(f: impl FnOnce(&drivers::DriverHandle) -> R) -> Option<R> {
     with_current(|h| f(h.driver())).ok()
 }
 
@@ -138,7 +138,7 @@ pub(crate) fn with_driver<R>(f: impl FnOnce(&driver::Handle) -> R) -> Option<R> 
 /// gone (a runtime kept in a thread-local and dropped at thread exit), only
 /// the time driver's copy is installed; `with_current` then reports the
 /// destroyed thread-local.
-pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
+pub(crate) fn set_current(handle: &scheduler::SchedulerHandle) -> SetCurrentGuard {
     let prev = CONTEXT
         .try_with(|ctx| ctx.current.replace(Some(handle.clone())))
         .ok()
@@ -152,7 +152,7 @@ pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
 
 /// Restores the previously current runtime (rule 1).
 pub(crate) struct SetCurrentGuard {
-    prev: Option<scheduler::Handle>,
+    prev: Option<scheduler::SchedulerHandle>,
     /// The time driver's copy of the current runtime (its timers find
     /// their driver without borrowing `CONTEXT`).
     _time: crate::time::CurrentGuard,
@@ -177,16 +177,16 @@ impl fmt::Debug for SetCurrentGuard {
 }
 
 /// Runs `f` with `cx` installed as this thread's scheduler context (rule 2).
-pub(crate) fn set_scheduler<R>(cx: &scheduler::Context, f: impl FnOnce() -> R) -> R {
-    thread_state::set_scheduler((cx as *const scheduler::Context).cast(), f)
+pub(crate) fn set_scheduler<R>(cx: &scheduler::SchedulerContext, f: impl FnOnce() -> R) -> R {
+    thread_state::set_scheduler((cx as *const scheduler::SchedulerContext).cast(), f)
 }
 
 /// Runs `f` with the scheduler context of the loop running on this thread, if any.
 #[inline]
-pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R) -> R {
-    let ptr = thread_state::scheduler().cast::<scheduler::Context>();
+pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::SchedulerContext>) -> R) -> R {
+    let ptr = thread_state::scheduler().cast::<scheduler::SchedulerContext>();
     // SAFETY: rule 2 — a non-null pointer was installed by `set_scheduler`
-    // from a `&scheduler::Context` whose frame is still on this thread's
+    // from a `&scheduler::SchedulerContext` whose frame is still on this thread's
     // stack, so the referent is alive; the reference does not escape `f`.
     let cx = unsafe { ptr.as_ref() };
     f(cx)
@@ -197,7 +197,7 @@ pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R
 /// report the leak instead of running nondeterministically.
 pub(crate) fn simulation_seed() -> Option<u64> {
     with_current(|h| match h {
-        scheduler::Handle::Sim(h) => Some(h.config.seed),
+        scheduler::SchedulerHandle::Sim(h) => Some(h.config.seed),
         _ => None,
     })
     .ok()

@@ -44,7 +44,7 @@ impl Budget {
 /// destroyed" check (rule 3 holds trivially: it is never destroyed).
 struct Fast {
     /// Rule 2.
-    /// Type-erased `*const scheduler::Context` (`context.rs`).
+    /// Type-erased `*const scheduler::SchedulerContext` (`context.rs`).
     scheduler: Cell<*const ()>,
     /// Whether this thread drives a runtime. Here rather than in `CONTEXT`
     /// so that `block_on` works, and nested calls are still caught, from a
@@ -144,7 +144,7 @@ impl fmt::Debug for EnterRuntimeGuard {
     }
 }
 
-/// Runs `f` with `cx` (a type-erased `&scheduler::Context`) installed as
+/// Runs `f` with `cx` (a type-erased `&scheduler::SchedulerContext`) installed as
 /// this thread's scheduler context; `context::set_scheduler` is the typed
 /// entry.
 pub(crate) fn set_scheduler<R>(cx: *const (), f: impl FnOnce() -> R) -> R {

@@ -51,7 +51,7 @@ use crate::task::spawn_blocking;
 /// `File::set_max_buf_size` says otherwise.
 pub(crate) const MAX_BUF: usize = 2 * 1024 * 1024;
 
-pub(crate) struct Inner {
+pub(crate) struct FileInner {
     state: State,
     /// Rule 3.
     last_write_err: Option<io::Error>,
@@ -84,9 +84,9 @@ struct Buf {
     pos: usize,
 }
 
-impl Inner {
-    pub(crate) fn new() -> Inner {
-        Inner {
+impl FileInner {
+    pub(crate) fn new() -> FileInner {
+        FileInner {
             state: State::Idle(Buf::default()),
             last_write_err: None,
             pos: 0,
@@ -409,7 +409,7 @@ impl Wake for Waiters {
     }
 }
 
-impl fmt::Debug for Inner {
+impl fmt::Debug for FileInner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("File");
         match &self.state {

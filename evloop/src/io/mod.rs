@@ -13,7 +13,7 @@
 //!   same reactor as the sockets.
 //! - The *reactor* (crate-internal: `driver`, `registration`, `scheduled_io`)
 //!   waits on epoll for the sockets of [`crate::net`] and wakes the tasks
-//!   that wait on them. See `driver.rs` for its rules; `backend` holds the
+//!   that wait on them. See `reactor.rs` for its rules; `backend` holds the
 //!   registration half of the driver contract.
 //!
 //! # Cancel safety
@@ -31,12 +31,12 @@ mod async_seek;
 mod async_write;
 pub(crate) mod backend;
 mod blocking;
-mod driver;
 mod interest;
 #[cfg(target_os = "linux")]
 pub(crate) mod op_state;
 mod owned;
 pub(crate) mod poll_evented;
+mod reactor;
 mod read_buf;
 mod ready;
 pub(crate) mod registration;
@@ -51,7 +51,7 @@ pub(crate) mod uring;
 pub(crate) mod uring_op;
 pub mod util;
 
-pub(crate) use driver::{Driver, Handle};
+pub(crate) use reactor::{Driver, IoHandle};
 
 pub use async_buf_read::AsyncBufRead;
 pub use async_read::AsyncRead;

@@ -33,11 +33,11 @@ pub(crate) type Orphan = Box<dyn Any + Send>;
 
 #[derive(Default)]
 pub(crate) struct OpState {
-    inner: Mutex<Inner>,
+    inner: Mutex<OpSlot>,
 }
 
 #[derive(Default)]
-struct Inner {
+struct OpSlot {
     /// The completion's result (`cqe.res`), once it came.
     result: Option<i32>,
     waker: Option<Waker>,

@@ -25,7 +25,7 @@ use std::task::{Context, Poll};
 
 use mio::event::Source;
 
-use crate::io::driver::Handle;
+use crate::io::reactor::IoHandle;
 use crate::io::registration::Registration;
 use crate::io::{Interest, ReadBuf};
 
@@ -50,13 +50,13 @@ impl<E: Source + AsRawFd> PollEvented<E> {
     }
 
     pub(crate) fn new_with_interest(io: E, interest: Interest) -> io::Result<PollEvented<E>> {
-        PollEvented::new_with_handle(io, interest, Handle::current()?)
+        PollEvented::new_with_handle(io, interest, IoHandle::current()?)
     }
 
     pub(crate) fn new_with_handle(
         mut io: E,
         interest: Interest,
-        handle: Handle,
+        handle: IoHandle,
     ) -> io::Result<PollEvented<E>> {
         let registration = Registration::new_with_handle(&mut io, interest, handle)?;
         Ok(PollEvented {

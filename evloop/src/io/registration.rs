@@ -11,7 +11,7 @@
 //!    `ScheduledIo::clear_readiness` keeps newer events).
 //! 3. Every ready poll spends one unit of the task's coop budget.
 //! 4. Once the reactor shut down, every operation returns
-//!    [`shutdown_error`](super::driver::shutdown_error).
+//!    [`shutdown_error`](super::reactor::shutdown_error).
 
 use std::fmt;
 use std::future::Future;
@@ -21,7 +21,7 @@ use std::task::{ready, Context, Poll};
 
 use crate::coop;
 use crate::io::backend::{Reactor, Registers};
-use crate::io::driver::{shutdown_error, Handle};
+use crate::io::reactor::{shutdown_error, IoHandle};
 use crate::io::ready::Ready;
 use crate::io::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
 use crate::io::Interest;
@@ -29,7 +29,7 @@ use crate::loom::sync::Arc;
 
 /// Generic over the driver `D`, so every call below is statically
 /// dispatched; a readiness driver (`Event = Ready`).
-pub(crate) struct Registration<D: Reactor<Event = Ready> = Handle> {
+pub(crate) struct Registration<D: Reactor<Event = Ready> = IoHandle> {
     handle: D,
     shared: Arc<ScheduledIo>,
     token: D::Token,

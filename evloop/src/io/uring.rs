@@ -2,7 +2,7 @@
 //! multishot `IORING_OP_POLL_ADD` requests on one ring, so every resource
 //! of the epoll backend (sockets, pipes, `AsyncFd`) works unchanged. The
 //! slab, the tokens, the generations and the delivery protocol are the
-//! reactor's (`super::driver`); this file is what differs: how a resource
+//! reactor's (`super::reactor`); this file is what differs: how a resource
 //! is watched, how the parking thread waits, how it is woken.
 //!
 //! # Rules
@@ -239,7 +239,7 @@ impl Ring {
     pub(crate) fn register(&self, fd: RawFd, token: Token, interest: Interest) -> io::Result<()> {
         let mut table = self.sq.lock();
         if table.closed {
-            return Err(super::driver::shutdown_error());
+            return Err(super::reactor::shutdown_error());
         }
         // What epoll answers, so both drivers behave alike: a descriptor
         // is registered once, and files that cannot be polled are refused.
@@ -271,7 +271,7 @@ impl Ring {
     pub(crate) fn push_op(&self, entry: squeue::Entry, state: Arc<OpState>) -> io::Result<u64> {
         let mut table = self.sq.lock();
         if table.closed {
-            return Err(super::driver::shutdown_error());
+            return Err(super::reactor::shutdown_error());
         }
         let user_data = OP_BIT | (table.next_op & (OP_BIT - 1));
         table.next_op = table.next_op.wrapping_add(1);

@@ -21,14 +21,14 @@ use std::task::{Context, Poll};
 
 use io_uring::{opcode, squeue, types};
 
-use crate::io::driver::Handle;
 use crate::io::op_state::{Abandoned, OpState};
+use crate::io::reactor::IoHandle;
 use crate::io::{IoBuf, IoBufMut};
 use crate::loom::sync::Arc;
 
 /// An operation in flight with its buffer `B`.
 pub(crate) struct Op<B: Send + 'static> {
-    handle: Handle,
+    handle: IoHandle,
     user_data: u64,
     state: Option<Arc<OpState>>,
     buf: Option<B>,
@@ -36,7 +36,7 @@ pub(crate) struct Op<B: Send + 'static> {
 
 impl<B: Send + Unpin + 'static> Op<B> {
     /// Pushes `entry` (which points into `buf`) on `handle`'s ring.
-    fn start(handle: &Handle, entry: squeue::Entry, buf: B) -> Result<Op<B>, (io::Error, B)> {
+    fn start(handle: &IoHandle, entry: squeue::Entry, buf: B) -> Result<Op<B>, (io::Error, B)> {
         let state = Arc::new(OpState::default());
         match handle.push_op(entry, state.clone()) {
             Ok(user_data) => Ok(Op {
@@ -52,7 +52,7 @@ impl<B: Send + Unpin + 'static> Op<B> {
 
 impl<B: IoBufMut> Op<B> {
     /// `recv(fd, buf[..bytes_total])`.
-    pub(crate) fn recv(handle: &Handle, fd: RawFd, mut buf: B) -> Result<Op<B>, (io::Error, B)> {
+    pub(crate) fn recv(handle: &IoHandle, fd: RawFd, mut buf: B) -> Result<Op<B>, (io::Error, B)> {
         let len = buf.bytes_total().min(u32::MAX as usize) as u32;
         let entry = opcode::Recv::new(types::Fd(fd), buf.stable_mut_ptr(), len).build();
         Op::start(handle, entry, buf)
@@ -60,7 +60,7 @@ impl<B: IoBufMut> Op<B> {
 
     /// `pread(fd, buf[..bytes_total], offset)`.
     pub(crate) fn read_at(
-        handle: &Handle,
+        handle: &IoHandle,
         fd: RawFd,
         mut buf: B,
         offset: u64,
@@ -75,7 +75,7 @@ impl<B: IoBufMut> Op<B> {
 
 impl<B: IoBuf> Op<B> {
     /// `send(fd, buf[..bytes_init], MSG_NOSIGNAL)`.
-    pub(crate) fn send(handle: &Handle, fd: RawFd, buf: B) -> Result<Op<B>, (io::Error, B)> {
+    pub(crate) fn send(handle: &IoHandle, fd: RawFd, buf: B) -> Result<Op<B>, (io::Error, B)> {
         let len = buf.bytes_init().min(u32::MAX as usize) as u32;
         let entry = opcode::Send::new(types::Fd(fd), buf.stable_ptr(), len)
             .flags(libc::MSG_NOSIGNAL)
@@ -85,7 +85,7 @@ impl<B: IoBuf> Op<B> {
 
     /// `pwrite(fd, buf[..bytes_init], offset)`.
     pub(crate) fn write_at(
-        handle: &Handle,
+        handle: &IoHandle,
         fd: RawFd,
         buf: B,
         offset: u64,

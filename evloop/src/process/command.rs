@@ -231,7 +231,7 @@ impl Command {
     #[track_caller]
     pub(crate) fn spawn_with(&mut self, source: Source) -> io::Result<Child> {
         // Rule 6: the reactor first.
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         orphan::kick();
         let mut std = self.std.spawn()?;
         let stdio = (|| {

@@ -17,7 +17,7 @@ use mio::unix::SourceFd;
 use mio::{Interest as MioInterest, Registry, Token};
 
 use crate::io::poll_evented::PollEvented;
-use crate::io::{Handle, Interest};
+use crate::io::{Interest, IoHandle};
 
 /// An open pidfd, as a mio source.
 #[derive(Debug)]
@@ -82,7 +82,7 @@ impl Pidfd {
         &mut self,
         cx: &mut Context<'_>,
         child: &mut std::process::Child,
-        spawner: &Handle,
+        spawner: &IoHandle,
     ) -> Option<Poll<io::Result<ExitStatus>>> {
         // One re-registration per poll at most (rule 4).
         let mut reopened = false;
@@ -93,7 +93,7 @@ impl Pidfd {
                     Err(_) => return None,
                 };
                 // Rule 4: the polling runtime's reactor.
-                let handle = Handle::current().unwrap_or_else(|_| spawner.clone());
+                let handle = IoHandle::current().unwrap_or_else(|_| spawner.clone());
                 match PollEvented::new_with_handle(PidfdSource(fd), Interest::READABLE, handle) {
                     Ok(io) => self.io = Some(io),
                     Err(e) => return Some(Poll::Ready(Err(e))),
@@ -118,7 +118,7 @@ impl Pidfd {
                 Poll::Ready(Err(e)) => {
                     // Rule 4: that reactor shut down; move to the current one.
                     self.io = None;
-                    if reopened || Handle::current().is_err() {
+                    if reopened || IoHandle::current().is_err() {
                         return Some(Poll::Ready(Err(e)));
                     }
                     reopened = true;

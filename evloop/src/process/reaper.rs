@@ -10,7 +10,7 @@ use std::io;
 use std::process::ExitStatus;
 use std::task::{Context, Poll};
 
-use crate::io::Handle;
+use crate::io::IoHandle;
 use crate::signal::unix::{signal, Signal, SignalKind};
 
 /// Which source tells the child that it is time to check.
@@ -37,11 +37,11 @@ pub(crate) struct Waiter {
     /// The spawning runtime's reactor: the pidfd's when the child is
     /// waited for outside any runtime (rule 4).
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-    spawner: Handle,
+    spawner: IoHandle,
 }
 
 impl Waiter {
-    pub(crate) fn new(source: Source, spawner: Handle) -> Waiter {
+    pub(crate) fn new(source: Source, spawner: IoHandle) -> Waiter {
         let kind = match source {
             #[cfg(target_os = "linux")]
             Source::Auto => Kind::Pidfd(Default::default()),

@@ -14,12 +14,12 @@ use std::task::{Context, Poll};
 use mio::unix::pipe::{Receiver, Sender};
 
 use crate::io::poll_evented::PollEvented;
-use crate::io::{AsyncRead, AsyncWrite, Handle, Interest, ReadBuf};
+use crate::io::{AsyncRead, AsyncWrite, Interest, IoHandle, ReadBuf};
 
 fn register<E: mio::event::Source + AsRawFd>(
     pipe: E,
     interest: Interest,
-    handle: Handle,
+    handle: IoHandle,
 ) -> io::Result<PollEvented<E>> {
     PollEvented::new_with_handle(pipe, interest, handle)
 }
@@ -73,7 +73,7 @@ impl ChildStdin {
     /// Wraps the std pipe, registered with `handle`.
     pub(crate) fn with_handle(
         inner: std::process::ChildStdin,
-        handle: Handle,
+        handle: IoHandle,
     ) -> io::Result<ChildStdin> {
         let pipe = Sender::from(inner);
         pipe.set_nonblocking(true)?;
@@ -89,7 +89,7 @@ impl ChildStdin {
     /// Errors: no runtime with I/O enabled is current, or the pipe cannot
     /// be made non-blocking or registered.
     pub fn from_std(inner: std::process::ChildStdin) -> io::Result<ChildStdin> {
-        ChildStdin::with_handle(inner, Handle::current()?)
+        ChildStdin::with_handle(inner, IoHandle::current()?)
     }
 
     /// Deregisters the pipe and returns its file descriptor, blocking again
@@ -105,7 +105,7 @@ macro_rules! reader {
     ($name:ident, $std:ty) => {
         impl $name {
             /// Wraps the std pipe, registered with `handle`.
-            pub(crate) fn with_handle(inner: $std, handle: Handle) -> io::Result<$name> {
+            pub(crate) fn with_handle(inner: $std, handle: IoHandle) -> io::Result<$name> {
                 let pipe = Receiver::from(inner);
                 pipe.set_nonblocking(true)?;
                 Ok($name {
@@ -119,7 +119,7 @@ macro_rules! reader {
             /// Errors: no runtime with I/O enabled is current, or the pipe
             /// cannot be made non-blocking or registered.
             pub fn from_std(inner: $std) -> io::Result<$name> {
-                $name::with_handle(inner, Handle::current()?)
+                $name::with_handle(inner, IoHandle::current()?)
             }
 
             /// Deregisters the pipe and returns its file descriptor, blocking

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::runtime::blocking;
-use crate::runtime::driver::{self, Driver};
+use crate::runtime::drivers::{self, Driver};
 use crate::runtime::info::Info;
 use crate::runtime::metrics::Hooks;
 use crate::runtime::scheduler::{self, current_thread, multi_thread};
@@ -465,8 +465,8 @@ impl Builder {
         super::io_driver::resolve(self.io_driver, env.as_deref(), super::io_driver::probe)
     }
 
-    fn driver_cfg(&self, workers: usize) -> io::Result<driver::Cfg> {
-        Ok(driver::Cfg {
+    fn driver_cfg(&self, workers: usize) -> io::Result<drivers::Cfg> {
+        Ok(drivers::Cfg {
             io_driver: self.resolve_io_driver()?,
             workers,
             enable_io: self.enable_io,
@@ -485,13 +485,17 @@ impl Builder {
             hooks: self.hooks(1),
         };
         let stall = config.hooks.stall.clone();
-        let handle =
-            current_thread::Handle::new(driver, driver_handle, self.blocking_spawner(), config);
+        let handle = current_thread::CurrentThreadHandle::new(
+            driver,
+            driver_handle,
+            self.blocking_spawner(),
+            config,
+        );
         if let Some(stall) = stall {
             stall.start_watchdog(describe_task(Arc::downgrade(&handle)))?;
         }
         let handle = Handle {
-            inner: scheduler::Handle::CurrentThread(handle),
+            inner: scheduler::SchedulerHandle::CurrentThread(handle),
         };
         Ok(Runtime::from_parts(handle))
     }
@@ -513,7 +517,7 @@ impl Builder {
             hooks: self.hooks(num_workers),
         };
         let stall = config.hooks.stall.clone();
-        let handle = multi_thread::Handle::new(
+        let handle = multi_thread::MultiThreadHandle::new(
             num_workers,
             driver,
             driver_handle,
@@ -524,7 +528,7 @@ impl Builder {
             stall.start_watchdog(describe_task(Arc::downgrade(&handle)))?;
         }
         let handle = Handle {
-            inner: scheduler::Handle::MultiThread(handle),
+            inner: scheduler::SchedulerHandle::MultiThread(handle),
         };
         Ok(Runtime::from_parts(handle))
     }
@@ -599,13 +603,13 @@ trait WalkTasks: Send + Sync + 'static {
     fn walk_tasks(&self, f: &mut dyn FnMut(crate::runtime::task::RawTask));
 }
 
-impl WalkTasks for current_thread::Handle {
+impl WalkTasks for current_thread::CurrentThreadHandle {
     fn walk_tasks(&self, f: &mut dyn FnMut(crate::runtime::task::RawTask)) {
         self.for_each_task(f)
     }
 }
 
-impl WalkTasks for multi_thread::Handle {
+impl WalkTasks for multi_thread::MultiThreadHandle {
     fn walk_tasks(&self, f: &mut dyn FnMut(crate::runtime::task::RawTask)) {
         self.for_each_task(f)
     }

@@ -30,7 +30,7 @@
 use std::time::Duration;
 
 /// A park source (rules 1–4): the whole driver stack for the schedulers
-/// (`runtime::driver::Driver`), a condvar parker in the loom models, a
+/// (`runtime::drivers::Driver`), a condvar parker in the loom models, a
 /// simulator's scheduler-controlled park next.
 pub(crate) trait Park: Send + 'static {
     /// Shared by everything that wakes the source (rule 2).
@@ -69,7 +69,7 @@ pub(crate) trait IoPark {
     /// events (for the observability hooks, which the scheduler calls with
     /// it: a driver never looks up the runtime) and whether anything at
     /// all was (an event or an unpark: a task may be runnable now), which
-    /// paused time needs to know before it jumps (time driver rule 3).
+    /// paused time needs to know before it jumps (timer_driver rule 3).
     fn park(&mut self, handle: &Self::Handle, timeout: Option<Duration>) -> Delivered;
 
     /// Rule 2.

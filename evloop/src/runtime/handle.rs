@@ -24,7 +24,7 @@ use crate::trace::TraceSnapshot;
 /// ```
 #[derive(Clone)]
 pub struct Handle {
-    pub(crate) inner: scheduler::Handle,
+    pub(crate) inner: scheduler::SchedulerHandle,
 }
 
 /// Keeps a runtime current on this thread; see [`Handle::enter`].
@@ -130,10 +130,10 @@ impl Handle {
     /// Which scheduler this runtime runs.
     pub fn runtime_flavor(&self) -> RuntimeFlavor {
         match self.inner {
-            scheduler::Handle::CurrentThread(_) => RuntimeFlavor::CurrentThread,
-            scheduler::Handle::MultiThread(_) => RuntimeFlavor::MultiThread,
+            scheduler::SchedulerHandle::CurrentThread(_) => RuntimeFlavor::CurrentThread,
+            scheduler::SchedulerHandle::MultiThread(_) => RuntimeFlavor::MultiThread,
             // A simulation models the multi_thread scheduler's semantics.
-            scheduler::Handle::Sim(_) => RuntimeFlavor::MultiThread,
+            scheduler::SchedulerHandle::Sim(_) => RuntimeFlavor::MultiThread,
         }
     }
 

@@ -8,7 +8,7 @@
 //! - `info.rs`: [`Id`], [`RuntimeFlavor`], [`is_rt_shutdown_err`];
 //! - `scheduler/`: the current-thread loop (and the multi-thread scheduler);
 //! - `blocking/`: the thread pool behind `spawn_blocking`;
-//! - `driver.rs`: the stack of drivers a scheduler parks on;
+//! - `drivers.rs`: the stack of drivers a scheduler parks on;
 //! - `contract.rs`: the traits that stack implements (the driver contract);
 //! - `metrics/`: [`RuntimeMetrics`] and the hooks schedulers call;
 //! - `dump.rs`: [`Dump`], every live task as data and text.
@@ -16,7 +16,7 @@
 pub(crate) mod blocking;
 mod builder;
 pub(crate) mod contract;
-pub(crate) mod driver;
+pub(crate) mod drivers;
 pub mod dump;
 mod handle;
 pub(crate) mod info;

@@ -180,12 +180,15 @@ impl Runtime {
             return;
         }
         match &self.handle.inner {
-            scheduler::Handle::CurrentThread(h) => {
-                crate::runtime::scheduler::current_thread::Handle::shutdown(h, &self.handle.inner)
+            scheduler::SchedulerHandle::CurrentThread(h) => {
+                crate::runtime::scheduler::current_thread::CurrentThreadHandle::shutdown(
+                    h,
+                    &self.handle.inner,
+                )
             }
             // A simulation shuts down at the end of its run, not here.
-            scheduler::Handle::Sim(_) => {}
-            scheduler::Handle::MultiThread(h) => {
+            scheduler::SchedulerHandle::Sim(_) => {}
+            scheduler::SchedulerHandle::MultiThread(h) => {
                 // Only the first call waits (`shutdown_timeout` then drop);
                 // a worker dropping its own runtime cannot wait for itself.
                 if h.shutdown() && !h.is_current_worker() {

@@ -144,7 +144,7 @@ impl Globals {
             if receiver.is_some() {
                 return Ok(());
             }
-            let handle = crate::io::Handle::current()?;
+            let handle = crate::io::IoHandle::current()?;
             let std = self.receiver_std.try_clone()?;
             *receiver = Some(PollEvented::new_with_handle(
                 mio::net::UnixStream::from_std(std),

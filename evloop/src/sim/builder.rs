@@ -258,9 +258,9 @@ impl Builder {
             on_thread_start: None,
             on_thread_stop: None,
         });
-        let handle = sim::Handle::new(self.config(log), spawner);
-        let sched = scheduler::Handle::Sim(handle.clone());
-        let (out, outcome) = sim::Handle::run(&handle, &sched, future, site);
+        let handle = sim::SimHandle::new(self.config(log), spawner);
+        let sched = scheduler::SchedulerHandle::Sim(handle.clone());
+        let (out, outcome) = sim::SimHandle::run(&handle, &sched, future, site);
         (out, outcome, started.elapsed())
     }
 

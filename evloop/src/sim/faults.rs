@@ -27,13 +27,13 @@ use crate::context;
 use crate::runtime::scheduler;
 use crate::runtime::scheduler::sim::core::{Core, NONE_TASK, NONE_WORKER};
 use crate::runtime::scheduler::sim::events::EventKind;
-use crate::runtime::scheduler::sim::{rng, Handle};
+use crate::runtime::scheduler::sim::{rng, SimHandle};
 
 /// Runs `f` with the calling thread's simulation, if it runs one and its
 /// core is free (it always is while a task is polled).
-fn with_sim<R>(f: impl FnOnce(&std::sync::Arc<Handle>, &mut Core) -> R) -> Option<R> {
+fn with_sim<R>(f: impl FnOnce(&std::sync::Arc<SimHandle>, &mut Core) -> R) -> Option<R> {
     context::with_scheduler(|cx| match cx {
-        Some(scheduler::Context::Sim(cx)) => cx.with_core(|core| f(cx.handle(), core)),
+        Some(scheduler::SchedulerContext::Sim(cx)) => cx.with_core(|core| f(cx.handle(), core)),
         _ => None,
     })
 }
@@ -48,7 +48,7 @@ fn with_sim<R>(f: impl FnOnce(&std::sync::Arc<Handle>, &mut Core) -> R) -> Optio
 /// });
 /// ```
 pub fn is_simulation() -> bool {
-    context::with_scheduler(|cx| matches!(cx, Some(scheduler::Context::Sim(_))))
+    context::with_scheduler(|cx| matches!(cx, Some(scheduler::SchedulerContext::Sim(_))))
 }
 
 /// The seed of the running simulation, `None` outside one.
@@ -71,7 +71,7 @@ pub fn random_u64() -> Option<u64> {
 /// Virtual time since the simulation started; `None` outside one.
 pub fn elapsed() -> Option<Duration> {
     context::with_scheduler(|cx| match cx {
-        Some(scheduler::Context::Sim(cx)) => Some(cx.elapsed()),
+        Some(scheduler::SchedulerContext::Sim(cx)) => Some(cx.elapsed()),
         _ => None,
     })
 }
@@ -102,7 +102,7 @@ pub fn elapsed() -> Option<Duration> {
 /// ```
 pub fn shared<T: Default + Send + Sync + 'static>() -> Option<std::sync::Arc<T>> {
     context::with_scheduler(|cx| {
-        let Some(scheduler::Context::Sim(cx)) = cx else {
+        let Some(scheduler::SchedulerContext::Sim(cx)) = cx else {
             return None;
         };
         let mut all = cx.handle().shared.lock().unwrap_or_else(|e| e.into_inner());

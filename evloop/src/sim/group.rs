@@ -36,9 +36,9 @@ pub struct Group {
     id: u32,
 }
 
-fn with_cx<R>(f: impl FnOnce(&scheduler::sim::Context) -> R) -> R {
+fn with_cx<R>(f: impl FnOnce(&scheduler::sim::SimContext) -> R) -> R {
     context::with_scheduler(|cx| match cx {
-        Some(scheduler::Context::Sim(cx)) => f(cx),
+        Some(scheduler::SchedulerContext::Sim(cx)) => f(cx),
         _ => panic!("`sim::Group` can only be used inside a simulation"),
     })
 }
@@ -65,7 +65,7 @@ impl Group {
     /// in no group, and outside a simulation.
     pub fn current() -> Option<Group> {
         context::with_scheduler(|cx| match cx {
-            Some(scheduler::Context::Sim(cx)) => cx
+            Some(scheduler::SchedulerContext::Sim(cx)) => cx
                 .with_core(|core| core.current_group())
                 .filter(|&id| id != 0)
                 .map(|id| Group { id }),

@@ -92,7 +92,7 @@ where
 #[cold]
 #[inline(never)]
 fn try_spawn_in_host<F>(
-    host: crate::loom::sync::Arc<crate::sim::net::host::HostCtx>,
+    host: std::sync::Arc<crate::sim::net::host::HostCtx>,
     future: F,
     meta: SpawnMeta<'_>,
 ) -> Result<JoinHandle<F::Output>, context::TryCurrentError>

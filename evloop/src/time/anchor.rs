@@ -22,7 +22,7 @@
 //! 3. The anchor owns that strong reference but has no `Drop`: only the
 //!    timer's owner, above the driver, knows how to give a driver
 //!    reference back (and an epoch's goes, if it can, into its queue's
-//!    spare, queue rule 10). The owner takes it out with [`Anchor::take`]
+//!    spare, arm_queue rule 10). The owner takes it out with [`Anchor::take`]
 //!    exactly once, as the last step of its drop (`time::timer`).
 
 use std::fmt;

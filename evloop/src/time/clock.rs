@@ -32,10 +32,10 @@ const PAUSED: u8 = 2;
 /// The clock of one runtime; clones share it.
 #[derive(Clone)]
 pub(crate) struct Clock {
-    inner: Arc<Inner>,
+    inner: Arc<ClockShared>,
 }
 
-struct Inner {
+struct ClockShared {
     enable_pausing: bool,
     mode: AtomicU8,
     /// `i64` nanoseconds stored as bits (rule 2).
@@ -59,7 +59,7 @@ impl Clock {
              multi-thread runtime"
         );
         Clock {
-            inner: Arc::new(Inner {
+            inner: Arc::new(ClockShared {
                 enable_pausing,
                 mode: AtomicU8::new(if start_paused { PAUSED } else { REAL }),
                 offset_nanos: AtomicU64::new(0),

@@ -15,7 +15,7 @@
 //! its deadline encoding is `time::deadline`, its anchor `time::anchor`.
 //!
 //! Arming is lazy on a scheduler worker: the first poll stores the entry in
-//! the worker's queue (see `time::queue`) without taking the driver lock,
+//! the worker's queue (see `time::arm_queue`) without taking the driver lock,
 //! and the entry only reaches the wheel if it is still armed when the
 //! worker next visits the driver. Off a worker, the first poll links it in
 //! the wheel at once.
@@ -61,7 +61,7 @@
 //!    a first poll that finds the deadline already passed marks it `FIRED`
 //!    without arming it, rule 9); reads may be lock-free (`Acquire`). While
 //!    the entry sits in a worker queue its state stays `UNREGISTERED`
-//!    (queue rule 1).
+//!    (arm_queue rule 1).
 //! 3. An entry is linked in the wheel if and only if its state is `PENDING`;
 //!    it is then in exactly one slot list (the one `level`/`slot` name), and
 //!    its deadline is resolved or its epoch closed.
@@ -71,7 +71,7 @@
 //!    stores `FIRED` (`Release`) as its *last* access to the entry; the waker
 //!    is woken after the lock is released.
 //! 5. The owner frees the entry (drops the `Sleep`) only after either taking
-//!    it back out of its queue slot (queue rule 2), seeing `FIRED` with
+//!    it back out of its queue slot (arm_queue rule 2), seeing `FIRED` with
 //!    `Acquire` (the driver is done with it, rule 4), or taking the lock and
 //!    unlinking a `PENDING` entry (no pointer to it remains, rule 3).
 //!    `FIRING` is only ever visible outside the lock to lock-free readers,

@@ -2,7 +2,7 @@
 //! clock.
 //!
 //! A timer created by `sleep(d)` on a worker (real clock) joins its queue's
-//! open epoch and stores only `d` (`time::queue`, epochs). The epoch's start
+//! open epoch and stores only `d` (`time::arm_queue`, epochs). The epoch's start
 //! is read once, when the epoch closes, and each of its timers is then due
 //! at `start + d`.
 //!
@@ -21,7 +21,7 @@
 //!    make the timer's types import each other in a loop. Only the driver
 //!    makes a `DriverRef` (`driver::Handle::driver_ref`), so the pointer is
 //!    always the driver's shared state; the ownership cycle this forms at
-//!    run time is broken by queue rule 8.
+//!    run time is broken by arm_queue rule 8.
 
 use std::fmt;
 use std::ptr::NonNull;
@@ -37,7 +37,7 @@ pub(crate) struct Epoch {
     /// Rule 2.
     driver: DriverRef,
     /// The address of the queue the epoch belongs to (0: none), only
-    /// compared (queue rule 10).
+    /// compared (arm_queue rule 10).
     queue: usize,
 }
 

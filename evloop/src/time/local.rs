@@ -15,7 +15,7 @@
 //!
 //! One struct of plain cells, no destructor (a timer dropped by another
 //! thread-local's destructor still finds it). Under loom each model thread
-//! needs its own (queue rules 10 and 11 depend on the owner's identity), and
+//! needs its own (arm_queue rules 10 and 11 depend on the owner's identity), and
 //! loom runs them all on one OS thread, so there it is a loom thread-local.
 
 use std::cell::Cell;
@@ -23,8 +23,8 @@ use std::fmt;
 use std::ptr;
 
 use crate::loom::sync::Arc;
+use crate::time::arm_queue::Queue;
 use crate::time::epoch::Epoch;
-use crate::time::queue::Queue;
 
 struct Local {
     /// `Arc::into_raw` of the current driver's shared state (erased), owned
@@ -113,7 +113,7 @@ impl fmt::Debug for EnterGuard {
 }
 
 /// Releases a timer's reference to `epoch`: into the spare of this thread's
-/// queue if that queue holds the epoch (queue rule 10), else by dropping it.
+/// queue if that queue holds the epoch (arm_queue rule 10), else by dropping it.
 #[inline]
 pub(crate) fn release_epoch(epoch: Arc<Epoch>) {
     let q = queue();

@@ -1,11 +1,11 @@
 //! Loom models of the timer entry protocol (entry rules 4-6): the owner
 //! dropping, resetting or polling its entry while the driver thread fires it;
-//! and of lazy arming (queue rules 1-4): a queued entry dropped or polled
+//! and of lazy arming (arm_queue rules 1-4): a queued entry dropped or polled
 //! while its worker flushes it, or while the driver shuts down; and of an
 //! epoch closed by its owner and another thread at once (epoch rule 1);
-//! and of a batch whose first waker panics (driver rule 6) while the owner
+//! and of a batch whose first waker panics (timer_driver rule 6) while the owner
 //! of another timer of the batch polls it again; and of the watch (driver
-//! rule 7, queue rules 12-14): a first push racing a driver that decides
+//! rule 7, arm_queue rules 12-14): a first push racing a driver that decides
 //! to block, and a take-over racing the owner's drop.
 
 use std::pin::Pin;
@@ -15,7 +15,7 @@ use std::time::Duration;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::thread;
 use crate::time::timer::TimerEntry;
-use crate::time::{Clock, Driver, Handle};
+use crate::time::{Clock, Driver, TimeHandle};
 
 struct Counter(AtomicUsize);
 
@@ -29,7 +29,7 @@ impl Wake for Counter {
 /// already moved past it: the next `process` fires it.
 fn setup() -> (
     Driver,
-    Handle,
+    TimeHandle,
     Pin<Box<TimerEntry>>,
     std::sync::Arc<Counter>,
     Waker,
@@ -107,7 +107,7 @@ fn loom_poll_races_fire() {
 /// worker 0 and the first poll stores the entry in its queue.
 fn setup_queued() -> (
     Driver,
-    Handle,
+    TimeHandle,
     crate::time::WorkerGuard,
     Pin<Box<TimerEntry>>,
     std::sync::Arc<Counter>,
@@ -260,7 +260,7 @@ fn loom_panicking_waker_costs_only_itself() {
     });
 }
 
-/// Driver rule 7 / queue rule 14: worker 0 arms a timer lazily (its first
+/// Driver rule 7 / arm_queue rule 14: worker 0 arms a timer lazily (its first
 /// push sets the watch) while worker 1 parks in the driver with nothing in
 /// the wheel. Either the parker sees the watch and blocks for `STALL` only,
 /// or the pusher sees the parker's `sleeping` flag and unparks it: the

@@ -73,37 +73,37 @@
 //! rule 3), and turned back into a handle by `driver` and `timer`.
 //!
 //! A timer finds its driver through a thread-local copy of the current
-//! runtime's time driver (`driver::set_current`, kept by `context`'s
+//! runtime's time driver (`timer_driver::set_current`, kept by `context`'s
 //! `set_current`, stored in `local`), one plain load, not through the
 //! context's `RefCell`.
 
 mod anchor;
+mod arm_queue;
 mod clock;
 mod deadline;
-mod driver;
 mod entry;
 mod epoch;
 pub mod error;
 mod instant;
 mod interval;
 mod local;
-mod queue;
 mod sleep;
 mod timeout;
 mod timer;
+mod timer_driver;
 mod wake_list;
 mod wheel;
 
 #[cfg(any(all(test, not(loom)), feature = "fuzzing"))]
 pub(crate) use wheel::fuzz as wheel_fuzz;
 
-#[cfg(all(test, not(loom)))]
-mod driver_tests;
 #[cfg(all(test, loom))]
 mod loom_tests;
+#[cfg(all(test, not(loom)))]
+mod timer_driver_tests;
 
 pub(crate) use clock::Clock;
-pub(crate) use driver::{set_current, CurrentGuard, Driver, Handle, WorkerGuard};
+pub(crate) use timer_driver::{set_current, CurrentGuard, Driver, TimeHandle, WorkerGuard};
 
 pub use clock::{advance, pause, resume};
 pub use instant::Instant;

@@ -7,9 +7,9 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use crate::coop;
-use crate::time::driver::Handle;
 use crate::time::entry::Site;
 use crate::time::timer::TimerEntry;
+use crate::time::timer_driver::TimeHandle;
 use crate::time::Instant;
 
 /// Waits until `duration` has elapsed.
@@ -76,28 +76,28 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// ```
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep::new(current_handle(Handle::clone), deadline)
+    Sleep::new(current_handle(TimeHandle::clone), deadline)
 }
 
 /// Runs `f` with the current runtime's time driver, panicking with the fix
 /// if there is none.
 #[track_caller]
 #[inline]
-pub(crate) fn current_handle<R>(f: impl FnOnce(&Handle) -> R) -> R {
+pub(crate) fn current_handle<R>(f: impl FnOnce(&TimeHandle) -> R) -> R {
     // Tested here rather than in `with_current`'s fallback closure, so the
     // panic names the caller's line (`#[track_caller]` stops at a
     // closure). The two loads of the same thread-local fold into one.
-    if !crate::time::driver::has_current() {
+    if !crate::time::timer_driver::has_current() {
         no_time_driver();
     }
-    crate::time::driver::with_current(f, || no_time_driver())
+    crate::time::timer_driver::with_current(f, || no_time_driver())
 }
 
 #[cold]
 #[track_caller]
 fn no_time_driver() -> ! {
     match crate::context::with_driver(|d| d.time.is_some()) {
-        // `driver::with_current` mirrors the context's current runtime.
+        // `timer_driver::with_current` mirrors the context's current runtime.
         Some(true) => unreachable!("the current runtime's time driver is not registered"),
         Some(false) => panic!(
             "timers are disabled on this runtime: build it with `Builder::enable_time()` \
@@ -136,7 +136,7 @@ pin_project_lite::pin_project! {
 
 impl Sleep {
     #[track_caller]
-    pub(crate) fn new(handle: Handle, deadline: Instant) -> Sleep {
+    pub(crate) fn new(handle: TimeHandle, deadline: Instant) -> Sleep {
         Sleep {
             entry: TimerEntry::new(handle, deadline.into_std()),
         }

@@ -6,7 +6,7 @@
 //! straight into the wheel), resets it and cancels it through the driver it
 //! reaches by the entry's anchor (`time::anchor`), and releases that anchor
 //! as the last step of its drop (anchor rule 3). Every rule cited here is
-//! one of `time::entry`'s, `time::queue`'s or `time::anchor`'s.
+//! one of `time::entry`'s, `time::arm_queue`'s or `time::anchor`'s.
 
 use std::fmt;
 use std::pin::Pin;
@@ -16,9 +16,9 @@ use std::time::{Duration, Instant as StdInstant};
 
 use crate::time::anchor::{Anchor, Held};
 use crate::time::deadline::{self, UNRESOLVED};
-use crate::time::driver::{Handle, HandleRef};
 use crate::time::entry::{is_fired, Site, TimerShared, FIRED, SHUTDOWN, UNREGISTERED};
 use crate::time::local;
+use crate::time::timer_driver::{HandleRef, TimeHandle};
 
 /// A timer owned by a future (`Sleep`). Must be pinned before its first poll.
 pub(crate) struct TimerEntry {
@@ -34,7 +34,7 @@ const QUEUED: u8 = 0b10;
 impl TimerEntry {
     /// An entry due at `deadline`, created at the caller's site.
     #[track_caller]
-    pub(crate) fn new(handle: Handle, deadline: StdInstant) -> TimerEntry {
+    pub(crate) fn new(handle: TimeHandle, deadline: StdInstant) -> TimerEntry {
         let deadline = handle.encode(deadline);
         TimerEntry {
             shared: TimerShared::new(deadline, handle.into_anchor(), Site::caller()),
@@ -43,10 +43,10 @@ impl TimerEntry {
 
     /// An entry due `delay` from now (for `sleep`). On one of `handle`'s
     /// workers with the clock not paused it joins the open epoch instead of
-    /// reading the clock (queue rule 7). The entry is built in one place, so that
+    /// reading the clock (arm_queue rule 7). The entry is built in one place, so that
     /// it is written straight into the caller's slot.
     #[inline]
-    pub(crate) fn after(handle: &Handle, delay: Duration, site: Site) -> TimerEntry {
+    pub(crate) fn after(handle: &TimeHandle, delay: Duration, site: Site) -> TimerEntry {
         /// Longer delays take the clock path, which caps them at ~30 years.
         const MAX_LAZY: Duration = Duration::from_secs(86_400 * 365 * 30);
         let epoch = if delay <= MAX_LAZY {
@@ -185,7 +185,7 @@ impl TimerEntry {
 
 /// [`TimerEntry::after`] off a worker: reads the clock.
 #[cold]
-fn after_clock(handle: &Handle, delay: Duration) -> (u64, Anchor) {
+fn after_clock(handle: &TimeHandle, delay: Duration) -> (u64, Anchor) {
     let deadline = handle
         .clock()
         .now()
@@ -203,7 +203,7 @@ impl Drop for TimerEntry {
         match unsafe { self.shared.anchor().take() } {
             Held::Epoch(epoch) => local::release_epoch(epoch),
             // SAFETY: the anchor owned this reference (anchor rule 1).
-            Held::Driver(raw) => drop(unsafe { Handle::from_raw(raw) }),
+            Held::Driver(raw) => drop(unsafe { TimeHandle::from_raw(raw) }),
             Held::Nothing => {}
         }
     }

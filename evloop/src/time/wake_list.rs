@@ -1,4 +1,4 @@
-//! The time driver's batch of fired timers' wakers (driver rules 1 and 6:
+//! The time driver's batch of fired timers' wakers (timer_driver rules 1 and 6:
 //! collected under the lock, woken after it, each panic caught).
 
 use crate::time::entry::Fired;

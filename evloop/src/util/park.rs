@@ -33,16 +33,16 @@ const NOTIFIED: usize = 2;
 
 #[derive(Debug)]
 pub(crate) struct ParkThread {
-    inner: Arc<Inner>,
+    inner: Arc<ParkShared>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct UnparkThread {
-    inner: Arc<Inner>,
+    inner: Arc<ParkShared>,
 }
 
 #[derive(Debug)]
-struct Inner {
+struct ParkShared {
     state: AtomicUsize,
     mutex: Mutex<()>,
     condvar: Condvar,
@@ -51,7 +51,7 @@ struct Inner {
 impl ParkThread {
     pub(crate) fn new() -> ParkThread {
         ParkThread {
-            inner: Arc::new(Inner {
+            inner: Arc::new(ParkShared {
                 state: AtomicUsize::new(EMPTY),
                 mutex: Mutex::new(()),
                 condvar: Condvar::new(),
@@ -94,7 +94,7 @@ impl UnparkThread {
     }
 }
 
-impl Inner {
+impl ParkShared {
     fn park(&self, timeout: Option<Duration>) {
         // Parker step 1.
         if self

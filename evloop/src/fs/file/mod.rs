@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use crate::fs::blocking::asyncify;
-use crate::fs::file_state::Inner;
+use crate::fs::file_state::FileInner;
 use crate::fs::{Metadata, OpenOptions, Permissions};
 use crate::io::{AsyncRead, AsyncSeek, AsyncSeekExt, AsyncWrite, ReadBuf};
 use crate::loom::sync::Mutex;
@@ -62,7 +62,7 @@ mod settings;
 pub struct File {
     std: Arc<StdFile>,
     /// Locked only inside a poll, never across an `.await`.
-    inner: Mutex<Inner>,
+    inner: Mutex<FileInner>,
 }
 
 impl File {
@@ -118,7 +118,7 @@ impl File {
     pub fn from_std(std: StdFile) -> File {
         File {
             std: Arc::new(std),
-            inner: Mutex::new(Inner::new()),
+            inner: Mutex::new(FileInner::new()),
         }
     }
 

@@ -41,7 +41,7 @@ impl File {
     /// ```
     pub async fn read_at_owned<B: IoBufMut>(&self, mut buf: B, pos: u64) -> BufResult<usize, B> {
         #[cfg(target_os = "linux")]
-        if let Ok(handle) = crate::io::Handle::current() {
+        if let Ok(handle) = crate::io::IoHandle::current() {
             if handle.ring().is_some() {
                 use crate::io::uring_op::{to_result, Op};
                 let (res, mut buf) = match Op::read_at(&handle, self.std.as_raw_fd(), buf, pos) {
@@ -82,7 +82,7 @@ impl File {
     /// As [`read_at_owned`](Self::read_at_owned).
     pub async fn write_at_owned<B: IoBuf>(&self, buf: B, pos: u64) -> BufResult<usize, B> {
         #[cfg(target_os = "linux")]
-        if let Ok(handle) = crate::io::Handle::current() {
+        if let Ok(handle) = crate::io::IoHandle::current() {
             if handle.ring().is_some() {
                 use crate::io::uring_op::{to_result, Op};
                 return match Op::write_at(&handle, self.std.as_raw_fd(), buf, pos) {

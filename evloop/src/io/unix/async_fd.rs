@@ -10,7 +10,7 @@ use mio::event::Source;
 use mio::unix::SourceFd;
 use mio::{Registry, Token};
 
-use crate::io::driver::Handle;
+use crate::io::reactor::IoHandle;
 use crate::io::registration::Registration;
 use crate::io::scheduled_io::Direction;
 use crate::io::unix::{AsyncFdReadyGuard, AsyncFdReadyMutGuard};
@@ -159,7 +159,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         inner: T,
         interest: Interest,
     ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
-        let handle = Handle::current_or_panic();
+        let handle = IoHandle::current_or_panic();
         let fd = inner.as_raw_fd();
         match Registration::new_with_handle(&mut RawSource(fd), interest, handle) {
             Ok(registration) => Ok(AsyncFd {

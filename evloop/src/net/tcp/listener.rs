@@ -58,7 +58,7 @@ impl TcpListener {
             })
             .await;
         }
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         each_addr(addr, |addr| {
             let handle = handle.clone();
             async move {
@@ -71,7 +71,7 @@ impl TcpListener {
 
     pub(crate) fn from_mio(
         sys: mio::net::TcpListener,
-        handle: crate::io::Handle,
+        handle: crate::io::IoHandle,
     ) -> io::Result<TcpListener> {
         Ok(TcpListener {
             kind: Kind::Real(PollEvented::new_with_handle(

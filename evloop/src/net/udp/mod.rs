@@ -65,7 +65,7 @@ impl UdpSocket {
             })
             .await;
         }
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         each_addr(addr, |addr| {
             let handle = handle.clone();
             async move {

@@ -21,7 +21,7 @@ pub struct UnixListener {
 impl UnixListener {
     pub(crate) fn from_mio(
         sys: mio::net::UnixListener,
-        handle: crate::io::Handle,
+        handle: crate::io::IoHandle,
     ) -> io::Result<UnixListener> {
         Ok(UnixListener {
             io: PollEvented::new_with_handle(sys, Interest::READABLE, handle)?,
@@ -36,7 +36,7 @@ impl UnixListener {
     /// If called outside an evloop runtime with I/O enabled.
     #[track_caller]
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         let sys = mio::net::UnixListener::bind_addr(&from_path(path.as_ref())?)?;
         Ok(UnixListener {
             io: PollEvented::new_with_handle(sys, Interest::READABLE, handle)?,
@@ -50,7 +50,7 @@ impl UnixListener {
     /// If called outside an evloop runtime with I/O enabled.
     #[track_caller]
     pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         let sys = mio::net::UnixListener::bind_addr(&addr.0)?;
         Ok(UnixListener {
             io: PollEvented::new_with_handle(sys, Interest::READABLE, handle)?,

@@ -77,7 +77,7 @@ impl UnixSocket {
     /// If called outside an evloop runtime with I/O enabled.
     #[track_caller]
     pub fn listen(self, backlog: u32) -> io::Result<UnixListener> {
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         self.expect(Type::STREAM, "listen needs a stream socket")?;
         self.inner.listen(backlog.min(i32::MAX as u32) as i32)?;
         // SAFETY: `into_raw_fd` hands over sole ownership of the socket fd.
@@ -91,7 +91,7 @@ impl UnixSocket {
     ///
     /// If called outside an evloop runtime with I/O enabled.
     pub async fn connect(self, path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         self.expect(Type::STREAM, "connect needs a stream socket")?;
         match self.inner.connect(&sock_addr(path.as_ref())?) {
             Ok(()) => {}
@@ -113,7 +113,7 @@ impl UnixSocket {
     /// If called outside an evloop runtime with I/O enabled.
     #[track_caller]
     pub fn datagram(self) -> io::Result<UnixDatagram> {
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         self.expect(Type::DGRAM, "datagram needs a datagram socket")?;
         // SAFETY: `into_raw_fd` hands over sole ownership of the socket fd.
         let sys = unsafe { mio::net::UnixDatagram::from_raw_fd(self.inner.into_raw_fd()) };

@@ -15,11 +15,11 @@ use crate::runtime::task::{Notified, Schedule, Task};
 /// From creation until completion a blocking task holds the runtime's
 /// clock back from auto-advancing (see [`hold_clock`]).
 pub(crate) struct BlockingSchedule {
-    handle: scheduler::Handle,
+    handle: scheduler::SchedulerHandle,
 }
 
 impl BlockingSchedule {
-    pub(crate) fn new(handle: &scheduler::Handle) -> BlockingSchedule {
+    pub(crate) fn new(handle: &scheduler::SchedulerHandle) -> BlockingSchedule {
         hold_clock(handle, true);
         BlockingSchedule {
             handle: handle.clone(),
@@ -51,7 +51,7 @@ impl Schedule for BlockingSchedule {
 /// `hold == true` at spawn, `false` at completion; the calls pair up
 /// because `BlockingSchedule::new` runs once per task and `release` once per
 /// task.
-fn hold_clock(handle: &scheduler::Handle, hold: bool) {
+fn hold_clock(handle: &scheduler::SchedulerHandle, hold: bool) {
     let clock = &handle.driver().clock;
     if hold {
         clock.inhibit_auto_advance();

@@ -35,11 +35,11 @@ use crate::runtime::scheduler;
 /// blocking pool and the reactor.
 #[derive(Clone)]
 pub struct RuntimeMetrics {
-    handle: scheduler::Handle,
+    handle: scheduler::SchedulerHandle,
 }
 
 impl RuntimeMetrics {
-    pub(crate) fn new(handle: scheduler::Handle) -> RuntimeMetrics {
+    pub(crate) fn new(handle: scheduler::SchedulerHandle) -> RuntimeMetrics {
         RuntimeMetrics { handle }
     }
 

@@ -9,11 +9,11 @@
 //!
 //! # Glossary
 //!
-//! - `Handle` (`Arc`, shared): the inject queue for wakes and spawns from
+//! - `CurrentThreadHandle` (`Arc`, shared): the inject queue for wakes and spawns from
 //!   other threads, the owned-task list, the driver handle, the core slot.
 //! - `Core` (owned by the thread running the loop): the local run queue and
 //!   the driver. Exactly one thread holds it at a time.
-//! - `Context`: installed in the thread-local scheduler context while the loop
+//! - `CurrentThreadContext`: installed in the thread-local scheduler context while the loop
 //!   runs; holds the core while a task is polled, so a wake from inside the
 //!   loop pushes straight onto the local queue.
 //!
@@ -44,11 +44,11 @@
 //!
 //! # Rules
 //!
-//! 1. The core is in exactly one place: the `Handle`'s core slot, a
+//! 1. The core is in exactly one place: the `CurrentThreadHandle`'s core slot, a
 //!    `CoreGuard` on the stack of the thread running the loop, or the
-//!    `Context`'s `RefCell` while a task or the driver runs.
+//!    `CurrentThreadContext`'s `RefCell` while a task or the driver runs.
 //! 2. A wake pushes to the local queue only when it happens on the thread
-//!    running this scheduler's loop *and* the core is in the `Context`;
+//!    running this scheduler's loop *and* the core is in the `CurrentThreadContext`;
 //!    otherwise it goes to the inject queue and unparks the driver.
 //! 3. Wakes are never lost: the unpark is sticky, so a wake that races with
 //!    the decision to park makes the park return at once.
@@ -81,7 +81,7 @@ use crate::context;
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
 use crate::runtime::blocking;
-use crate::runtime::driver::{self, Driver};
+use crate::runtime::drivers::{self, Driver};
 use crate::runtime::metrics::{Batch, Hooks, Polling, Spawned, MODE_CLOCKED, MODE_OFF, MODE_TRACE};
 use crate::runtime::scheduler;
 use crate::runtime::task::list::OwnedTasks;
@@ -100,9 +100,9 @@ pub(crate) struct Config {
 }
 
 /// Shared state of the scheduler.
-pub(crate) struct Handle {
+pub(crate) struct CurrentThreadHandle {
     shared: Shared,
-    pub(crate) driver: driver::Handle,
+    pub(crate) driver: drivers::DriverHandle,
     /// The runtime's blocking pool (shut down by `Runtime`'s drop).
     pub(crate) blocking_spawner: blocking::Spawner,
     config: Config,
@@ -110,7 +110,7 @@ pub(crate) struct Handle {
 
 struct Shared {
     inject: Inject,
-    owned: OwnedTasks<Arc<Handle>>,
+    owned: OwnedTasks<Arc<CurrentThreadHandle>>,
     /// Rule 1: the core when no thread is running the loop.
     core: Mutex<Option<Box<Core>>>,
     /// Threads in `block_on` waiting for the core to come back.
@@ -126,15 +126,15 @@ struct Inject {
 }
 
 struct InjectQueue {
-    tasks: VecDeque<Notified<Arc<Handle>>>,
+    tasks: VecDeque<Notified<Arc<CurrentThreadHandle>>>,
     closed: bool,
 }
 
 /// Owned by the thread running the loop (rule 1).
 struct Core {
-    tasks: VecDeque<Notified<Arc<Handle>>>,
+    tasks: VecDeque<Notified<Arc<CurrentThreadHandle>>>,
     /// Tasks that yielded since the last visit to the driver.
-    deferred: Vec<Notified<Arc<Handle>>>,
+    deferred: Vec<Notified<Arc<CurrentThreadHandle>>>,
     /// Incremented for every task poll and every poll of the `block_on` future.
     tick: u32,
     /// Ticks left until the inject queue goes first (a countdown, not
@@ -146,21 +146,21 @@ struct Core {
 }
 
 /// The thread-local scheduler context while the loop runs.
-pub(crate) struct Context {
-    handle: Arc<Handle>,
+pub(crate) struct CurrentThreadContext {
+    handle: Arc<CurrentThreadHandle>,
     core: RefCell<Option<Box<Core>>>,
 }
 
 /// Initial capacity of the local run queue.
 const INITIAL_CAPACITY: usize = 64;
 
-impl Handle {
+impl CurrentThreadHandle {
     pub(crate) fn new(
         driver: Driver,
-        driver_handle: driver::Handle,
+        driver_handle: drivers::DriverHandle,
         blocking_spawner: blocking::Spawner,
         config: Config,
-    ) -> Arc<Handle> {
+    ) -> Arc<CurrentThreadHandle> {
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(INITIAL_CAPACITY),
             deferred: Vec::new(),
@@ -169,7 +169,7 @@ impl Handle {
             last_park: 0,
             driver: Some(driver),
         });
-        Arc::new(Handle {
+        Arc::new(CurrentThreadHandle {
             shared: Shared {
                 inject: Inject {
                     queue: Mutex::new(InjectQueue {
@@ -191,7 +191,7 @@ impl Handle {
 
     #[inline]
     pub(crate) fn spawn<F>(
-        me: &Arc<Handle>,
+        me: &Arc<CurrentThreadHandle>,
         future: Moved<'_, F>,
         id: Id,
         meta: SpawnMeta<'_>,
@@ -208,7 +208,7 @@ impl Handle {
             Some(notified) => me.push_task(notified, false, |task, depth| {
                 hooks.spawn(Spawned::Queued(task), depth);
             }),
-            None => hooks.spawn(Spawned::<Arc<Handle>>::Cancelled(id, meta), 0),
+            None => hooks.spawn(Spawned::<Arc<CurrentThreadHandle>>::Cancelled(id, meta), 0),
         }
         join
     }
@@ -255,8 +255,8 @@ impl Handle {
     /// Runs `future` to completion on this thread, driving the loop.
     #[track_caller]
     pub(crate) fn block_on<F: Future>(
-        me: &Arc<Handle>,
-        handle: &scheduler::Handle,
+        me: &Arc<CurrentThreadHandle>,
+        handle: &scheduler::SchedulerHandle,
         future: F,
     ) -> F::Output {
         let _rt = thread_state::enter_runtime(false);
@@ -297,7 +297,7 @@ impl Handle {
     /// Rule 5: panics if this thread is running this scheduler's loop
     /// (unless it is already panicking: then it returns and the runtime
     /// stays as it is).
-    pub(crate) fn shutdown(me: &Arc<Handle>, handle: &scheduler::Handle) {
+    pub(crate) fn shutdown(me: &Arc<CurrentThreadHandle>, handle: &scheduler::SchedulerHandle) {
         if me.is_loop_thread() {
             if std::thread::panicking() {
                 return;
@@ -313,7 +313,7 @@ impl Handle {
             Some(core) => core,
             // The core is lost only if a `block_on` panicked without
             // returning it, which `CoreGuard` prevents; or another thread is
-            // inside `Handle::block_on` right now: it shuts nothing down,
+            // inside `CurrentThreadHandle::block_on` right now: it shuts nothing down,
             // so wait for it.
             None => match wait_for_core(me) {
                 Some(core) => core,
@@ -351,18 +351,18 @@ impl Handle {
     }
 }
 
-impl Handle {
+impl CurrentThreadHandle {
     /// True on the thread running this scheduler's loop: inside its
     /// `block_on`, one of its tasks, or its driver.
     #[inline]
     fn is_loop_thread(self: &Arc<Self>) -> bool {
         context::with_scheduler(
-            |cx| matches!(cx, Some(scheduler::Context::CurrentThread(cx)) if Arc::ptr_eq(&cx.handle, self)),
+            |cx| matches!(cx, Some(scheduler::SchedulerContext::CurrentThread(cx)) if Arc::ptr_eq(&cx.handle, self)),
         )
     }
 }
 
-fn wait_for_core(me: &Arc<Handle>) -> Option<Box<Core>> {
+fn wait_for_core(me: &Arc<CurrentThreadHandle>) -> Option<Box<Core>> {
     if std::thread::panicking() {
         return None;
     }
@@ -376,7 +376,7 @@ fn wait_for_core(me: &Arc<Handle>) -> Option<Box<Core>> {
     }
 }
 
-impl Schedule for Arc<Handle> {
+impl Schedule for Arc<CurrentThreadHandle> {
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         self.shared.owned.remove(task)
     }
@@ -394,7 +394,7 @@ impl Schedule for Arc<Handle> {
     }
 }
 
-impl Handle {
+impl CurrentThreadHandle {
     /// Queues `task` (rule 2); `deferred`: a yield, which on the loop's
     /// thread waits for the next visit to the driver. `hook` is called
     /// right before the push with the queue's depth after it: the wake
@@ -402,13 +402,13 @@ impl Handle {
     #[inline(always)]
     fn push_task(
         self: &Arc<Self>,
-        task: Notified<Arc<Handle>>,
+        task: Notified<Arc<CurrentThreadHandle>>,
         deferred: bool,
-        hook: impl FnOnce(&Notified<Arc<Handle>>, usize),
+        hook: impl FnOnce(&Notified<Arc<CurrentThreadHandle>>, usize),
     ) {
         context::with_scheduler(|cx| {
             // Rule 2.
-            if let Some(scheduler::Context::CurrentThread(cx)) = cx {
+            if let Some(scheduler::SchedulerContext::CurrentThread(cx)) = cx {
                 if Arc::ptr_eq(self, &cx.handle) {
                     if let Some(core) = cx.core.borrow_mut().as_mut() {
                         hook(&task, core.tasks.len() + 1);
@@ -441,7 +441,10 @@ impl Handle {
 
 impl Inject {
     /// Returns the task back if the queue is closed.
-    fn push(&self, task: Notified<Arc<Handle>>) -> Option<Notified<Arc<Handle>>> {
+    fn push(
+        &self,
+        task: Notified<Arc<CurrentThreadHandle>>,
+    ) -> Option<Notified<Arc<CurrentThreadHandle>>> {
         let mut q = self.queue.lock();
         if q.closed {
             return Some(task);
@@ -451,7 +454,7 @@ impl Inject {
         None
     }
 
-    fn pop(&self) -> Option<Notified<Arc<Handle>>> {
+    fn pop(&self) -> Option<Notified<Arc<CurrentThreadHandle>>> {
         if self.len.load(Ordering::Acquire) == 0 {
             return None;
         }
@@ -465,7 +468,7 @@ impl Inject {
         self.len.load(Ordering::Acquire) == 0
     }
 
-    fn close(&self) -> VecDeque<Notified<Arc<Handle>>> {
+    fn close(&self) -> VecDeque<Notified<Arc<CurrentThreadHandle>>> {
         let mut q = self.queue.lock();
         q.closed = true;
         self.len.store(0, Ordering::Release);
@@ -474,7 +477,10 @@ impl Inject {
 }
 
 impl Core {
-    fn next_task(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
+    fn next_task(
+        &mut self,
+        handle: &CurrentThreadHandle,
+    ) -> Option<Notified<Arc<CurrentThreadHandle>>> {
         if super::countdown_due(
             &mut self.global_countdown,
             handle.config.global_queue_interval,
@@ -492,7 +498,7 @@ impl Core {
     }
 }
 
-impl Context {
+impl CurrentThreadContext {
     /// Puts the core in the context while `f` runs (rule 1).
     fn enter<R>(&self, core: Box<Core>, f: impl FnOnce() -> R) -> (Box<Core>, R) {
         *self.core.borrow_mut() = Some(core);
@@ -512,7 +518,7 @@ impl Context {
     fn run_batch<const MODE: u8>(
         &self,
         core: Box<Core>,
-        task: Notified<Arc<Handle>>,
+        task: Notified<Arc<CurrentThreadHandle>>,
         batch: &mut Batch,
     ) -> (Box<Core>, bool) {
         let handle = &self.handle;
@@ -577,14 +583,14 @@ impl Context {
 /// Holds the core for the thread running the loop; returns it to the
 /// handle on drop, also when `block_on`'s future panics (rule 1).
 struct CoreGuard<'a> {
-    context: scheduler::Context,
-    handle: &'a Arc<Handle>,
+    context: scheduler::SchedulerContext,
+    handle: &'a Arc<CurrentThreadHandle>,
 }
 
 impl<'a> CoreGuard<'a> {
-    fn new(handle: &'a Arc<Handle>, core: Box<Core>) -> CoreGuard<'a> {
+    fn new(handle: &'a Arc<CurrentThreadHandle>, core: Box<Core>) -> CoreGuard<'a> {
         CoreGuard {
-            context: scheduler::Context::CurrentThread(Context {
+            context: scheduler::SchedulerContext::CurrentThread(CurrentThreadContext {
                 handle: handle.clone(),
                 core: RefCell::new(Some(core)),
             }),
@@ -592,9 +598,9 @@ impl<'a> CoreGuard<'a> {
         }
     }
 
-    fn cx(&self) -> &Context {
+    fn cx(&self) -> &CurrentThreadContext {
         match &self.context {
-            scheduler::Context::CurrentThread(cx) => cx,
+            scheduler::SchedulerContext::CurrentThread(cx) => cx,
             #[allow(unreachable_patterns)]
             _ => unreachable!(),
         }
@@ -602,7 +608,7 @@ impl<'a> CoreGuard<'a> {
 
     /// Takes the core out of the context and runs `f` with this scheduler
     /// installed as the thread's scheduler context.
-    fn enter<R>(&self, f: impl FnOnce(Box<Core>, &Context) -> (Box<Core>, R)) -> R {
+    fn enter<R>(&self, f: impl FnOnce(Box<Core>, &CurrentThreadContext) -> (Box<Core>, R)) -> R {
         let cx = self.cx();
         let core = cx.core.borrow_mut().take().expect("scheduler core missing");
         // This thread holds the core, so it is the loop's only runner: it
@@ -700,7 +706,7 @@ impl Drop for CoreGuard<'_> {
 
 /// Waker of the `block_on` future: flags it and unparks the driver.
 struct BlockOnWaker {
-    handle: Arc<Handle>,
+    handle: Arc<CurrentThreadHandle>,
 }
 
 impl Wake for BlockOnWaker {
@@ -733,9 +739,9 @@ impl Wake for ThreadWaker {
     }
 }
 
-impl fmt::Debug for Handle {
+impl fmt::Debug for CurrentThreadHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("current_thread::Handle")
+        f.debug_struct("current_thread::CurrentThreadHandle")
             .field("alive_tasks", &self.shared.owned.len())
             .field("injected", &self.shared.inject.len.load(Ordering::Relaxed))
             .finish_non_exhaustive()

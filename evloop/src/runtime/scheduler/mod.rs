@@ -1,7 +1,7 @@
 //! The schedulers behind one handle.
 //!
-//! `Handle` is what the thread-local context stores and what `spawn` uses;
-//! `Context` is the per-thread state of a running scheduler loop, installed
+//! `SchedulerHandle` is what the thread-local context stores and what `spawn` uses;
+//! `SchedulerContext` is the per-thread state of a running scheduler loop, installed
 //! with `context::set_scheduler` so wakes can find their local queue.
 
 use std::future::Future;
@@ -9,7 +9,7 @@ use std::panic::Location;
 use std::sync::Arc;
 
 use crate::runtime::blocking;
-use crate::runtime::driver;
+use crate::runtime::drivers;
 use crate::runtime::metrics::Hooks;
 use crate::runtime::task::moved::Moved;
 use crate::runtime::task::{Id, JoinHandle, RawTask, SpawnMeta};
@@ -22,40 +22,40 @@ pub(crate) mod sim;
 pub(crate) use countdown::countdown_due;
 
 #[derive(Debug, Clone)]
-pub(crate) enum Handle {
-    CurrentThread(Arc<current_thread::Handle>),
-    MultiThread(Arc<multi_thread::Handle>),
+pub(crate) enum SchedulerHandle {
+    CurrentThread(Arc<current_thread::CurrentThreadHandle>),
+    MultiThread(Arc<multi_thread::MultiThreadHandle>),
     /// A deterministic simulation (`evloop::sim`).
-    Sim(Arc<sim::Handle>),
+    Sim(Arc<sim::SimHandle>),
 }
 
-pub(crate) enum Context {
-    CurrentThread(current_thread::Context),
-    MultiThread(multi_thread::Context),
+pub(crate) enum SchedulerContext {
+    CurrentThread(current_thread::CurrentThreadContext),
+    MultiThread(multi_thread::WorkerContext),
     /// Boxed: the simulation's core is large, and this enum sits on the
     /// stack of every scheduler loop.
-    Sim(Box<sim::Context>),
+    Sim(Box<sim::SimContext>),
 }
 
-impl Context {
+impl SchedulerContext {
     /// `runtime::worker_index`: the current-thread loop is worker 0 on the
     /// thread that runs it (the only one with its context set).
     pub(crate) fn worker_index(&self) -> Option<usize> {
         match self {
-            Context::CurrentThread(_) => Some(0),
-            Context::MultiThread(cx) => cx.worker_index(),
-            Context::Sim(cx) => cx.with_core(|c| c.running.map(|(w, _)| w)).flatten(),
+            SchedulerContext::CurrentThread(_) => Some(0),
+            SchedulerContext::MultiThread(cx) => cx.worker_index(),
+            SchedulerContext::Sim(cx) => cx.with_core(|c| c.running.map(|(w, _)| w)).flatten(),
         }
     }
 }
 
-impl Handle {
+impl SchedulerHandle {
     #[allow(dead_code)] // read by the time and I/O resources
-    pub(crate) fn driver(&self) -> &driver::Handle {
+    pub(crate) fn driver(&self) -> &drivers::DriverHandle {
         match self {
-            Handle::CurrentThread(h) => &h.driver,
-            Handle::MultiThread(h) => &h.driver,
-            Handle::Sim(h) => &h.driver,
+            SchedulerHandle::CurrentThread(h) => &h.driver,
+            SchedulerHandle::MultiThread(h) => &h.driver,
+            SchedulerHandle::Sim(h) => &h.driver,
         }
     }
 
@@ -71,18 +71,26 @@ impl Handle {
         F::Output: Send + 'static,
     {
         match self {
-            Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id, meta.into()),
-            Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id, meta.into()),
-            Handle::Sim(h) => sim::Handle::spawn(h, future, id, meta.into()),
+            SchedulerHandle::CurrentThread(h) => {
+                current_thread::CurrentThreadHandle::spawn(h, future, id, meta.into())
+            }
+            SchedulerHandle::MultiThread(h) => {
+                multi_thread::MultiThreadHandle::spawn(h, future, id, meta.into())
+            }
+            SchedulerHandle::Sim(h) => sim::SimHandle::spawn(h, future, id, meta.into()),
         }
     }
 
     #[track_caller]
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self {
-            Handle::CurrentThread(h) => current_thread::Handle::block_on(h, self, future),
-            Handle::MultiThread(_) => multi_thread::Handle::block_on(self, future),
-            Handle::Sim(_) => panic!(
+            SchedulerHandle::CurrentThread(h) => {
+                current_thread::CurrentThreadHandle::block_on(h, self, future)
+            }
+            SchedulerHandle::MultiThread(_) => {
+                multi_thread::MultiThreadHandle::block_on(self, future)
+            }
+            SchedulerHandle::Sim(_) => panic!(
                 "cannot `block_on` a simulation's handle: a simulation is driven only by the \
                  `evloop::sim::Builder` that started it; `.await` the future instead"
             ),
@@ -92,9 +100,9 @@ impl Handle {
     /// The blocking pool of this runtime.
     pub(crate) fn blocking_spawner(&self) -> &blocking::Spawner {
         match self {
-            Handle::CurrentThread(h) => &h.blocking_spawner,
-            Handle::MultiThread(h) => &h.blocking_spawner,
-            Handle::Sim(h) => &h.blocking_spawner,
+            SchedulerHandle::CurrentThread(h) => &h.blocking_spawner,
+            SchedulerHandle::MultiThread(h) => &h.blocking_spawner,
+            SchedulerHandle::Sim(h) => &h.blocking_spawner,
         }
     }
 
@@ -108,7 +116,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        if let Handle::Sim(h) = self {
+        if let SchedulerHandle::Sim(h) = self {
             return sim::spawn_blocking(h, func, spawned_at);
         }
         self.blocking_spawner()
@@ -117,9 +125,9 @@ impl Handle {
 
     pub(crate) fn num_alive_tasks(&self) -> usize {
         match self {
-            Handle::CurrentThread(h) => h.num_alive_tasks(),
-            Handle::MultiThread(h) => h.num_alive_tasks(),
-            Handle::Sim(h) => h.num_alive_tasks(),
+            SchedulerHandle::CurrentThread(h) => h.num_alive_tasks(),
+            SchedulerHandle::MultiThread(h) => h.num_alive_tasks(),
+            SchedulerHandle::Sim(h) => h.num_alive_tasks(),
         }
     }
 
@@ -127,33 +135,33 @@ impl Handle {
 
     pub(crate) fn hooks(&self) -> &Hooks {
         match self {
-            Handle::CurrentThread(h) => h.hooks(),
-            Handle::MultiThread(h) => h.hooks(),
-            Handle::Sim(h) => h.hooks(),
+            SchedulerHandle::CurrentThread(h) => h.hooks(),
+            SchedulerHandle::MultiThread(h) => h.hooks(),
+            SchedulerHandle::Sim(h) => h.hooks(),
         }
     }
 
     pub(crate) fn spawned_tasks_count(&self) -> u64 {
         match self {
-            Handle::CurrentThread(h) => h.spawned_tasks_count(),
-            Handle::MultiThread(h) => h.spawned_tasks_count(),
-            Handle::Sim(h) => h.spawned_tasks_count(),
+            SchedulerHandle::CurrentThread(h) => h.spawned_tasks_count(),
+            SchedulerHandle::MultiThread(h) => h.spawned_tasks_count(),
+            SchedulerHandle::Sim(h) => h.spawned_tasks_count(),
         }
     }
 
     pub(crate) fn global_queue_depth(&self) -> usize {
         match self {
-            Handle::CurrentThread(h) => h.global_queue_depth(),
-            Handle::MultiThread(h) => h.global_queue_depth(),
-            Handle::Sim(h) => h.global_queue_depth(),
+            SchedulerHandle::CurrentThread(h) => h.global_queue_depth(),
+            SchedulerHandle::MultiThread(h) => h.global_queue_depth(),
+            SchedulerHandle::Sim(h) => h.global_queue_depth(),
         }
     }
 
     pub(crate) fn for_each_task(&self, f: &mut dyn FnMut(RawTask)) {
         match self {
-            Handle::CurrentThread(h) => h.for_each_task(f),
-            Handle::MultiThread(h) => h.for_each_task(f),
-            Handle::Sim(h) => h.for_each_task(f),
+            SchedulerHandle::CurrentThread(h) => h.for_each_task(f),
+            SchedulerHandle::MultiThread(h) => h.for_each_task(f),
+            SchedulerHandle::Sim(h) => h.for_each_task(f),
         }
     }
 }

@@ -7,7 +7,7 @@
 //!  │ id                   task::Id                            │
 //!  │ last_poll: AtomicU32 coarse stamp of the last poll       │
 //!  │ owned: u32           slot in the runtime's task list     │
-//!  ├──────────── Core<T, S> (generic) ───────────────────────┤
+//!  ├──────────── TaskCore<T, S> (generic) ───────────────────────┤
 //!  │ scheduler: S         where wakes send the task           │
 //!  │ stage                the future, then its output (untagged) │
 //!  ├──────────── Trailer (non-generic, found via vtable offset) ┤
@@ -52,7 +52,7 @@ use crate::runtime::task::{Id, SpawnMeta};
 #[repr(C)]
 pub(crate) struct Cell<T: Future, S> {
     pub(crate) header: Header,
-    pub(crate) core: Core<T, S>,
+    pub(crate) core: TaskCore<T, S>,
     pub(crate) trailer: Trailer,
 }
 
@@ -70,7 +70,7 @@ pub(crate) struct Header {
     owned: UnsafeCell<u32>,
 }
 
-pub(crate) struct Core<T: Future, S> {
+pub(crate) struct TaskCore<T: Future, S> {
     pub(crate) scheduler: S,
     pub(crate) stage: UnsafeCell<Stage<T>>,
 }
@@ -131,7 +131,7 @@ impl<T: Future, S: 'static> Cell<T, S> {
     }
 }
 
-impl<T: Future, S> Core<T, S> {
+impl<T: Future, S> TaskCore<T, S> {
     /// Polls the future.
     ///
     /// # Safety
@@ -194,7 +194,7 @@ impl<T: Future, S> Core<T, S> {
     ///
     /// # Safety
     ///
-    /// As [`Core::take_output`].
+    /// As [`TaskCore::take_output`].
     pub(crate) unsafe fn drop_output(&self) {
         // SAFETY: caller's contract.
         self.stage

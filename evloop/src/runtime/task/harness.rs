@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
-use crate::runtime::task::core::{Cell, Core, Header, Trailer};
+use crate::runtime::task::core::{Cell, Header, TaskCore, Trailer};
 use crate::runtime::task::error::JoinError;
 use crate::runtime::task::state::{Snapshot, TransitionToIdle, TransitionToRunning};
 use crate::runtime::task::waker::waker_ref;
@@ -66,7 +66,7 @@ impl<T: Future, S: Schedule> Harness<T, S> {
         unsafe { &self.cell.as_ref().header }
     }
 
-    fn core(&self) -> &Core<T, S> {
+    fn core(&self) -> &TaskCore<T, S> {
         // SAFETY: as in `header`.
         unsafe { &self.cell.as_ref().core }
     }
@@ -258,7 +258,7 @@ impl<T: Future, S: Schedule> Harness<T, S> {
 /// Polls with panics caught; stores the output when ready. On `Pending`,
 /// `yielded` says whether the task yielded (`thread_state::defer`).
 fn poll_future<T: Future, S>(
-    core: &Core<T, S>,
+    core: &TaskCore<T, S>,
     id: Id,
     cx: &mut Context<'_>,
     yielded: &mut bool,
@@ -294,7 +294,7 @@ fn poll_future<T: Future, S>(
 }
 
 /// Drops the future (stage lock held) and stores the cancellation error.
-fn cancel_task<T: Future, S>(core: &Core<T, S>, id: Id) {
+fn cancel_task<T: Future, S>(core: &TaskCore<T, S>, id: Id) {
     let _id = thread_state::set_current_task_id(Some(id));
     let err = match drop_future(core) {
         Ok(()) => JoinError::cancelled(id),
@@ -306,7 +306,7 @@ fn cancel_task<T: Future, S>(core: &Core<T, S>, id: Id) {
 
 /// Drops the future in place. If its destructor panics, the future counts
 /// as dropped all the same (its fields were dropped as far as they go).
-fn drop_future<T: Future, S>(core: &Core<T, S>) -> std::thread::Result<()> {
+fn drop_future<T: Future, S>(core: &TaskCore<T, S>) -> std::thread::Result<()> {
     catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the callers hold the stage lock (rule 1) and the task is
         // not complete, so the stage holds the future (rule 6).

@@ -21,9 +21,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::loom::sync::Arc;
 use crate::runtime::task::AbortHandle;
 use crate::sim::net::world::{HostId, Shared};
+use std::sync::Arc;
 
 /// A host's identity as seen by its tasks and sockets: the network, the
 /// host, and the incarnation (bumped by every crash, so what a crashed

@@ -100,9 +100,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::ops::Range;
 use std::time::Duration;
 
-use crate::loom::sync::Arc;
 use crate::runtime::task::JoinHandle;
 use host::HostCtx;
+use std::sync::Arc;
 use world::{Config, HostId, MainFn, Router, Shared};
 
 /// A handle to a simulated network; clones share it.

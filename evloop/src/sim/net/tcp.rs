@@ -14,11 +14,12 @@ use std::net::{Shutdown, SocketAddr};
 use std::task::{Context, Poll, Waker};
 
 use crate::io::ReadBuf;
-use crate::loom::sync::{Arc, Mutex};
+use crate::loom::sync::Mutex;
 use crate::sim::net::conn::{Conn, Seg};
 use crate::sim::net::host::HostCtx;
 use crate::sim::net::world::{Event, Syn};
 use crate::sync::oneshot;
+use std::sync::Arc;
 
 #[derive(Debug, Default)]
 struct BacklogState {

@@ -15,10 +15,11 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use crate::io::ReadBuf;
-use crate::loom::sync::{Arc, Mutex};
+use crate::loom::sync::Mutex;
 use crate::sim::net::host::HostCtx;
 use crate::sim::net::world::Event;
 use crate::time::Instant;
+use std::sync::Arc;
 
 /// Datagrams an inbox holds before it drops more.
 pub(crate) const INBOX_CAP: usize = 1024;

@@ -27,7 +27,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use crate::loom::sync::{Arc, Mutex};
+use crate::loom::sync::Mutex;
 use crate::runtime::task::AbortHandle;
 use crate::sim::net::conn::{Conn, Seg};
 use crate::sim::net::host::HostCtx;
@@ -36,6 +36,7 @@ use crate::sim::net::tcp::Backlog;
 use crate::sim::net::udp::Inbox;
 use crate::sync::oneshot;
 use crate::time::{Instant, Sleep};
+use std::sync::Arc;
 
 /// Index of a host in the network.
 pub(crate) type HostId = usize;

@@ -15,7 +15,7 @@
 //!
 //! # Design
 //!
-//! The channel is one allocation, `Inner`: a state word, a cell for the value
+//! The channel is one allocation, `OneshotShared`: a state word, a cell for the value
 //! and one waker cell per side. The state word's bits:
 //!
 //! | bit          | set by                        | meaning                                              |
@@ -46,12 +46,12 @@
 //!    receiver side. Once `VALUE_SENT` is set (release), only the receiver
 //!    accesses the cell (after an acquire load that saw `VALUE_SENT`); the
 //!    receiver drops an unreceived value when it is dropped. Whatever is left
-//!    is dropped with `Inner`, by the last of the two handles.
+//!    is dropped with `OneshotShared`, by the last of the two handles.
 //! 2. **Waker cells.** `rx_waker` belongs to the receiver while `RX_WAKER` is
 //!    clear. While it is set, the sender may read it (to wake) if it was the
 //!    one to set `COMPLETE`; the receiver changes the waker only after clearing
 //!    `RX_WAKER` with a CAS that fails once `COMPLETE` is set — after that the
-//!    cell is frozen until `Inner` is dropped. `tx_waker` is the mirror image,
+//!    cell is frozen until `OneshotShared` is dropped. `tx_waker` is the mirror image,
 //!    with `CLOSED` in place of `COMPLETE`.
 //! 3. A waiter that set its waker bit re-reads the state from that same RMW:
 //!    if the other side finished before, it did not see the bit and will not
@@ -118,7 +118,7 @@ const CLOSED: usize = 0b0_0100;
 const RX_WAKER: usize = 0b0_1000;
 const TX_WAKER: usize = 0b1_0000;
 
-struct Inner<T> {
+struct OneshotShared<T> {
     state: AtomicUsize,
     /// Rule 1.
     value: UnsafeCell<Option<T>>,
@@ -131,15 +131,15 @@ struct Inner<T> {
 // SAFETY: the value moves from the sender's thread to the receiver's (hence
 // `T: Send`); the cells are only accessed under rules 1 and 2, which give each
 // access exactly one owner at a time.
-unsafe impl<T: Send> Send for Inner<T> {}
+unsafe impl<T: Send> Send for OneshotShared<T> {}
 // SAFETY: as above; no `&T` is ever handed out, so `T: Sync` is not needed.
-unsafe impl<T: Send> Sync for Inner<T> {}
+unsafe impl<T: Send> Sync for OneshotShared<T> {}
 
 /// Creates a new one-shot channel.
 ///
 /// One allocation holds the state and the value.
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
-    let inner = Arc::new(Inner {
+    let inner = Arc::new(OneshotShared {
         state: AtomicUsize::new(0),
         value: UnsafeCell::new(None),
         rx_waker: UnsafeCell::new(None),
@@ -156,7 +156,7 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 /// Sends a value to the paired [`Receiver`].
 pub struct Sender<T> {
     /// `None` once the value was sent.
-    inner: Option<Arc<Inner<T>>>,
+    inner: Option<Arc<OneshotShared<T>>>,
 }
 
 /// Receives the value from the paired [`Sender`].
@@ -169,10 +169,10 @@ pub struct Sender<T> {
 /// channel and a later poll (or `try_recv`) still gets it.
 pub struct Receiver<T> {
     /// `None` once the value (or the error) was returned.
-    inner: Option<Arc<Inner<T>>>,
+    inner: Option<Arc<OneshotShared<T>>>,
 }
 
-impl<T> Inner<T> {
+impl<T> OneshotShared<T> {
     /// Wakes the receiver's waker (rule 2: the caller set `COMPLETE` and saw
     /// `RX_WAKER`).
     fn wake_rx(&self) {

@@ -122,7 +122,7 @@ impl TcpSocket {
     ///
     /// If called outside an evloop runtime with I/O enabled.
     pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         match self.inner.connect(&SockAddr::from(addr)) {
             Ok(()) => {}
             Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
@@ -141,7 +141,7 @@ impl TcpSocket {
     /// If called outside an evloop runtime with I/O enabled.
     #[track_caller]
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         self.inner.listen(backlog.min(i32::MAX as u32) as i32)?;
         // SAFETY: `into_raw_fd` hands over sole ownership of the socket fd.
         let sys = unsafe { mio::net::TcpListener::from_raw_fd(self.inner.into_raw_fd()) };

@@ -85,7 +85,7 @@ impl TcpStream {
                 .await
                 .map(TcpStream::from_sim);
         }
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         each_addr(addr, |addr| {
             let handle = handle.clone();
             async move {
@@ -146,7 +146,7 @@ impl TcpStream {
 
     pub(crate) fn from_mio(
         sys: mio::net::TcpStream,
-        handle: crate::io::Handle,
+        handle: crate::io::IoHandle,
     ) -> io::Result<Self> {
         Ok(TcpStream::from_evented(PollEvented::new_with_handle(
             sys,

@@ -18,7 +18,9 @@
 use std::io;
 use std::os::fd::AsRawFd;
 
-use super::{Kind, Real, TcpStream};
+#[cfg(target_os = "linux")]
+use super::Real;
+use super::{Kind, TcpStream};
 use crate::io::{BufResult, Interest, IoBuf, IoBufMut};
 
 impl TcpStream {

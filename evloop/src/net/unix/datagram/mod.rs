@@ -36,12 +36,12 @@ pub struct UnixDatagram {
 impl UnixDatagram {
     #[track_caller]
     fn from_mio(sys: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
-        UnixDatagram::from_mio_with_handle(sys, crate::io::Handle::current_or_panic())
+        UnixDatagram::from_mio_with_handle(sys, crate::io::IoHandle::current_or_panic())
     }
 
     pub(crate) fn from_mio_with_handle(
         sys: mio::net::UnixDatagram,
-        handle: crate::io::Handle,
+        handle: crate::io::IoHandle,
     ) -> io::Result<UnixDatagram> {
         Ok(UnixDatagram {
             io: PollEvented::new_with_handle(sys, Interest::READABLE | Interest::WRITABLE, handle)?,

@@ -56,7 +56,7 @@ pub use sender::Sender;
 /// If called outside an evloop runtime with I/O enabled.
 #[track_caller]
 pub fn pipe() -> io::Result<(Sender, Receiver)> {
-    let handle = crate::io::Handle::current_or_panic();
+    let handle = crate::io::IoHandle::current_or_panic();
     let (tx, rx) = mio::unix::pipe::new()?;
     Ok((
         Sender::from_mio(tx, handle.clone())?,
@@ -128,7 +128,7 @@ impl OpenOptions {
     /// If called outside an evloop runtime with I/O enabled.
     #[track_caller]
     pub fn open_receiver<P: AsRef<Path>>(&self, path: P) -> io::Result<Receiver> {
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         let file = self.open(path.as_ref(), End::Receiver)?;
         Receiver::from_mio(OwnedFd::from(file).into(), handle)
     }
@@ -141,7 +141,7 @@ impl OpenOptions {
     /// If called outside an evloop runtime with I/O enabled.
     #[track_caller]
     pub fn open_sender<P: AsRef<Path>>(&self, path: P) -> io::Result<Sender> {
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         let file = self.open(path.as_ref(), End::Sender)?;
         Sender::from_mio(OwnedFd::from(file).into(), handle)
     }

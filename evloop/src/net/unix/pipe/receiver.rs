@@ -24,7 +24,7 @@ pub struct Receiver {
 impl Receiver {
     pub(super) fn from_mio(
         sys: mio::unix::pipe::Receiver,
-        handle: crate::io::Handle,
+        handle: crate::io::IoHandle,
     ) -> io::Result<Receiver> {
         Ok(Receiver {
             io: PollEvented::new_with_handle(sys, Interest::READABLE, handle)?,
@@ -51,7 +51,7 @@ impl Receiver {
     /// If called outside an evloop runtime with I/O enabled.
     #[track_caller]
     pub fn from_owned_fd(fd: OwnedFd) -> io::Result<Receiver> {
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         check_and_set_nonblocking(fd.as_fd(), End::Receiver)?;
         Receiver::from_mio(fd.into(), handle)
     }
@@ -76,7 +76,7 @@ impl Receiver {
     /// If called outside an evloop runtime with I/O enabled.
     #[track_caller]
     pub fn from_owned_fd_unchecked(fd: OwnedFd) -> io::Result<Receiver> {
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         Receiver::from_mio(fd.into(), handle)
     }
 

@@ -21,7 +21,7 @@ pub struct Sender {
 impl Sender {
     pub(super) fn from_mio(
         sys: mio::unix::pipe::Sender,
-        handle: crate::io::Handle,
+        handle: crate::io::IoHandle,
     ) -> io::Result<Sender> {
         Ok(Sender {
             io: PollEvented::new_with_handle(sys, Interest::WRITABLE, handle)?,
@@ -48,7 +48,7 @@ impl Sender {
     /// If called outside an evloop runtime with I/O enabled.
     #[track_caller]
     pub fn from_owned_fd(fd: OwnedFd) -> io::Result<Sender> {
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         check_and_set_nonblocking(fd.as_fd(), End::Sender)?;
         Sender::from_mio(fd.into(), handle)
     }
@@ -72,7 +72,7 @@ impl Sender {
     /// If called outside an evloop runtime with I/O enabled.
     #[track_caller]
     pub fn from_owned_fd_unchecked(fd: OwnedFd) -> io::Result<Sender> {
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         Sender::from_mio(fd.into(), handle)
     }
 

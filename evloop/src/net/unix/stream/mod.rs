@@ -40,7 +40,7 @@ pub struct UnixStream {
 impl UnixStream {
     pub(crate) fn from_mio(
         sys: mio::net::UnixStream,
-        handle: crate::io::Handle,
+        handle: crate::io::IoHandle,
     ) -> io::Result<UnixStream> {
         Ok(UnixStream {
             io: PollEvented::new_with_handle(sys, Interest::READABLE | Interest::WRITABLE, handle)?,
@@ -64,7 +64,7 @@ impl UnixStream {
     ///
     /// If called outside an evloop runtime with I/O enabled.
     pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         let stream = UnixStream::from_mio(mio::net::UnixStream::connect_addr(&addr.0)?, handle)?;
         stream.finish_connect().await
     }
@@ -85,7 +85,7 @@ impl UnixStream {
     /// If called outside an evloop runtime with I/O enabled.
     #[track_caller]
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
-        let handle = crate::io::Handle::current_or_panic();
+        let handle = crate::io::IoHandle::current_or_panic();
         let (a, b) = mio::net::UnixStream::pair()?;
         Ok((
             UnixStream::from_mio(a, handle.clone())?,

@@ -8,7 +8,7 @@ use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Arc;
 use crate::loom::thread;
 
-use super::{Config, Inner, Job};
+use super::{Config, Job, PoolShared};
 
 /// A closure that records what became of it: 1 ran, 2 cancelled.
 struct TestJob {
@@ -39,8 +39,8 @@ fn job(f: impl FnOnce() + Send + 'static) -> (TestJob, Arc<AtomicUsize>) {
     (job, outcome)
 }
 
-fn pool(thread_cap: usize) -> Arc<Inner<TestJob>> {
-    Arc::new(Inner::new(Config {
+fn pool(thread_cap: usize) -> Arc<PoolShared<TestJob>> {
+    Arc::new(PoolShared::new(Config {
         thread_name: StdArc::new(|| String::from("loom-blocking")),
         stack_size: None,
         thread_cap,
@@ -74,9 +74,9 @@ fn loom_shutdown_from_own_thread() {
             assert_eq!(p.shared.lock().num_threads, 1);
             d.store(true, SeqCst);
         });
-        Inner::push(&pool, first, no_enter);
+        PoolShared::push(&pool, first, no_enter);
         let (second, second_outcome) = job(|| ());
-        Inner::push(&pool, second, no_enter);
+        PoolShared::push(&pool, second, no_enter);
 
         while !done.load(SeqCst) {
             thread::yield_now();
@@ -94,7 +94,7 @@ fn loom_shutdown_from_outside_waits() {
     crate::loom::model(|| {
         let pool = pool(1);
         let (first, outcome) = job(|| ());
-        Inner::push(&pool, first, no_enter);
+        PoolShared::push(&pool, first, no_enter);
         pool.shutdown(None);
         assert_eq!(pool.shared.lock().num_threads, 0);
         assert_ne!(outcome.load(SeqCst), 0, "job never settled");

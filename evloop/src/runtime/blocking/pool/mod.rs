@@ -4,7 +4,7 @@
 //!
 //! - `Spawner` (cheap clone, kept in the scheduler handle): pushes tasks,
 //!   starts threads, shuts the pool down.
-//! - `Inner` (behind an `Arc`): the configuration, the lock-protected
+//! - `PoolShared` (behind an `Arc`): the configuration, the lock-protected
 //!   `Shared` state and two condvars: `work` (idle threads wait on it for a
 //!   task or shutdown) and `exited` (shutdown waits on it for the threads).
 //! - A thread is *busy* (running a closure or about to look at the queue) or
@@ -116,10 +116,10 @@ impl Job for Notified<BlockingSchedule> {
 /// pool thread.
 #[derive(Clone)]
 pub(crate) struct Spawner {
-    inner: Arc<Inner<Notified<BlockingSchedule>>>,
+    inner: Arc<PoolShared<Notified<BlockingSchedule>>>,
 }
 
-struct Inner<J> {
+struct PoolShared<J> {
     shared: Mutex<Shared<J>>,
     /// Waiting threads block here (rule 3).
     work: Condvar,
@@ -143,14 +143,14 @@ struct Shared<J> {
 impl Spawner {
     pub(crate) fn new(config: Config) -> Spawner {
         Spawner {
-            inner: Arc::new(Inner::new(config)),
+            inner: Arc::new(PoolShared::new(config)),
         }
     }
 
     /// Runs `func` on a pool thread; `rt` is the runtime made current there.
     pub(crate) fn spawn_blocking<F, R>(
         &self,
-        rt: &scheduler::Handle,
+        rt: &scheduler::SchedulerHandle,
         func: F,
         spawned_at: &'static Location<'static>,
     ) -> JoinHandle<R>
@@ -175,8 +175,12 @@ impl Spawner {
 
     /// Queues a task and makes sure a thread will run it (rule 4), or
     /// cancels it if the pool is shut down (rule 5).
-    pub(crate) fn schedule(&self, rt: &scheduler::Handle, task: Notified<BlockingSchedule>) {
-        Inner::push(&self.inner, task, || {
+    pub(crate) fn schedule(
+        &self,
+        rt: &scheduler::SchedulerHandle,
+        task: Notified<BlockingSchedule>,
+    ) {
+        PoolShared::push(&self.inner, task, || {
             // `Handle::current()`, `spawn` and resources work inside
             // closures.
             let rt = rt.clone();
@@ -200,10 +204,10 @@ impl Spawner {
     }
 }
 
-impl<J: Job> Inner<J> {
-    fn new(config: Config) -> Inner<J> {
+impl<J: Job> PoolShared<J> {
+    fn new(config: Config) -> PoolShared<J> {
         assert!(config.thread_cap > 0, "the blocking pool needs a thread");
-        Inner {
+        PoolShared {
             shared: Mutex::new(Shared {
                 queue: VecDeque::new(),
                 num_threads: 0,

@@ -1,4 +1,4 @@
-//! The multi-thread scheduler's shared state and its `Handle`: spawning,
+//! The multi-thread scheduler's shared state and its `MultiThreadHandle`: spawning,
 //! scheduling woken tasks, `block_on`, shutdown.
 //!
 //! # Rules
@@ -40,7 +40,7 @@
 //!    served, as on the current-thread runtime. Wakes from a running task
 //!    (a channel send, a join) keep the LIFO slot: they are the latency
 //!    path of message passing, and come one at a time, not in a batch.
-//! 5. A wake reaches the scheduler through the `Arc<Handle>` stored in the
+//! 5. A wake reaches the scheduler through the `Arc<MultiThreadHandle>` stored in the
 //!    woken task's own cell, and the wake hands its task reference over to
 //!    the queue. From the moment the task is queued, another worker may run
 //!    it to completion and free the cell, that `Arc` with it. So nothing
@@ -59,7 +59,7 @@ use std::time::{Duration, Instant};
 use crate::context;
 use crate::loom::sync::{Condvar, Mutex};
 use crate::runtime::blocking;
-use crate::runtime::driver;
+use crate::runtime::drivers;
 use crate::runtime::metrics::{Hooks, Spawned};
 use crate::runtime::scheduler;
 use crate::runtime::task::list::OwnedTasks;
@@ -72,7 +72,7 @@ use super::handoff::Handoff;
 use super::idle::Idle;
 use super::inject::Inject;
 use super::park::Unparker;
-use super::queue;
+use super::run_queue;
 use super::worker::{self, Core};
 
 /// Tuning knobs and thread hooks set by the builder.
@@ -88,9 +88,9 @@ pub(crate) struct Config {
     pub(crate) hooks: Arc<Hooks>,
 }
 
-pub(crate) struct Handle {
+pub(crate) struct MultiThreadHandle {
     pub(crate) shared: Shared,
-    pub(crate) driver: driver::Handle,
+    pub(crate) driver: drivers::DriverHandle,
     /// The runtime's blocking pool (shut down by `Runtime`'s drop).
     pub(crate) blocking_spawner: blocking::Spawner,
 }
@@ -99,9 +99,9 @@ pub(crate) struct Handle {
 pub(crate) struct Shared {
     /// One per worker: how to steal from it and how to wake it.
     pub(super) remotes: Box<[Remote]>,
-    pub(super) inject: Inject<Notified<Arc<Handle>>>,
+    pub(super) inject: Inject<Notified<Arc<MultiThreadHandle>>>,
     pub(super) idle: Idle,
-    pub(super) owned: OwnedTasks<Arc<Handle>>,
+    pub(super) owned: OwnedTasks<Arc<MultiThreadHandle>>,
     pub(super) config: Config,
     /// Cores given away by `block_in_place`, and the spare threads.
     pub(super) handoff: Handoff,
@@ -113,21 +113,21 @@ pub(crate) struct Shared {
 }
 
 pub(super) struct Remote {
-    pub(super) steal: queue::Steal<Notified<Arc<Handle>>>,
+    pub(super) steal: run_queue::Steal<Notified<Arc<MultiThreadHandle>>>,
     pub(super) unpark: Unparker,
 }
 
-impl Handle {
+impl MultiThreadHandle {
     /// Builds the scheduler and starts its worker threads.
     pub(crate) fn new(
         num_workers: usize,
-        driver: driver::Driver,
-        driver_handle: driver::Handle,
+        driver: drivers::Driver,
+        driver_handle: drivers::DriverHandle,
         blocking_spawner: blocking::Spawner,
         config: Config,
-    ) -> std::io::Result<Arc<Handle>> {
+    ) -> std::io::Result<Arc<MultiThreadHandle>> {
         let (cores, remotes) = worker::create(num_workers, driver);
-        let handle = Arc::new(Handle {
+        let handle = Arc::new(MultiThreadHandle {
             shared: Shared {
                 remotes: remotes.into_boxed_slice(),
                 inject: Inject::new(),
@@ -153,7 +153,7 @@ impl Handle {
 
     #[inline]
     pub(crate) fn spawn<F>(
-        me: &Arc<Handle>,
+        me: &Arc<MultiThreadHandle>,
         future: Moved<'_, F>,
         id: Id,
         meta: SpawnMeta<'_>,
@@ -173,7 +173,7 @@ impl Handle {
                 hooks.spawn(Spawned::Queued(&notified), depth);
                 me.push_task(notified, Push::Back);
             }
-            None => hooks.spawn(Spawned::<Arc<Handle>>::Cancelled(id, meta), 0),
+            None => hooks.spawn(Spawned::<Arc<MultiThreadHandle>>::Cancelled(id, meta), 0),
         }
         join
     }
@@ -204,7 +204,7 @@ impl Handle {
     }
 
     /// Rule 1 and 2.
-    fn schedule_task(self: &Arc<Self>, task: Notified<Arc<Handle>>, how: Push) {
+    fn schedule_task(self: &Arc<Self>, task: Notified<Arc<MultiThreadHandle>>, how: Push) {
         self.shared
             .config
             .hooks
@@ -215,9 +215,11 @@ impl Handle {
     /// Rule 1 and 2 without the wake hook (the caller calls it, or the
     /// spawn hook that stands for it).
     #[inline]
-    fn push_task(self: &Arc<Self>, task: Notified<Arc<Handle>>, how: Push) {
+    fn push_task(self: &Arc<Self>, task: Notified<Arc<MultiThreadHandle>>, how: Push) {
         let task = context::with_scheduler(|cx| match cx {
-            Some(scheduler::Context::MultiThread(cx)) => cx.schedule_local(self, task, how),
+            Some(scheduler::SchedulerContext::MultiThread(cx)) => {
+                cx.schedule_local(self, task, how)
+            }
             _ => Some(task),
         });
         if let Some(task) = task {
@@ -251,13 +253,13 @@ impl Handle {
     fn unpark_worker(&self, index: usize) {
         self.shared.remotes[index]
             .unpark
-            .unpark::<driver::Driver>(&self.driver);
+            .unpark::<drivers::Driver>(&self.driver);
     }
 
     /// Runs `future` on the calling thread, which sleeps between polls; the
     /// tasks run on the workers.
     #[track_caller]
-    pub(crate) fn block_on<F: Future>(handle: &scheduler::Handle, future: F) -> F::Output {
+    pub(crate) fn block_on<F: Future>(handle: &scheduler::SchedulerHandle, future: F) -> F::Output {
         // `block_in_place` is allowed here (it runs its closure directly).
         let _rt = thread_state::enter_runtime(true);
         let _current = context::set_current(handle);
@@ -281,7 +283,7 @@ impl Handle {
             return false;
         }
         for remote in self.shared.remotes.iter() {
-            remote.unpark.unpark::<driver::Driver>(&self.driver);
+            remote.unpark.unpark::<drivers::Driver>(&self.driver);
         }
         self.shared.handoff.shutdown();
         true
@@ -317,7 +319,7 @@ impl Handle {
     /// True on a worker thread of this runtime.
     pub(crate) fn is_current_worker(self: &Arc<Self>) -> bool {
         context::with_scheduler(|cx| match cx {
-            Some(scheduler::Context::MultiThread(cx)) => cx.is_on(self),
+            Some(scheduler::SchedulerContext::MultiThread(cx)) => cx.is_on(self),
             _ => false,
         })
     }
@@ -347,7 +349,7 @@ pub(super) enum Push {
     Deferred,
 }
 
-impl Schedule for Arc<Handle> {
+impl Schedule for Arc<MultiThreadHandle> {
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         self.shared.owned.remove(task)
     }
@@ -368,7 +370,7 @@ impl Schedule for Arc<Handle> {
 // SAFETY: `Notified::into_raw` gives up the reference without dropping it
 // and `Notified::from_raw` takes it back; the pointer is the task header,
 // never null, and the `Notified` ref is the only one it carries.
-unsafe impl queue::Pointer for Notified<Arc<Handle>> {
+unsafe impl run_queue::Pointer for Notified<Arc<MultiThreadHandle>> {
     fn into_raw(self) -> std::ptr::NonNull<()> {
         Notified::into_raw(self).cast()
     }
@@ -392,9 +394,9 @@ impl Wake for ThreadWaker {
     }
 }
 
-impl fmt::Debug for Handle {
+impl fmt::Debug for MultiThreadHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("multi_thread::Handle")
+        f.debug_struct("multi_thread::MultiThreadHandle")
             .field("workers", &self.shared.remotes.len())
             .field("alive_tasks", &self.shared.owned.len())
             .field("injected", &self.shared.inject.len())

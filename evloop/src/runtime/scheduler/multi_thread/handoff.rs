@@ -16,7 +16,7 @@
 //!    make sure a thread comes for it: wake a waiting spare, or start a new
 //!    thread (rule 1).
 //! 2. Run `f` outside the runtime (`thread_state::exit_runtime`), so it may call
-//!    `Handle::block_on`, with no coop budget.
+//!    `MultiThreadHandle::block_on`, with no coop budget.
 //! 3. Lock `Handoff`; if a core is still filed there (nobody took it yet),
 //!    take it back into the `Context`: the poll goes on as a worker's.
 //! 4. Otherwise the poll finishes without a core: the wakes it makes go to
@@ -60,7 +60,7 @@ use crate::loom::sync::{Condvar, Mutex};
 use crate::runtime::scheduler;
 use crate::thread_state::{self, EnterRuntime};
 
-use super::handle::Handle;
+use super::handle::MultiThreadHandle;
 use super::worker::{self, Core};
 
 /// How long a spare thread waits for a core before it exits.
@@ -96,7 +96,11 @@ impl Handoff {
 
     /// Step 1 (after the core left the context): file `core` and make sure a
     /// thread comes for it. If no thread can be started, gives the core back.
-    pub(super) fn file(&self, handle: &Arc<Handle>, core: Box<Core>) -> Result<(), Box<Core>> {
+    pub(super) fn file(
+        &self,
+        handle: &Arc<MultiThreadHandle>,
+        core: Box<Core>,
+    ) -> Result<(), Box<Core>> {
         let mut state = self.state.lock();
         state.cores.push(core);
         if state.takers >= state.cores.len() {
@@ -190,7 +194,7 @@ where
         fn drop(&mut self) {
             if self.0 {
                 context::with_scheduler(|cx| {
-                    if let Some(scheduler::Context::MultiThread(cx)) = cx {
+                    if let Some(scheduler::SchedulerContext::MultiThread(cx)) = cx {
                         cx.reclaim_core();
                     }
                 });
@@ -201,7 +205,7 @@ where
     // Step 1. Not on a worker inside a task poll (a multi-thread `block_on`
     // thread, or a worker dropping tasks at shutdown): nothing to hand off.
     let handed_off = context::with_scheduler(|cx| match cx {
-        Some(scheduler::Context::MultiThread(cx)) => cx.hand_off_core(),
+        Some(scheduler::SchedulerContext::MultiThread(cx)) => cx.hand_off_core(),
         _ => false,
     });
     let _reclaim = Reclaim(handed_off);

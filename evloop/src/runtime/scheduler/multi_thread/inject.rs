@@ -31,7 +31,7 @@ use std::fmt;
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Mutex, MutexGuard};
 
-use super::queue::Overflow;
+use super::run_queue::Overflow;
 
 pub(crate) struct Inject<T> {
     synced: Mutex<Synced<T>>,

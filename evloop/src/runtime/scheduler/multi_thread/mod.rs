@@ -31,7 +31,7 @@
 //!   the per-worker `Core`;
 //! - `handoff.rs`: `block_in_place`, handing a core to another thread;
 //! - `handle.rs`: the shared state, `spawn`, where a woken task goes, shutdown;
-//! - `queue.rs`, `inject.rs`, `idle.rs`, `park.rs`: the concurrency building
+//! - `run_queue/`, `inject.rs`, `idle.rs`, `park.rs`: the concurrency building
 //!   blocks, generic over the item so each has its own loom models.
 //!
 //! Rejected: one shared queue for all workers (simple and fair, but every push
@@ -44,12 +44,12 @@ mod handoff;
 pub(crate) mod idle;
 pub(crate) mod inject;
 pub(crate) mod park;
-pub(crate) mod queue;
+pub(crate) mod run_queue;
 mod worker;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
 
-pub(crate) use handle::{Config, Handle};
+pub(crate) use handle::{Config, MultiThreadHandle};
 pub(crate) use handoff::block_in_place;
-pub(crate) use worker::Context;
+pub(crate) use worker::WorkerContext;

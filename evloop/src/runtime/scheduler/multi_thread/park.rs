@@ -6,7 +6,7 @@
 //! tries to take the driver; if another worker already holds it, it sleeps on
 //! its own condvar instead. Waking a worker therefore depends on where it
 //! sleeps: a condvar sleeper gets `notify_one`, the driver holder gets
-//! `driver::Handle::unpark` (a write to the reactor's waker fd).
+//! `drivers::DriverHandle::unpark` (a write to the reactor's waker fd).
 //!
 //! # State
 //!
@@ -54,7 +54,7 @@ use std::time::Duration;
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Condvar, Mutex};
-use crate::runtime::driver;
+use crate::runtime::drivers;
 
 const EMPTY: usize = 0;
 const PARKED_CONDVAR: usize = 1;
@@ -62,28 +62,28 @@ const PARKED_DRIVER: usize = 2;
 const NOTIFIED: usize = 3;
 
 /// What a worker parks on when it holds the driver (the driver contract's
-/// park source). The runtime uses [`driver::Driver`]; the loom models use a
+/// park source). The runtime uses [`drivers::Driver`]; the loom models use a
 /// condvar parker.
 pub(crate) use crate::runtime::contract::Park as ParkDriver;
 
 /// The driver, shared by all the parkers of one runtime (rule 2).
-pub(crate) struct Shared<D: ParkDriver = driver::Driver> {
+pub(crate) struct Shared<D: ParkDriver = drivers::Driver> {
     driver: Mutex<D>,
 }
 
 /// A worker's end: parks. Owned by the worker's core.
-pub(crate) struct Parker<D: ParkDriver = driver::Driver> {
-    inner: Arc<Inner>,
+pub(crate) struct Parker<D: ParkDriver = drivers::Driver> {
+    inner: Arc<WorkerParkShared>,
     shared: Arc<Shared<D>>,
 }
 
 /// Wakes one worker; held by the scheduler's shared state.
 #[derive(Clone)]
 pub(crate) struct Unparker {
-    inner: Arc<Inner>,
+    inner: Arc<WorkerParkShared>,
 }
 
-struct Inner {
+struct WorkerParkShared {
     state: AtomicUsize,
     mutex: Mutex<()>,
     condvar: Condvar,
@@ -105,7 +105,7 @@ impl<D: ParkDriver> Shared<D> {
 impl<D: ParkDriver> Parker<D> {
     pub(crate) fn new(shared: Arc<Shared<D>>) -> Parker<D> {
         Parker {
-            inner: Arc::new(Inner {
+            inner: Arc::new(WorkerParkShared {
                 state: AtomicUsize::new(EMPTY),
                 mutex: Mutex::new(()),
                 condvar: Condvar::new(),
@@ -172,7 +172,7 @@ impl<D: ParkDriver> Parker<D> {
     }
 }
 
-impl Inner {
+impl WorkerParkShared {
     #[must_use]
     fn consume_notification(&self) -> bool {
         self.state

@@ -28,7 +28,7 @@
 //! # Rules
 //!
 //! 1. The core is in exactly one place: on the worker's stack, or in its
-//!    `Context` while a task runs or the worker parks (so wakes from the
+//!    `WorkerContext` while a task runs or the worker parks (so wakes from the
 //!    task, or from the driver's timers and I/O, reach the local queue), or
 //!    filed in [`super::handoff`] by a task that blocks in place. A thread
 //!    whose core was handed off finishes its poll without one and waits as a
@@ -46,15 +46,15 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::context;
-use crate::runtime::driver;
+use crate::runtime::drivers;
 use crate::runtime::metrics::{Batch, Polling, MODE_ANY};
 use crate::runtime::scheduler;
 use crate::runtime::task::Notified;
 use crate::thread_state;
 
-use super::handle::{Handle, Push, Remote};
+use super::handle::{MultiThreadHandle, Push, Remote};
 use super::park::{self, Parker};
-use super::queue;
+use super::run_queue;
 use crate::runtime::scheduler::countdown_due;
 
 /// Consecutive LIFO-slot polls before the slot's task must queue (step 3).
@@ -86,7 +86,7 @@ const MAX_LIFO_POLLS: u32 = 3;
 const SEARCH_ROUNDS: u32 = 3;
 const SEARCH_SPIN: u32 = 128;
 
-type Task = Notified<Arc<Handle>>;
+type Task = Notified<Arc<MultiThreadHandle>>;
 
 /// A worker's owned state (rule 1).
 pub(crate) struct Core {
@@ -96,7 +96,7 @@ pub(crate) struct Core {
     /// because `tick % interval` would cost a division on every task.
     event_countdown: u32,
     global_countdown: u32,
-    run_queue: queue::Local<Task>,
+    run_queue: run_queue::Local<Task>,
     /// Tasks that yielded since the last driver poll (step 3b).
     deferred: Vec<Task>,
     is_searching: bool,
@@ -105,16 +105,16 @@ pub(crate) struct Core {
     park: Option<Parker>,
     rand: FastRand,
     /// Per victim, the LIFO-slot task seen at the last look (step 4; see
-    /// `queue::Steal::steal_into_patient`).
+    /// `run_queue::Steal::steal_into_patient`).
     lifo_seen: Box<[usize]>,
     /// The metrics of the batch of polls in progress, published at its end
-    /// (`Context::end_poll`) by whichever thread holds the core then.
+    /// (`WorkerContext::end_poll`) by whichever thread holds the core then.
     batch: Batch,
 }
 
 /// Installed as the thread's scheduler context while the worker runs.
-pub(crate) struct Context {
-    handle: Arc<Handle>,
+pub(crate) struct WorkerContext {
+    handle: Arc<MultiThreadHandle>,
     core: RefCell<Option<Box<Core>>>,
     /// True while a task is being polled: only then may `block_in_place`
     /// hand the core off (the loop's other uses of the context, parking and
@@ -123,12 +123,12 @@ pub(crate) struct Context {
 }
 
 /// Creates the cores and the matching remotes.
-pub(super) fn create(num_workers: usize, driver: driver::Driver) -> (Vec<Core>, Vec<Remote>) {
+pub(super) fn create(num_workers: usize, driver: drivers::Driver) -> (Vec<Core>, Vec<Remote>) {
     let shared = park::Shared::new(driver);
     let mut cores = Vec::with_capacity(num_workers);
     let mut remotes = Vec::with_capacity(num_workers);
     for index in 0..num_workers {
-        let (steal, run_queue) = queue::local();
+        let (steal, run_queue) = run_queue::local();
         let park = Parker::new(shared.clone());
         remotes.push(Remote {
             steal,
@@ -155,7 +155,10 @@ pub(super) fn create(num_workers: usize, driver: driver::Driver) -> (Vec<Core>, 
 /// Starts a worker thread, with `core`, or (for [`super::handoff`]) as a
 /// spare that takes a filed core. Workers are OS threads the runtime owns,
 /// not modelled by loom, hence `std::thread` here.
-pub(super) fn launch(handle: &Arc<Handle>, core: Option<Box<Core>>) -> std::io::Result<()> {
+pub(super) fn launch(
+    handle: &Arc<MultiThreadHandle>,
+    core: Option<Box<Core>>,
+) -> std::io::Result<()> {
     let config = &handle.shared.config;
     let mut builder = std::thread::Builder::new().name((config.thread_name)());
     if let Some(size) = config.thread_stack_size {
@@ -170,7 +173,7 @@ pub(super) fn launch(handle: &Arc<Handle>, core: Option<Box<Core>>) -> std::io::
         if let Some(index) = lane {
             crate::trace::recorder::set_worker_lane(index);
         }
-        struct Stopped(Arc<Handle>);
+        struct Stopped(Arc<MultiThreadHandle>);
         impl Drop for Stopped {
             fn drop(&mut self) {
                 if let Some(f) = &self.0.shared.config.on_thread_stop {
@@ -192,20 +195,20 @@ pub(super) fn launch(handle: &Arc<Handle>, core: Option<Box<Core>>) -> std::io::
     Ok(())
 }
 
-fn run(handle: &Arc<Handle>, core: Option<Box<Core>>) {
-    let _current = context::set_current(&scheduler::Handle::MultiThread(handle.clone()));
+fn run(handle: &Arc<MultiThreadHandle>, core: Option<Box<Core>>) {
+    let _current = context::set_current(&scheduler::SchedulerHandle::MultiThread(handle.clone()));
     let _rt = thread_state::enter_runtime(true);
     // The runner of a core owns the core's queue of lazily armed timers;
     // ownership follows the core (see `switch_worker` below and in
     // `hand_off_core` / `reclaim_core`).
     let _timers = handle.driver.enter_worker(core.as_ref().map(|c| c.index));
-    let cx = scheduler::Context::MultiThread(Context {
+    let cx = scheduler::SchedulerContext::MultiThread(WorkerContext {
         handle: handle.clone(),
         core: RefCell::new(None),
         polling: Cell::new(false),
     });
     context::set_scheduler(&cx, || {
-        let scheduler::Context::MultiThread(cx) = &cx else {
+        let scheduler::SchedulerContext::MultiThread(cx) = &cx else {
             unreachable!()
         };
         let handoff = &handle.shared.handoff;
@@ -235,7 +238,7 @@ fn run(handle: &Arc<Handle>, core: Option<Box<Core>>) {
     });
 }
 
-impl Context {
+impl WorkerContext {
     /// The index of the worker whose core this thread holds, if it holds
     /// one now (`runtime::worker_index`).
     pub(crate) fn worker_index(&self) -> Option<usize> {
@@ -475,7 +478,7 @@ impl Context {
         }
     }
 
-    pub(super) fn is_on(&self, handle: &Arc<Handle>) -> bool {
+    pub(super) fn is_on(&self, handle: &Arc<MultiThreadHandle>) -> bool {
         Arc::ptr_eq(handle, &self.handle)
     }
 
@@ -483,14 +486,14 @@ impl Context {
     /// Returns the task back if it must go to the inject queue.
     pub(super) fn schedule_local(
         &self,
-        handle: &Arc<Handle>,
+        handle: &Arc<MultiThreadHandle>,
         task: Task,
         how: Push,
     ) -> Option<Task> {
         if !Arc::ptr_eq(handle, &self.handle) {
             return Some(task);
         }
-        // Handle rule 5: `handle` may live in the task's own cell, which a
+        // MultiThreadHandle rule 5: `handle` may live in the task's own cell, which a
         // thief may run and free as soon as the task is queued. This
         // worker's own `Arc` is the same runtime and outlives the call.
         let handle = &self.handle;
@@ -508,7 +511,7 @@ impl Context {
             // here would cost a check per task and could pick this very
             // worker, still listed as a sleeper.
             let in_driver = core.park.is_none();
-            // Handle rule 4: behind the backlog.
+            // MultiThreadHandle rule 4: behind the backlog.
             if in_driver && !inject.is_empty() {
                 return Some(task);
             }
@@ -520,13 +523,13 @@ impl Context {
                 }
                 Push::Back => {
                     core.run_queue.push_back_or_overflow(task, inject);
-                    // Handle rule 2's second exception.
+                    // MultiThreadHandle rule 2's second exception.
                     if core.run_queue.is_alone() {
                         return None;
                     }
                 }
                 Push::Deferred => {
-                    // Handle rule 2's second exception.
+                    // MultiThreadHandle rule 2's second exception.
                     core.deferred.push(task);
                     return None;
                 }
@@ -576,7 +579,7 @@ impl Context {
 
 impl Core {
     /// Step 2.
-    fn next_task(&mut self, handle: &Handle) -> Option<Task> {
+    fn next_task(&mut self, handle: &MultiThreadHandle) -> Option<Task> {
         let shared = &handle.shared;
         if countdown_due(
             &mut self.global_countdown,
@@ -597,7 +600,7 @@ impl Core {
 
     /// Step 3b, after a driver poll: the tasks that yielded join the back
     /// of the ring.
-    fn requeue_deferred(&mut self, handle: &Handle) {
+    fn requeue_deferred(&mut self, handle: &MultiThreadHandle) {
         for task in self.deferred.drain(..) {
             self.run_queue
                 .push_back_or_overflow(task, &handle.shared.inject);
@@ -606,12 +609,15 @@ impl Core {
 
     /// Moves a fair share of the inject queue into the local ring; returns
     /// one of its tasks to run now.
-    fn pop_inject_batch(&mut self, handle: &Handle) -> Option<Task> {
+    fn pop_inject_batch(&mut self, handle: &MultiThreadHandle) -> Option<Task> {
         let inject = &handle.shared.inject;
         if inject.is_empty() {
             return None;
         }
-        let room = self.run_queue.remaining_slots().min(queue::CAPACITY / 2);
+        let room = self
+            .run_queue
+            .remaining_slots()
+            .min(run_queue::CAPACITY / 2);
         let share = inject.len() / handle.num_workers() + 1;
         let mut batch = inject.pop_n(share.min(room + 1));
         let first = batch.next()?;
@@ -620,7 +626,7 @@ impl Core {
     }
 
     /// Step 4.
-    fn steal_work(&mut self, handle: &Handle) -> Option<Task> {
+    fn steal_work(&mut self, handle: &MultiThreadHandle) -> Option<Task> {
         let shared = &handle.shared;
         if !self.is_searching {
             if !shared.idle.transition_worker_to_searching() {
@@ -698,9 +704,9 @@ impl fmt::Debug for Core {
     }
 }
 
-impl fmt::Debug for Context {
+impl fmt::Debug for WorkerContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("multi_thread::Context")
+        f.debug_struct("multi_thread::WorkerContext")
             .finish_non_exhaustive()
     }
 }

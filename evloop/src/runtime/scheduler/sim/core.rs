@@ -39,10 +39,10 @@ use std::sync::Arc;
 
 use super::events::{EventKind, Recorder};
 use super::rng::SimRng;
-use super::Handle;
+use super::SimHandle;
 use crate::runtime::task::Notified;
 
-pub(crate) type Entry = Notified<Arc<Handle>>;
+pub(crate) type Entry = Notified<Arc<SimHandle>>;
 
 /// How the next task is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,18 +1,18 @@
 //! The deterministic scheduler: every task of a simulation on one OS
 //! thread, every choice from a seed, time virtual.
 //!
-//! This is the third flavour behind `scheduler::Handle`. It reuses the
+//! This is the third flavour behind `scheduler::SchedulerHandle`. It reuses the
 //! task cell (`runtime/task/`), the owned list and the time driver on a
 //! paused clock; what is new is the loop below and the seeded choices in
 //! `core.rs`. The public face is `evloop::sim`.
 //!
 //! # Glossary
 //!
-//! - `Handle` (`Arc`, shared): the owned list, the driver handle, the
+//! - `SimHandle` (`Arc`, shared): the owned list, the driver handle, the
 //!   queue of wakes from other OS threads, the main future's wake flag.
 //! - `Core` (`core.rs`, owned by the simulation's thread): the logical
 //!   workers' queues, the generator, the recorder.
-//! - `Context`: installed as the thread's scheduler context while the
+//! - `SimContext`: installed as the thread's scheduler context while the
 //!   simulation runs; holds the core in a `RefCell`, never borrowed across
 //!   a poll.
 //!
@@ -50,7 +50,7 @@ use std::time::{Duration, Instant as StdInstant};
 
 use crate::context;
 use crate::runtime::blocking;
-use crate::runtime::driver::{self, Driver};
+use crate::runtime::drivers::{self, Driver};
 use crate::runtime::metrics::Hooks;
 use crate::runtime::scheduler;
 use crate::runtime::task::list::OwnedTasks;
@@ -103,12 +103,12 @@ pub(crate) struct Outcome {
 }
 
 /// Shared state of a simulation.
-pub(crate) struct Handle {
-    pub(crate) driver: driver::Handle,
+pub(crate) struct SimHandle {
+    pub(crate) driver: drivers::DriverHandle,
     /// Never used to run anything: `spawn_blocking` runs inline here.
     pub(crate) blocking_spawner: blocking::Spawner,
     hooks: Arc<Hooks>,
-    owned: OwnedTasks<Arc<Handle>>,
+    owned: OwnedTasks<Arc<SimHandle>>,
     /// Rule 1: wakes from other OS threads.
     foreign: Mutex<Vec<Entry>>,
     foreign_len: AtomicUsize,
@@ -123,8 +123,8 @@ pub(crate) struct Handle {
 }
 
 /// The thread-local scheduler context while the simulation runs.
-pub(crate) struct Context {
-    handle: Arc<Handle>,
+pub(crate) struct SimContext {
+    handle: Arc<SimHandle>,
     core: RefCell<Core>,
     /// Rule 1: wakes that came while the core was borrowed.
     spill: RefCell<Vec<(Entry, Push)>>,
@@ -133,10 +133,10 @@ pub(crate) struct Context {
     start: StdInstant,
 }
 
-impl Handle {
+impl SimHandle {
     /// A simulation with a paused-clock time driver and no I/O driver.
-    pub(crate) fn new(config: Config, blocking_spawner: blocking::Spawner) -> Arc<Handle> {
-        let cfg = driver::Cfg {
+    pub(crate) fn new(config: Config, blocking_spawner: blocking::Spawner) -> Arc<SimHandle> {
+        let cfg = drivers::Cfg {
             enable_io: false,
             enable_time: true,
             enable_pause_time: true,
@@ -148,7 +148,7 @@ impl Handle {
         };
         let (driver, driver_handle) =
             Driver::new(&cfg).expect("a driver without I/O cannot fail to build");
-        Arc::new(Handle {
+        Arc::new(SimHandle {
             driver: driver_handle,
             blocking_spawner,
             hooks: Arc::new(Hooks::new(config.workers.max(1), None, None, false)),
@@ -200,7 +200,7 @@ impl Handle {
     }
 
     pub(crate) fn spawn<F>(
-        me: &Arc<Handle>,
+        me: &Arc<SimHandle>,
         future: Moved<'_, F>,
         id: Id,
         meta: SpawnMeta<'_>,
@@ -219,9 +219,11 @@ impl Handle {
     }
 
     /// Runs `f` with this thread's simulation context if it is this one's.
-    fn with_context<R>(self: &Arc<Self>, f: impl FnOnce(Option<&Context>) -> R) -> R {
+    fn with_context<R>(self: &Arc<Self>, f: impl FnOnce(Option<&SimContext>) -> R) -> R {
         context::with_scheduler(|cx| match cx {
-            Some(scheduler::Context::Sim(cx)) if Arc::ptr_eq(&cx.handle, self) => f(Some(cx)),
+            Some(scheduler::SchedulerContext::Sim(cx)) if Arc::ptr_eq(&cx.handle, self) => {
+                f(Some(cx))
+            }
             _ => f(None),
         })
     }
@@ -252,8 +254,8 @@ impl Handle {
     /// Runs `future` as the main future (task 0) to completion on this
     /// thread, driving the simulation; then shuts it down (rule 2).
     pub(crate) fn run<F: Future>(
-        me: &Arc<Handle>,
-        handle: &scheduler::Handle,
+        me: &Arc<SimHandle>,
+        handle: &scheduler::SchedulerHandle,
         future: F,
         site: &'static Location<'static>,
     ) -> (F::Output, Outcome) {
@@ -265,7 +267,7 @@ impl Handle {
             .expect("a simulation runs once");
         let config = &me.config;
         let start = me.driver.clock.now();
-        let cx = scheduler::Context::Sim(Box::new(Context {
+        let cx = scheduler::SchedulerContext::Sim(Box::new(SimContext {
             start,
             handle: me.clone(),
             core: RefCell::new(Core::new(
@@ -279,7 +281,7 @@ impl Handle {
             spill: RefCell::new(Vec::new()),
             driver: RefCell::new(driver),
         }));
-        let scheduler::Context::Sim(sim_cx) = &cx else {
+        let scheduler::SchedulerContext::Sim(sim_cx) = &cx else {
             unreachable!()
         };
         let _rt = thread_state::enter_runtime(false);
@@ -307,7 +309,7 @@ impl Handle {
 }
 
 /// Rule 2, also on a panic.
-struct ShutdownGuard<'a>(&'a Context);
+struct ShutdownGuard<'a>(&'a SimContext);
 
 impl Drop for ShutdownGuard<'_> {
     fn drop(&mut self) {
@@ -330,7 +332,7 @@ impl Drop for ShutdownGuard<'_> {
     }
 }
 
-impl Context {
+impl SimContext {
     fn virtual_now(&self, start: StdInstant) -> u64 {
         let now = self.handle.driver.clock.now();
         now.saturating_duration_since(start).as_nanos() as u64
@@ -474,7 +476,7 @@ impl Context {
         self.core.try_borrow_mut().ok().map(|mut c| f(&mut c))
     }
 
-    pub(crate) fn handle(&self) -> &Arc<Handle> {
+    pub(crate) fn handle(&self) -> &Arc<SimHandle> {
         &self.handle
     }
 
@@ -489,7 +491,7 @@ impl Context {
     }
 }
 
-impl Schedule for Arc<Handle> {
+impl Schedule for Arc<SimHandle> {
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         self.owned.remove(task)
     }
@@ -505,7 +507,7 @@ impl Schedule for Arc<Handle> {
 
 /// Waker of the main future.
 struct MainWaker {
-    handle: Arc<Handle>,
+    handle: Arc<SimHandle>,
 }
 
 impl Wake for MainWaker {
@@ -522,9 +524,9 @@ impl Wake for MainWaker {
     }
 }
 
-impl std::fmt::Debug for Handle {
+impl std::fmt::Debug for SimHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("sim::Handle")
+        f.debug_struct("sim::SimHandle")
             .field("seed", &self.config.seed)
             .field("alive_tasks", &self.owned.len())
             .finish_non_exhaustive()
@@ -535,7 +537,7 @@ impl std::fmt::Debug for Handle {
 /// poll of an ordinary simulated task, so where it runs in the schedule
 /// comes from the seed like everything else. No real thread is used.
 pub(crate) fn spawn_blocking<F, R>(
-    me: &Arc<Handle>,
+    me: &Arc<SimHandle>,
     func: F,
     spawned_at: &'static Location<'static>,
 ) -> JoinHandle<R>
@@ -549,5 +551,5 @@ where
         Poll::Ready(crate::coop::with_unconstrained(func))
     });
     crate::runtime::task::moved::moved!(fut);
-    Handle::spawn(me, fut, Id::next(), spawned_at.into())
+    SimHandle::spawn(me, fut, Id::next(), spawned_at.into())
 }

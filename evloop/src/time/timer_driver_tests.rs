@@ -9,7 +9,7 @@ use std::time::{Duration, Instant as StdInstant};
 
 use super::entry::Site;
 use super::timer::TimerEntry;
-use super::{Clock, Driver, Handle};
+use super::{Clock, Driver, TimeHandle};
 use crate::util::park::ParkThread;
 
 #[derive(Default)]
@@ -26,7 +26,7 @@ fn counting_waker() -> (Arc<Counter>, Waker) {
     (c.clone(), Waker::from(c))
 }
 
-fn driver(paused: bool) -> (Driver, Handle, Arc<Counter>) {
+fn driver(paused: bool) -> (Driver, TimeHandle, Arc<Counter>) {
     let unparks = Arc::new(Counter::default());
     let u = unparks.clone();
     let (d, h) = Driver::new(
@@ -39,7 +39,7 @@ fn driver(paused: bool) -> (Driver, Handle, Arc<Counter>) {
     (d, h, unparks)
 }
 
-fn entry(h: &Handle, after: Duration) -> Pin<Box<TimerEntry>> {
+fn entry(h: &TimeHandle, after: Duration) -> Pin<Box<TimerEntry>> {
     Box::pin(TimerEntry::new(h.clone(), h.clock().now() + after))
 }
 
@@ -48,7 +48,7 @@ fn poll(e: &mut Pin<Box<TimerEntry>>, w: &Waker) -> Poll<()> {
 }
 
 /// Parks once, returning the timeouts `park_io` was called with.
-fn park(d: &mut Driver, h: &Handle, limit: Option<Duration>) -> Vec<Option<Duration>> {
+fn park(d: &mut Driver, h: &TimeHandle, limit: Option<Duration>) -> Vec<Option<Duration>> {
     let mut calls = Vec::new();
     d.park(h, limit, &mut |t| {
         calls.push(t);
@@ -267,7 +267,8 @@ fn epoch_reference_is_recycled_on_its_worker() {
     let handles = h.handle_count();
     // SAFETY: this test thread is the only runner of worker 0.
     let guard = unsafe { h.enter_worker(Some(0)) };
-    let lazy = |h: &Handle| Box::pin(TimerEntry::after(h, Duration::from_secs(1), Site::caller()));
+    let lazy =
+        |h: &TimeHandle| Box::pin(TimerEntry::after(h, Duration::from_secs(1), Site::caller()));
     let a = lazy(&h);
     // The queue's reference and `a`'s.
     assert_eq!(h.current_epoch_refs(), Some((2, false)));
@@ -364,7 +365,7 @@ impl tracing::Subscriber for Capture {
 
 /// An entry due `after` from now, and the line of the caller (its site).
 #[track_caller]
-fn entry_here(h: &Handle, after: Duration) -> (u32, Pin<Box<TimerEntry>>) {
+fn entry_here(h: &TimeHandle, after: Duration) -> (u32, Pin<Box<TimerEntry>>) {
     let line = std::panic::Location::caller().line();
     (
         line,
@@ -401,7 +402,7 @@ fn panicking_waker_is_reported_and_the_batch_fires() {
     let reports = capture.0.lock().unwrap().clone();
     assert_eq!(reports.len(), 4, "{reports:?}");
     let expected = if cfg!(debug_assertions) {
-        format!("driver_tests.rs:{site}")
+        format!("timer_driver_tests.rs:{site}")
     } else {
         "debug builds only".to_string()
     };

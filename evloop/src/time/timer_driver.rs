@@ -32,11 +32,11 @@
 //!    with the `SHUTDOWN` flag; a timer registered afterwards is fired the
 //!    same way at once. Polling a `SHUTDOWN` timer panics ("the timer driver
 //!    has shut down").
-//! 5. Lazy arming (see `time::queue`): each scheduler worker owns one queue.
+//! 5. Lazy arming (see `time::arm_queue`): each scheduler worker owns one queue.
 //!    Before the driver parks it flushes the parking thread's queue: all of
 //!    it if it may block, only if something may be due if it just polls
 //!    (`limit == Some(ZERO)`). A worker that sleeps on its own condvar
-//!    flushes through [`Handle::flush_current`] first. `process` (used by
+//!    flushes through [`TimeHandle::flush_current`] first. `process` (used by
 //!    `advance`) flushes the calling thread's queue too, so a paused-time
 //!    jump sees every armed timer.
 //! 6. Fired timers' wakers are woken after the lock is released, one by
@@ -44,7 +44,7 @@
 //!    panics is reported with its timer's site and the rest of the batch
 //!    is still woken. The panic never leaves the driver, so the scheduler
 //!    that parked in it keeps its core, its driver and its thread.
-//! 7. The watch (queue rules 12-14), so that a worker stuck in a long poll
+//! 7. The watch (arm_queue rules 12-14), so that a worker stuck in a long poll
 //!    does not hold back the timers it armed lazily: at every visit
 //!    (`park`, blocking or not) the driver thread looks at the other
 //!    workers' watched queues and takes over each one whose owner has not
@@ -79,12 +79,12 @@ use crate::loom::sync::atomic::{AtomicBool, AtomicUsize};
 use crate::loom::sync::MutexGuard;
 use crate::loom::sync::{Arc, Mutex};
 use crate::time::anchor::Anchor;
+use crate::time::arm_queue::{self, Queue, QUEUE_LEN};
 use crate::time::clock::Clock;
 use crate::time::deadline::{self, deadline_to_tick, UNRESOLVED};
 use crate::time::entry::{self, TimerShared};
 use crate::time::epoch::{DriverRef, Epoch};
 use crate::time::local;
-use crate::time::queue::{self, Queue, QUEUE_LEN};
 use crate::time::wake_list::WakeList;
 use crate::time::wheel::Wheel;
 use crate::time::Unpark;
@@ -110,17 +110,17 @@ const NOT_SEEN: u64 = u64::MAX;
 
 /// Shared by every timer of the runtime; cheap to clone.
 #[derive(Clone)]
-pub(crate) struct Handle {
-    inner: Arc<Inner>,
+pub(crate) struct TimeHandle {
+    inner: Arc<TimerDriverShared>,
 }
 
-pub(crate) struct Inner {
+pub(crate) struct TimerDriverShared {
     clock: Clock,
     /// Tick 0.
     start: StdInstant,
     unpark: Unpark,
     locked: Mutex<Locked>,
-    /// A lock-free copy of `Locked::is_shutdown` for `Handle::queue`.
+    /// A lock-free copy of `Locked::is_shutdown` for `TimeHandle::queue`.
     is_shutdown: AtomicBool,
     /// One per scheduler worker (rule 5).
     queues: Box<[Queue]>,
@@ -129,7 +129,7 @@ pub(crate) struct Inner {
     watch: AtomicUsize,
 }
 
-/// See [`Inner::watch`].
+/// See [`TimerDriverShared::watch`].
 const SLEEPING: usize = 1;
 const WATCHED: usize = 2;
 
@@ -143,11 +143,11 @@ struct Locked {
 
 impl Driver {
     /// A driver for a scheduler with `workers` workers (each gets a queue).
-    pub(crate) fn new(clock: Clock, unpark: Unpark, workers: usize) -> (Driver, Handle) {
+    pub(crate) fn new(clock: Clock, unpark: Unpark, workers: usize) -> (Driver, TimeHandle) {
         let workers = u16::try_from(workers).expect("too many workers for the timer driver");
         let start = clock.now();
-        let handle = Handle {
-            inner: Arc::new(Inner {
+        let handle = TimeHandle {
+            inner: Arc::new(TimerDriverShared {
                 clock,
                 start,
                 unpark,
@@ -169,7 +169,7 @@ impl Driver {
     /// then fires every due timer (rule 2).
     pub(crate) fn park(
         &mut self,
-        handle: &Handle,
+        handle: &TimeHandle,
         limit: Option<Duration>,
         park_io: &mut dyn FnMut(Option<Duration>) -> bool,
     ) {
@@ -239,7 +239,7 @@ impl Driver {
 
     /// Rule 7: takes over every other worker's watched queue whose visit
     /// count has not moved for `STALL`. Returns how many timers fired.
-    fn take_over_stalled(&mut self, inner: &Inner) -> usize {
+    fn take_over_stalled(&mut self, inner: &TimerDriverShared) -> usize {
         if inner.queues.len() < 2 || inner.watch.load(Relaxed) < WATCHED {
             // A `seen` entry left here is stale, not wrong: the flush that
             // cleared its queue's watch moved the visit count.
@@ -267,7 +267,7 @@ impl Driver {
     }
 
     /// Fires every timer with the shutdown flag (rule 4).
-    pub(crate) fn shutdown(&mut self, handle: &Handle) {
+    pub(crate) fn shutdown(&mut self, handle: &TimeHandle) {
         let inner = &*handle.inner;
         let mut wakers = WakeList::new();
         let mut locked = inner.locked.lock();
@@ -275,10 +275,10 @@ impl Driver {
         inner.is_shutdown.store(true, Release);
         for q in inner.queues.iter() {
             let mut cursor = 0;
-            // SAFETY: lock held; every slot (queue rule 3: shutdown drains
+            // SAFETY: lock held; every slot (arm_queue rule 3: shutdown drains
             // all of them, the owners' fill levels do not matter any more).
             while let Some(entry) = unsafe { q.take_next(&mut cursor, QUEUE_LEN) } {
-                // SAFETY: taken from a slot, so alive and ours (queue rules
+                // SAFETY: taken from a slot, so alive and ours (arm_queue rules
                 // 1 and 2); lock held.
                 wakers.push(unsafe { entry.as_ref() }.fire(true));
                 if wakers.is_full() {
@@ -303,7 +303,7 @@ impl Driver {
     }
 }
 
-impl Handle {
+impl TimeHandle {
     /// The handle as an anchor that owns its reference (anchor rule 1).
     #[inline]
     pub(crate) fn into_anchor(self) -> Anchor {
@@ -319,10 +319,10 @@ impl Handle {
     /// `raw` is one strong reference to a driver's shared state, erased
     /// (`into_anchor`, `driver_ref`), which the caller gives up.
     #[inline]
-    pub(crate) unsafe fn from_raw(raw: *const ()) -> Handle {
-        Handle {
+    pub(crate) unsafe fn from_raw(raw: *const ()) -> TimeHandle {
+        TimeHandle {
             // SAFETY: caller.
-            inner: unsafe { Arc::from_raw(raw.cast::<Inner>()) },
+            inner: unsafe { Arc::from_raw(raw.cast::<TimerDriverShared>()) },
         }
     }
 
@@ -333,7 +333,7 @@ impl Handle {
         /// `raw` is a reference made by `driver_ref`, released once.
         unsafe fn release(raw: NonNull<()>) {
             // SAFETY: caller.
-            drop(unsafe { Handle::from_raw(raw.as_ptr()) });
+            drop(unsafe { TimeHandle::from_raw(raw.as_ptr()) });
         }
         let raw = Arc::into_raw(self.inner.clone()).cast_mut().cast::<()>();
         // SAFETY: `Arc::into_raw` never returns null; the `DriverRef` owns
@@ -345,7 +345,7 @@ impl Handle {
         &self.inner.clock
     }
 
-    /// `t` as an encoded deadline (see [`Inner::encode`]).
+    /// `t` as an encoded deadline (see [`TimerDriverShared::encode`]).
     #[inline]
     pub(crate) fn encode(&self, t: StdInstant) -> u64 {
         self.inner.encode(t)
@@ -368,7 +368,7 @@ impl Handle {
     }
 
     /// The open epoch of this thread's queue, for a timer created now that
-    /// may skip reading the clock (`time::queue`, epochs): only on one of
+    /// may skip reading the clock (`time::arm_queue`, epochs): only on one of
     /// this driver's workers, with the clock not paused (paused time jumps,
     /// so its timers read it at creation).
     #[inline]
@@ -410,12 +410,12 @@ impl Handle {
     }
 
     /// Makes this thread the owner of worker `index`'s queue, or of none,
-    /// inside an [`Handle::enter_worker`] scope: the worker's core moved to
+    /// inside an [`TimeHandle::enter_worker`] scope: the worker's core moved to
     /// or from this thread (`block_in_place`).
     ///
     /// # Safety
     ///
-    /// As [`Handle::enter_worker`]; an `enter_worker` guard of this driver
+    /// As [`TimeHandle::enter_worker`]; an `enter_worker` guard of this driver
     /// is live on this thread (it keeps the queue alive).
     pub(crate) unsafe fn switch_worker(&self, index: Option<usize>) {
         self.detach_epoch();
@@ -493,7 +493,7 @@ impl Handle {
     ///
     /// # Safety
     ///
-    /// As [`Handle::register`]; also, `entry` was never armed (it is in no
+    /// As [`TimeHandle::register`]; also, `entry` was never armed (it is in no
     /// slot and no list, and no other thread can reach it).
     #[inline]
     pub(crate) unsafe fn queue(
@@ -533,7 +533,7 @@ impl Handle {
         loop {
             // SAFETY: this thread owns `q`; the entry qualifies (caller).
             match unsafe { q.push(entry, deadline) } {
-                queue::Push::Queued(slot) => {
+                arm_queue::Push::Queued(slot) => {
                     // Rule 7, push side: the first push since the owner's
                     // last flush sets the watch, and wakes a driver that
                     // blocks for long without watching.
@@ -543,7 +543,7 @@ impl Handle {
                     }
                     return Some((q.index(), slot));
                 }
-                queue::Push::Full => {
+                arm_queue::Push::Full => {
                     // SAFETY: this thread owns `q`.
                     let _ = unsafe { self.inner.flush_queue(q) };
                 }
@@ -551,7 +551,7 @@ impl Handle {
         }
     }
 
-    /// Takes a lazily armed entry back out of its slot (queue rule 2).
+    /// Takes a lazily armed entry back out of its slot (arm_queue rule 2).
     /// False if a flusher took it first.
     #[inline]
     pub(crate) fn unqueue(&self, queue: u16, slot: u8, entry: NonNull<TimerShared>) -> bool {
@@ -574,7 +574,7 @@ impl Handle {
     }
 
     /// The strong count of this thread's queue's attached epoch and whether
-    /// the queue holds a spare reference to it (queue rule 10), if attached.
+    /// the queue holds a spare reference to it (arm_queue rule 10), if attached.
     #[cfg(all(test, not(loom)))]
     pub(crate) fn current_epoch_refs(&self) -> Option<(usize, bool)> {
         let q = self.current_queue()?;
@@ -607,7 +607,7 @@ impl Handle {
     ///
     /// # Safety
     ///
-    /// `entry` is pinned, its owner calls [`Handle::cancel`] before freeing
+    /// `entry` is pinned, its owner calls [`TimeHandle::cancel`] before freeing
     /// it, and only its owner calls `register`/`cancel` (entry rules 5, 6).
     /// `deadline` is encoded and resolved.
     pub(crate) unsafe fn register(&self, entry: NonNull<TimerShared>, deadline: u64) {
@@ -670,7 +670,7 @@ impl Handle {
     }
 }
 
-impl Inner {
+impl TimerDriverShared {
     /// Rule 7, push side, after a queue's watch was set: counts it, and
     /// unparks the driver if it blocks for long without watching.
     #[cold]
@@ -683,7 +683,7 @@ impl Inner {
     }
 
     /// Moves every live entry of `q` into the wheel (or fires it, if due or
-    /// shut down), then marks `q` empty (queue rule 3). Returns how many
+    /// shut down), then marks `q` empty (arm_queue rule 3). Returns how many
     /// timers fired.
     ///
     /// # Safety
@@ -715,7 +715,7 @@ impl Inner {
         self.move_to_wheel(q, QUEUE_LEN)
     }
 
-    /// Takes every entry out of slots `..end` of `q` (queue rule 2, as a
+    /// Takes every entry out of slots `..end` of `q` (arm_queue rule 2, as a
     /// flusher) and links it in the wheel, or fires it if it is due or the
     /// driver shut down. Returns how many timers fired.
     fn move_to_wheel(&self, q: &Queue, end: usize) -> usize {
@@ -727,7 +727,7 @@ impl Inner {
         // SAFETY: lock held.
         while let Some(entry) = unsafe { q.take_next(&mut cursor, end) } {
             // SAFETY: taken out of a slot under the lock: alive, ours until
-            // we link or fire it (queue rules 1 and 2).
+            // we link or fire it (arm_queue rules 1 and 2).
             let shared = unsafe { entry.as_ref() };
             if locked.is_shutdown {
                 fired += 1;
@@ -737,7 +737,7 @@ impl Inner {
                 // closes it here if it is still open (epoch rule 1).
                 let deadline = shared.deadline(|| self.now_encoded());
                 let tick = deadline_to_tick(deadline);
-                // SAFETY: lock held; in no list (queue rule 1); its owner
+                // SAFETY: lock held; in no list (arm_queue rule 1); its owner
                 // cancels it before freeing it (entry rule 5).
                 match unsafe { locked.wheel.insert(entry, tick) } {
                     Ok(()) => {
@@ -833,7 +833,7 @@ impl Inner {
 pub(crate) struct WorkerGuard {
     /// Dropped first: clears the thread's queue before the handle goes.
     enter: local::EnterGuard,
-    handle: Handle,
+    handle: TimeHandle,
 }
 
 impl Drop for WorkerGuard {
@@ -846,7 +846,7 @@ impl Drop for WorkerGuard {
 /// Makes `handle` (the time driver of the runtime `context::set_current`
 /// makes current, if it has one) this thread's current driver until the
 /// guard drops.
-pub(crate) fn set_current(handle: Option<&Handle>) -> CurrentGuard {
+pub(crate) fn set_current(handle: Option<&TimeHandle>) -> CurrentGuard {
     let new = handle.map_or(ptr::null(), |h| Arc::into_raw(h.inner.clone()).cast());
     let prev = local::replace_driver(new);
     CurrentGuard { prev }
@@ -856,7 +856,7 @@ pub(crate) fn set_current(handle: Option<&Handle>) -> CurrentGuard {
 /// no current runtime or it has no time driver. (Not an `Option`: a timer
 /// entry returned by `f` is then written straight into the caller's slot.)
 #[inline(always)]
-pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R, none: impl FnOnce() -> R) -> R {
+pub(crate) fn with_current<R>(f: impl FnOnce(&TimeHandle) -> R, none: impl FnOnce() -> R) -> R {
     let raw = local::driver();
     if raw.is_null() {
         return none();
@@ -890,7 +890,7 @@ impl Drop for CurrentGuard {
         let cur = local::replace_driver(self.prev);
         if !cur.is_null() {
             // SAFETY: the cell owned this strong reference (see above).
-            drop(unsafe { Handle::from_raw(cur) });
+            drop(unsafe { TimeHandle::from_raw(cur) });
         }
     }
 }
@@ -899,31 +899,31 @@ impl Drop for CurrentGuard {
 /// state that something else keeps alive for `'a` (no reference count is
 /// touched): the current driver's cell, or a timer's anchor.
 pub(crate) struct HandleRef<'a> {
-    handle: ManuallyDrop<Handle>,
-    _borrow: PhantomData<&'a Handle>,
+    handle: ManuallyDrop<TimeHandle>,
+    _borrow: PhantomData<&'a TimeHandle>,
 }
 
 impl<'a> HandleRef<'a> {
     /// # Safety
     ///
-    /// `raw` is a driver's shared state (`Handle::into_anchor`,
+    /// `raw` is a driver's shared state (`TimeHandle::into_anchor`,
     /// `driver_ref`, `set_current`) whose strong reference outlives `'a`.
     #[inline]
     pub(crate) unsafe fn from_raw(raw: *const ()) -> HandleRef<'a> {
         HandleRef {
             // SAFETY: caller; `ManuallyDrop` never releases the reference
             // this does not own.
-            handle: ManuallyDrop::new(unsafe { Handle::from_raw(raw) }),
+            handle: ManuallyDrop::new(unsafe { TimeHandle::from_raw(raw) }),
             _borrow: PhantomData,
         }
     }
 }
 
 impl Deref for HandleRef<'_> {
-    type Target = Handle;
+    type Target = TimeHandle;
 
     #[inline]
-    fn deref(&self) -> &Handle {
+    fn deref(&self) -> &TimeHandle {
         &self.handle
     }
 }
@@ -942,9 +942,9 @@ impl fmt::Debug for WorkerGuard {
     }
 }
 
-impl fmt::Debug for Handle {
+impl fmt::Debug for TimeHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("time::Handle")
+        f.debug_struct("time::TimeHandle")
             .field("clock", &self.inner.clock)
             .finish_non_exhaustive()
     }

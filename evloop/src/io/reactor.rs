@@ -37,7 +37,7 @@
 //!    the epoll fd) is closed at once; every registration is marked shut
 //!    down and woken, and its operations fail with "the I/O driver has shut
 //!    down".
-//! 5. `Handle::unpark` writes the waker fd only when the reactor's thread
+//! 5. `IoHandle::unpark` writes the waker fd only when the reactor's thread
 //!    may be blocked in `epoll_wait`; the protocol is in `super::unpark`.
 //!
 //! # Event delivery protocol
@@ -56,7 +56,7 @@
 //! `epoll_wait`; steps 2-3 are the same.
 //!
 //! Steps 2-3 are `Reactor::deliver` (`super::backend`, the registration
-//! half of the driver contract, which `Handle` implements).
+//! half of the driver contract, which `IoHandle` implements).
 //! Everything past step 1 is plain data, so the delivery logic is tested
 //! below with made-up events and no file descriptors.
 
@@ -79,7 +79,7 @@ use crate::loom::sync::{Arc, Mutex};
 use crate::runtime::contract::Delivered;
 use crate::runtime::IoDriver;
 
-/// Token of the `mio::Waker` that `Handle::unpark` triggers.
+/// Token of the `mio::Waker` that `IoHandle::unpark` triggers.
 const WAKE_TOKEN: Token = Token(usize::MAX);
 
 /// Bits of a token holding the slab index.
@@ -125,7 +125,7 @@ pub(crate) struct Driver {
 
 /// Registers resources and wakes the parked reactor; cheap to clone.
 #[derive(Clone)]
-pub(crate) struct Handle {
+pub(crate) struct IoHandle {
     shared: Arc<Shared>,
 }
 
@@ -161,13 +161,13 @@ struct Shared {
     kind: IoDriver,
     /// When `unpark` must write `waker` (rule 5).
     unpark: UnparkState,
-    /// A copy of `Inner::is_shutdown` that `park` reads without the lock.
+    /// A copy of `ReactorShared::is_shutdown` that `park` reads without the lock.
     is_shutdown: AtomicBool,
     /// Rule 1.
-    inner: Mutex<Inner>,
+    inner: Mutex<ReactorShared>,
 }
 
-struct Inner {
+struct ReactorShared {
     /// `None` after shutdown (rule 4) or in tests without an OS backend.
     registry: Option<Registry>,
     is_shutdown: bool,
@@ -232,9 +232,9 @@ impl Slab {
     }
 }
 
-impl Inner {
-    fn new(registry: Option<Registry>) -> Inner {
-        Inner {
+impl ReactorShared {
+    fn new(registry: Option<Registry>) -> ReactorShared {
+        ReactorShared {
             registry,
             is_shutdown: false,
             slab: Slab::default(),
@@ -268,7 +268,7 @@ impl Inner {
 impl Driver {
     /// A reactor on epoll (kqueue), or on io_uring for
     /// `IoDriver::Uring`, which the caller resolved (never `Auto`).
-    pub(crate) fn new(nevents: usize, kind: IoDriver) -> io::Result<(Driver, Handle)> {
+    pub(crate) fn new(nevents: usize, kind: IoDriver) -> io::Result<(Driver, IoHandle)> {
         let (backend, registry, waker) = match kind {
             #[cfg(target_os = "linux")]
             IoDriver::Uring => {
@@ -295,13 +295,13 @@ impl Driver {
             #[cfg(target_os = "linux")]
             Backend::Uring { .. } => IoDriver::Uring,
         };
-        let handle = Handle {
+        let handle = IoHandle {
             shared: Arc::new(Shared {
                 waker,
                 kind,
                 unpark: UnparkState::new(),
                 is_shutdown: AtomicBool::new(false),
-                inner: Mutex::new(Inner::new(Some(registry))),
+                inner: Mutex::new(ReactorShared::new(Some(registry))),
             }),
         };
         let driver = Driver {
@@ -315,7 +315,7 @@ impl Driver {
     /// number of readiness events delivered, and whether anything came: an
     /// event, or an unpark (pending or during the wait), so that a task
     /// may be runnable now.
-    pub(crate) fn park(&mut self, handle: &Handle, timeout: Option<Duration>) -> Delivered {
+    pub(crate) fn park(&mut self, handle: &IoHandle, timeout: Option<Duration>) -> Delivered {
         let shared = &*handle.shared;
         if shared.is_shutdown.load(Acquire) {
             return Delivered::default();
@@ -367,7 +367,7 @@ impl Driver {
     }
 
     /// Rule 4.
-    pub(crate) fn shutdown(&mut self, handle: &Handle) {
+    pub(crate) fn shutdown(&mut self, handle: &IoHandle) {
         #[cfg(target_os = "linux")]
         if let Backend::Uring { ring, .. } = &self.backend {
             ring.close();
@@ -376,9 +376,9 @@ impl Driver {
     }
 }
 
-impl Handle {
+impl IoHandle {
     /// Current runtime's reactor, or an error naming the fix.
-    pub(crate) fn current() -> io::Result<Handle> {
+    pub(crate) fn current() -> io::Result<IoHandle> {
         if let Some(seed) = crate::context::simulation_seed() {
             panic!(
                 "evloop::sim: leak of real I/O into a simulation (seed {seed}): a real OS \
@@ -400,10 +400,10 @@ impl Handle {
         }
     }
 
-    /// Like [`Handle::current`], but panics with the error's message.
+    /// Like [`IoHandle::current`], but panics with the error's message.
     #[track_caller]
-    pub(crate) fn current_or_panic() -> Handle {
-        match Handle::current() {
+    pub(crate) fn current_or_panic() -> IoHandle {
+        match IoHandle::current() {
             Ok(handle) => handle,
             Err(e) => panic!("{e}"),
         }
@@ -485,7 +485,7 @@ impl Handle {
 /// The registration half of the driver contract (`super::backend`), for
 /// the mio reactor: tokens are slot and generation packed, events are
 /// readiness sets.
-impl Reactor for Handle {
+impl Reactor for IoHandle {
     type Token = Token;
     type Event = Ready;
     type Scratch = Vec<(Arc<ScheduledIo>, u32, Ready)>;
@@ -521,7 +521,7 @@ impl Reactor for Handle {
     }
 }
 
-impl<S: Source + AsRawFd + ?Sized> Registers<S> for Handle {
+impl<S: Source + AsRawFd + ?Sized> Registers<S> for IoHandle {
     /// Registers `source` for `interest`; returns its state and token.
     fn register(
         &self,
@@ -559,10 +559,10 @@ impl fmt::Debug for Driver {
     }
 }
 
-impl fmt::Debug for Handle {
+impl fmt::Debug for IoHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = self.shared.inner.lock();
-        f.debug_struct("io::Handle")
+        f.debug_struct("io::IoHandle")
             .field("registered", &inner.slab.len)
             .field("is_shutdown", &inner.is_shutdown)
             .finish()
@@ -588,7 +588,7 @@ mod tests {
     /// generation of a reused slot must not reach the new owner.
     #[test]
     fn stale_event_for_reused_slot_is_dropped() {
-        let mut inner = Inner::new(None);
+        let mut inner = ReactorShared::new(None);
         let (old, old_token) = inner.insert(|_, _| Ok(())).unwrap();
         assert!(inner.slab.remove(unpack(old_token).0, &old));
         let (new, new_token) = inner.insert(|_, _| Ok(())).unwrap();
@@ -604,7 +604,7 @@ mod tests {
 
     #[test]
     fn failed_register_frees_the_slot_and_remove_checks_identity() {
-        let mut inner = Inner::new(None);
+        let mut inner = ReactorShared::new(None);
         let err = inner
             .insert(|_, _| Err(io::Error::from(io::ErrorKind::InvalidInput)))
             .unwrap_err();

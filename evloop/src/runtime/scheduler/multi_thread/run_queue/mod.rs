@@ -154,13 +154,13 @@ pub(crate) trait Overflow<T> {
 
 /// The owner's end of the queue. One per queue.
 pub(crate) struct Local<T: Pointer> {
-    inner: Arc<Inner<T>>,
+    inner: Arc<RunQueueShared<T>>,
 }
 
 /// Another worker's end of the queue: steals half of it.
-pub(crate) struct Steal<T: Pointer>(Arc<Inner<T>>);
+pub(crate) struct Steal<T: Pointer>(Arc<RunQueueShared<T>>);
 
-struct Inner<T: Pointer> {
+struct RunQueueShared<T: Pointer> {
     /// `steal << 32 | real`; see the module docs.
     head: AtomicU64,
     /// Written only by the owner.
@@ -174,9 +174,9 @@ struct Inner<T: Pointer> {
 // SAFETY: items move between threads through the queue (so `T: Send` is
 // needed and enough); every access to a slot is serialised by the claiming
 // protocol (rules 1–4) and the LIFO slot by `swap` (rule 6).
-unsafe impl<T: Pointer + Send> Send for Inner<T> {}
+unsafe impl<T: Pointer + Send> Send for RunQueueShared<T> {}
 // SAFETY: as above; shared access only goes through the atomic protocol.
-unsafe impl<T: Pointer + Send> Sync for Inner<T> {}
+unsafe impl<T: Pointer + Send> Sync for RunQueueShared<T> {}
 
 fn pack(steal: u32, real: u32) -> u64 {
     (u64::from(steal) << 32) | u64::from(real)
@@ -191,7 +191,7 @@ pub(crate) fn local<T: Pointer>() -> (Steal<T>, Local<T>) {
     let buffer = (0..CAPACITY)
         .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
         .collect();
-    let inner = Arc::new(Inner {
+    let inner = Arc::new(RunQueueShared {
         head: AtomicU64::new(0),
         tail: AtomicU32::new(0),
         lifo: AtomicPtr::new(ptr::null_mut()),
@@ -201,7 +201,7 @@ pub(crate) fn local<T: Pointer>() -> (Steal<T>, Local<T>) {
     (Steal(inner.clone()), Local { inner })
 }
 
-impl<T: Pointer> Inner<T> {
+impl<T: Pointer> RunQueueShared<T> {
     /// Moves the item out of `slot`.
     ///
     /// # Safety
@@ -430,7 +430,7 @@ impl<T: Pointer> Steal<T> {
     fn steal_into_with(
         &self,
         dst: &mut Local<T>,
-        lifo: impl FnOnce(&Inner<T>) -> Option<T>,
+        lifo: impl FnOnce(&RunQueueShared<T>) -> Option<T>,
     ) -> Option<T> {
         // A thief only steals when it has room for any batch.
         if dst.remaining_slots() < HALF as usize {
@@ -520,7 +520,7 @@ impl<T: Pointer> Clone for Steal<T> {
     }
 }
 
-impl<T: Pointer> Drop for Inner<T> {
+impl<T: Pointer> Drop for RunQueueShared<T> {
     fn drop(&mut self) {
         // `&mut self`: no other end exists, so no steal is in flight and
         // `[real, tail)` is exactly the set of live items (rules 1, 2).

@@ -12,7 +12,7 @@
 //! time driver does not own the I/O stack: it is handed a closure that parks
 //! it, so `time` and `io` stay independent of each other and of this module.
 //!
-//! Other threads wake a parked driver through [`Handle::unpark`]: the reactor's
+//! Other threads wake a parked driver through [`DriverHandle::unpark`]: the reactor's
 //! `mio::Waker` when I/O is enabled, the condvar otherwise.
 //!
 //! The stack keeps the driver contract (`runtime::contract`): [`Driver`] is
@@ -38,11 +38,11 @@ pub(crate) struct Driver {
 
 /// Shared by everything that registers with or wakes the driver.
 #[derive(Debug)]
-pub(crate) struct Handle {
+pub(crate) struct DriverHandle {
     /// `None` unless `enable_io()` was called.
-    pub(crate) io: Option<crate::io::Handle>,
+    pub(crate) io: Option<crate::io::IoHandle>,
     /// `None` unless `enable_time()` was called.
-    pub(crate) time: Option<time::Handle>,
+    pub(crate) time: Option<time::TimeHandle>,
     /// The runtime's clock: real, or paused for tests.
     #[allow(dead_code)] // read by the time resources
     pub(crate) clock: time::Clock,
@@ -57,7 +57,7 @@ enum IoStack {
 
 #[derive(Debug, Clone)]
 enum IoUnpark {
-    Enabled(crate::io::Handle),
+    Enabled(crate::io::IoHandle),
     Disabled(UnparkThread),
 }
 
@@ -76,7 +76,7 @@ pub(crate) struct Cfg {
 }
 
 impl Driver {
-    pub(crate) fn new(cfg: &Cfg) -> io::Result<(Driver, Handle)> {
+    pub(crate) fn new(cfg: &Cfg) -> io::Result<(Driver, DriverHandle)> {
         let (io_stack, io_handle, unpark) = if cfg.enable_io {
             let (driver, handle) = crate::io::Driver::new(cfg.nevents, cfg.io_driver)?;
             let unpark = IoUnpark::Enabled(handle.clone());
@@ -103,7 +103,7 @@ impl Driver {
                 time: time_driver,
                 io: io_stack,
             },
-            Handle {
+            DriverHandle {
                 io: io_handle,
                 time: time_handle,
                 clock,
@@ -115,7 +115,7 @@ impl Driver {
     /// Blocks until woken, until I/O or a timer event, or until `limit`
     /// passes (`None`: no limit; `Some(ZERO)`: poll without blocking).
     /// Returns the number of I/O events delivered.
-    pub(crate) fn park(&mut self, handle: &Handle, limit: Option<Duration>) -> usize {
+    pub(crate) fn park(&mut self, handle: &DriverHandle, limit: Option<Duration>) -> usize {
         let io = &mut self.io;
         match &mut self.time {
             Some(time) => {
@@ -133,7 +133,7 @@ impl Driver {
     }
 
     /// Fires every timer with a shutdown error and deregisters every I/O source.
-    pub(crate) fn shutdown(&mut self, handle: &Handle) {
+    pub(crate) fn shutdown(&mut self, handle: &DriverHandle) {
         if let Some(time) = &mut self.time {
             time.shutdown(handle.time.as_ref().expect("time driver without handle"));
         }
@@ -144,17 +144,17 @@ impl Driver {
 }
 
 impl Park for Driver {
-    type Handle = Handle;
+    type Handle = DriverHandle;
 
-    fn park(&mut self, handle: &Handle, timeout: Option<Duration>) -> usize {
+    fn park(&mut self, handle: &DriverHandle, timeout: Option<Duration>) -> usize {
         Driver::park(self, handle, timeout)
     }
 
-    fn unpark(handle: &Handle) {
+    fn unpark(handle: &DriverHandle) {
         handle.unpark()
     }
 
-    fn shutdown(&mut self, handle: &Handle) {
+    fn shutdown(&mut self, handle: &DriverHandle) {
         Driver::shutdown(self, handle)
     }
 }
@@ -162,7 +162,7 @@ impl Park for Driver {
 impl IoStack {
     /// Parks; returns what the I/O stack delivered.
     #[inline]
-    fn park(&mut self, handle: &Handle, timeout: Option<Duration>) -> Delivered {
+    fn park(&mut self, handle: &DriverHandle, timeout: Option<Duration>) -> Delivered {
         match self {
             IoStack::Enabled(io) => IoPark::park(
                 io,
@@ -180,14 +180,14 @@ impl IoStack {
 }
 
 impl IoPark for crate::io::Driver {
-    type Handle = crate::io::Handle;
+    type Handle = crate::io::IoHandle;
 
     #[inline]
-    fn park(&mut self, handle: &crate::io::Handle, timeout: Option<Duration>) -> Delivered {
+    fn park(&mut self, handle: &crate::io::IoHandle, timeout: Option<Duration>) -> Delivered {
         crate::io::Driver::park(self, handle, timeout)
     }
 
-    fn unpark(handle: &crate::io::Handle) {
+    fn unpark(handle: &crate::io::IoHandle) {
         handle.unpark()
     }
 }
@@ -212,11 +212,11 @@ impl IoPark for ParkThread {
     }
 }
 
-impl Handle {
+impl DriverHandle {
     /// Makes this thread the runner of worker `index` (or of none yet) for
-    /// the time driver (its timers are armed lazily, see `time::queue`)
+    /// the time driver (its timers are armed lazily, see `time::arm_queue`)
     /// until the guard drops. The caller must be the only thread running
-    /// that worker; [`Handle::switch_worker`] follows core changes.
+    /// that worker; [`DriverHandle::switch_worker`] follows core changes.
     pub(crate) fn enter_worker(&self, index: Option<usize>) -> Option<time::WorkerGuard> {
         // SAFETY: the scheduler runs each worker on one thread at a time
         // (caller).
@@ -225,7 +225,7 @@ impl Handle {
 
     /// The worker core of this thread changed (`block_in_place` handed it
     /// away, or the thread took one back): `index` is the core it runs now.
-    /// Call only inside an [`Handle::enter_worker`] scope, as the only
+    /// Call only inside an [`DriverHandle::enter_worker`] scope, as the only
     /// runner of that core.
     pub(crate) fn switch_worker(&self, index: Option<usize>) {
         if let Some(t) = &self.time {
