@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use evloop::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use evloop::net::{TcpListener, TcpStream};
+use evloop::net::{TcpListener, TcpStream, UdpSocket};
 use evloop::sim::net::Net;
 use evloop::sim::{Builder, Policy, Report};
 use evloop::time::{sleep, timeout, Instant};
@@ -222,4 +222,51 @@ fn fetch_chain_completes_for_every_seed() {
         }
     }
     assert_eq!(hashes.len(), 12, "two seeds gave one run");
+}
+
+#[evloop::test(sim, seeds = 16, workers = 2, check = true)]
+async fn hosts_inside_a_sim_test() {
+    assert_eq!(echo_partition().await, 3 * 5 * 8);
+}
+
+/// Fifty datagrams over a lossy link; returns how many arrived.
+async fn lossy_udp() -> usize {
+    let net = Net::builder()
+        .seed(5)
+        .latency(Duration::from_millis(1)..Duration::from_millis(30))
+        .udp_loss(0.4)
+        .build();
+    let rx = net.client("rx", async {
+        let sock = UdpSocket::bind("0.0.0.0:9").await.unwrap();
+        let mut got = 0;
+        let mut buf = [0u8; 16];
+        while let Ok(Ok(_)) = timeout(Duration::from_secs(1), sock.recv(&mut buf)).await {
+            got += 1;
+        }
+        got
+    });
+    let tx = net.client("tx", async {
+        let sock = UdpSocket::bind("0.0.0.0:0").await.unwrap();
+        for i in 0..50u8 {
+            sock.send_to(&[i], "rx:9").await.unwrap();
+            sleep(Duration::from_millis(5)).await;
+        }
+    });
+    tx.await.unwrap();
+    rx.await.unwrap()
+}
+
+#[evloop::test(sim, seeds = 16, workers = 2)]
+async fn lossy_udp_loses_some_in_a_sim_test() {
+    let got = lossy_udp().await;
+    assert!(got < 50, "nothing lost");
+}
+
+#[test]
+fn the_network_draws_from_the_simulation_seed() {
+    // The network's own seed is fixed: only the simulation's seed varies.
+    let counts: std::collections::BTreeSet<usize> = (0..8)
+        .map(|seed| Builder::new().seed(seed).run(lossy_udp).0)
+        .collect();
+    assert!(counts.len() > 1, "every seed lost the same datagrams");
 }
