@@ -15,15 +15,19 @@
 //! `--fixed`, the leader answers `OK` only once every follower has the
 //! write, and answers `ERR` otherwise, so no acknowledged write is lost.
 //!
-//! Each seed runs on a fresh single-threaded runtime with paused time; the
-//! seed drives the network's latencies and the fault schedule, so a seed
-//! replays exactly (same outcome, same event hash).
+//! Each seed is one deterministic simulation (`evloop::sim::Builder`):
+//! the seed picks the schedule (`--workers N` simulated workers, 2 by
+//! default; `--policy random|pct`), every latency of the network and, through the
+//! harness's own generator, whether and when the partition happens. A seed
+//! replays exactly: `--replay SEED` prints the run's report hash, the same
+//! in every process.
 //!
 //! ```sh
-//! cargo run --example sim_kv -- --seeds 1000            # finds a failing seed
-//! cargo run --example sim_kv -- --seeds 1000 --start 5000  # another range
-//! cargo run --example sim_kv -- --replay SEED           # replays it
-//! cargo run --example sim_kv -- --fixed --seeds 1000    # every seed passes
+//! cargo run --release --example sim_kv -- --seeds 1000               # finds a failing seed
+//! cargo run --release --example sim_kv -- --seeds 1000 --start 5000  # another range
+//! cargo run --release --example sim_kv -- --replay SEED              # replays it
+//! cargo run --release --example sim_kv -- --policy pct --workers 4 --seeds 1000
+//! cargo run --release --example sim_kv -- --fixed --seeds 1000       # every seed passes
 //! ```
 
 use std::collections::BTreeMap;
@@ -34,6 +38,7 @@ use std::time::Duration;
 use evloop::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use evloop::net::{TcpListener, TcpStream};
 use evloop::sim::net::Net;
+use evloop::sim::{Builder, Policy, Report};
 use evloop::time::{sleep, timeout, Instant};
 
 const NODES: [&str; 3] = ["n1", "n2", "n3"];
@@ -41,6 +46,10 @@ const PORT: u16 = 7000;
 const HEARTBEAT: Duration = Duration::from_millis(50);
 const FAILOVER: Duration = Duration::from_millis(250);
 const RPC_TIMEOUT: Duration = Duration::from_millis(150);
+/// `--policy pct`: priority change points (depth - 1 of them) and the
+/// steps they are spread over (a run takes about 3,800 polls).
+const PCT_DEPTH: u32 = 3;
+const PCT_STEPS: u64 = 4_000;
 
 /// The harness's own seeded choices (splitmix64).
 struct Rng(u64);
@@ -226,85 +235,118 @@ async fn to_leader(req: &str) -> Option<String> {
     None
 }
 
-/// Runs one seed; `Err` describes the violation found.
-fn run_seed(seed: u64, fixed: bool) -> (Result<(), String>, u64) {
-    let rt = evloop::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .unwrap();
-    rt.block_on(async move {
-        let net = Net::builder()
-            .seed(seed)
-            .latency(Duration::from_millis(1)..Duration::from_millis(20))
-            .connect_timeout(Duration::from_millis(100))
-            .build();
-        let mut rng = Rng(seed ^ 0x5eed);
-        for name in NODES {
-            net.host(name, move || node_main(name, fixed));
-        }
-        // The fault: sometimes, cut n1 off from both followers for a while.
-        let fault = (rng.below(100) < 30).then(|| {
-            let at = Duration::from_millis(100 + rng.below(800));
-            let len = Duration::from_millis(50 + rng.below(450));
-            (at, len)
-        });
-        let gaps: Vec<u64> = (0..20).map(|_| 20 + rng.below(60)).collect();
-        let client = net.client("client", async move {
-            let mut acked = BTreeMap::new();
-            for (i, gap) in gaps.into_iter().enumerate() {
-                sleep(Duration::from_millis(gap)).await;
-                let (key, value) = (format!("k{i}"), format!("v{i}"));
-                if to_leader(&format!("PUT {key} {value}")).await.as_deref() == Some("OK") {
-                    acked.insert(key, value);
-                }
+/// How one seed is run.
+#[derive(Clone, Copy)]
+struct Settings {
+    fixed: bool,
+    policy: Policy,
+    workers: usize,
+}
+
+/// Runs one seed in a simulation; `Err` describes the violation found.
+fn run_seed(seed: u64, s: Settings) -> (Result<(), String>, Report) {
+    Builder::new()
+        .seed(seed)
+        .workers(s.workers)
+        .policy(s.policy)
+        .pct_steps(PCT_STEPS)
+        .max_steps(5_000_000)
+        .run(move || scenario(seed, s.fixed))
+}
+
+/// One run: three nodes, a client writing and reading back, and perhaps a
+/// partition that cuts the leader off.
+async fn scenario(seed: u64, fixed: bool) -> Result<(), String> {
+    // Inside a simulation the network draws from the simulation's seed;
+    // its own seed only matters on an ordinary runtime.
+    let net = Net::builder()
+        .latency(Duration::from_millis(1)..Duration::from_millis(20))
+        .connect_timeout(Duration::from_millis(100))
+        .build();
+    let mut rng = Rng(seed ^ 0x5eed);
+    for name in NODES {
+        net.host(name, move || node_main(name, fixed));
+    }
+    // The fault: sometimes, cut n1 off from both followers for a while.
+    let fault = (rng.below(100) < 30).then(|| {
+        let at = Duration::from_millis(100 + rng.below(800));
+        let len = Duration::from_millis(50 + rng.below(450));
+        (at, len)
+    });
+    let gaps: Vec<u64> = (0..20).map(|_| 20 + rng.below(60)).collect();
+    let client = net.client("client", async move {
+        let mut acked = BTreeMap::new();
+        for (i, gap) in gaps.into_iter().enumerate() {
+            sleep(Duration::from_millis(gap)).await;
+            let (key, value) = (format!("k{i}"), format!("v{i}"));
+            if to_leader(&format!("PUT {key} {value}")).await.as_deref() == Some("OK") {
+                acked.insert(key, value);
             }
-            sleep(Duration::from_secs(2)).await;
-            for (key, value) in &acked {
-                match to_leader(&format!("GET {key}")).await {
-                    Some(got) if got == *value => {}
-                    got => return Err(format!("{key} was acknowledged as {value}, read {got:?}")),
-                }
-            }
-            Ok(())
-        });
-        if let Some((at, len)) = fault {
-            sleep(at).await;
-            net.partition("n1", "n2");
-            net.partition("n1", "n3");
-            sleep(len).await;
-            net.repair("n1", "n2");
-            net.repair("n1", "n3");
         }
-        let outcome = timeout(Duration::from_secs(600), client)
-            .await
-            .map_err(|_| "the run did not finish".to_owned())
-            .and_then(|r| r.map_err(|e| format!("the client failed: {e}")))
-            .and_then(|r| r);
-        (outcome, net.event_hash())
-    })
+        sleep(Duration::from_secs(2)).await;
+        for (key, value) in &acked {
+            match to_leader(&format!("GET {key}")).await {
+                Some(got) if got == *value => {}
+                got => return Err(format!("{key} was acknowledged as {value}, read {got:?}")),
+            }
+        }
+        Ok(())
+    });
+    if let Some((at, len)) = fault {
+        sleep(at).await;
+        net.partition("n1", "n2");
+        net.partition("n1", "n3");
+        sleep(len).await;
+        net.repair("n1", "n2");
+        net.repair("n1", "n3");
+    }
+    timeout(Duration::from_secs(600), client)
+        .await
+        .map_err(|_| "the run did not finish".to_owned())
+        .and_then(|r| r.map_err(|e| format!("the client failed: {e}")))
+        .and_then(|r| r)
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let fixed = args.iter().any(|a| a == "--fixed");
+    let arg = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .map(|i| args.get(i + 1).map(String::as_str).unwrap_or(""))
+    };
     let value = |flag: &str| {
-        args.iter().position(|a| a == flag).map(|i| {
-            args.get(i + 1)
-                .and_then(|v| v.parse::<u64>().ok())
-                .expect("a number")
+        arg(flag).map(|v| {
+            v.parse::<u64>()
+                .unwrap_or_else(|_| panic!("{flag} takes a number"))
         })
     };
-    let variant = if fixed { " --fixed" } else { "" };
+    let policy = match arg("--policy").unwrap_or("random") {
+        "random" => Policy::Random,
+        "pct" => Policy::Pct { depth: PCT_DEPTH },
+        other => panic!("--policy takes random or pct, not {other:?}"),
+    };
+    let workers = value("--workers").unwrap_or(2) as usize;
+    let settings = Settings {
+        fixed,
+        policy,
+        workers,
+    };
+    let variant = format!(
+        "{} --policy {} --workers {workers}",
+        if fixed { " --fixed" } else { "" },
+        arg("--policy").unwrap_or("random"),
+    );
     if let Some(seed) = value("--replay") {
-        let (outcome, hash) = run_seed(seed, fixed);
+        let (outcome, report) = run_seed(seed, settings);
         println!(
-            "seed {seed}: {} (event hash {hash:016x})",
+            "seed {seed}: {} ({report})",
             match &outcome {
                 Ok(()) => "passed".to_owned(),
                 Err(e) => format!("FAILED: {e}"),
             }
         );
+        println!("hash {:016x}", report.hash);
         std::process::exit(outcome.is_err() as i32);
     }
     let seeds = value("--seeds").unwrap_or(100);
@@ -313,10 +355,10 @@ fn main() {
     let mut first = None;
     let mut failing = 0;
     for seed in from..from + seeds {
-        if let (Err(e), hash) = run_seed(seed, fixed) {
+        if let (Err(e), report) = run_seed(seed, settings) {
             failing += 1;
             if first.is_none() {
-                println!("seed {seed} failed: {e} (event hash {hash:016x})");
+                println!("seed {seed} failed: {e} (hash {:016x})", report.hash);
                 println!("replay: cargo run --example sim_kv --{variant} --replay {seed}");
                 first = Some(seed);
             }

@@ -13,6 +13,10 @@
 //! `Builder::start_paused(true)`): time jumps to the next delivery whenever
 //! every task waits, and a run of simulated minutes takes milliseconds.
 //! On a `current_thread` runtime with paused time one seed gives one run.
+//! Inside a deterministic simulation ([`crate::sim::Builder`],
+//! `#[evloop::test(sim)]`) the network runs unchanged, with any number of
+//! simulated workers, and draws from the simulation's seed: one seed gives
+//! one run of schedule and network together.
 //!
 //! ```
 //! use evloop::io::{AsyncReadExt, AsyncWriteExt};
