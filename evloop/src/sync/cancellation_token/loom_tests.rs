@@ -32,3 +32,25 @@ fn loom_cancel_vs_child_drop() {
         th.join().unwrap();
     });
 }
+
+#[test]
+fn loom_cancelled_parent_implies_cancelled_children() {
+    // A token reads as cancelled only once all its descendants do: a task
+    // that sees its parent cancelled never finds a child of it live.
+    loom::model(|| {
+        let root = CancellationToken::new();
+        let child = root.child_token();
+        let grandchild = child.child_token();
+        let r2 = root.clone();
+        let th = thread::spawn(move || r2.cancel());
+        if root.is_cancelled() {
+            assert!(child.is_cancelled());
+            assert!(grandchild.is_cancelled());
+        }
+        if child.is_cancelled() {
+            assert!(grandchild.is_cancelled());
+        }
+        th.join().unwrap();
+        assert!(grandchild.is_cancelled());
+    });
+}

@@ -36,6 +36,10 @@
 //!    lock), then, with the tree lock released, empties each list and wakes
 //!    the waiters. A waiter checks the flag under the list's mutex before
 //!    linking itself, so either it sees the flag or `cancel` finds it.
+//! 5. `cancel` sets the flags of a subtree descendants first and the
+//!    cancelled token's last, so a token reads as cancelled only once
+//!    every descendant does: a task that sees its parent cancelled never
+//!    finds a child of it still live (readers take no lock).
 
 use std::ptr::NonNull;
 use std::task::{Context, Poll};
@@ -243,16 +247,21 @@ impl Tree {
                 return;
             }
             slab.unlink(index);
+            // Collect the subtree, parents before their children.
             let mut stack = vec![index];
             while let Some(i) = stack.pop() {
                 let entry = slab.get_mut(i);
-                entry.state.cancelled.store(true, SeqCst);
                 to_wake.push(entry.state.clone());
                 let children = std::mem::take(&mut entry.children);
                 for &child in &children {
                     slab.get_mut(child).parent = None;
                 }
                 stack.extend(children);
+            }
+            // Rule 5: set the flags children first, so no reader sees a
+            // cancelled token with a live descendant.
+            for state in to_wake.iter().rev() {
+                state.cancelled.store(true, SeqCst);
             }
         }
         for state in to_wake {
