@@ -41,6 +41,7 @@ mod read_buf;
 mod ready;
 pub(crate) mod registration;
 pub(crate) mod scheduled_io;
+pub(crate) mod selection;
 mod stdio;
 #[cfg(unix)]
 pub mod unix;

@@ -77,7 +77,7 @@ use crate::io::{Interest, Ready};
 use crate::loom::sync::atomic::{AtomicBool, Ordering::Acquire, Ordering::Release};
 use crate::loom::sync::{Arc, Mutex};
 use crate::runtime::contract::Delivered;
-use crate::runtime::IoDriver;
+use crate::io::selection::IoDriver;
 
 /// Token of the `mio::Waker` that `IoHandle::unpark` triggers.
 const WAKE_TOKEN: Token = Token(usize::MAX);

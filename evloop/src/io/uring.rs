@@ -62,7 +62,7 @@ use crate::io::op_state::OpState;
 use crate::io::{Interest, Ready};
 use crate::loom::sync::atomic::{fence, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Mutex};
-use crate::runtime::io_driver::Probe;
+use crate::io::selection::Probe;
 
 /// `user_data` of the eventfd's poll request (rule 3).
 pub(crate) const WAKE: u64 = u64::MAX;
@@ -86,7 +86,7 @@ const OPS: [u8; 7] = [
     opcode::Write::CODE,
 ];
 
-/// The probe of `runtime::io_driver` (its rule 2): a ring can be set up and
+/// The probe of `io::selection` (its rule 2): a ring can be set up and
 /// has what the driver needs.
 pub(crate) fn probe() -> Probe {
     check(IoUring::new(8))

@@ -31,7 +31,7 @@ pub struct Builder {
     event_interval: u32,
     global_queue_interval: Option<u32>,
     nevents: usize,
-    /// `None`: not set (the environment decides, `runtime::io_driver`).
+    /// `None`: not set (the environment decides, `io::selection`).
     io_driver: Option<IoDriver>,
     max_blocking_threads: usize,
     keep_alive: Option<Duration>,
@@ -456,13 +456,13 @@ impl Builder {
         self
     }
 
-    /// Resolves the I/O driver (`runtime::io_driver` rules 1-4).
+    /// Resolves the I/O driver (`io::selection` rules 1-4).
     fn resolve_io_driver(&self) -> io::Result<IoDriver> {
         if !self.enable_io {
             return Ok(IoDriver::Auto);
         }
-        let env = std::env::var(super::io_driver::ENV).ok();
-        super::io_driver::resolve(self.io_driver, env.as_deref(), super::io_driver::probe)
+        let env = std::env::var(crate::io::selection::ENV).ok();
+        crate::io::selection::resolve(self.io_driver, env.as_deref(), crate::io::selection::probe)
     }
 
     fn driver_cfg(&self, workers: usize) -> io::Result<drivers::Cfg> {

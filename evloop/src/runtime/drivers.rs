@@ -71,7 +71,7 @@ pub(crate) struct Cfg {
     pub(crate) nevents: usize,
     /// Scheduler workers (each owns a queue of lazily armed timers).
     pub(crate) workers: usize,
-    /// The I/O driver, resolved (`runtime::io_driver`): `Uring` or `Epoll`.
+    /// The I/O driver, resolved (`io::selection`): `Uring` or `Epoll`.
     pub(crate) io_driver: crate::runtime::IoDriver,
 }
 

@@ -20,7 +20,6 @@ pub(crate) mod drivers;
 pub mod dump;
 mod handle;
 pub(crate) mod info;
-pub(crate) mod io_driver;
 mod local_runtime;
 pub(crate) mod metrics;
 #[allow(clippy::module_inception)]
@@ -33,7 +32,7 @@ pub use builder::Builder;
 pub use dump::{Dump, TaskDump, TaskState};
 pub use handle::{EnterGuard, Handle};
 pub use info::{is_rt_shutdown_err, worker_index, Id, RuntimeFlavor};
-pub use io_driver::IoDriver;
+pub use crate::io::selection::IoDriver;
 pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::{Histogram, RuntimeMetrics};
 pub use runtime::Runtime;

@@ -17,17 +17,17 @@
 //!    `build` then fails with the probe's reason.
 //! 4. **Default.** `Auto` chooses epoll today; io_uring is used where asked
 //!    for (by the builder or the variable).
-//! 5. **Report.** [`Handle::io_driver`](super::Handle::io_driver) says
+//! 5. **Report.** [`Handle::io_driver`](crate::runtime::Handle::io_driver) says
 //!    which driver runs (`Uring` or `Epoll`), never `Auto`, except for a
 //!    runtime without I/O (no `enable_io`), which reports `Auto`.
 //!
-//! [`Builder::io_driver`]: super::Builder::io_driver
+//! [`Builder::io_driver`]: crate::runtime::Builder::io_driver
 
 use std::io;
 
 /// Which I/O driver a runtime uses (set with
-/// [`Builder::io_driver`](super::Builder::io_driver), read back with
-/// [`Handle::io_driver`](super::Handle::io_driver)).
+/// [`Builder::io_driver`](crate::runtime::Builder::io_driver), read back with
+/// [`Handle::io_driver`](crate::runtime::Handle::io_driver)).
 ///
 /// ```
 /// use evloop::runtime::{Builder, IoDriver};
@@ -107,7 +107,7 @@ pub(crate) fn probe() -> Probe {
     #[cfg(target_os = "linux")]
     {
         static PROBE: std::sync::OnceLock<Probe> = std::sync::OnceLock::new();
-        PROBE.get_or_init(crate::io::uring::probe).clone()
+        PROBE.get_or_init(super::uring::probe).clone()
     }
     #[cfg(not(target_os = "linux"))]
     {
