@@ -70,6 +70,7 @@ use mio::Token;
 
 use crate::io::backend::{Reactor, Registers};
 use crate::io::scheduled_io::ScheduledIo;
+use crate::io::selection::IoDriver;
 use crate::io::unpark::UnparkState;
 #[cfg(target_os = "linux")]
 use crate::io::uring::Ring;
@@ -77,7 +78,6 @@ use crate::io::{Interest, Ready};
 use crate::loom::sync::atomic::{AtomicBool, Ordering::Acquire, Ordering::Release};
 use crate::loom::sync::{Arc, Mutex};
 use crate::runtime::contract::Delivered;
-use crate::io::selection::IoDriver;
 
 /// Token of the `mio::Waker` that `IoHandle::unpark` triggers.
 const WAKE_TOKEN: Token = Token(usize::MAX);

@@ -59,10 +59,10 @@ use io_uring::{cqueue, opcode, squeue, types, IoUring};
 use mio::Token;
 
 use crate::io::op_state::OpState;
+use crate::io::selection::Probe;
 use crate::io::{Interest, Ready};
 use crate::loom::sync::atomic::{fence, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Mutex};
-use crate::io::selection::Probe;
 
 /// `user_data` of the eventfd's poll request (rule 3).
 pub(crate) const WAKE: u64 = u64::MAX;

@@ -28,11 +28,11 @@ pub(crate) mod scheduler;
 pub(crate) mod task;
 
 pub use crate::context::TryCurrentError;
+pub use crate::io::selection::IoDriver;
 pub use builder::Builder;
 pub use dump::{Dump, TaskDump, TaskState};
 pub use handle::{EnterGuard, Handle};
 pub use info::{is_rt_shutdown_err, worker_index, Id, RuntimeFlavor};
-pub use crate::io::selection::IoDriver;
 pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::{Histogram, RuntimeMetrics};
 pub use runtime::Runtime;
