@@ -2,8 +2,7 @@
 //! tasks, lints, summaries, search, the selected task's waits). Skipped
 //! (with a note) when Chromium is not installed.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
 use evloop::runtime::Builder;
@@ -11,49 +10,10 @@ use evloop::trace::TraceConfig;
 
 mod support;
 
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            let out = Command::new("which").arg(name).output().ok()?;
-            out.status
-                .success()
-                .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
-        })
-}
-
-fn attr(dom: &str, name: &str) -> Option<u64> {
-    let key = format!("data-{name}=\"");
-    let start = dom.find(&key)? + key.len();
-    let end = start + dom[start..].find('"')?;
-    dom[start..end].parse().ok()
-}
+use support::chromium::{attr, chromium, run_chromium};
 
 fn dump_dom(bin: &Path, page: &Path, hash: &str) -> String {
-    let profile =
-        std::env::temp_dir().join(format!("evloop-chromium-causes-{}", std::process::id()));
-    let out = Command::new(bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("file://{}{hash}", page.display()))
-        .output()
-        .expect("run chromium");
-    let _ = std::fs::remove_dir_all(&profile);
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    run_chromium(bin, page, hash, &["--dump-dom".to_string()])
 }
 
 #[test]

@@ -1,57 +1,14 @@
 //! Opens the timeline page in headless Chromium and checks what it
 //! rendered. Skipped (with a note) when Chromium is not installed.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use evloop::runtime::Builder;
 use evloop::trace::{EventKind, TraceConfig};
 
 mod support;
 
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            let out = Command::new("which").arg(name).output().ok()?;
-            out.status
-                .success()
-                .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
-        })
-}
-
-fn attr(dom: &str, name: &str) -> Option<u64> {
-    let key = format!("data-{name}=\"");
-    let start = dom.find(&key)? + key.len();
-    let end = start + dom[start..].find('"')?;
-    dom[start..end].parse().ok()
-}
-
-fn run_chromium(bin: &Path, page: &Path, hash: &str, extra: &[String]) -> String {
-    let profile = std::env::temp_dir().join(format!("evloop-chromium-{}", std::process::id()));
-    let out = Command::new(bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(extra)
-        .arg(format!("file://{}{hash}", page.display()))
-        .output()
-        .expect("run chromium");
-    let _ = std::fs::remove_dir_all(&profile);
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use support::chromium::{attr, chromium, run_chromium};
 
 #[test]
 fn timeline_page_renders_in_chromium() {
